@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine: `make brief` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SCENARIO ?= indispensable_host
+
+.PHONY: brief test lab bench clean install
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The main result: a briefing for the default scenario from the bundled data.
+brief: $(STAMP)
+	$(BIN)/decision rank --scenario $(SCENARIO) --top 10 --out out/ranking-$(SCENARIO).txt
+
+# The whole test suite (unit, property, notebook and browser tests).
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) out briefings .pytest_cache

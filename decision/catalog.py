@@ -1,0 +1,692 @@
+"""Load and validate a catalogue folder (criteria, tools, scores, interactions, scenarios, constraints).
+
+The file formats are documented in ``data/README.md``. Every problem raises :class:`CatalogError` naming the file, the
+line or key, the field and what was expected. Nothing is dropped or coerced silently.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import CatalogError
+
+BUNDLED = Path(__file__).resolve().parent.parent / "data"
+"""The bundled catalogue (``data/`` at the project root)."""
+
+FILES = ("criteria.csv", "tools.csv", "scores.csv", "interactions.csv", "scenarios.yaml", "constraints.yaml",
+         "model.yaml")
+CAVEAT = ("Scores are illustrative expert judgments drawn from a seed article and public sources, not measured data; "
+          "every number is editable (see data/README.md).")
+NEUTRAL_FACTOR = 5.0
+
+_ID = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=_ID)]
+Text = Annotated[str, Field(min_length=1)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _id_list(v: Any) -> tuple[str, ...]:
+    items = v if isinstance(v, (list, tuple)) else str(v).split("|")
+    items = tuple(str(x).strip() for x in items)
+    if not items or any(not re.match(_ID, x) for x in items):
+        raise ValueError("expected snake_case tool ids separated by '|'")
+    return items
+
+
+IdList = Annotated[tuple[str, ...], BeforeValidator(_id_list)]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Domain objects (immutable)
+
+@dataclass(frozen=True)
+class Criterion:
+    """An objective. ``direction`` is ``benefit`` (higher is better) or ``cost`` (lower is better)."""
+    id: str
+    name: str
+    direction: str
+    aggregation: str
+    scale_min: float
+    scale_max: float
+    description: str
+
+    @property
+    def type(self) -> int:
+        """pymcdm's criterion type: 1 for a benefit, -1 for a cost."""
+        return 1 if self.direction == "benefit" else -1
+
+
+@dataclass(frozen=True)
+class Tool:
+    id: str
+    name: str
+    family: str
+    rung: int
+    stance: str
+    redundancy_group: str | None
+    lead_time: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """Adds ``effect`` points to ``criterion`` when a combination holds any of ``tools_a`` and (``with``) any /
+    (``without``) none of ``tools_b``."""
+    id: str
+    kind: str
+    tools_a: tuple[str, ...]
+    tools_b: tuple[str, ...]
+    condition: str
+    criterion: str
+    effect: float
+    rationale: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Factor:
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """An ally profile: factor values on 0-10, 5 neutral."""
+    id: str
+    name: str
+    description: str
+    factors: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Shifts ``tools``' scores on ``criterion`` by ``per_point * (factor value - 5)`` points."""
+    id: str
+    factor: str
+    tools: tuple[str, ...]
+    criterion: str
+    per_point: float
+    rationale: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RedLine:
+    criterion: str
+    max: float | None = None
+    min: float | None = None
+    rationale: str = ""
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What makes a combination feasible. Lists hold tool ids; ``prerequisites`` maps a tool to the tools of which
+    at least one must accompany it."""
+    max_tools: int = 6
+    min_tools: int = 1
+    excluded_by_premise: tuple[str, ...] = ()
+    exclusive: tuple[tuple[str, ...], ...] = ()
+    prerequisites: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    forced_in: tuple[str, ...] = ()
+    forced_out: tuple[str, ...] = ()
+    red_lines: tuple[RedLine, ...] = ()
+    ladder_enabled: bool = False
+    ladder_from_rung: int = 4
+    ladder_gap: int = 2
+    ladder_waived_if: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """``complementarity``: share of the remaining headroom a further tool closes per unit of its (0-1 scaled)
+    score in a saturating criterion. ``redundancy_factor``: weight of a tool whose redundancy group already has a
+    better member in the combination."""
+    complementarity: float = 0.5
+    redundancy_factor: float = 0.3
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A validated catalogue. ``score``, ``low`` and ``high`` are (tools x criteria) arrays in catalogue order."""
+    criteria: tuple[Criterion, ...]
+    tools: tuple[Tool, ...]
+    score: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    notes: dict[tuple[str, str], tuple[str, str]]
+    interactions: tuple[Interaction, ...]
+    factors: tuple[Factor, ...]
+    scenarios: tuple[Scenario, ...]
+    rules: tuple[Rule, ...]
+    default_scenario: str
+    constraints: Constraints
+    model: ModelParams
+    path: str = ""
+    digest: str = ""
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [c.id for c in self.criteria]
+
+    @property
+    def tool_ids(self) -> list[str]:
+        return [t.id for t in self.tools]
+
+    @property
+    def types(self) -> np.ndarray:
+        """pymcdm criterion types (1 benefit, -1 cost) in criterion order."""
+        return np.array([c.type for c in self.criteria])
+
+    def tool(self, tool_id: str) -> Tool:
+        return self.tools[self.tool_index(tool_id)]
+
+    def tool_index(self, tool_id: str) -> int:
+        if not self._index:
+            self._index.update({t.id: i for i, t in enumerate(self.tools)})
+        try:
+            return self._index[tool_id]
+        except KeyError:
+            raise CatalogError(f"unknown tool '{tool_id}' (see `decision tools`)") from None
+
+    def scenario(self, scenario_id: str | None = None) -> Scenario:
+        sid = scenario_id or self.default_scenario
+        for s in self.scenarios:
+            if s.id == sid:
+                return s
+        known = ", ".join(s.id for s in self.scenarios)
+        raise CatalogError(f"unknown scenario '{sid}'; known: {known}")
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise CatalogError(f"unknown criterion '{criterion_id}'; known: {', '.join(self.criterion_ids)}")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Row schemas (pydantic does the type checks; cross-references are checked below)
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+
+class _CriterionRow(_Row):
+    id: Id
+    name: Text
+    direction: Literal["benefit", "cost"]
+    aggregation: Literal["saturating", "mean", "weakest", "mean_weakest"]
+    scale_min: Number
+    scale_max: Number
+    description: str = ""
+
+
+class _ToolRow(_Row):
+    id: Id
+    name: Text
+    family: Id
+    rung: Annotated[int, Field(ge=0, le=8)]
+    stance: Literal["de_escalating", "engagement", "scrutiny", "pressure"]
+    redundancy_group: str = ""
+    lead_time: Literal["days", "weeks", "months", "years"]
+    description: Text
+
+    @field_validator("redundancy_group")
+    @classmethod
+    def _group_id(cls, v: str) -> str:
+        if v and not re.match(_ID, v):
+            raise ValueError("expected empty or a snake_case group id")
+        return v
+
+
+class _ScoreRow(_Row):
+    tool: Id
+    criterion: Id
+    score: Number
+    low: Number
+    high: Number
+    rationale: Text
+    source: Text
+
+
+class _InteractionRow(_Row):
+    id: Id
+    kind: Literal["synergy", "conflict", "redundancy"]
+    tools_a: IdList
+    tools_b: IdList
+    condition: Literal["with", "without"]
+    criterion: Id
+    effect: Number
+    rationale: Text
+    source: Text
+
+
+class _FactorRow(_Row):
+    id: Id
+    name: Text
+    description: str = ""
+
+
+class _ScenarioRow(_Row):
+    id: Id
+    name: Text
+    description: str = ""
+    factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]]
+
+
+class _RuleRow(_Row):
+    id: Id
+    factor: Id
+    tools: IdList
+    criterion: Id
+    per_point: Number
+    rationale: Text
+    source: Text
+
+
+class _ScenariosFile(_Row):
+    factors: list[dict]
+    scenarios: list[dict]
+    rules: list[dict] = []
+    default_scenario: Id
+
+
+class _Exclusive(_Row):
+    id: Id
+    tools: IdList
+    rationale: str = ""
+    source: str = ""
+
+
+class _Prerequisite(_Row):
+    id: Id
+    tool: Id
+    requires_any: IdList
+    rationale: str = ""
+    source: str = ""
+
+
+class _Premise(_Row):
+    tool: Id
+    rationale: str = ""
+    source: str = ""
+
+
+class _RedLineRow(_Row):
+    criterion: Id
+    max: Number | None = None
+    min: Number | None = None
+    rationale: str = ""
+
+
+class _Ladder(_Row):
+    enabled: bool = True
+    from_rung: Annotated[int, Field(ge=1, le=8)] = 4
+    gap: Annotated[int, Field(ge=1, le=8)] = 2
+    waived_if: dict[str, Annotated[float, Field(ge=0, le=10)]] = {}
+    rationale: str = ""
+    source: str = ""
+
+
+class _ConstraintsFile(_Row):
+    max_tools: Annotated[int, Field(ge=1, le=30)]
+    min_tools: Annotated[int, Field(ge=1, le=30)] = 1
+    excluded_by_premise: list[dict] = []
+    exclusive: list[dict] = []
+    prerequisites: list[dict] = []
+    forced_in: list[str] = []
+    forced_out: list[str] = []
+    red_lines: list[dict] = []
+    escalation_ladder: dict | None = None
+
+
+class _Param(_Row):
+    value: Number
+    rationale: Text
+
+
+class _ModelFile(_Row):
+    complementarity: _Param
+    redundancy_factor: _Param
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading
+
+def _validate(model: type[BaseModel], data: Any, file: str, where: str):
+    """Validate one record; turn the first pydantic error into a one-line CatalogError."""
+    if not isinstance(data, dict):
+        raise CatalogError(f"expected a mapping of fields, got {type(data).__name__}", file=file, where=where)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        got = err.get("input")
+        got_txt = "missing" if err["type"] == "missing" else f"got {got!r}"
+        msg = err["msg"].replace("Input should be", "expected").replace("String should match pattern", "expected a "
+                                                                         "snake_case id matching")
+        raise CatalogError(f"{msg} ({got_txt})", file=file, where=where, field=loc or None) from None
+
+
+def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    path = folder / name
+    if not path.is_file():
+        raise CatalogError(f"file not found (expected {path})", file=name)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise CatalogError(f"missing column(s) {', '.join(missing)}; the header has: {', '.join(header)}",
+                                   file=name, where="line 1")
+            rows = []
+            for row in reader:
+                line = reader.line_num
+                if None in row:
+                    raise CatalogError(f"more fields than the header's {len(header)} columns (unquoted comma?)",
+                                       file=name, where=f"line {line}")
+                empty = [c for c in columns if row.get(c) is None]
+                if empty:
+                    raise CatalogError(f"fewer fields than the header ({empty[0]} missing)", file=name,
+                                       where=f"line {line}", field=empty[0])
+                rows.append((line, row))
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"not valid UTF-8 text ({exc.reason})", file=name) from None
+    except csv.Error as exc:
+        raise CatalogError(f"malformed CSV ({exc})", file=name) from None
+    if not rows:
+        raise CatalogError("the file has a header but no rows", file=name)
+    return rows
+
+
+def _read_yaml(folder: Path, name: str) -> dict:
+    path = folder / name
+    if not path.is_file():
+        raise CatalogError(f"file not found (expected {path})", file=name)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}" if mark else None
+        raise CatalogError(f"invalid YAML: {exc.problem}", file=name, where=where) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"invalid YAML: {exc}", file=name) from None
+    if not isinstance(data, dict):
+        raise CatalogError("expected a mapping at the top level", file=name)
+    return data
+
+
+def _unique(items, file: str, what: str, where):
+    seen = {}
+    for item, w in zip(items, where):
+        if item in seen:
+            raise CatalogError(f"duplicate {what} '{item}' (first at {seen[item]})", file=file, where=w, field="id")
+        seen[item] = w
+
+
+def _check_tools(ids, known: set, file: str, where: str, fieldname: str):
+    for t in ids:
+        if t not in known:
+            raise CatalogError(f"unknown tool '{t}' (not in tools.csv)", file=file, where=where, field=fieldname)
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Load and validate a catalogue folder; ``None`` loads the bundled one (``data/``)."""
+    folder = Path(path) if path is not None else BUNDLED
+    if not folder.is_dir():
+        raise CatalogError(f"catalogue folder not found: {folder}")
+
+    # criteria
+    rows = _read_csv(folder, "criteria.csv", ("id", "name", "direction", "aggregation", "scale_min", "scale_max"))
+    crit = [(_validate(_CriterionRow, r, "criteria.csv", f"line {ln}"), ln) for ln, r in rows]
+    _unique([c.id for c, _ in crit], "criteria.csv", "criterion id", [f"line {ln}" for _, ln in crit])
+    for c, ln in crit:
+        if not c.scale_min < c.scale_max:
+            raise CatalogError(f"scale_min ({c.scale_min:g}) must be below scale_max ({c.scale_max:g})",
+                               file="criteria.csv", where=f"line {ln}", field="scale_max")
+    criteria = tuple(Criterion(**c.model_dump()) for c, _ in crit)
+    cidx = {c.id: j for j, c in enumerate(criteria)}
+
+    # tools
+    rows = _read_csv(folder, "tools.csv", ("id", "name", "family", "rung", "stance", "redundancy_group",
+                                           "lead_time", "description"))
+    trows = [(_validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
+    _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
+    tools = tuple(Tool(**{**t.model_dump(), "redundancy_group": t.redundancy_group or None}) for t, _ in trows)
+    tidx = {t.id: i for i, t in enumerate(tools)}
+    known = set(tidx)
+
+    # scores
+    rows = _read_csv(folder, "scores.csv", ("tool", "criterion", "score", "low", "high", "rationale", "source"))
+    shape = (len(tools), len(criteria))
+    score, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    notes: dict[tuple[str, str], tuple[str, str]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for ln, r in rows:
+        s = _validate(_ScoreRow, r, "scores.csv", f"line {ln}")
+        w = f"line {ln}"
+        if s.tool not in tidx:
+            raise CatalogError(f"unknown tool '{s.tool}' (not in tools.csv)", file="scores.csv", where=w, field="tool")
+        if s.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{s.criterion}' (not in criteria.csv)", file="scores.csv",
+                               where=w, field="criterion")
+        if (s.tool, s.criterion) in seen:
+            raise CatalogError(f"duplicate score for {s.tool} / {s.criterion} (first at line {seen[s.tool, s.criterion]})",
+                               file="scores.csv", where=w, field="criterion")
+        seen[s.tool, s.criterion] = ln
+        c = criteria[cidx[s.criterion]]
+        for name in ("score", "low", "high"):
+            v = getattr(s, name)
+            if not c.scale_min <= v <= c.scale_max:
+                raise CatalogError(f"{v:g} is outside the {c.id} scale {c.scale_min:g}-{c.scale_max:g}",
+                                   file="scores.csv", where=w, field=name)
+        if not s.low <= s.score <= s.high:
+            raise CatalogError(f"score {s.score:g} is outside its own range low {s.low:g} - high {s.high:g}",
+                               file="scores.csv", where=w, field="score")
+        i, j = tidx[s.tool], cidx[s.criterion]
+        score[i, j], low[i, j], high[i, j] = s.score, s.low, s.high
+        notes[s.tool, s.criterion] = (s.rationale, s.source)
+    for t in tools:
+        for c in criteria:
+            if (t.id, c.id) not in seen:
+                raise CatalogError(f"no score for tool '{t.id}' on criterion '{c.id}' (every tool needs one row per "
+                                   "criterion)", file="scores.csv", where=f"tool {t.id}", field="criterion")
+
+    # interactions
+    rows = _read_csv(folder, "interactions.csv", ("id", "kind", "tools_a", "tools_b", "condition", "criterion",
+                                                  "effect", "rationale", "source"))
+    interactions = []
+    for ln, r in rows:
+        it = _validate(_InteractionRow, r, "interactions.csv", f"line {ln}")
+        _check_tools(it.tools_a, known, "interactions.csv", f"line {ln}", "tools_a")
+        _check_tools(it.tools_b, known, "interactions.csv", f"line {ln}", "tools_b")
+        if it.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{it.criterion}'", file="interactions.csv", where=f"line {ln}",
+                               field="criterion")
+        interactions.append(Interaction(**it.model_dump()))
+
+    # scenarios, factors, rules
+    sc = _validate(_ScenariosFile, _read_yaml(folder, "scenarios.yaml"), "scenarios.yaml", "top level")
+    factors = []
+    for k, f in enumerate(sc.factors):
+        factors.append(Factor(**_validate(_FactorRow, f, "scenarios.yaml", f"factors[{k}]").model_dump()))
+    _unique([f.id for f in factors], "scenarios.yaml", "factor id", [f"factors[{k}]" for k in range(len(factors))])
+    fids = [f.id for f in factors]
+    scenarios = []
+    for k, s in enumerate(sc.scenarios):
+        row = _validate(_ScenarioRow, s, "scenarios.yaml", f"scenarios[{k}]")
+        where = f"scenarios[{k}] ({row.id})"
+        for fid in row.factors:
+            if fid not in fids:
+                raise CatalogError(f"unknown factor '{fid}'; known: {', '.join(fids)}", file="scenarios.yaml",
+                                   where=where, field=f"factors.{fid}")
+        for fid in fids:
+            if fid not in row.factors:
+                raise CatalogError("missing value (every scenario gives every factor, 0-10, 5 neutral)",
+                                   file="scenarios.yaml", where=where, field=f"factors.{fid}")
+        scenarios.append(Scenario(row.id, row.name, row.description, {f: row.factors[f] for f in fids}))
+    _unique([s.id for s in scenarios], "scenarios.yaml", "scenario id",
+            [f"scenarios[{k}]" for k in range(len(scenarios))])
+    if sc.default_scenario not in {s.id for s in scenarios}:
+        raise CatalogError(f"unknown scenario '{sc.default_scenario}'", file="scenarios.yaml",
+                           where="top level", field="default_scenario")
+    rules = []
+    for k, r in enumerate(sc.rules):
+        row = _validate(_RuleRow, r, "scenarios.yaml", f"rules[{k}]")
+        where = f"rules[{k}] ({row.id})"
+        if row.factor not in fids:
+            raise CatalogError(f"unknown factor '{row.factor}'", file="scenarios.yaml", where=where, field="factor")
+        if row.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{row.criterion}'", file="scenarios.yaml", where=where,
+                               field="criterion")
+        _check_tools(row.tools, known, "scenarios.yaml", where, "tools")
+        rules.append(Rule(**row.model_dump()))
+    _unique([r.id for r in rules], "scenarios.yaml", "rule id", [f"rules[{k}]" for k in range(len(rules))])
+
+    constraints = _load_constraints(_read_yaml(folder, "constraints.yaml"), tools, tidx, cidx, fids)
+    mf = _validate(_ModelFile, _read_yaml(folder, "model.yaml"), "model.yaml", "top level")
+    if not 0 <= mf.complementarity.value < 1:
+        raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
+                           where="complementarity", field="value")
+    if not 0 <= mf.redundancy_factor.value <= 1:
+        raise CatalogError(f"expected a number in [0, 1], got {mf.redundancy_factor.value:g}", file="model.yaml",
+                           where="redundancy_factor", field="value")
+    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value)
+
+    for a in (score, low, high):
+        a.setflags(write=False)
+    return Catalog(criteria, tools, score, low, high, notes, tuple(interactions), tuple(factors), tuple(scenarios),
+                   tuple(rules), sc.default_scenario, constraints, model, str(folder), _digest(folder))
+
+
+def _digest(folder: Path) -> str:
+    """SHA-256 over the catalogue files (name + bytes), for provenance stamps."""
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update(name.encode())
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()
+
+
+def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]) -> Constraints:
+    F = "constraints.yaml"
+    cf = _validate(_ConstraintsFile, data, F, "top level")
+    known = set(tidx)
+    premise = []
+    for k, p in enumerate(cf.excluded_by_premise):
+        row = _validate(_Premise, p, F, f"excluded_by_premise[{k}]")
+        _check_tools([row.tool], known, F, f"excluded_by_premise[{k}]", "tool")
+        premise.append(row.tool)
+    exclusive = []
+    for k, e in enumerate(cf.exclusive):
+        row = _validate(_Exclusive, e, F, f"exclusive[{k}]")
+        _check_tools(row.tools, known, F, f"exclusive[{k}] ({row.id})", "tools")
+        if len(row.tools) < 2:
+            raise CatalogError("an exclusive group needs at least two tools", file=F, where=f"exclusive[{k}]",
+                               field="tools")
+        exclusive.append(row.tools)
+    for key in ("forced_in", "forced_out"):
+        _check_tools(getattr(cf, key), known, F, "top level", key)
+    forced_in, forced_out = tuple(cf.forced_in), tuple(cf.forced_out)
+    for t in forced_in:
+        if t in premise:
+            raise CatalogError(f"'{t}' is excluded by the premise and cannot be forced in", file=F,
+                               where="top level", field="forced_in")
+        if t in forced_out:
+            raise CatalogError(f"'{t}' is both forced in and forced out", file=F, where="top level",
+                               field="forced_in")
+    for g in exclusive:
+        both = [t for t in g if t in forced_in]
+        if len(both) > 1:
+            raise CatalogError(f"exclusive tools {both[0]} and {both[1]} are both forced in", file=F,
+                               where="top level", field="forced_in")
+    prereq = []
+    for k, p in enumerate(cf.prerequisites):
+        row = _validate(_Prerequisite, p, F, f"prerequisites[{k}]")
+        where = f"prerequisites[{k}] ({row.id})"
+        _check_tools([row.tool], known, F, where, "tool")
+        _check_tools(row.requires_any, known, F, where, "requires_any")
+        prereq.append((row.tool, row.requires_any))
+    red = []
+    for k, r in enumerate(cf.red_lines):
+        row = _validate(_RedLineRow, r, F, f"red_lines[{k}]")
+        if row.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{row.criterion}'", file=F, where=f"red_lines[{k}]",
+                               field="criterion")
+        if row.max is None and row.min is None:
+            raise CatalogError("a red line needs 'max' or 'min'", file=F, where=f"red_lines[{k}]", field="max")
+        red.append(RedLine(row.criterion, row.max, row.min, row.rationale))
+    ladder = _validate(_Ladder, cf.escalation_ladder or {"enabled": False}, F, "escalation_ladder")
+    for fid in ladder.waived_if:
+        if fid not in fids:
+            raise CatalogError(f"unknown factor '{fid}'", file=F, where="escalation_ladder",
+                               field=f"waived_if.{fid}")
+    if cf.min_tools > cf.max_tools:
+        raise CatalogError(f"min_tools ({cf.min_tools}) exceeds max_tools ({cf.max_tools})", file=F,
+                           where="top level", field="min_tools")
+    cons = Constraints(cf.max_tools, cf.min_tools, tuple(premise), tuple(exclusive), tuple(prereq), forced_in,
+                       forced_out, tuple(red), ladder.enabled, ladder.from_rung, ladder.gap,
+                       tuple(ladder.waived_if.items()))
+    check_constraints(cons, [t.id for t in tools], file=F)
+    return cons
+
+
+def check_constraints(cons: Constraints, tool_ids: list[str], file: str = "constraints") -> None:
+    """Reject prerequisites that loop or cannot be met within the cap, with the same one-line errors."""
+    unavailable = set(cons.excluded_by_premise) | set(cons.forced_out)
+    requires = {}
+    for tool, options in cons.prerequisites:
+        requires.setdefault(tool, set()).update(options)
+    # cycles (depth-first search over "tool requires option")
+    state: dict[str, int] = {}
+
+    def visit(t, path):
+        state[t] = 1
+        for o in sorted(requires.get(t, ())):
+            if state.get(o) == 1:
+                cyc = path[path.index(o):] + [o] if o in path else [t, o]
+                raise CatalogError(f"prerequisites form a cycle: {' -> '.join(cyc)}", file=file,
+                                   where="prerequisites", field="requires_any")
+            if state.get(o) is None:
+                visit(o, path + [o])
+        state[t] = 2
+
+    for t in sorted(requires):
+        if state.get(t) is None:
+            visit(t, [t])
+
+    # smallest number of tools needed to include t (acyclic now)
+    memo: dict[str, float] = {}
+
+    def need(t):
+        if t in unavailable:
+            return math.inf
+        if t not in memo:
+            opts = requires.get(t)
+            memo[t] = 1 + (min(need(o) for o in opts) if opts else 0)
+        return memo[t]
+
+    for t in tool_ids:
+        if t in requires and t not in unavailable and need(t) == math.inf:
+            raise CatalogError(f"prerequisite of '{t}' can never be met: every option in "
+                               f"{sorted(requires[t])} is excluded or forced out", file=file,
+                               where="prerequisites", field="requires_any")
+    for t in cons.forced_in:
+        if need(t) > cons.max_tools:
+            raise CatalogError(f"forced-in tool '{t}' needs {need(t):g} tools with its prerequisites, more than "
+                               f"max_tools={cons.max_tools}", file=file, where="top level", field="forced_in")
+    if len(cons.forced_in) > cons.max_tools:
+        raise CatalogError(f"{len(cons.forced_in)} tools are forced in but max_tools is {cons.max_tools}",
+                           file=file, where="top level", field="max_tools")

@@ -1,0 +1,169 @@
+"""Command line: ``decision rank|tools|scenarios|explain|...``. User mistakes print one line and exit 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import CAVEAT, Catalog, load_catalog
+from .errors import DecisionError
+from .portfolios import build_portfolios, explain
+from .ranking import METHODS, Ranker
+from .weights import parse_weights
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse would print the whole usage)
+        raise DecisionError(f"{self.prog}: {message} (see --help)")
+
+
+def _catalog(args) -> Catalog:
+    return load_catalog(args.catalog)
+
+
+def _weights(args, catalog: Catalog):
+    if getattr(args, "weights", None) and getattr(args, "profile", None):
+        raise DecisionError("give either --weights or --profile, not both")
+    if getattr(args, "profile", None):
+        from .profiles import load_profile  # noqa: PLC0415  (weights profiles are optional at import time)
+        return load_profile(args.profile, catalog).weights
+    if getattr(args, "weights", None):
+        return parse_weights(args.weights, catalog.criterion_ids)
+    return None
+
+
+def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
+    """A readable fixed-width table of a ranking, with its context and the scores caveat."""
+    a = df.attrs
+    crit = catalog.criterion_ids
+    w = ", ".join(f"{k}={v:.2f}" for k, v in a.get("weights", {}).items())
+    sc = catalog.scenario(a.get("scenario"))
+    lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {a.get('method')}   Weights: {w}",
+             f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown", ""]
+    heads = [c.name.split()[0][:10] for c in catalog.criteria]
+    lines.append(f"{'rank':>4}  {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + "  tools")
+    for _, r in df.iterrows():
+        vals = "  ".join(f"{r[c]:>10.2f}" for c in crit)
+        lines.append(f"{int(r['rank']):>4}  {r['preference']:>7.4f}  {vals}  {r['tools']}")
+    dirs = ", ".join(f"{c.name} {'higher' if c.type > 0 else 'lower'} is better" for c in catalog.criteria)
+    lines += ["", f"Values on 0-10 scales ({dirs}).", CAVEAT]
+    return "\n".join(lines)
+
+
+def cmd_rank(args) -> int:
+    cat = _catalog(args)
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
+    df = Ranker(p).rank(_weights(args, cat), args.method, args.top)
+    if args.format == "table":
+        text = format_ranking(df, cat)
+    elif args.format == "csv":
+        out = df.drop(columns=["tool_ids"]).assign(tool_ids=[" | ".join(t) for t in df["tool_ids"]])
+        text = out.to_csv()
+    else:
+        recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
+                 **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
+        text = json.dumps({**{k: v for k, v in df.attrs.items()}, "caveat": CAVEAT, "ranking": recs}, indent=2)
+    print(text)
+    if args.out:
+        _write(Path(args.out), text + "\n")
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    from .files import atomic_write_text  # noqa: PLC0415
+    atomic_write_text(path, text)
+    print(f"written: {path}", file=sys.stderr)
+
+
+def cmd_tools(args) -> int:
+    cat = _catalog(args)
+    for t in cat.tools:
+        excl = "  [excluded by premise]" if t.id in cat.constraints.excluded_by_premise else ""
+        print(f"{t.id:<38} rung {t.rung}  {t.family:<14} {t.name}{excl}")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    cat = _catalog(args)
+    for s in cat.scenarios:
+        default = "  (default)" if s.id == cat.default_scenario else ""
+        factors = " ".join(f"{k}={v:g}" for k, v in s.factors.items())
+        print(f"{s.id:<24} {s.name}{default}\n{'':<24} {factors}")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    cat = _catalog(args)
+    e = explain(cat, args.tools, args.scenario)
+    print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}\n")
+    print("Values:\n" + e["values"].round(2).to_string() + "\n")
+    cols = ["tool", "criterion", "base", "scenario_shift", "adjusted", "marginal"]
+    print("Tool contributions (marginal = value with the tool minus value without it):")
+    print(e["tools"][cols].round(2).to_string(index=False) + "\n")
+    print("Interactions that fired:")
+    print((e["interactions"][["interaction", "criterion", "effect", "rationale"]].to_string(index=False)
+           if len(e["interactions"]) else "  none") + "\n")
+    print("Red lines:\n" + (e["red_lines"].round(2).to_string(index=False) if len(e["red_lines"]) else "  none"))
+    print("\n" + CAVEAT)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="decision", description="Rank combinations of diplomatic tools (see README.md).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p):
+        p.add_argument("--catalog", metavar="DIR", help="catalogue folder (default: the bundled data/)")
+
+    r = sub.add_parser("rank", help="rank the feasible combinations for a scenario")
+    common(r)
+    r.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
+    r.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
+                                     "escalation_risk=0.1 (normalised; default equal)")
+    r.add_argument("--profile", help="a named weight profile (see `decision weights list`)")
+    r.add_argument("--method", default="topsis", choices=[*METHODS, "consensus"])
+    r.add_argument("--top", type=int, default=10)
+    r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
+    r.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    r.add_argument("--out", help="also write the output to this file")
+    r.set_defaults(func=cmd_rank)
+
+    t = sub.add_parser("tools", help="list the tools (id first)")
+    common(t)
+    t.set_defaults(func=cmd_tools)
+    s = sub.add_parser("scenarios", help="list the scenarios (id first)")
+    common(s)
+    s.set_defaults(func=cmd_scenarios)
+    e = sub.add_parser("explain", help="break one combination down")
+    common(e)
+    e.add_argument("tools", nargs="+", help="tool ids")
+    e.add_argument("--scenario")
+    e.set_defaults(func=cmd_explain)
+
+    for name in ("weights", "robustness", "briefing"):
+        try:
+            mod = __import__(f"decision.cli_{name}", fromlist=["register"])
+        except ModuleNotFoundError:
+            continue
+        mod.register(sub, common)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except DecisionError as exc:
+        print(f"decision: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
