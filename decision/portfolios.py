@@ -98,6 +98,10 @@ def enumerate_combinations(n_tools: int, max_size: int, *, min_size: int = 1, ex
             for u in g:
                 if u != t:
                     conflict[t] |= np.int64(1) << u
+    for f in forced:
+        clash = [u for u in forced if conflict[f] >> u & 1]
+        if clash:
+            raise DecisionError(f"forced-in tools {f} and {clash[0]} are mutually exclusive")
     blocked = set(unavailable) | set(forced)
     for f in forced:
         blocked |= {u for u in range(n_tools) if conflict[f] >> u & 1}

@@ -132,7 +132,16 @@ def _pymcdm_preference(X, w, t, method, options):
                                 "alternative; drop that criterion or use another method")
     if len(X) == 1:
         return np.zeros(1)
-    return np.asarray(obj(X, w, t, validation=False), dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pref = np.asarray(obj(X, w, t, validation=False), dtype=float)
+    return _finite(pref, method)
+
+
+def _finite(pref: np.ndarray, method: str) -> np.ndarray:
+    if not np.isfinite(pref).all():
+        raise DecisionError(f"{method} gives undefined (NaN) preferences here: the alternatives do not differ on "
+                            "any criterion with a positive weight; change the weights or the method")
+    return pref
 
 
 def _method(name: str) -> Method:
@@ -183,6 +192,46 @@ def consensus(ranks: pd.DataFrame, rule: str = "mean_rank") -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Fast path: the same numbers as pymcdm's WSM/TOPSIS with min-max normalisation, with the normalisation done once
+
+@dataclass(frozen=True)
+class Normalised:
+    """Min-max normalised matrix (benefit: (x-min)/(max-min); cost: (max-x)/(max-min); a constant column -> 1, as
+    pymcdm), plus the squared terms TOPSIS needs."""
+    X: np.ndarray
+    constant: np.ndarray
+    gap_to_ideal_sq: np.ndarray
+    gap_to_anti_sq: np.ndarray
+
+
+def normalise(matrix, types) -> Normalised:
+    X = np.asarray(matrix, dtype=float)
+    lo, hi = X.min(0), X.max(0)
+    constant = hi == lo
+    span = np.where(constant, 1.0, hi - lo)
+    Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
+    Xn[:, constant] = 1.0
+    return Normalised(Xn, constant, (1.0 - Xn) ** 2, Xn ** 2)
+
+
+def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
+    """Weighted sum of min-max normalised values (pymcdm WSM with minmax_normalization)."""
+    return n.X @ w
+
+
+def topsis_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
+    """TOPSIS closeness with min-max normalisation (pymcdm TOPSIS default). With min-max the ideal is ``w`` and the
+    anti-ideal 0 on every non-constant column; a constant column is both, so it drops out."""
+    w2 = np.where(n.constant, 0.0, w) ** 2
+    dp, dm = np.sqrt(n.gap_to_ideal_sq @ w2), np.sqrt(n.gap_to_anti_sq @ w2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return dm / (dm + dp)
+
+
+FAST_METHODS = {"wsm": wsm_fast, "topsis": topsis_fast}
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Fast re-ranking of combinations
 
 @dataclass(frozen=True)
@@ -192,26 +241,14 @@ class Ranker:
     portfolios: Portfolios
 
     @cached_property
-    def _normalised(self):
-        X = self.portfolios.values
-        lo, hi = X.min(0), X.max(0)
-        span = np.where(hi > lo, hi - lo, 1.0)
-        Xn = np.where(self.portfolios.types > 0, (X - lo) / span, (hi - X) / span)
-        constant = hi == lo
-        Xn[:, constant] = 1.0                      # as pymcdm's minmax_normalization
-        return Xn, constant, (1.0 - Xn) ** 2, Xn ** 2
+    def normalised(self) -> "Normalised":
+        return normalise(self.portfolios.values, self.portfolios.types)
 
     def preference(self, weights, method: str = "topsis", **options) -> np.ndarray:
         """Preference of every combination (pymcdm semantics; fast path for wsm and topsis with default options)."""
         w = self.weights(weights)
-        if method in ("wsm", "topsis") and not options:
-            Xn, constant, dplus, dminus = self._normalised
-            if method == "wsm":
-                return Xn @ w
-            w2 = np.where(constant, 0.0, w) ** 2      # a constant column is both ideal and anti-ideal in pymcdm
-            dp, dm = np.sqrt(dplus @ w2), np.sqrt(dminus @ w2)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return dm / (dm + dp)
+        if method in FAST_METHODS and not options:
+            return _finite(FAST_METHODS[method](self.normalised, w), method)
         return _pymcdm_preference(self.portfolios.values, w, self.portfolios.types, method, options)
 
     def weights(self, weights) -> np.ndarray:

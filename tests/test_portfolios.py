@@ -1,0 +1,212 @@
+"""The portfolio model: hand-worked values on the 3-tool catalogue, enumeration against brute force, and
+invariants."""
+from __future__ import annotations
+
+import itertools
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import decision
+from decision import DecisionError, build_portfolios, explain, load_catalog
+from decision.portfolios import enumerate_combinations, ladder_respected, prerequisites_met
+
+# Worked by hand in docs/model.md ("Worked example"): kappa = 0.5, rho = 0.5, scenario "base" (no shifts).
+HAND = {
+    ("a",): (4.0, 8.0, 6.0, 2.0),
+    ("b",): (6.0, 4.0, 8.0, 7.0),
+    ("c",): (2.0, 10.0, 4.0, 0.0),
+    ("a", "b"): (6.4, 16 / 3, 22 / 3, 7.2),
+    ("a", "c"): (4.6, 8.5, 6.0, 2.0),
+    ("b", "c"): (6.4, 5.5, 6.0, 6.0),
+    ("a", "b", "c"): (6.76, 6.0, 7.0, 6.2),
+}
+
+
+def test_hand_worked_values(tiny):
+    p = build_portfolios(tiny)
+    assert len(p) == 7
+    got = {p.tools_of(i): tuple(p.values[i]) for i in range(len(p))}
+    assert set(got) == set(HAND)
+    for combo, expected in HAND.items():
+        np.testing.assert_allclose(got[combo], expected, atol=1e-12, err_msg=str(combo))
+
+
+def test_enumeration_order_is_size_then_catalogue_order(tiny):
+    p = build_portfolios(tiny)
+    assert [p.tools_of(i) for i in range(len(p))] == [("a",), ("b",), ("c",), ("a", "b"), ("a", "c"), ("b", "c"),
+                                                       ("a", "b", "c")]
+
+
+def test_hand_worked_wsm_ranking(tiny):
+    # min-max normalised sums worked by hand (docs/model.md): {a,c} 2.518 > {a} 2.309 > {a,b,c} 2.222 > {c} 2.0 >
+    # {a,b} 1.980 > {b} 1.868 > {b,c} 1.841 (divided by 4 for equal weights)
+    df = decision.rank_portfolios(tiny, method="wsm", top=None)
+    assert [tuple(t) for t in df["tool_ids"]] == [("a", "c"), ("a",), ("a", "b", "c"), ("c",), ("a", "b"), ("b",),
+                                                  ("b", "c")]
+    assert df["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert df["preference"].iloc[0] == pytest.approx((2.6 / 4.76 + 4.5 / 6 + 2 / 4 + 5.2 / 7.2) / 4)
+
+
+def test_scenario_rule_shifts_scores(tiny):
+    p = build_portfolios(tiny, "hot")           # f = 10: b's r score + 0.2 * (10 - 5) = 7
+    assert p.values[p.find(["b"]), 0] == pytest.approx(7.0)
+    # {a, b}: top 0.7, a redundant: 0.7 + 0.3 * (1 - (1 - 0.25 * 0.4)) = 0.73
+    assert p.values[p.find(["a", "b"]), 0] == pytest.approx(7.3)
+
+
+def test_redundant_tool_adds_less_than_alone(tiny_dir):
+    with_red = build_portfolios(load_catalog(tiny_dir))
+    (tiny_dir / "model.yaml").write_text("complementarity: {value: 0.5, rationale: t}\n"
+                                         "redundancy_factor: {value: 1.0, rationale: no discount}\n")
+    without = build_portfolios(load_catalog(tiny_dir))
+    i = with_red.find(["a", "b"])
+    gain_redundant = with_red.values[i, 0] - with_red.values[with_red.find(["b"]), 0]
+    gain_full = without.values[i, 0] - without.values[without.find(["b"]), 0]
+    assert gain_redundant == pytest.approx(0.4) and gain_full == pytest.approx(0.8)
+
+
+def test_adding_an_unrelated_tool_leaves_existing_values_unchanged(tiny, tiny_dir):
+    with (tiny_dir / "tools.csv").open("a") as fh:
+        fh.write("d,Tool D,public,3,engagement,,weeks,Unrelated tool.\n")
+    with (tiny_dir / "scores.csv").open("a") as fh:
+        fh.write("d,r,9,8,10,t,h\nd,s,1,0,2,t,h\nd,l,9,8,10,t,h\nd,e,9,8,10,t,h\n")
+    old, new = build_portfolios(tiny), build_portfolios(load_catalog(tiny_dir))
+    assert len(new) == 4 + 6 + 4          # subsets of 4 tools with 1-3 members (max_tools 3)
+    for i in range(len(old)):
+        j = new.find(old.tools_of(i))
+        np.testing.assert_array_equal(new.values[j], old.values[i])
+
+
+def test_explain_matches_the_portfolio_values_and_lists_interactions(bundled, bundled_portfolios):
+    p = bundled_portfolios
+    row = decision.rank(p, top=1).index[0]
+    tools = p.tools_of(row)
+    e = explain(bundled, tools)
+    np.testing.assert_allclose(e["values"].to_numpy(), p.values[row])
+    assert set(e["tools"]["tool"]) == set(tools)
+    assert e["red_lines"]["satisfied"].all()
+
+
+def test_explain_tiny_marginals_and_interactions(tiny):
+    e = explain(tiny, ["a", "c"])
+    assert e["interactions"]["interaction"].tolist() == ["x1"]
+    m = e["tools"].set_index(["tool", "criterion"])["marginal"]
+    assert m["c", "r"] == pytest.approx(4.6 - 4.0)     # {a,c} minus {a}
+    assert m["a", "l"] == pytest.approx(6.0 - 4.0)     # {a,c} minus {c}; includes the synergy x1
+
+
+def test_constraints_are_enforced_on_the_bundled_catalogue(bundled):
+    cons = {"forced_in": ["independent_monitoring"], "forced_out": ["targeted_sanctions"]}
+    p = build_portfolios(bundled, max_tools=4, constraints=cons)
+    m, ids = p.members, bundled.tool_ids
+    assert m[:, ids.index("independent_monitoring")].all()
+    assert not m[:, ids.index("targeted_sanctions")].any()
+    assert not m[:, ids.index("full_security_suspension")].any()
+    assert (m.sum(1) <= 4).all()
+    for group in bundled.constraints.exclusive:
+        assert (m[:, [ids.index(t) for t in group]].sum(1) <= 1).all()
+    for tool, options in bundled.constraints.prerequisites:
+        has = m[:, ids.index(tool)]
+        assert m[has][:, [ids.index(o) for o in options]].any(1).all()
+    for rl in bundled.constraints.red_lines:
+        col = p.values[:, bundled.criterion_ids.index(rl.criterion)]
+        assert rl.max is None or (col <= rl.max + 1e-9).all()
+        assert rl.min is None or (col >= rl.min - 1e-9).all()
+
+
+def test_too_many_combinations_gives_a_clear_error(bundled):
+    with pytest.raises(DecisionError, match=r"max_tools=12 gives [\d,]+ candidate combinations .* lower max_tools to"):
+        build_portfolios(bundled, max_tools=12)
+
+
+def test_infeasible_red_lines_say_so(tiny):
+    with pytest.raises(DecisionError, match="no combination is feasible"):
+        build_portfolios(tiny, constraints={"red_lines": [{"criterion": "e", "max": -1}]})
+
+
+# ------------------------------------------------------------------------------------------------ brute force
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(1, 9))
+    k = draw(st.integers(1, n))
+    tools = list(range(n))
+    exclusive = draw(st.lists(st.lists(st.sampled_from(tools), min_size=2, max_size=3, unique=True), max_size=2)
+                     if n > 1 else st.just([]))
+    forced = draw(st.lists(st.sampled_from(tools), max_size=2, unique=True))
+    rest = [t for t in tools if t not in forced]
+    unavailable = draw(st.lists(st.sampled_from(rest), max_size=min(2, len(rest)), unique=True)) if rest else []
+    min_size = draw(st.integers(1, k))
+    return n, k, min_size, exclusive, forced, unavailable
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_enumeration_equals_brute_force(problem):
+    n, k, min_size, exclusive, forced, unavailable = problem
+    if any(len(set(forced) & set(g)) > 1 for g in exclusive):
+        with pytest.raises(DecisionError, match="mutually exclusive"):
+            enumerate_combinations(n, k, exclusive=exclusive, forced_in=forced)
+        return
+    idx, bits = enumerate_combinations(n, k, min_size=min_size, exclusive=exclusive, forced_in=forced,
+                                       unavailable=unavailable)
+    expected = set()
+    for size in range(min_size, k + 1):
+        for combo in itertools.combinations(range(n), size):
+            s = set(combo)
+            if not set(forced) <= s or s & set(unavailable):
+                continue
+            if any(len(s & set(g)) > 1 for g in exclusive):
+                continue
+            expected.add(sum(1 << t for t in combo))
+    assert len(bits) == len(set(bits.tolist()))                       # no duplicates
+    assert set(bits.tolist()) == expected
+    # idx and bits describe the same combinations
+    rebuilt = [sum(1 << int(t) for t in row if t < n) for row in idx]
+    assert rebuilt == bits.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 7), min_size=1, max_size=7), st.data())
+def test_ladder_and_prerequisites_equal_brute_force(rungs, data):
+    n = len(rungs)
+    bits = np.arange(1, 2 ** n, dtype=np.int64)
+    ok = ladder_respected(bits, np.array(rungs), from_rung=4, gap=2)
+    tool = data.draw(st.integers(0, n - 1))
+    options = data.draw(st.lists(st.integers(0, n - 1).filter(lambda o: o != tool), max_size=2, unique=True))
+    pre = prerequisites_met(bits, [(tool, sum(1 << o for o in options))])
+    for b, ladder_ok, pre_ok in zip(bits.tolist(), ok, pre):
+        members = [t for t in range(n) if b >> t & 1]
+        expect = all(any(1 <= rungs[u] <= rungs[t] - 2 for u in members) for t in members if rungs[t] >= 4)
+        assert ladder_ok == expect, (members, rungs)
+        assert pre_ok == (tool not in members or any(o in members for o in options))
+
+
+# every example rewrites the files it uses, so sharing the function-scoped folder is safe
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(*[st.integers(0, 10)] * 4), min_size=3, max_size=3),
+       st.floats(0.05, 0.99), st.floats(0.05, 1))
+def test_values_stay_on_scale_and_saturation_is_at_least_the_best_tool(tiny_dir, scores, kappa, rho):
+    rows = ["tool,criterion,score,low,high,rationale,source"]
+    for tool, vals in zip("abc", scores):
+        rows += [f"{tool},{c},{v},{v},{v},t,h" for c, v in zip("rsle", vals)]
+    (tiny_dir / "scores.csv").write_text("\n".join(rows) + "\n")
+    (tiny_dir / "interactions.csv").write_text("id,kind,tools_a,tools_b,condition,criterion,effect,rationale,source\n"
+                                               "x1,synergy,a,c,with,l,0,t,h\n")
+    (tiny_dir / "model.yaml").write_text(f"complementarity: {{value: {kappa}, rationale: t}}\n"
+                                         f"redundancy_factor: {{value: {rho}, rationale: t}}\n")
+    p = build_portfolios(load_catalog(tiny_dir))
+    assert ((p.values >= 0) & (p.values <= 10)).all()
+    for i in range(len(p)):
+        members = ["abc".index(t) for t in p.tools_of(i)]
+        best_r = max(scores[m][0] for m in members)
+        worst_s = min(scores[m][1] for m in members)
+        assert p.values[i, 0] >= best_r - 1e-9                    # saturating never below the strongest tool
+        assert p.values[i, 1] >= worst_s - 1e-9                   # mean_weakest never below the weakest
+        assert p.values[i, 0] <= 10 + 1e-9
+        if len(members) > 1 and kappa > 0 and rho > 0 and best_r < 10:
+            others = sorted((scores[m][0] for m in members), reverse=True)[1:]
+            if any(o > 0 for o in others):
+                assert p.values[i, 0] > best_r                    # another helpful tool adds something
