@@ -18,11 +18,11 @@ install: $(STAMP)
 
 # The main result: a briefing for the default scenario from the bundled data.
 brief: $(STAMP)
-	$(BIN)/decision rank --scenario $(SCENARIO) --top 10 --out out/ranking-$(SCENARIO).txt
+	$(BIN)/decision brief --scenario $(SCENARIO)
 
 # The whole test suite (unit, property, notebook and browser tests).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -6,11 +6,16 @@ Data flows one way: catalog -> scenario -> portfolios -> ranking / robustness ->
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import CatalogError, DecisionError
 from .portfolios import Portfolios, build_portfolios, explain
+from .group import GroupView, group_view
+from .profiles import Profile, list_profiles, load_profile, make_profile, save_profile
 from .ranking import METHODS, Ranker, consensus, rank, rank_matrix, rank_portfolios
+from .weights import AHPResult, ahp, critic, direct, entropy, rank_reciprocal, rank_sum, roc, swing
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CAVEAT", "Catalog", "CatalogError", "DecisionError", "METHODS", "Portfolios", "Ranker", "build_portfolios",
-    "consensus", "explain", "load_catalog", "rank", "rank_matrix", "rank_portfolios", "__version__",
+    "AHPResult", "CAVEAT", "Catalog", "CatalogError", "DecisionError", "GroupView", "METHODS", "Portfolios",
+    "Profile", "Ranker", "__version__", "ahp", "build_portfolios", "consensus", "critic", "direct", "entropy",
+    "explain", "group_view", "list_profiles", "load_catalog", "load_profile", "make_profile", "rank",
+    "rank_matrix", "rank_portfolios", "rank_reciprocal", "rank_sum", "roc", "save_profile", "swing",
 ]

@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scenario")
     e.set_defaults(func=cmd_explain)
 
-    for name in ("weights", "robustness", "briefing"):
+    for name in ("weights", "robustness", "briefing"):  # optional command groups
         try:
             mod = __import__(f"decision.cli_{name}", fromlist=["register"])
         except ModuleNotFoundError:

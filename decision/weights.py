@@ -195,7 +195,13 @@ def swing(points, criteria: Sequence[str] | None = None) -> pd.Series:
         points = _parse_assignments(points, "swing points")
     if not isinstance(points, Mapping) or not points:
         raise DecisionError("swing points: expected {criterion: points} or 'a=100,b=60,...'")
-    w = direct(points, criteria)                        # validates names and numbers (>= 0, finite)
+    if criteria is not None:
+        unknown = [k for k in points if k not in criteria]
+        missing = [c for c in criteria if c not in points]
+        if unknown or missing:
+            raise DecisionError(f"swing points: unknown criterion '{unknown[0]}'" if unknown else
+                                f"swing points miss criterion '{missing[0]}' (give every criterion 0 to 100 points)")
+    w = direct(points, criteria)                        # validates numbers (>= 0, finite)
     raw = {k: float(v) for k, v in points.items()}
     over = [k for k, v in raw.items() if v > 100]
     if over:

@@ -1,0 +1,343 @@
+"""Briefing content: everything a briefing shows, computed from the engine, and rendered to escaped HTML.
+
+The briefing notebook (``notebooks/05_briefing.ipynb``) only calls :func:`prepare_briefing` and displays the pieces;
+:mod:`decision.export` runs that notebook and writes the offline HTML file. Every string that comes from a catalogue
+or a profile is HTML-escaped here.
+"""
+from __future__ import annotations
+
+import html
+import platform
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
+from .errors import DecisionError
+from .portfolios import Portfolios, build_portfolios, explain
+from .ranking import METHODS, Ranker
+from .weights import equal, parse_weights
+
+DEFAULT_PROFILE = "balanced"
+E = html.escape
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """The weights and how they were elicited (for the briefing's weights section)."""
+    weights: pd.Series
+    label: str
+    method: str
+    author: str = ""
+    date: str = ""
+    rationale: str = ""
+    inputs: str = ""
+
+
+def resolve_weights(catalog: Catalog, profile: str | None = None, weights: str | None = None) -> WeightsSource:
+    """Weights from a named profile, a ``name=value,...`` string, or the default profile (balanced)."""
+    if profile and weights:
+        raise DecisionError("give either a weight profile or weights, not both")
+    if weights:
+        w = parse_weights(weights, catalog.criterion_ids)
+        return WeightsSource(w, "weights given directly", "direct", inputs=weights)
+    try:
+        from .profiles import load_profile  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - profiles ship with the package
+        return WeightsSource(equal(catalog.criterion_ids), "equal weights", "direct")
+    try:
+        p = load_profile(profile or DEFAULT_PROFILE, catalog)
+    except DecisionError:
+        if profile:
+            raise
+        return WeightsSource(equal(catalog.criterion_ids), "equal weights", "direct")
+    inputs = p.inputs if isinstance(p.inputs, str) else "; ".join(f"{k}: {_plain(v)}" for k, v in dict(p.inputs).items())
+    return WeightsSource(p.weights.reindex(catalog.criterion_ids), f"profile '{p.name}'", p.method, p.author,
+                         str(p.date or ""), p.rationale or "", inputs)
+
+
+def _plain(v) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_plain(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return "; ".join(_plain(x) for x in v)
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Computed content of one briefing (no HTML): see :func:`prepare_briefing`."""
+    catalog: Catalog
+    portfolios: Portfolios
+    weights: WeightsSource
+    method: str
+    ranking: pd.DataFrame
+    explanations: tuple
+    by_method: pd.DataFrame
+    presets: dict
+    parameters: dict
+    generated: str
+    robustness: dict = field(default_factory=dict)
+
+
+def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
+                     method: str = "topsis", top: int = 5, max_tools: int | None = None,
+                     catalog: str | Catalog | None = None, samples: int = 2000, seed: int = 0,
+                     explain_top: int = 3, robustness: bool = True, now: datetime | None = None) -> Briefing:
+    """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section."""
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    if method not in METHODS and method != "consensus":
+        raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
+    src = resolve_weights(cat, profile, weights)
+    p = build_portfolios(cat, scenario, max_tools=max_tools)
+    ranker = Ranker(p)
+    ranking = ranker.rank(src.weights, method, top)
+    explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario)
+                         for k in range(min(explain_top, len(ranking))))
+    rows = []
+    for m in ("topsis", "vikor", "spotis", "wsm", "consensus"):
+        best = ranker.rank(src.weights, m, 1)
+        rows.append((m, best["tools"].iloc[0], tuple(best["tool_ids"].iloc[0]) == tuple(ranking["tool_ids"].iloc[0])))
+    by_method = pd.DataFrame(rows, columns=["method", "top combination", "same as recommendation"])
+    presets = {f"{src.label} (this briefing)": ranking}
+    try:
+        from .profiles import list_profiles, load_profile  # noqa: PLC0415
+        for name in _bundled_profile_names(list_profiles):
+            try:
+                presets[f"preset: {name}"] = ranker.rank(load_profile(name, cat).weights, method, top)
+            except DecisionError:        # a preset written for other criteria than this catalogue's
+                continue
+    except ImportError:  # pragma: no cover
+        pass
+    params = {"scenario": p.adjusted.scenario.id, "profile": profile, "weights": weights, "method": method,
+              "top": top, "max_tools": p.constraints.max_tools, "samples": samples, "seed": seed}
+    rob = robustness_content(p, src.weights, method, ranking, samples, seed) if robustness else {}
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob)
+
+
+def _bundled_profile_names(list_profiles) -> list[str]:
+    listed = list_profiles()
+    if isinstance(listed, pd.DataFrame):
+        col = "name" if "name" in listed.columns else listed.columns[0]
+        names = listed[col].tolist()
+    else:
+        names = [getattr(x, "name", x) for x in listed]
+    return sorted(dict.fromkeys(str(n) for n in names))
+
+
+def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: pd.DataFrame, samples: int,
+                       seed: int) -> dict:
+    """Stability intervals, SMAA acceptability and core tools (empty if decision.robustness is unavailable)."""
+    try:
+        from . import robustness as R  # noqa: PLC0415
+    except ImportError:
+        return {}
+    if not hasattr(R, "briefing_summary"):
+        return {}
+    return R.briefing_summary(p, weights, method=method if method in ("wsm", "topsis") else "topsis",
+                              ranking=ranking, n_samples=samples, seed=seed)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# HTML rendering (every catalogue or profile string is escaped)
+
+STYLE = """<style>
+.briefing {font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1000px; line-height: 1.45}
+.briefing h1 {margin-bottom: .2em} .briefing .sub {color: #555; margin-top: 0}
+.briefing table {border-collapse: collapse; margin: .5em 0 1em 0; font-size: 92%}
+.briefing th, .briefing td {border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left !important;
+  vertical-align: top}
+.briefing td.num, .briefing th.num {text-align: right !important; font-variant-numeric: tabular-nums}
+.briefing .caveat {background: #fff6e0; border-left: 4px solid #e0a100; padding: .5em .8em}
+.briefing .prov {font-family: ui-monospace, monospace; font-size: 85%; color: #333}
+.briefing .tag {display: inline-block; background: #eef; border-radius: 3px; padding: 0 4px; margin: 1px}
+</style>"""
+
+
+def _table(df: pd.DataFrame, num=()) -> str:
+    head = "".join(f"<th class='num'>{E(str(c))}</th>" if c in num else f"<th>{E(str(c))}</th>" for c in df.columns)
+    body = []
+    for _, r in df.iterrows():
+        cells = []
+        for c in df.columns:
+            v = r[c]
+            if c in num:
+                cells.append(f"<td class='num'>{v:.2f}</td>" if isinstance(v, (float, np.floating)) else
+                             f"<td class='num'>{E(str(v))}</td>")
+            else:
+                cells.append(f"<td>{E(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _level(v: float) -> str:
+    return "very high" if v >= 8.5 else "high" if v >= 6.5 else "moderate" if v >= 3.5 else "low" if v >= 1.5 \
+        else "very low"
+
+
+def header_html(b: Briefing) -> str:
+    sc = b.portfolios.adjusted.scenario
+    return (f"{STYLE}<div class='briefing'><h1>Briefing: {E(sc.name)}</h1>"
+            f"<p class='sub'>Which combination of diplomatic tools presses the ally for accountability without "
+            f"severing security ties? &middot; generated <span class='briefing-timestamp'>{E(b.generated)}</span>"
+            f"</p><p class='caveat'><b>Read this first.</b> {E(CAVEAT)}</p></div>")
+
+
+def scenario_html(b: Briefing) -> str:
+    sc = b.portfolios.adjusted.scenario
+    names = {f.id: f.name for f in b.catalog.factors}
+    rows = pd.DataFrame([(names.get(k, k), v, _level(v)) for k, v in sc.factors.items()],
+                        columns=["factor", "value (0-10)", "in words"])
+    return (f"<div class='briefing'><h2>The situation</h2><p>{E(sc.description)}</p>"
+            f"<p>The scenario's factors shift tool scores through {len(b.catalog.rules)} sourced rules "
+            f"(5 is neutral).</p>{_table(rows, num=('value (0-10)',))}</div>")
+
+
+def weights_html(b: Briefing) -> str:
+    w = b.weights
+    cnames = {c.id: c.name for c in b.catalog.criteria}
+    rows = pd.DataFrame([(cnames[c], v) for c, v in w.weights.items()], columns=["criterion", "weight"])
+    how = {"direct": "entered directly", "roc": "rank-order centroid weights from an importance order",
+           "rank_sum": "rank-sum weights from an importance order", "swing": "swing weighting",
+           "rank_reciprocal": "rank-reciprocal weights from an importance order",
+           "ahp": "AHP pairwise comparisons"}.get(w.method, w.method)
+    extra = "".join(f"<li>{E(k)}: {E(v)}</li>" for k, v in (("author", w.author), ("date", w.date),
+                                                          ("elicitation input", w.inputs)) if v)
+    rationale = f"<p><i>Rationale:</i> {E(w.rationale)}</p>" if w.rationale else ""
+    return (f"<div class='briefing'><h2>What matters, and how much</h2><p>Weights from {E(w.label)}, "
+            f"{E(how)}. Method: <b>{E(b.method)}</b> ({E(METHODS[b.method].description) if b.method in METHODS else 'mean rank of four methods'}).</p>"
+            f"<ul>{extra}</ul>{rationale}{_table(rows, num=('weight',))}</div>")
+
+
+def ranking_html(b: Briefing) -> str:
+    crit = b.catalog.criteria
+    df = b.ranking
+    table = pd.DataFrame({"rank": df["rank"], "tools": df["tools"],
+                          **{c.name + (" (cost)" if c.direction == "cost" else ""): df[c.id] for c in crit},
+                          "preference": df["preference"]})
+    num = [c for c in table.columns if c not in ("tools",)]
+    removed = ", ".join(f"{k.replace('red_line:', 'red line on ')}: {v:,}" for k, v in
+                        b.portfolios.removed.items() if v)
+    return (f"<div class='briefing'><h2>Recommended combinations</h2><p>{len(b.portfolios):,} feasible combinations "
+            f"of up to {b.portfolios.constraints.max_tools} tools were ranked (candidates removed by each "
+            f"constraint: {E(removed) or 'none'}). Values are on 0-10 scales; escalation risk is a cost (lower is "
+            f"better).</p>{_table(table, num=num)}</div>")
+
+
+def explanation_html(b: Briefing, k: int) -> str:
+    e = b.explanations[k]
+    row = b.ranking.iloc[k]
+    cnames = {c.id: c.name for c in b.catalog.criteria}
+    tools = e["tools"]
+    items = []
+    for tid, g in tools.groupby("tool", sort=False):
+        name = g["name"].iloc[0]
+        best = g.loc[g["marginal"].abs().idxmax()]
+        shift = g[g["scenario_shift"].abs() > 1e-9]
+        shift_txt = "; scenario shifts: " + ", ".join(f"{cnames[c]} {s:+.1f}" for c, s in
+                                                     zip(shift["criterion"], shift["scenario_shift"])) if len(shift) \
+            else ""
+        items.append(f"<li><b>{E(name)}</b>: biggest effect on {E(cnames[best['criterion']])} "
+                     f"({best['marginal']:+.2f} points in this package){E(shift_txt)}.</li>")
+    inter = e["interactions"]
+    inter_txt = "".join(f"<li><span class='tag'>{E(r.kind)}</span> {E(cnames[r.criterion])} "
+                        f"{r.effect:+.1f}: {E(r.rationale)}</li>" for r in inter.itertuples()) or "<li>none</li>"
+    binding = []
+    for r in e["red_lines"].itertuples():
+        limit = r.max if r.max == r.max and r.max is not None else r.min
+        margin = abs(r.value - limit)
+        if margin < 1.0:
+            binding.append(f"<li>{E(cnames[r.criterion])} is {r.value:.2f}, within {margin:.2f} of the red line "
+                           f"({'max' if r.max == r.max and r.max is not None else 'min'} {limit:g}).</li>")
+    bind_txt = "".join(binding) or "<li>No red line is close (all have a margin of at least 1 point).</li>"
+    return (f"<div class='briefing'><h3>#{int(row['rank'])}: {E(row['tools'])}</h3>"
+            f"<p>Why it ranks here: what each tool adds (value with it minus value without it):</p><ul>{''.join(items)}"
+            f"</ul><p>Synergies and conflicts that fire in this package:</p><ul>{inter_txt}</ul>"
+            f"<p>Red lines:</p><ul>{bind_txt}</ul></div>")
+
+
+def changes_html(b: Briefing) -> str:
+    parts = ["<div class='briefing'><h2>What would change the recommendation</h2>"]
+    top = b.ranking.iloc[0]
+    if len(b.ranking) > 1:
+        second = b.ranking.iloc[1]
+        a, c = set(top["tool_ids"]), set(second["tool_ids"])
+        names = {t.id: t.name for t in b.catalog.tools}
+        diff = []
+        if a - c:
+            diff.append("drops " + ", ".join(names[t] for t in sorted(a - c)))
+        if c - a:
+            diff.append("adds " + ", ".join(names[t] for t in sorted(c - a)))
+        parts.append(f"<p>The runner-up ({E(second['tools'])}) {E(' and '.join(diff))}; its preference differs by "
+                     f"{abs(top['preference'] - second['preference']):.4f}.</p>")
+    parts.append("<p>Top combination under each ranking method (same weights):</p>")
+    parts.append(_table(b.by_method))
+    rob = b.robustness
+    if rob.get("changes"):
+        parts.append("<p>Weight changes that would replace the recommendation (others rescaled proportionally):</p>")
+        parts.append("<ul>" + "".join(f"<li>{E(s)}</li>" for s in rob["changes"]) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def robustness_html(b: Briefing) -> str:
+    rob = b.robustness
+    if not rob:
+        return ("<div class='briefing'><h2>How robust is this?</h2><p>The robustness analysis is not available in "
+                "this installation.</p></div>")
+    out = ["<div class='briefing'><h2>How robust is this?</h2>"]
+    for key in ("summary",):
+        if rob.get(key):
+            out.append(f"<p>{E(rob[key])}</p>")
+    for title, key, num in (("Stability intervals of the recommendation (weight range per criterion within which "
+                             "it stays first):", "stability", ("current", "low", "high")),
+                            ("Acceptability under uncertain weights (SMAA):", "acceptability", ()),
+                            ("Core tools (share of non-dominated combinations that hold them):", "core", ())):
+        df = rob.get(key)
+        if isinstance(df, pd.DataFrame) and len(df):
+            cols = [c for c in df.columns]
+            out.append(f"<p>{E(title)}</p>{_table(df, num=[c for c in cols if df[c].dtype.kind == 'f'] or num)}")
+    if rob.get("note"):
+        out.append(f"<p><i>{E(rob['note'])}</i></p>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def caveats_html(b: Briefing) -> str:
+    return ("<div class='briefing'><h2>Caveats</h2><ul>"
+            f"<li>{E(CAVEAT)}</li>"
+            "<li>The model adds tools' effects with diminishing returns and fixed pairwise interactions "
+            "(docs/model.md); real packages depend on sequencing, timing and execution that it does not capture.</li>"
+            "<li>Rankings use min-max normalisation over the feasible set: changing the cap on tools or the red lines "
+            "can re-order combinations that did not themselves change.</li>"
+            "<li>Scenario profiles are generic archetypes, not assessments of any real country.</li>"
+            "</ul></div>")
+
+
+def provenance(b: Briefing) -> dict:
+    def v(pkg):
+        try:
+            return version(pkg)
+        except PackageNotFoundError:
+            return "unknown"
+    where = "bundled (data/)" if Path(b.catalog.path) == BUNDLED else Path(b.catalog.path).name
+    return {"decision": v("decision"), "catalogue": where, "catalogue sha256": b.catalog.digest,
+            **{k: ("" if val is None else str(val)) for k, val in b.parameters.items()},
+            "pymcdm": v("pymcdm"), "numpy": np.__version__, "pandas": pd.__version__, "python":
+            platform.python_version()}
+
+
+def provenance_html(b: Briefing) -> str:
+    rows = "".join(f"<tr><td>{E(k)}</td><td>{E(str(val))}</td></tr>" for k, val in provenance(b).items())
+    return (f"<div class='briefing'><h2>Provenance</h2><p>Same parameters and catalogue give the same briefing "
+            f"(only the timestamp differs).</p><table class='prov'>{rows}</table></div>")
+
+
+def robustness_figures(b: Briefing) -> list:
+    """Plotly figures of the robustness section (none if robustness is unavailable)."""
+    return list(b.robustness.get("figures", []))

@@ -1,0 +1,54 @@
+"""``decision brief``: offline HTML briefings (one scenario, or all with a progress bar)."""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def register(sub, common) -> None:
+    b = sub.add_parser("brief", help="write an offline HTML briefing (papermill + nbconvert)")
+    common(b)
+    b.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
+    b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
+    b.add_argument("--profile", help="weight profile name (default: balanced)")
+    b.add_argument("--weights", help="criterion=value,... instead of a profile")
+    b.add_argument("--method", default="topsis")
+    b.add_argument("--top", type=int, default=5)
+    b.add_argument("--max-tools", type=int)
+    b.add_argument("--samples", type=int, default=2000, help="SMAA weight samples (default 2000)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
+    b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")
+    b.set_defaults(func=cmd_brief)
+
+
+def cmd_brief(args) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from tqdm import tqdm  # noqa: PLC0415
+
+    from .catalog import load_catalog  # noqa: PLC0415
+    from .errors import DecisionError  # noqa: PLC0415
+    from .export import build_briefing, check_parameters  # noqa: PLC0415
+    opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
+                max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
+                timeout=args.timeout)
+    if args.all_scenarios:
+        if args.scenario:
+            raise DecisionError("give either --scenario or --all-scenarios")
+        folder = Path(args.out or "briefings")
+        if folder.suffix == ".html":
+            raise DecisionError("--out must be a folder with --all-scenarios")
+        ids = [s.id for s in load_catalog(args.catalog).scenarios]
+        for sid in (bar := tqdm(ids, desc="briefings", unit="scenario", file=sys.stderr)):
+            bar.set_postfix_str(sid)
+            build_briefing(scenario=sid, out=folder / f"{sid}.html", **opts)
+        print(f"written: {len(ids)} briefings in {folder}/")
+        return 0
+    t = time.perf_counter()
+    check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
+                     catalog=args.catalog)
+    print("making the briefing (about 10-20 s) ...", file=sys.stderr)
+    out = build_briefing(scenario=args.scenario, out=args.out, **opts)
+    print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")
+    return 0

@@ -1,0 +1,109 @@
+"""Briefing export: run the parameterised briefing notebook with papermill, convert it to one offline HTML file.
+
+The HTML embeds plotly.js once (from the notebook's setup cell), loads nothing from the network (the template
+drops require.js, MathJax, Mermaid and the widget manager; CDN script tags that plotly adds are removed), hides all
+code, and is reproducible: plotly's random element ids are replaced by sequential ones, so the same parameters give
+the same file apart from the timestamp.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from .catalog import load_catalog
+from .errors import DecisionError
+from .files import atomic_write_text
+
+ROOT = Path(__file__).resolve().parent
+NOTEBOOK = ROOT.parent / "notebooks" / "05_briefing.ipynb"
+TEMPLATES = ROOT / "templates"
+KERNEL = "decision-briefing"
+REMOVE_TAGS = {"notebook-only", "parameters", "injected-parameters"}
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
+
+
+def check_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, **_) -> str:
+    """Fail fast, in this process, on the user mistakes the notebook would hit; return the scenario id."""
+    from .briefing import resolve_weights  # noqa: PLC0415
+    from .ranking import METHODS  # noqa: PLC0415
+    cat = load_catalog(catalog)
+    sid = cat.scenario(scenario).id
+    resolve_weights(cat, profile, weights)
+    if method not in METHODS and method != "consensus":
+        raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
+    return sid
+
+
+def _kernel_dir(tmp: Path) -> Path:
+    """A kernelspec that runs this very Python (so the briefing uses the installed package, whatever kernels the
+    user's Jupyter knows)."""
+    spec = tmp / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+        "display_name": "decision briefing", "language": "python"}))
+    return tmp
+
+
+def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
+    """Run the briefing notebook with papermill (every cell has a timeout; see notebook-toolchain §7)."""
+    import os  # noqa: PLC0415
+
+    import papermill as pm  # noqa: PLC0415
+    with tempfile.TemporaryDirectory() as kdir:
+        old = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
+        try:
+            pm.execute_notebook(str(NOTEBOOK), str(executed), parameters=parameters, kernel_name=KERNEL,
+                                execution_timeout=timeout, progress_bar=False, log_output=False,
+                                cwd=str(NOTEBOOK.parent))
+        except pm.PapermillExecutionError as exc:
+            raise DecisionError(f"the briefing notebook failed in cell {exc.exec_count}: {exc.ename}: "
+                                f"{exc.evalue}") from None
+        finally:
+            if old is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = old
+
+
+def to_html(executed: Path) -> str:
+    """Convert an executed briefing notebook to offline, code-free, reproducible HTML."""
+    import nbformat  # noqa: PLC0415
+    from nbconvert import HTMLExporter  # noqa: PLC0415
+    from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: PLC0415
+
+    nb = nbformat.read(str(executed), as_version=4)
+    exporter = HTMLExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "Briefing"}})
+    return offline(body)
+
+
+def offline(body: str) -> str:
+    """Remove CDN script tags and give plotly's random div ids stable sequential names."""
+    body = _REMOTE_SCRIPT.sub("", body)
+    ids: dict[str, str] = {}
+    return _UUID.sub(lambda m: ids.setdefault(m.group(0), f"fig-{len(ids) + 1:03d}"), body)
+
+
+def build_briefing(scenario=None, profile=None, weights=None, method="topsis", top=5, max_tools=None,
+                   catalog=None, samples=2000, seed=0, out=None, timeout=120) -> Path:
+    """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically."""
+    params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
+                  max_tools=max_tools, catalog=str(Path(catalog).resolve()) if catalog else None,
+                  samples=int(samples), seed=int(seed))
+    sid = check_parameters(**params)
+    params["scenario"] = sid
+    out = Path(out) if out else Path("briefings") / f"{sid}.html"
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = Path(tmp) / "briefing.ipynb"
+        execute(params, executed, timeout)
+        html = to_html(executed)
+    atomic_write_text(out, html)
+    return out
