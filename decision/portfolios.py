@@ -14,7 +14,9 @@ The value model is described in ``docs/model.md``. In short, per criterion and o
 * ``weakest``: the worst tool's score (lowest benefit, highest cost).
 * ``mean_weakest``: the average of ``mean`` and ``weakest``.
 
-Then interaction effects are added and the result is clipped to the scale.
+Then interaction effects are added: as points on ``mean``/``weakest`` criteria (clipped to the scale), and on the
+headroom for ``saturating`` ones (the summed effect ``e`` closes ``e / range`` of the gap to the top, or removes
+``|e| / range`` of the value when negative), so that stacked synergies approach but do not pin the ceiling.
 """
 from __future__ import annotations
 
@@ -198,11 +200,20 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
                 v = weakest if agg == "weakest" else 0.5 * (mean + weakest)
         values[:, c] = spec.lo[c] + (spec.hi[c] - spec.lo[c]) * v
     fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
+    effect = np.zeros((n, n_crit))
     for i in range(len(spec.inter_effect)):
         a = has_any(bits, spec.inter_a[i])
         b = has_any(bits, spec.inter_b[i])
         fired[:, i] = a & ~b if spec.inter_without[i] else a & b
-        values[:, spec.inter_crit[i]] += fired[:, i] * spec.inter_effect[i]
+        effect[:, spec.inter_crit[i]] += fired[:, i] * spec.inter_effect[i]
+    for c in range(n_crit):
+        if spec.aggregation[c] == "saturating":
+            # on the headroom: +e closes e/range of the gap to the top, -e removes e/range of the value
+            share = np.clip(effect[:, c] / (spec.hi[c] - spec.lo[c]), -1, 1)
+            v = values[:, c]
+            values[:, c] = np.where(share > 0, v + (spec.hi[c] - v) * share, v + (v - spec.lo[c]) * share)
+        else:
+            values[:, c] += effect[:, c]
     np.clip(values, spec.lo, spec.hi, out=values)
     return (values, fired) if with_fired else values
 

@@ -15,9 +15,9 @@ from decision.portfolios import enumerate_combinations, ladder_respected, prereq
 # Worked by hand in docs/model.md ("Worked example"): kappa = 0.5, rho = 0.5, scenario "base" (no shifts).
 HAND = {
     ("a",): (4.0, 8.0, 6.0, 2.0),
-    ("b",): (6.0, 4.0, 8.0, 7.0),
+    ("b",): (6.0, 4.0, 8.0, 6.4),          # x2 on a saturating criterion: 6 + (10 - 6) * 1/10
     ("c",): (2.0, 10.0, 4.0, 0.0),
-    ("a", "b"): (6.4, 16 / 3, 22 / 3, 7.2),
+    ("a", "b"): (6.4, 16 / 3, 22 / 3, 6.58),  # 6.2 + (10 - 6.2) * 1/10
     ("a", "c"): (4.6, 8.5, 6.0, 2.0),
     ("b", "c"): (6.4, 5.5, 6.0, 6.0),
     ("a", "b", "c"): (6.76, 6.0, 7.0, 6.2),
@@ -40,13 +40,13 @@ def test_enumeration_order_is_size_then_catalogue_order(tiny):
 
 
 def test_hand_worked_wsm_ranking(tiny):
-    # min-max normalised sums worked by hand (docs/model.md): {a,c} 2.518 > {a} 2.309 > {a,b,c} 2.222 > {c} 2.0 >
-    # {a,b} 1.980 > {b} 1.868 > {b,c} 1.841 (divided by 4 for equal weights)
+    # min-max normalised sums worked by hand (docs/model.md): {a,c} 2.492 > {a} 2.283 > {a,b,c} 2.141 > {c} 2.0 >
+    # {a,b} 1.980 > {b} 1.868 > {b,c} 1.763 (divided by 4 for equal weights)
     df = decision.rank_portfolios(tiny, method="wsm", top=None)
     assert [tuple(t) for t in df["tool_ids"]] == [("a", "c"), ("a",), ("a", "b", "c"), ("c",), ("a", "b"), ("b",),
                                                   ("b", "c")]
     assert df["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
-    assert df["preference"].iloc[0] == pytest.approx((2.6 / 4.76 + 4.5 / 6 + 2 / 4 + 5.2 / 7.2) / 4)
+    assert df["preference"].iloc[0] == pytest.approx((2.6 / 4.76 + 4.5 / 6 + 2 / 4 + 4.58 / 6.58) / 4)
 
 
 def test_scenario_rule_shifts_scores(tiny):
