@@ -9,13 +9,17 @@ from .portfolios import Portfolios, build_portfolios, explain
 from .group import GroupView, group_view
 from .profiles import Profile, list_profiles, load_profile, make_profile, save_profile
 from .ranking import METHODS, Ranker, consensus, rank, rank_matrix, rank_portfolios
+from .robustness import (PortfolioSMAA, SMAAResult, core_index, nondominated, pareto_mask, portfolio_stability,
+                         smaa_matrix, smaa_portfolios, stability_intervals, top_changes, weight_sweep)
 from .weights import AHPResult, ahp, critic, direct, entropy, rank_reciprocal, rank_sum, roc, swing
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AHPResult", "CAVEAT", "Catalog", "CatalogError", "DecisionError", "GroupView", "METHODS", "Portfolios",
-    "Profile", "Ranker", "__version__", "ahp", "build_portfolios", "consensus", "critic", "direct", "entropy",
-    "explain", "group_view", "list_profiles", "load_catalog", "load_profile", "make_profile", "rank",
-    "rank_matrix", "rank_portfolios", "rank_reciprocal", "rank_sum", "roc", "save_profile", "swing",
+    "AHPResult", "CAVEAT", "Catalog", "CatalogError", "DecisionError", "GroupView", "METHODS", "PortfolioSMAA",
+    "Portfolios", "Profile", "Ranker", "SMAAResult", "__version__", "ahp", "build_portfolios", "consensus",
+    "core_index", "critic", "direct", "entropy", "explain", "group_view", "list_profiles", "load_catalog",
+    "load_profile", "make_profile", "nondominated", "pareto_mask", "portfolio_stability", "rank", "rank_matrix",
+    "rank_portfolios", "rank_reciprocal", "rank_sum", "roc", "save_profile", "smaa_matrix", "smaa_portfolios",
+    "stability_intervals", "swing", "top_changes", "weight_sweep",
 ]

@@ -15,7 +15,7 @@ def register(sub, common) -> None:
     b.add_argument("--method", default="topsis")
     b.add_argument("--top", type=int, default=5)
     b.add_argument("--max-tools", type=int)
-    b.add_argument("--samples", type=int, default=2000, help="SMAA weight samples (default 2000)")
+    b.add_argument("--samples", type=int, default=10_000, help="SMAA weight samples (default 10000)")
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
     b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")

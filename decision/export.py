@@ -93,7 +93,7 @@ def offline(body: str) -> str:
 
 
 def build_briefing(scenario=None, profile=None, weights=None, method="topsis", top=5, max_tools=None,
-                   catalog=None, samples=2000, seed=0, out=None, timeout=120) -> Path:
+                   catalog=None, samples=10_000, seed=0, out=None, timeout=120) -> Path:
     """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically."""
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
                   max_tools=max_tools, catalog=str(Path(catalog).resolve()) if catalog else None,

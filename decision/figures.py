@@ -75,3 +75,79 @@ def preset_ranking_figure(rankings: dict[str, pd.DataFrame], criteria, active: s
     base.update_layout(updatemenus=[dict(type="dropdown", active=names.index(active), buttons=buttons, x=1, y=1.12,
                                          xanchor="right", yanchor="bottom")])
     return base
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Robustness figures (data from decision.robustness)
+
+def sensitivity_figure(sweep: pd.DataFrame, title: str = "Which alternative is on top as one weight moves") -> go.Figure:
+    """One row per criterion: the weight walked from 0 to 1 (others rescaled proportionally), coloured by the top
+    alternative; a black tick marks the current weight. ``sweep``: :func:`decision.robustness.weight_sweep`."""
+    crits = list(dict.fromkeys(sweep["criterion"]))
+    tops = list(dict.fromkeys(str(t) for t in sweep["top"]))
+    palette = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+    fig = go.Figure()
+    for i, top in enumerate(tops):
+        d = sweep[sweep["top"].astype(str) == top]
+        fig.add_scatter(x=d["weight"], y=d["criterion"], mode="markers", name=_short(top, 60),
+                        marker=dict(symbol="square", size=9, color=palette[i % len(palette)]),
+                        hovertemplate="%{y} weight %{x:.2f}<br>top: " + _short(top, 60) + "<extra></extra>")
+    cur = sweep.drop_duplicates("criterion")
+    fig.add_scatter(x=cur["current"], y=cur["criterion"], mode="markers", name="current weight",
+                    marker=dict(symbol="line-ns-open", size=22, color="black", line=dict(width=3)))
+    fig.update_layout(title=title, xaxis=dict(title="weight of the criterion", range=[-0.02, 1.02]),
+                      yaxis=dict(categoryorder="array", categoryarray=crits[::-1], automargin=True),
+                      legend=dict(orientation="h", y=-0.2), height=160 + 50 * len(crits),
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def acceptability_figure(rank_acceptability: pd.DataFrame, title: str = "Rank acceptability (SMAA-2)",
+                         labels=None) -> go.Figure:
+    """Stacked horizontal bars: for each alternative, the share of weight samples giving it rank 1, 2, ...
+    ``rank_acceptability``: alternatives x ranks (``SMAAResult.rank_acceptability``, or the ``rank_1..rank_k``
+    columns of a combinations table)."""
+    ra = rank_acceptability
+    names = [_short(str(x), 60) for x in (labels if labels is not None else ra.index)]
+    fig = go.Figure()
+    for j, col in enumerate(ra.columns):
+        shade = 0.25 + 0.75 * (1 - j / max(1, len(ra.columns) - 1))
+        fig.add_bar(x=ra[col].to_numpy(), y=names, orientation="h", name=f"rank {str(col).replace('rank_', '')}",
+                    marker_color=f"rgba(33,102,172,{shade:.2f})",
+                    hovertemplate="%{y}<br>" + str(col) + ": %{x:.1%}<extra></extra>")
+    fig.update_layout(barmode="stack", title=title, xaxis=dict(title="share of samples", tickformat=".0%"),
+                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2),
+                      height=max(280, 28 * len(names) + 140), margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def core_index_figure(core: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Bars of each tool's core index (share of non-dominated combinations holding it), coloured by RPM status.
+    ``core``: :func:`decision.robustness.core_index`."""
+    colours = {"core": "#1b7837", "borderline": "#e6ab02", "exterior": "#bababa"}
+    fig = go.Figure()
+    for status, colour in colours.items():
+        d = core[core["status"] == status]
+        if len(d):
+            fig.add_bar(x=d["core_index"], y=d["name"], orientation="h", name=status, marker_color=colour,
+                        hovertemplate="%{y}: in %{x:.0%} of non-dominated combinations<extra></extra>")
+    n = core.attrs.get("n_nondominated")
+    fig.update_layout(title=title or f"Core index of each tool ({n:,} non-dominated combinations)" if n else
+                      title or "Core index of each tool", xaxis=dict(title="core index", range=[0, 1],
+                                                                     tickformat=".0%"),
+                      yaxis=dict(categoryorder="array", categoryarray=list(core["name"])[::-1], automargin=True),
+                      legend=dict(orientation="h", y=-0.15), height=max(300, 22 * len(core) + 140),
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def tool_in_best_figure(tool_in_best: pd.DataFrame, title: str = "Probability that a tool is in the best "
+                                                                  "combination (SMAA)") -> go.Figure:
+    """Bars per tool of ``PortfolioSMAA.tool_in_best`` (tools never in the best combination left out)."""
+    d = tool_in_best[tool_in_best["in_best"] > 0]
+    fig = go.Figure(go.Bar(x=d["in_best"], y=d["name"], orientation="h", marker_color="#2166ac",
+                           hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_layout(title=title, xaxis=dict(title="share of weight samples", range=[0, 1], tickformat=".0%"),
+                      yaxis=dict(autorange="reversed", automargin=True), height=max(280, 24 * len(d) + 120),
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig

@@ -170,35 +170,43 @@ def has_any(bits: np.ndarray, mask) -> np.ndarray:
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
                      with_fired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
-    adjusted tool scores ``score`` (T x C). With ``with_fired`` also return the (N x I) bool matrix of interactions
-    that fired."""
-    n_tools, n_crit = score.shape
-    x = (score - spec.lo) / (spec.hi - spec.lo)                  # 0-1 scaled scores
-    n, k = idx.shape
-    present = idx != n_tools
-    count = present.sum(1)
-    values = np.empty((n, n_crit))
+    adjusted tool scores ``score`` (T x C). ``score`` may also be a stack of S score samples (S x T x C); the values
+    are then (S x N x C). With ``with_fired`` also return the (N x I) bool matrix of interactions that fired."""
+    batched = score.ndim == 3
+    sc = score if batched else score[None]
+    n_samples, n_tools, n_crit = sc.shape
+    x = (sc - spec.lo) / (spec.hi - spec.lo)                  # 0-1 scaled scores, (S, T, C)
+    n = len(bits)
+    idx = idx.astype(np.intp)                                # index once, not once per gather
+    count = (idx != n_tools).sum(1)
+    held = _group_members_held(bits, spec)
+    values = np.empty((n_samples, n, n_crit))
     for c in range(n_crit):
-        xc = x[:, c]
+        xc = x[:, :, c]                                       # (S, T)
         agg = spec.aggregation[c]
+        redundant = _redundant(held, xc, spec) if agg != "weakest" else []
         if agg == "saturating":
-            ext = np.append(xc, -np.inf)
-            top = ext[idx].max(1)
-            lf_ext = np.append(np.log1p(-spec.kappa * xc), 0.0)
-            logsum = lf_ext[idx].sum(1) - np.log1p(-spec.kappa * top)
-            for t, redundant in _redundant(bits, xc, spec):
-                logsum += redundant * (np.log1p(-spec.kappa * spec.rho * xc[t]) - np.log1p(-spec.kappa * xc[t]))
+            top = _gather(xc, idx, -np.inf).max(2)
+            lf = np.log1p(-spec.kappa * xc)
+            logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
+            for t, mask in redundant:
+                logsum += mask * (np.log1p(-spec.kappa * spec.rho * xc[:, t]) - lf[:, t])[:, None]
             v = top + (1 - top) * (-np.expm1(logsum))
         else:
-            mean = _weighted_mean(idx, bits, xc, spec, count)
+            total = _gather(xc, idx, 0.0).sum(2)
+            weight = np.broadcast_to(count.astype(float), total.shape).copy()
+            for t, mask in redundant:
+                total += mask * ((spec.rho - 1) * xc[:, t])[:, None]
+                weight += mask * (spec.rho - 1)
+            mean = total / weight
             if agg == "mean":
                 v = mean
             else:
-                fill = np.inf if spec.direction[c] > 0 else -np.inf
-                ext = np.append(xc, fill)
-                weakest = ext[idx].min(1) if spec.direction[c] > 0 else ext[idx].max(1)
+                benefit = spec.direction[c] > 0
+                g = _gather(xc, idx, np.inf if benefit else -np.inf)
+                weakest = g.min(2) if benefit else g.max(2)
                 v = weakest if agg == "weakest" else 0.5 * (mean + weakest)
-        values[:, c] = spec.lo[c] + (spec.hi[c] - spec.lo[c]) * v
+        values[:, :, c] = spec.lo[c] + (spec.hi[c] - spec.lo[c]) * v
     fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
     effect = np.zeros((n, n_crit))
     for i in range(len(spec.inter_effect)):
@@ -210,35 +218,43 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
         if spec.aggregation[c] == "saturating":
             # on the headroom: +e closes e/range of the gap to the top, -e removes e/range of the value
             share = np.clip(effect[:, c] / (spec.hi[c] - spec.lo[c]), -1, 1)
-            v = values[:, c]
-            values[:, c] = np.where(share > 0, v + (spec.hi[c] - v) * share, v + (v - spec.lo[c]) * share)
+            v = values[:, :, c]
+            values[:, :, c] = np.where(share > 0, v + (spec.hi[c] - v) * share, v + (v - spec.lo[c]) * share)
         else:
-            values[:, c] += effect[:, c]
+            values[:, :, c] += effect[:, c]
     np.clip(values, spec.lo, spec.hi, out=values)
+    values = values if batched else values[0]
     return (values, fired) if with_fired else values
 
 
-def _redundant(bits, xc, spec: ModelSpec):
-    """Yield ``(tool, mask)``: combinations holding the tool together with a member of its redundancy group that
-    scores higher on this criterion (ties: earlier in the catalogue). Loops over group members, not combinations."""
+def _gather(xc: np.ndarray, idx: np.ndarray, fill: float) -> np.ndarray:
+    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``."""
+    ext = np.concatenate([xc, np.full((len(xc), 1), fill)], axis=1)
+    return ext[:, idx]
+
+
+def _group_members_held(bits, spec: ModelSpec) -> list:
+    """Per redundancy group, (N x |group|) bool: which of its members each combination holds."""
     if spec.rho == 1:
-        return
-    for g in spec.groups:
-        lead_seen = np.zeros(len(bits), dtype=bool)
-        for t in g[np.lexsort((g, -xc[g]))]:
-            here = has_any(bits, np.int64(1) << int(t))
-            yield int(t), here & lead_seen
-            lead_seen |= here
+        return []
+    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
 
 
-def _weighted_mean(idx, bits, xc, spec: ModelSpec, count):
-    """Mean of present tools' scores; a redundant group member weighs ``rho``."""
-    total = np.append(xc, 0.0)[idx].sum(1)
-    weight = count.astype(float)
-    for t, redundant in _redundant(bits, xc, spec):
-        total += redundant * (spec.rho - 1) * xc[t]
-        weight += redundant * (spec.rho - 1)
-    return total / weight
+def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
+    """``(tool, mask)`` pairs: mask (S x N) marks combinations holding the tool together with a member of its
+    redundancy group that scores higher on this criterion (ties: the member listed first in the catalogue leads).
+    Loops over group members, not combinations."""
+    out = []
+    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (N, |g|)
+        if len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
+            seen = np.zeros(len(here), dtype=bool)
+            for j in np.argsort(-xc[0, g], kind="stable"):
+                out.append((int(g[j]), (here[:, j] & seen)[None]))
+                seen |= here[:, j]
+        else:
+            lead = np.where(here[None], xc[:, g][:, None, :], -np.inf).argmax(2)           # (S, N)
+            out += [(int(t), here[None, :, j] & (lead != j)) for j, t in enumerate(g)]
+    return out
 
 
 def prerequisites_met(bits: np.ndarray, prerequisites) -> np.ndarray:

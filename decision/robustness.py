@@ -1,0 +1,872 @@
+"""Robustness of a recommendation: one-way weight sensitivity, stability intervals, SMAA-2 and Pareto/core tools.
+
+Formulas and sources are in ``docs/robustness.md``. The computing core is vectorised numpy: Monte Carlo samples are
+processed in chunks, never one per Python iteration, and combinations are handled as arrays.
+
+Conventions shared by every function here:
+
+* **Scaling.** ``normalize=True`` scales each criterion by min-max over the given alternatives exactly as
+  :class:`decision.ranking.Ranker` (benefit ``(x - min) / (max - min)``, cost ``(max - x) / (max - min)``, a constant
+  column becomes 1). ``normalize=False`` takes the matrix as already-scaled partial values of an additive value model;
+  a cost column then enters with a negative sign (which ranks like ``max - x``). With uncertain scores the scaling
+  stays fixed at the deterministic matrix's min/max, so a sampled value may fall slightly outside 0-1.
+* **Methods.** ``wsm`` (weighted sum of scaled values), ``topsis`` (ideal 1 / anti-ideal 0 on the scaled values, as
+  the Ranker fast path and pymcdm's default TOPSIS), ``vikor`` (``v = 0.5``; matrices only). Preferences are turned
+  into "higher is better" internally.
+* **Ties** follow the package rule (``decision.ranking``): preferences are rounded to 12 decimals; tied alternatives
+  share the best rank, so several alternatives can be "first" in one sample. Where one winner is needed (the best
+  combination, the top of a sweep) the first in input order wins (for combinations: fewer tools, catalogue order).
+* **Monte Carlo error.** An acceptability is a binomial proportion: its 95% half-width is at most ``0.98 / sqrt(K)``
+  for ``K`` samples (``mc_error`` in every result).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .errors import DecisionError
+from .portfolios import Portfolios, model_spec, portfolio_values
+from .ranking import DECIMALS
+from .weights import direct, equal
+
+SMAA_METHODS = ("wsm", "topsis", "vikor")
+PORTFOLIO_METHODS = ("wsm", "topsis")
+MIN_ACCEPTANCE = 0.001
+"""Weight bounds whose acceptance rate (feasible share of the simplex) is below this are refused."""
+CHUNK_ELEMENTS = 4_000_000
+"""Size of the temporary arrays (elements) per chunk of Monte Carlo samples."""
+CORE_STATUS = ("core", "borderline", "exterior")
+Progress = Callable[[int, int], None] | None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Validation and scaling
+
+@dataclass(frozen=True)
+class _Scaled:
+    """Per-criterion map to "higher is better" values (the Ranker's min-max formula, or a sign flip for costs with
+    ``normalize=False``), and the ideal / anti-ideal of the scaled deterministic matrix."""
+    types: np.ndarray
+    lo: np.ndarray | None
+    hi: np.ndarray | None
+    ideal: np.ndarray
+    anti: np.ndarray
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        if self.lo is None:
+            return X * self.types
+        const = self.hi == self.lo
+        span = np.where(const, 1.0, self.hi - self.lo)
+        Xn = np.where(self.types > 0, (X - self.lo) / span, (self.hi - X) / span)   # same floats as Ranker
+        return np.where(const, 1.0 + Xn, Xn) if const.any() else Xn                  # constant column -> 1
+
+    @property
+    def span(self) -> np.ndarray:
+        return self.ideal - self.anti
+
+
+def _scaling(X: np.ndarray, types: np.ndarray, normalize: bool) -> _Scaled:
+    t = np.asarray(types)
+    lo, hi = (X.min(0), X.max(0)) if normalize else (None, None)
+    Xn = _Scaled(t, lo, hi, np.zeros(0), np.zeros(0))(X)
+    return _Scaled(t, lo, hi, Xn.max(0), Xn.min(0))
+
+
+def _matrix(matrix, types, criteria=None):
+    """Validate a matrix and its types; returns (X, types, row labels, criterion labels)."""
+    rows = list(matrix.index) if isinstance(matrix, pd.DataFrame) else None
+    cols = list(matrix.columns) if isinstance(matrix, pd.DataFrame) else None
+    try:
+        X = np.asarray(matrix, dtype=float)
+    except (TypeError, ValueError):
+        raise DecisionError("the matrix holds non-numeric values") from None
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise DecisionError(f"expected a 2-D matrix (alternatives x criteria), got shape {X.shape}")
+    if not np.isfinite(X).all():
+        r, c = np.argwhere(~np.isfinite(X))[0]
+        raise DecisionError(f"matrix value at row {r}, column {c} is {X[r, c]} (expected a finite number)")
+    t = np.asarray(types)
+    if t.shape != (X.shape[1],) or not np.all(np.isin(t, (1, -1))):
+        raise DecisionError(f"types must hold one 1 (benefit) or -1 (cost) per criterion, got {np.ravel(t).tolist()}")
+    crit = list(criteria) if criteria is not None else (cols or [f"c{j}" for j in range(X.shape[1])])
+    return X, t.astype(int), (rows if rows is not None else list(range(len(X)))), crit
+
+
+def _weights(weights, criteria) -> np.ndarray:
+    if weights is None:
+        return equal(criteria).to_numpy()
+    if isinstance(weights, (dict, pd.Series)):
+        return direct(dict(weights), criteria).to_numpy()
+    return direct(weights, criteria).to_numpy()
+
+
+def _check_method(method, allowed=SMAA_METHODS):
+    if method not in allowed:
+        raise DecisionError(f"method '{method}' is not available here; choose one of {', '.join(allowed)}")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Preferences, vectorised over weight vectors (higher is better)
+
+def scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarray:
+    """Preferences of alternatives ``Xn`` (m x C scaled, or S x m x C one matrix per weight vector) under weight
+    vectors ``W`` (S x C). Returns S x m, higher is better (VIKOR's Q is negated)."""
+    per_sample = Xn.ndim == 3
+    if method == "wsm":
+        return np.einsum("smc,sc->sm", Xn, W) if per_sample else W @ Xn.T
+    live = sc.span > 0
+    if method == "topsis":
+        w2 = np.where(live, W, 0.0) ** 2                           # a constant column is ideal and anti-ideal
+        dp2, dm2 = (sc.ideal - Xn) ** 2, (Xn - sc.anti) ** 2
+        if per_sample:
+            dp, dm = np.sqrt(np.einsum("smc,sc->sm", dp2, w2)), np.sqrt(np.einsum("smc,sc->sm", dm2, w2))
+        else:
+            dp, dm = np.sqrt(w2 @ dp2.T), np.sqrt(w2 @ dm2.T)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.nan_to_num(dm / (dm + dp), nan=0.0)
+    # VIKOR (v = 0.5): S = sum of weighted gaps, R = largest weighted gap, Q compromise; per sample over alternatives
+    gap = np.where(live, (sc.ideal - Xn) / np.where(live, sc.span, 1.0), 0.0)
+    wg = gap * W[:, None, :] if per_sample else gap[None, :, :] * W[:, None, :]
+    S, R = wg.sum(2), wg.max(2)
+
+    def part(Z):
+        lo, hi = Z.min(1, keepdims=True), Z.max(1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(hi > lo, (Z - lo) / (hi - lo), 0.0)
+    return -(0.5 * part(S) + 0.5 * part(R))
+
+
+def _round(U):
+    return np.round(U, DECIMALS)
+
+
+def _first(U: np.ndarray) -> np.ndarray:
+    """Index of the winner per row under the tie rule (first in input order among the rounded best)."""
+    return np.argmax(_round(U), axis=1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# One-way sensitivity and stability intervals
+
+def _walk(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
+    """Weight vectors with w_k = t and the others rescaled proportionally (equal shares if they were all 0)."""
+    rest = np.delete(w, k)
+    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
+    W = np.empty((len(t), len(w)))
+    W[:, k] = t
+    W[:, np.arange(len(w)) != k] = (1 - t)[:, None] * rest
+    return W
+
+
+def weight_sweep(matrix, weights, types, method: str = "wsm", normalize: bool = True, n_points: int = 101,
+                 criteria: Sequence[str] | None = None) -> pd.DataFrame:
+    """Walk each criterion's weight from 0 to 1 (others rescaled proportionally).
+
+    Returns one row per (criterion, point): ``criterion``, ``weight`` (of that criterion), ``top`` (label of the
+    top alternative), ``top_row`` (its position), ``preference`` (its preference, higher is better) and ``current``
+    (the criterion's current weight). See :func:`top_changes` for where the top alternative changes.
+    """
+    _check_method(method)
+    X, t, rows, crit = _matrix(matrix, types, criteria)
+    w = _weights(weights, crit)
+    sc = _scaling(X, t, normalize)
+    Xn = sc(X)
+    grid = np.linspace(0.0, 1.0, int(n_points))
+    parts = []
+    for k, c in enumerate(crit):                                   # one vectorised pass per criterion
+        U = scores(Xn, _walk(w, k, grid), method, sc)
+        top = _first(U)
+        parts.append(pd.DataFrame({"criterion": c, "weight": grid, "top_row": top, "top": [rows[i] for i in top],
+                                   "preference": U[np.arange(len(grid)), top], "current": w[k]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def top_changes(sweep: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a :func:`weight_sweep` where the top alternative differs from the previous point of the same
+    criterion: ``criterion``, ``weight_before``, ``weight`` (the change lies between them), ``from``, ``to``."""
+    prev = sweep.groupby("criterion", sort=False)["top_row"].shift()
+    hit = prev.notna() & (prev != sweep["top_row"])
+    before = sweep.groupby("criterion", sort=False)["weight"].shift()
+    prev_label = sweep.groupby("criterion", sort=False)["top"].shift()
+    return pd.DataFrame({"criterion": sweep["criterion"][hit], "weight_before": before[hit],
+                         "weight": sweep["weight"][hit], "from": prev_label[hit], "to": sweep["top"][hit]}
+                        ).reset_index(drop=True)
+
+
+def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int) -> tuple[float, float]:
+    """Exact interval of w_k keeping ``a`` on top of a weighted sum (docs/robustness.md, section 2)."""
+    rest = np.delete(w, k)
+    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
+    R = np.delete(Xn, k, axis=1) @ rest                            # value at w_k = 0
+    d0 = R[a] - R                                                  # gap to the top at w_k = 0
+    d1 = Xn[a, k] - Xn[:, k]                                       # gap at w_k = 1
+    cross = (d0 < 0) != (d1 < 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tstar = d0 / (d0 - d1)
+    upper = cross & (d1 < d0)
+    lower = cross & (d1 > d0)
+    low = max(0.0, float(tstar[lower].max())) if lower.any() else 0.0
+    high = min(1.0, float(tstar[upper].min())) if upper.any() else 1.0
+    return low, high
+
+
+def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7) -> tuple[float, float]:
+    """Interval of w_k around its current value keeping ``a`` on top: a grid sweep, then bisection at both ends."""
+    top_at = lambda t: _first(scores(Xn, _walk(w, k, np.atleast_1d(t)), method, sc))  # noqa: E731
+    grid = np.unique(np.append(np.linspace(0.0, 1.0, n_points), w[k]))
+    same = top_at(grid) == a
+    i = int(np.searchsorted(grid, w[k]))
+    bounds = []
+    for step in (-1, 1):
+        j = i
+        while 0 <= j + step < len(grid) and same[j + step]:
+            j += step
+        if j + step < 0:
+            bounds.append(0.0)
+            continue
+        if j + step >= len(grid):
+            bounds.append(1.0)
+            continue
+        inside, outside = grid[j], grid[j + step]
+        while abs(outside - inside) > tol:                       # bisection on the boundary
+            mid = 0.5 * (inside + outside)
+            if top_at(mid)[0] == a:
+                inside = mid
+            else:
+                outside = mid
+        bounds.append(0.5 * (inside + outside))
+    return bounds[0], bounds[1]
+
+
+def _intervals(Xn, w, method, sc, crit, labels, a) -> pd.DataFrame:
+    rows = []
+    for k, c in enumerate(crit):
+        low, high = (_wsm_interval(Xn, w, k, a) if method == "wsm" else _numeric_interval(Xn, w, k, a, method, sc))
+        rows.append((c, w[k], low, high))
+    df = pd.DataFrame(rows, columns=["criterion", "weight", "low", "high"]).set_index("criterion")
+    df["margin"] = np.minimum(df["weight"] - df["low"], df["high"] - df["weight"])
+    df["exact"] = method == "wsm"
+    df.attrs.update(top=labels[a], top_row=int(a), method=method,
+                    most_critical=most_critical(df) if len(df) else None)
+    return df
+
+
+def most_critical(intervals: pd.DataFrame) -> str | None:
+    """The criterion whose weight needs the smallest change (absolute, proportional rescaling of the others) to
+    change the top alternative; None if no weight change within 0-1 changes it."""
+    movable = intervals[(intervals["low"] > 0) | (intervals["high"] < 1)]
+    return None if movable.empty else str(movable["margin"].idxmin())
+
+
+def stability_intervals(matrix, weights, types, method: str = "wsm", normalize: bool = True,
+                        criteria: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per criterion: the ``low`` and ``high`` weight between which the top-ranked alternative stays the
+    same when that criterion's weight moves and the others are rescaled proportionally.
+
+    Exact closed form for ``wsm``; for ``topsis``/``vikor`` a 201-point sweep then bisection to 1e-7 (``exact``
+    column). ``margin`` is the smallest move that changes the top; ``df.attrs`` holds ``top``, ``top_row`` and
+    ``most_critical`` (the criterion with the smallest margin).
+    """
+    _check_method(method)
+    X, t, rows, crit = _matrix(matrix, types, criteria)
+    w = _weights(weights, crit)
+    sc = _scaling(X, t, normalize)
+    Xn = sc(X)
+    a = int(_first(scores(Xn, w[None, :], method, sc))[0])
+    return _intervals(Xn, w, method, sc, crit, rows, a)
+
+
+def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm") -> pd.DataFrame:
+    """:func:`stability_intervals` of today's recommendation (the top combination) among a scenario's feasible
+    combinations. For ``topsis`` the search runs over the non-dominated combinations only (the top is always one
+    of them when every weight is positive), which keeps the bisection cheap."""
+    _check_method(method, PORTFOLIO_METHODS)
+    p = portfolios
+    w = _weights(weights, p.criteria)
+    sc = _scaling(p.values, p.types, True)
+    Xn = sc(p.values)
+    if method == "topsis":
+        rows = np.flatnonzero(skyband_mask(Xn, 1))
+        Xn = Xn[rows]
+    else:
+        rows = np.arange(len(p))
+    a = int(_first(scores(Xn, w[None, :], method, sc))[0])
+    df = _intervals(Xn, w, method, sc, p.criteria, list(rows), a)
+    df.attrs.update(top_row=int(rows[a]), top=p.labels([rows[a]])[0], scenario=p.adjusted.scenario.id)
+    return df
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Dominance: k-skyband (combinations dominated by fewer than k others), Pareto set, core index
+
+def _count_loop(Dp, Qo, k, cnt):
+    """Chunked dominance counting: the chunk loop runs over blocks of dominators, not over rows."""
+    alive = np.flatnonzero(cnt < k)
+    pos = 0
+    while pos < len(Dp) and len(alive):
+        step = max(1, CHUNK_ELEMENTS // max(1, len(alive)))
+        D = Dp[pos:pos + step]
+        B = Qo[alive]
+        ge = np.ones((len(B), len(D)), dtype=bool)
+        eq = np.ones((len(B), len(D)), dtype=bool)
+        for j in range(Qo.shape[1]):
+            dj, bj = D[:, j][None, :], B[:, j][:, None]
+            ge &= dj >= bj
+            eq &= dj == bj
+        cnt[alive] += (ge & ~eq).sum(1)
+        alive = alive[cnt[alive] < k]
+        pos += step
+    return cnt
+
+
+def skyband_mask(X: np.ndarray, k: int, optimistic: np.ndarray | None = None, block: int = 1024,
+                 seed: int = 4096, limit: int | None = None) -> np.ndarray | None:
+    """(N,) bool: rows dominated by fewer than ``k`` others ("higher is better" in every column). ``k = 1`` gives
+    the Pareto (non-dominated) set.
+
+    With ``optimistic`` given, ``X`` holds pessimistic values and dominance is *sure* dominance: ``X[d] >=
+    optimistic[q]`` everywhere, not all equal. Returns None if more than ``limit`` rows survive the first pass.
+
+    Algorithm: rows sorted by decreasing sum of pessimistic values (a dominator always comes first); a prefix of
+    ``seed`` rows gets its exact skyband block by block; every other row is counted against that skyband, strongest
+    first, and dropped once it has ``k`` dominators; survivors go block by block against the growing skyband. Only
+    skyband members need to be counted: a row outside the skyband has at least ``k`` dominators inside it
+    (transitivity), so the test is exact.
+    """
+    lo_val = np.asarray(X, dtype=float)
+    hi_val = lo_val if optimistic is None else np.asarray(optimistic, dtype=float)
+    n = len(lo_val)
+    s = lo_val.sum(1)
+    order = np.argsort(-s, kind="stable")
+    P, O, ss = lo_val[order], hi_val[order], s[order]
+    ends = np.flatnonzero(np.diff(ss) != 0) + 1                    # never split rows of equal sum across blocks
+
+    def cut(e):
+        j = np.searchsorted(ends, min(n, e))
+        return int(ends[j]) if j < len(ends) else n
+
+    def blocks(start, stop):
+        """Exact skyband of the sorted rows [start, stop) (a prefix: all their dominators are inside it)."""
+        out = [np.zeros(0, dtype=int)]
+        while start < stop:
+            end = min(stop, cut(start + block))
+            pos = np.arange(start, end)
+            cnt = _count_loop(P[np.concatenate(out)], O[pos], k, np.zeros(len(pos), int))
+            alive = np.flatnonzero(cnt < k)
+            cnt[alive] = _count_loop(P[pos], O[pos[alive]], k, cnt[alive].copy())
+            out.append(pos[cnt < k])
+            start = end
+        return np.concatenate(out)
+
+    m = cut(seed)
+    sky = blocks(0, m)
+    rest = np.arange(m, n)
+    if limit is not None and len(rest) > 4 * limit:                # estimate the survivors on an even subsample
+        probe = rest[:: max(1, len(rest) // 2000)]
+        share = np.mean(_count_loop(P[sky], O[probe], k, np.zeros(len(probe), int)) < k)
+        if len(sky) + share * len(rest) > 2 * limit:
+            return None
+    cnt = _count_loop(P[sky], O[rest], k, np.zeros(len(rest), int))
+    surv = rest[cnt < k]
+    if limit is not None and len(sky) + len(surv) > limit:
+        return None
+    # survivors: count against the skyband of the prefix (done) plus survivors before them
+    pref = cnt[cnt < k]
+    out, start = [sky], 0
+    while start < len(surv):
+        end = min(len(surv), start + block)
+        while end < len(surv) and ss[surv[end]] == ss[surv[end - 1]]:
+            end += 1
+        pos = surv[start:end]
+        c = pref[start:end].copy()
+        if len(out) > 1:
+            c = _count_loop(P[np.concatenate(out[1:])], O[pos], k, c)
+        alive = np.flatnonzero(c < k)
+        c[alive] = _count_loop(P[pos], O[pos[alive]], k, c[alive].copy())
+        out.append(pos[c < k])
+        start = end
+    mask = np.zeros(n, dtype=bool)
+    mask[order[np.concatenate(out)]] = True
+    return mask
+
+
+def _ordinal_transform(Xn: np.ndarray, order: Sequence[int]) -> np.ndarray:
+    """Values at the extreme points of {w_order[0] >= w_order[1] >= ...}: cumulative means in importance order.
+    Dominance over this weight region = Pareto dominance of these columns (RPM, Liesioe et al. 2007)."""
+    Y = np.cumsum(Xn[:, list(order)], axis=1)
+    return Y / np.arange(1, Y.shape[1] + 1)
+
+
+def pareto_mask(matrix, types, weight_order=None, criteria=None) -> np.ndarray:
+    """(N,) bool: the non-dominated alternatives (no other is at least as good on every criterion and better on
+    one). With ``weight_order`` (criteria from most to least important) dominance holds for every weight vector
+    respecting that order. Identical rows do not dominate each other."""
+    X, t, _, crit = _matrix(matrix, types, criteria)
+    Y = X * t
+    if weight_order is not None:
+        Y = _ordinal_transform(_scaling(X, t, True)(X), _order_index(weight_order, crit))
+    return skyband_mask(Y, 1)
+
+
+def core_index(portfolios: Portfolios, weight_order=None) -> pd.DataFrame:
+    """Per tool: the share of non-dominated combinations that contain it (``core_index``) and its RPM status:
+    ``core`` (in every non-dominated combination), ``borderline`` (in some) or ``exterior`` (in none).
+    ``df.attrs['n_nondominated']`` gives the size of the non-dominated set."""
+    p = portfolios
+    nd = pareto_mask(p.values, p.types, weight_order, p.criteria)
+    share = p.members[nd].mean(0)
+    status = np.where(share >= 1 - 1e-12, "core", np.where(share > 0, "borderline", "exterior"))
+    df = pd.DataFrame({"tool": p.catalog.tool_ids, "name": [t.name for t in p.catalog.tools],
+                       "core_index": share, "status": status, "in_nondominated": p.members[nd].sum(0)})
+    df = df.sort_values(["core_index", "tool"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    df.attrs.update(n_nondominated=int(nd.sum()), n_feasible=len(p), scenario=p.adjusted.scenario.id)
+    return df
+
+
+def nondominated(portfolios: Portfolios, weight_order=None) -> pd.DataFrame:
+    """The non-dominated combinations of a scenario (:meth:`Portfolios.frame` rows)."""
+    return portfolios.frame(np.flatnonzero(pareto_mask(portfolios.values, portfolios.types, weight_order,
+                                                       portfolios.criteria)))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Sampling
+
+def _order_index(order, crit) -> list[int]:
+    idx = []
+    for c in order:
+        if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
+            if not 0 <= c < len(crit):
+                raise DecisionError(f"weight_order: criterion position {c} out of range")
+            idx.append(int(c))
+        elif c in crit:
+            idx.append(crit.index(c))
+        else:
+            raise DecisionError(f"weight_order: unknown criterion '{c}'; known: {', '.join(map(str, crit))}")
+    if len(set(idx)) != len(idx):
+        raise DecisionError("weight_order names a criterion twice")
+    return idx
+
+
+def _bounds(bounds, crit) -> tuple[np.ndarray, np.ndarray]:
+    n = len(crit)
+    lo, hi = np.zeros(n), np.ones(n)
+    items = bounds.items() if isinstance(bounds, dict) else enumerate(bounds)
+    for key, b in items:
+        j = _order_index([key], crit)[0]
+        try:
+            lo[j], hi[j] = (float(b[0]), float(b[1]))
+        except (TypeError, ValueError, IndexError):
+            raise DecisionError(f"weight_bounds for '{crit[j]}': expected (low, high), got {b!r}") from None
+        if not 0 <= lo[j] <= hi[j] <= 1:
+            raise DecisionError(f"weight_bounds for '{crit[j]}': need 0 <= low <= high <= 1, got {b!r}")
+    if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
+        raise DecisionError(f"weight_bounds are infeasible: lows sum to {lo.sum():g} (need <= 1), highs to "
+                            f"{hi.sum():g} (need >= 1)")
+    return lo, hi
+
+
+def _simplex(rng: np.random.Generator, n_samples: int, n: int) -> np.ndarray:
+    """Uniform weights on the simplex: spacings of sorted uniforms (JSMAA createSumToRand; = Dirichlet(1))."""
+    u = np.sort(rng.random((n_samples, n - 1)), axis=1)
+    return np.diff(u, axis=1, prepend=0.0, append=1.0)
+
+
+def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, weight_bounds=None,
+                   criteria: Sequence[str] | None = None) -> tuple[np.ndarray, float]:
+    """``n_samples`` weight vectors (rows sum to 1) and the acceptance rate.
+
+    Uniform on the simplex; with ``weight_order`` (criteria, most important first) uniform on the ordered region
+    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region by
+    rejection from the (ordered) simplex. The acceptance rate is the share of draws kept (1.0 without bounds); a
+    region that keeps fewer than ``MIN_ACCEPTANCE`` of draws is refused with a DecisionError.
+    """
+    crit = list(criteria) if criteria is not None else list(range(n_criteria))
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    order = _order_index(weight_order, crit) if weight_order is not None else None
+    lo, hi = _bounds(weight_bounds, crit) if weight_bounds is not None else (None, None)
+
+    def draw(m):
+        W = _simplex(rng, m, n_criteria)
+        if order is not None:
+            W[:, order] = -np.sort(-W[:, order], axis=1)         # exact: the coordinates are exchangeable
+        return W
+
+    if lo is None:
+        return draw(n_samples), 1.0
+    kept, drawn, got = [], 0, 0
+    while got < n_samples:
+        m = max(1000, 2 * (n_samples - got))
+        W = draw(m)
+        ok = np.all((W >= lo - 1e-15) & (W <= hi + 1e-15), axis=1)
+        drawn += m
+        kept.append(W[ok])
+        got += int(ok.sum())
+        if drawn >= 20_000 and got / drawn < MIN_ACCEPTANCE:
+            raise DecisionError(f"weight_bounds keep only {got / drawn:.4%} of uniform weight draws (need at least "
+                                f"{MIN_ACCEPTANCE:.1%}); widen the bounds")
+    return np.vstack(kept)[:n_samples], got / drawn
+
+
+def _triangular(rng, low, mode, high, size):
+    """Independent triangular(low, mode, high) draws by inverse CDF; low == high gives the constant."""
+    u = rng.random(size)
+    width = high - low
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(width > 0, (mode - low) / np.where(width > 0, width, 1.0), 0.5)
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1 - u) * width * (high - mode))
+    return np.where(u < f, left, right)
+
+
+def sample_scores(rng, low, mode, high, n_samples: int, distribution: str = "triangular") -> np.ndarray:
+    """``n_samples`` independent draws of every entry within [low, high]: ``triangular`` (mode = the point score)
+    or ``uniform``. Shape (n_samples, *low.shape)."""
+    size = (n_samples, *np.shape(low))
+    if distribution == "triangular":
+        return _triangular(rng, low, mode, high, size)
+    if distribution == "uniform":
+        return low + (high - low) * rng.random(size)
+    raise DecisionError(f"unknown score distribution '{distribution}'; choose triangular or uniform")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# SMAA-2 over a matrix
+
+def holistic_meta_weights(m: int, kind: str = "centroid") -> np.ndarray:
+    """Meta-weights alpha^r (1 = alpha^1 >= ... >= 0) for the holistic acceptability: ``centroid``
+    (sum_{i>=r} 1/i normalised to alpha^1 = 1), ``linear`` ((m - r) / (m - 1)) or ``inverse`` (1 / r)."""
+    r = np.arange(1, m + 1)
+    if kind == "centroid":
+        tail = np.cumsum((1.0 / r)[::-1])[::-1]
+        return tail / tail[0]
+    if kind == "linear":
+        return (m - r) / (m - 1) if m > 1 else np.ones(1)
+    if kind == "inverse":
+        return 1.0 / r
+    raise DecisionError(f"unknown meta-weights '{kind}'; choose centroid, linear or inverse")
+
+
+def mc_error(n_samples: int) -> float:
+    """95% half-width bound of an acceptability estimated from ``n_samples`` draws: 1.96 / (2 sqrt(K))."""
+    return 0.98 / math.sqrt(n_samples)
+
+
+@dataclass(frozen=True)
+class SMAAResult:
+    """SMAA-2 result. ``rank_acceptability``: alternatives x ranks (b_i^r, each row sums to 1);
+    ``central_weights``: alternatives x criteria (NaN where never first); ``confidence``: P(first at its central
+    weights) (NaN where never first); ``holistic_acceptability``: sum_r alpha^r b_i^r; ``mc_error``: 95% half-width
+    bound of every acceptability; ``acceptance_rate``: share of weight draws kept (bounds)."""
+    rank_acceptability: pd.DataFrame
+    central_weights: pd.DataFrame
+    confidence: pd.Series
+    holistic_acceptability: pd.Series
+    n_samples: int
+    mc_error: float
+    acceptance_rate: float
+    method: str
+    seed: object
+    meta_weights: str
+
+    @property
+    def acceptability(self) -> pd.Series:
+        """First-rank acceptability a_i = b_i^1."""
+        return self.rank_acceptability.iloc[:, 0].rename("acceptability")
+
+    def summary(self) -> pd.DataFrame:
+        """Acceptability, holistic acceptability, confidence and central weights side by side."""
+        return pd.concat([self.acceptability, self.holistic_acceptability, self.confidence,
+                          self.central_weights.add_prefix("cw_")], axis=1)
+
+
+def _chunk(m: int, per: int) -> int:
+    return max(1, CHUNK_ELEMENTS // max(1, m * per))
+
+
+def _competition_ranks(U: np.ndarray) -> np.ndarray:
+    """Competition ranks per row of rounded preferences: 1 + number strictly better (S x m; pairwise, m small)."""
+    R = _round(U)
+    return 1 + (R[:, None, :] > R[:, :, None]).sum(2)
+
+
+def smaa_matrix(matrix, types, n_samples: int = 10_000, seed=0, method: str = "wsm", normalize: bool = True,
+                weight_order=None, weight_bounds=None, score_ranges=None, distribution: str = "triangular",
+                meta_weights: str = "centroid", criteria: Sequence[str] | None = None,
+                score_sampler: Callable | None = None) -> SMAAResult:
+    """SMAA-2 (Lahdelma & Salminen 2001) for a small table of alternatives.
+
+    Weights: uniform on the simplex, or on the region allowed by ``weight_order`` (criteria, most important first)
+    and/or ``weight_bounds`` (``{criterion: (low, high)}``, rejection; see :func:`sample_weights`). Scores: the
+    matrix, or with ``score_ranges = (low, high)`` (arrays shaped like the matrix) independent draws per entry from
+    ``distribution`` (triangular with mode = the matrix value, or uniform); the scaling stays fixed at the matrix's
+    min/max. ``score_sampler(rng, n)`` -> (n x m x C) array replaces the ranges for any other distribution (e.g.
+    Gaussian measurements, as in JSMAA). Confidence factors use a second pass of ``n_samples`` score draws at each central weight vector (1 or 0
+    for exact scores). Ties share the best rank (package tie rule).
+    """
+    _check_method(method)
+    X, t, rows, crit = _matrix(matrix, types, criteria)
+    if int(n_samples) < 1:
+        raise DecisionError(f"n_samples must be >= 1, got {n_samples}")
+    n_samples = int(n_samples)
+    rng = np.random.default_rng(seed)
+    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit)
+    sc = _scaling(X, t, normalize)
+    low = high = None
+    if score_ranges is not None:
+        low, high = (np.asarray(r, dtype=float) for r in score_ranges)
+        if low.shape != X.shape or high.shape != X.shape:
+            raise DecisionError(f"score_ranges must be (low, high) arrays of the matrix's shape {X.shape}")
+        if np.any(low > X + 1e-12) or np.any(high < X - 1e-12):
+            raise DecisionError("score_ranges must contain the matrix values (low <= value <= high)")
+    if score_sampler is not None:
+        draw = lambda n: np.asarray(score_sampler(rng, n), dtype=float)          # noqa: E731
+    elif low is not None:
+        draw = lambda n: sample_scores(rng, low, X, high, n, distribution)       # noqa: E731
+    else:
+        draw = None
+    m, C = X.shape
+    B = np.zeros((m, m))
+    CW = np.zeros((m, C))
+    step = _chunk(m, max(C, m))                                      # S x m x m ranks per chunk
+    for s0 in range(0, n_samples, step):
+        Wc = W[s0:s0 + step]
+        Xs = sc(X) if draw is None else sc(draw(len(Wc)))
+        U = scores(Xs, Wc, method, sc)
+        rk = _competition_ranks(U)                                   # S x m
+        np.add.at(B, (np.broadcast_to(np.arange(m), rk.shape).ravel(), rk.ravel() - 1), 1)
+        CW += (rk == 1).T.astype(float) @ Wc
+    first = B[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cw = np.where(first[:, None] > 0, CW / first[:, None], np.nan)
+    conf = _confidence(X, cw, sc, method, draw, n_samples)
+    b = B / n_samples
+    ranks = pd.DataFrame(b, index=pd.Index(rows, name="alternative"),
+                         columns=pd.Index(range(1, m + 1), name="rank"))
+    alpha = holistic_meta_weights(m, meta_weights)
+    return SMAAResult(
+        rank_acceptability=ranks,
+        central_weights=pd.DataFrame(cw, index=ranks.index, columns=crit),
+        confidence=pd.Series(conf, index=ranks.index, name="confidence"),
+        holistic_acceptability=pd.Series(b @ alpha, index=ranks.index, name="holistic_acceptability"),
+        n_samples=n_samples, mc_error=mc_error(n_samples), acceptance_rate=acc, method=method, seed=seed,
+        meta_weights=meta_weights)
+
+
+def _confidence(X, cw, sc, method, draw, n_samples) -> np.ndarray:
+    """P(alternative i is first when the weights are its central weights), over the score distribution."""
+    m = len(X)
+    conf = np.full(m, np.nan)
+    have = np.flatnonzero(~np.isnan(cw[:, 0]))
+    if len(have) == 0:
+        return conf
+    if draw is None:
+        U = scores(sc(X), cw[have], method, sc)                      # one row per alternative's central weights
+        best = _round(U).max(1)
+        conf[have] = (_round(U[np.arange(len(have)), have]) >= best).astype(float)
+        return conf
+    hits = np.zeros(len(have))
+    C = X.shape[1]
+    step = _chunk(m * len(have), C)
+    for s0 in range(0, n_samples, step):
+        n = min(step, n_samples - s0)
+        Xs = sc(draw(n))                                             # n x m x C
+        for j, i in enumerate(have):                                 # loop over alternatives (few), not samples
+            U = scores(Xs, np.broadcast_to(cw[i], (n, C)), method, sc)
+            R = _round(U)
+            hits[j] += (R[:, i] >= R.max(1)).sum()
+    conf[have] = hits / n_samples
+    return conf
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# SMAA over a scenario's feasible combinations
+
+@dataclass(frozen=True)
+class PortfolioSMAA:
+    """SMAA over combinations. ``table``: one row per combination that reached the top ``k`` at least once, with
+    its tools, ``first`` (acceptability of rank 1), ``top_k`` (acceptability of ranks 1..k), ``rank_1..rank_k`` and
+    central weights ``cw_<criterion>``; sorted by ``top_k`` then ``first``. ``tool_in_best``: per tool, the
+    probability that it belongs to the best combination (one winner per sample, tie rule). ``n_candidates``: the
+    combinations that can enter the top k at all (k-skyband), out of ``n_feasible``. ``exact`` is False when the
+    candidate set is a shortlist (score uncertainty with wide ranges, see ``coverage``)."""
+    table: pd.DataFrame
+    tool_in_best: pd.DataFrame
+    k: int
+    n_samples: int
+    mc_error: float
+    acceptance_rate: float
+    n_candidates: int
+    n_feasible: int
+    method: str
+    seed: object
+    exact: bool
+    coverage: float | None
+    scores: str | None
+
+
+def _batch_values(p: Portfolios, rows: np.ndarray, score_samples: np.ndarray, spec=None,
+                  chunk: int = 64) -> np.ndarray:
+    """Values (S x n x C) of combinations ``rows`` for each sampled tool-score matrix (S x T x C): one
+    :func:`decision.portfolios.portfolio_values` call per chunk of samples (bounded memory), not per sample."""
+    spec = spec or model_spec(p.catalog)
+    idx, bits = p.idx[rows], p.bits[rows]
+    out = np.empty((len(score_samples), len(rows), score_samples.shape[2]))
+    for s0 in range(0, len(score_samples), chunk):
+        out[s0:s0 + chunk] = portfolio_values(idx, bits, score_samples[s0:s0 + chunk], spec)
+    return out
+
+
+def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, method: str = "wsm", k: int = 10,
+                    weight_order=None, weight_bounds=None, score_uncertainty: str | None = None,
+                    candidate_limit: int = 20_000, pilot: int = 12, pilot_weights: int = 1000, check: int = 32,
+                    progress: Progress = None) -> PortfolioSMAA:
+    """SMAA over every feasible combination of a scenario: top-``k`` acceptability per combination, and per tool
+    the probability that it belongs to the best combination.
+
+    Exact and fast with fixed scores: only combinations dominated by fewer than ``k`` others (the k-skyband) can
+    enter the top k for any weights with positive components (weighted sum and TOPSIS with the fixed min-max scaling
+    are increasing in every scaled criterion), so preferences are computed only for them, in chunks of samples.
+
+    ``score_uncertainty`` (``"triangular"`` or ``"uniform"``) also samples every tool's score on every criterion
+    within its scenario-adjusted low-high range (triangular: mode = the point score) and re-evaluates the combinations
+    through the value model; the min-max scaling stays fixed at the point scores' range. Candidates are the
+    combinations surely dominated (pessimistic vs optimistic values) by fewer than k others. If more than
+    ``candidate_limit`` remain (wide ranges overlap, as in the bundled catalogue), a shortlist is used instead: every
+    combination that reached the top k for one of ``pilot_weights`` weight draws under the point scores or one of
+    ``pilot`` sampled score matrices, each evaluated exactly on the full set; ``exact`` is then False and
+    ``coverage`` reports, over ``check`` fresh (score, weight) draws evaluated on the full set, the share of top-k
+    places held by shortlisted combinations (top-k acceptabilities may be underestimated by about 1 - coverage).
+    """
+    _check_method(method, PORTFOLIO_METHODS)
+    p = portfolios
+    k = int(k)
+    if k < 1:
+        raise DecisionError(f"k must be >= 1, got {k}")
+    if int(n_samples) < 1:
+        raise DecisionError(f"n_samples must be >= 1, got {n_samples}")
+    n_samples = int(n_samples)
+    crit = p.criteria
+    rng = np.random.default_rng(seed)
+    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit)
+    sc = _scaling(p.values, p.types, True)
+    Xn = sc(p.values)
+    exact, coverage = True, None
+    if score_uncertainty is None:
+        cand = np.flatnonzero(skyband_mask(Xn, k))
+        Xc = Xn[cand]
+    else:
+        a = p.adjusted
+        spec = model_spec(p.catalog)
+        lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
+        hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
+        pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
+        mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
+        if mask is None:                                             # ranges too wide for sure dominance
+            exact = False
+            mask = _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds,
+                              score_uncertainty)
+        cand = np.flatnonzero(mask)
+        Xc = None
+    m = len(cand)
+    kk = min(k, m)
+    B = np.zeros((m, kk))
+    CW = np.zeros((m, len(crit)))
+    best = np.zeros(len(p.catalog.tools))
+    step = _chunk(m, 3 if score_uncertainty is None else 3 + len(crit))
+    for s0 in range(0, n_samples, step):
+        Wc = W[s0:s0 + step]
+        if score_uncertainty is None:
+            U = scores(Xc, Wc, method, sc)
+        else:
+            S = sample_scores(rng, p.adjusted.low, p.adjusted.score, p.adjusted.high, len(Wc), score_uncertainty)
+            U = scores(sc(_batch_values(p, cand, S, spec)), Wc, method, sc)
+        _accumulate(_round(U), kk, B, CW, Wc, best, p.members[cand])
+        if progress:
+            progress(min(s0 + step, n_samples), n_samples)
+    if not exact:
+        coverage = _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit,
+                             score_uncertainty)
+    return _portfolio_result(p, cand, B, CW, best, kk, n_samples, acc, method, seed, exact, coverage,
+                             score_uncertainty)
+
+
+def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds, su) -> np.ndarray:
+    """Combinations in the top k for some pilot (scores, weights) pair, each score draw evaluated on the full set
+    and its top k found exactly through its own k-skyband."""
+    a = p.adjusted
+    W, _ = sample_weights(pilot_weights, len(p.criteria), rng, weight_order, weight_bounds, p.criteria)
+    mask = np.zeros(len(p), dtype=bool)
+    draws = np.concatenate([a.score[None], sample_scores(rng, a.low, a.score, a.high, pilot, su)])
+    for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
+        Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
+        cand = np.flatnonzero(skyband_mask(Xn, k))
+        R = _round(scores(Xn[cand], W, method, sc))
+        kk = min(k, len(cand))
+        kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]
+        mask[cand[(R >= kth).any(0)]] = True
+    return mask
+
+
+def _accumulate(R, k, B, CW, Wc, best, members):
+    """Add one chunk of rounded preferences R (S x m) to the top-k counts, central weights and best-tool counts."""
+    S, m = R.shape
+    if k < m:
+        kth = np.partition(R, m - k, axis=1)[:, m - k][:, None]     # k-th largest per sample
+        part = np.argpartition(-R, k - 1, axis=1)[:, :k]
+        topv = -np.sort(-np.take_along_axis(R, part, axis=1), axis=1)      # S x k, descending
+    else:
+        kth = R.min(1, keepdims=True)
+        topv = -np.sort(-R, axis=1)
+    rows, cols = np.nonzero(R >= kth)                                # every member of the top k (ties included)
+    v = R[rows, cols]
+    rank = 1 + (topv[rows] > v[:, None]).sum(1)                      # competition rank (exact within the top k)
+    keep = rank <= k
+    np.add.at(B, (cols[keep], rank[keep] - 1), 1)
+    firsts = rank == 1
+    np.add.at(CW, cols[firsts], Wc[rows[firsts]])
+    winner = np.argmax(R, axis=1)                                    # one winner: first in input order
+    best += members[winner].sum(0)
+
+
+def _portfolio_result(p, cand, B, CW, best, k, n_samples, acc, method, seed, exact, coverage, su):
+    hit = np.flatnonzero(B.sum(1) > 0)
+    rows = cand[hit]
+    b = B[hit] / n_samples
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cw = np.where(B[hit, :1] > 0, CW[hit] / B[hit, :1], np.nan)
+    df = p.frame(rows)
+    df["first"] = b[:, 0]
+    df["top_k"] = b.sum(1)
+    for r in range(k):
+        df[f"rank_{r + 1}"] = b[:, r]
+    for j, c in enumerate(p.criteria):
+        df[f"cw_{c}"] = cw[:, j]
+    df = df.sort_values(["top_k", "first"], ascending=False, kind="stable")
+    df.attrs.update(scenario=p.adjusted.scenario.id, k=k, n_samples=n_samples, method=method)
+    tools = pd.DataFrame({"tool": p.catalog.tool_ids, "name": [t.name for t in p.catalog.tools],
+                          "in_best": best / n_samples})
+    tools = tools.sort_values(["in_best", "tool"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return PortfolioSMAA(df, tools, k, n_samples, mc_error(n_samples), acc, len(cand), len(p), method, seed, exact,
+                         coverage, su)
+
+
+def _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit, su) -> float:
+    """Share of top-k places held by shortlisted combinations, over ``check`` fresh (scores, weights) draws each
+    evaluated on the full set (1.0: the shortlist never missed a top-k combination)."""
+    if check <= 0:
+        return float("nan")
+    W, _ = sample_weights(check, len(crit), rng, weight_order, weight_bounds, crit)
+    a = p.adjusted
+    inside = np.zeros(len(p), dtype=bool)
+    inside[cand] = True
+    shares = []
+    for S, w in zip(sample_scores(rng, a.low, a.score, a.high, check, su), W):   # a check, not the hot path
+        U = _round(scores(sc(portfolio_values(p.idx, p.bits, S, spec)), w[None], method, sc))[0]
+        top = U >= np.partition(U, len(U) - k)[len(U) - k]
+        shares.append(inside[top].mean())
+    return float(np.mean(shares))
