@@ -113,6 +113,14 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def scenario_and_weights(p) -> None:
+    """The --scenario / --weights / --profile options shared by rank, robustness and brief."""
+    p.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
+    p.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
+                                     "escalation_risk=0.1 (normalised; default: equal, or the balanced profile)")
+    p.add_argument("--profile", help="a named weight profile instead of --weights (see `decision weights list`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="decision", description="Rank combinations of diplomatic tools (see README.md).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -122,10 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rank", help="rank the feasible combinations for a scenario")
     common(r)
-    r.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
-    r.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
-                                     "escalation_risk=0.1 (normalised; default equal)")
-    r.add_argument("--profile", help="a named weight profile (see `decision weights list`)")
+    scenario_and_weights(r)
     r.add_argument("--method", default="topsis", choices=[*METHODS, "consensus"])
     r.add_argument("--top", type=int, default=10)
     r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")

@@ -4,14 +4,14 @@ from __future__ import annotations
 import sys
 import time
 
+from .cli import scenario_and_weights
+
 
 def register(sub, common) -> None:
     b = sub.add_parser("brief", help="write an offline HTML briefing (papermill + nbconvert)")
     common(b)
-    b.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
+    scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
-    b.add_argument("--profile", help="weight profile name (default: balanced)")
-    b.add_argument("--weights", help="criterion=value,... instead of a profile")
     b.add_argument("--method", default="topsis")
     b.add_argument("--top", type=int, default=5)
     b.add_argument("--max-tools", type=int)

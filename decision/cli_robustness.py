@@ -6,6 +6,7 @@ import sys
 import pandas as pd
 
 from .catalog import CAVEAT
+from .cli import _catalog, _weights, scenario_and_weights
 from .errors import DecisionError
 from .portfolios import build_portfolios
 from .robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
@@ -14,10 +15,7 @@ from .robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa
 def register(sub, common) -> None:
     r = sub.add_parser("robustness", help="stability intervals, SMAA acceptability and core tools for a scenario")
     common(r)
-    r.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
-    r.add_argument("--weights", help="today's weights, e.g. rights_protection=0.4,security_continuity=0.3,"
-                                     "legitimacy=0.2,escalation_risk=0.1 (default equal)")
-    r.add_argument("--profile", help="a named weight profile instead of --weights")
+    scenario_and_weights(r)
     r.add_argument("--method", default="wsm", choices=PORTFOLIO_METHODS)
     r.add_argument("--samples", type=int, default=10_000, help="Monte Carlo weight samples (default 10000)")
     r.add_argument("--seed", type=int, default=1)
@@ -85,7 +83,6 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int) -
 
 
 def cmd_robustness(args) -> int:
-    from .cli import _catalog, _weights  # noqa: PLC0415  (cli imports this module while building its parser)
     if args.samples < 1:
         raise DecisionError(f"--samples must be >= 1, got {args.samples}")
     cat = _catalog(args)

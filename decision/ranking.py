@@ -77,8 +77,9 @@ METHODS: dict[str, Method] = {
 }
 
 
-def _check_problem(matrix, weights, types):
-    """Validate once: a finite 2-D matrix, weights >= 0 not all zero, types of +-1. Returns arrays + index."""
+def check_matrix(matrix, types, criteria=None):
+    """Validate an alternatives x criteria table once: finite 2-D numbers and one type (1 benefit, -1 cost) per
+    column. Returns ``(X, types, row labels or None, column labels)``."""
     index = matrix.index if isinstance(matrix, pd.DataFrame) else None
     columns = list(matrix.columns) if isinstance(matrix, pd.DataFrame) else None
     try:
@@ -92,16 +93,29 @@ def _check_problem(matrix, weights, types):
         r, c = bad[0]
         raise DecisionError(f"matrix value at row {r}, column {columns[c] if columns else c} is {X[r, c]} (expected "
                             "a finite number)")
-    if isinstance(weights, dict) and columns is not None:
-        w = direct(weights, columns).to_numpy()
-    else:
-        w = direct(np.asarray(weights, dtype=object).ravel(), columns).to_numpy()
-    if len(w) != X.shape[1]:
-        raise DecisionError(f"{len(w)} weights for {X.shape[1]} criteria")
     t = np.asarray(types)
     if t.shape != (X.shape[1],) or not np.all(np.isin(t, (1, -1))):
-        raise DecisionError(f"types must hold one 1 (benefit) or -1 (cost) per criterion, got {t.tolist()}")
-    return X, w, t.astype(int), index
+        raise DecisionError(f"types must hold one 1 (benefit) or -1 (cost) per criterion, got {np.ravel(t).tolist()}")
+    cols = list(criteria) if criteria is not None else (columns or [f"c{j}" for j in range(X.shape[1])])
+    return X, t.astype(int), index, cols
+
+
+def as_weights(weights, criteria) -> np.ndarray:
+    """Validated, normalised weights in criterion order: None (equal), a mapping/Series by criterion id, or a
+    sequence in criterion order."""
+    if weights is None:
+        return equal(criteria).to_numpy()
+    if isinstance(weights, (dict, pd.Series)):
+        return direct(dict(weights), criteria).to_numpy()
+    return direct(np.asarray(weights, dtype=object).ravel(), criteria).to_numpy()
+
+
+def _check_problem(matrix, weights, types):
+    """Validate once: matrix and types (:func:`check_matrix`) and weights (:func:`as_weights`)."""
+    X, t, index, cols = check_matrix(matrix, types)
+    if not isinstance(weights, (dict, pd.Series)) and len(np.ravel(np.asarray(weights, dtype=object))) != X.shape[1]:
+        raise DecisionError(f"{len(np.ravel(np.asarray(weights, dtype=object)))} weights for {X.shape[1]} criteria")
+    return X, as_weights(weights, cols), t, index
 
 
 def competition_ranks(pref: np.ndarray, ascending: bool = False) -> np.ndarray:
@@ -252,12 +266,7 @@ class Ranker:
         return _pymcdm_preference(self.portfolios.values, w, self.portfolios.types, method, options)
 
     def weights(self, weights) -> np.ndarray:
-        crit = self.portfolios.criteria
-        if weights is None:
-            return equal(crit).to_numpy()
-        if isinstance(weights, (dict, pd.Series)):
-            return direct(dict(weights), crit).to_numpy()
-        return direct(weights, crit).to_numpy()
+        return as_weights(weights, self.portfolios.criteria)
 
     def top(self, weights, method: str = "topsis", n: int = 10, **options) -> tuple[np.ndarray, np.ndarray,
                                                                                         np.ndarray]:

@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import DecisionError
 from .portfolios import Portfolios, model_spec, portfolio_values
-from .ranking import DECIMALS
-from .weights import direct, equal
+from .ranking import DECIMALS, as_weights, check_matrix
 
 SMAA_METHODS = ("wsm", "topsis", "vikor")
 PORTFOLIO_METHODS = ("wsm", "topsis")
@@ -78,30 +77,11 @@ def _scaling(X: np.ndarray, types: np.ndarray, normalize: bool) -> _Scaled:
 
 def _matrix(matrix, types, criteria=None):
     """Validate a matrix and its types; returns (X, types, row labels, criterion labels)."""
-    rows = list(matrix.index) if isinstance(matrix, pd.DataFrame) else None
-    cols = list(matrix.columns) if isinstance(matrix, pd.DataFrame) else None
-    try:
-        X = np.asarray(matrix, dtype=float)
-    except (TypeError, ValueError):
-        raise DecisionError("the matrix holds non-numeric values") from None
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise DecisionError(f"expected a 2-D matrix (alternatives x criteria), got shape {X.shape}")
-    if not np.isfinite(X).all():
-        r, c = np.argwhere(~np.isfinite(X))[0]
-        raise DecisionError(f"matrix value at row {r}, column {c} is {X[r, c]} (expected a finite number)")
-    t = np.asarray(types)
-    if t.shape != (X.shape[1],) or not np.all(np.isin(t, (1, -1))):
-        raise DecisionError(f"types must hold one 1 (benefit) or -1 (cost) per criterion, got {np.ravel(t).tolist()}")
-    crit = list(criteria) if criteria is not None else (cols or [f"c{j}" for j in range(X.shape[1])])
-    return X, t.astype(int), (rows if rows is not None else list(range(len(X)))), crit
+    X, t, rows, crit = check_matrix(matrix, types, criteria)
+    return X, t, (list(rows) if rows is not None else list(range(len(X)))), crit
 
 
-def _weights(weights, criteria) -> np.ndarray:
-    if weights is None:
-        return equal(criteria).to_numpy()
-    if isinstance(weights, (dict, pd.Series)):
-        return direct(dict(weights), criteria).to_numpy()
-    return direct(weights, criteria).to_numpy()
+_weights = as_weights
 
 
 def _check_method(method, allowed=SMAA_METHODS):
