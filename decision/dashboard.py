@@ -14,8 +14,10 @@ How an update runs
   carry the exact state and the top combination's tool ids for tests), and two plotly ``FigureWidget``s whose existing
   traces get new data inside ``batch_update`` (figures are never re-created).
 * Fast slider moves: sliders use ``continuous_update=False`` (one value per drag, sent on release, and per key press),
-  and the kernel folds changes that arrive within ``debounce`` seconds (default 40 ms) into one update (trailing
-  throttle on the kernel's asyncio loop). Why not live updates during a drag: with ``continuous_update=True``
+  and the kernel throttles on its asyncio loop: a change after a quiet spell updates at once (leading edge); changes
+  arriving within ``debounce`` seconds (default 40 ms) of the last update are folded into one update at the end of
+  that window (trailing edge), so a held arrow key or a burst of messages costs one update per window and the
+  final state is always drawn. Why not live updates during a drag: with ``continuous_update=True``
   ipywidgets 8 echoes every value noUiSlider snaps to its step back to the kernel, so a preset's exact weights
   (0.5208...) would be overwritten by the rounded slider position, and a drag floods the kernel with ~60 messages/s,
   each redrawing two charts in the browser.
@@ -51,7 +53,7 @@ from .weights import direct
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.04
-"""Seconds during which further control changes are folded into one update."""
+"""Seconds after an update during which further control changes are folded into one (trailing) update."""
 SENSITIVITY_DELAY = 0.4
 """Seconds of quiet after the last change before the stability panel is recomputed."""
 CACHE_SIZE = 3
@@ -128,22 +130,26 @@ def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState
     pref_note = "lower is better" if (ascending or state.method == "consensus") else "higher is better"
     top_ids = "|".join(ranking["tool_ids"].iloc[0]) if len(ranking) else ""
     data_state = e(json.dumps({**state.to_dict(), "normalised": norm}, sort_keys=True), quote=True)
-    head = "".join(f"<th title='{e(c.description)}'>{e(c.name)}<br><small>"
-                   f"{'lower' if c.direction == 'cost' else 'higher'} is better</small></th>" for c in crit)
+    head = "".join(f"<th class='num' title='{e(c.description)}'>{e(c.name)} "
+                   f"{'↓' if c.direction == 'cost' else '↑'}</th>" for c in crit)
     rows = []
     for _, r in ranking.iterrows():
         vals = "".join(f"<td class='num'>{r[c.id]:.2f}</td>" for c in crit)
         rows.append(f"<tr data-ids='{e('|'.join(r['tool_ids']))}'><td class='num'>{int(r['rank'])}</td>"
-                    f"<td>{e(r['tools'])}</td><td class='num'>{int(r['n_tools'])}</td>{vals}"
+                    f"<td class='combo'>{e(r['tools'])}</td><td class='num'>{int(r['n_tools'])}</td>{vals}"
                     f"<td class='num'>{r['preference']:.4f}</td></tr>")
-    style = ("<style>.decision-ranking{border-collapse:collapse;font-size:12.5px;width:100%}"
-             ".decision-ranking th,.decision-ranking td{border-bottom:1px solid #ddd;padding:3px 6px;"
-             "vertical-align:top;text-align:left}.decision-ranking td.num{text-align:right;"
-             "font-variant-numeric:tabular-nums}.decision-ranking.stale{opacity:.45}</style>")
+    style = ("<style>.decision-ranking{border-collapse:collapse;font-size:12px;width:100%;line-height:1.3}"
+             ".decision-ranking th,.decision-ranking td{border-bottom:1px solid #ddd;padding:3px 5px;"
+             "vertical-align:top;text-align:left}.decision-ranking th{font-weight:600;vertical-align:bottom}"
+             ".decision-ranking .num{text-align:right;font-variant-numeric:tabular-nums}"
+             ".decision-ranking td.combo{min-width:12em}.decision-ranking.stale{opacity:.45}"
+             ".decision-ranking caption{caption-side:bottom;text-align:left;font-size:11px;color:#666}</style>")
     cls = TABLE_CLASS + (" stale" if stale else "")
     return (f"{style}<table class='{cls}' data-top-ids='{e(top_ids)}' data-state='{data_state}' "
-            f"data-stale='{str(stale).lower()}'><thead><tr><th>Rank</th><th>Combination</th><th>Tools</th>{head}"
-            f"<th>Preference<br><small>{pref_note}</small></th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            f"data-stale='{str(stale).lower()}'><caption>Values on 0-10 scales: ↑ higher is better, ↓ lower is "
+            f"better. Preference: {pref_note}. Scores are illustrative.</caption><thead><tr><th class='num'>Rank</th>"
+            f"<th>Combination</th><th class='num'>Tools</th>{head}<th class='num'>Preference</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def stability_html(stability: pd.DataFrame, catalog: Catalog) -> str:
@@ -221,6 +227,7 @@ class Dashboard:
         self._result: _Result | None = None
         self._pending = None
         self._pending_sensitivity = None
+        self._last_update = -1e9
         self._quiet = 0
         self._names = {t.id: t.name for t in cat.tools}
         self._ids = {t.name: t.id for t in cat.tools}
@@ -287,7 +294,7 @@ class Dashboard:
         self.export_button = W.Button(description="Export", icon="save", layout=W.Layout(width="auto"),
                                       tooltip="Save the current weights (and settings, in the rationale) as a "
                                               "weight profile")
-        self.table = W.HTML()
+        self.table = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
         self.table.add_class("decision-ranking-widget")
         self.status = W.HTML()
         self.status.add_class("decision-status")
@@ -422,6 +429,12 @@ class Dashboard:
         keeping the controls as they are) if the settings are not usable."""
         self._cancel(self._pending)
         self._pending = None
+        try:
+            return self._update(sensitivity)
+        finally:
+            self._last_update = time.monotonic()
+
+    def _update(self, sensitivity):
         t0 = time.perf_counter()
         try:
             state = self.state
@@ -429,19 +442,22 @@ class Dashboard:
             t1 = time.perf_counter()
             ranking = ranker.rank(state.weights, state.method, state.top)
             t2 = time.perf_counter()
+            table = ranking_table_html(ranking, self.catalog, state)
         except DecisionError as exc:
             self._fail(str(exc))
             return False
         except Exception as exc:  # a bug: show it in the panel too, keep the traceback for a report
-            log.exception("dashboard update failed")
-            self.last_exception = exc
-            self._fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the settings above")
+            self._bug(exc)
             return False
         self.ranking = ranking
         self.error = None
         self._result = _Result(state, ranker, ranking)
-        self.table.value = ranking_table_html(ranking, self.catalog, state)
-        self._draw_figures(ranking, state)
+        self.table.value = table
+        try:
+            self._draw_figures(ranking, state)
+        except Exception as exc:  # noqa: BLE001  (a drawing bug must not lose the table)
+            self._bug(exc)
+            return False
         self.error_panel.value, self.error_panel.layout.display = "", "none"
         t3 = time.perf_counter()
         self.n_updates += 1
@@ -492,6 +508,11 @@ class Dashboard:
                              f"<b>{html.escape(sc.name)}</b> · {html.escape(METHOD_LABELS[state.method])} · "
                              f"updated in <span class='decision-update-ms'>{t['total_ms']:.0f}</span> ms"
                              f"{built} · <i>scores are illustrative</i></small>")
+
+    def _bug(self, exc: BaseException):
+        log.exception("dashboard update failed", exc_info=exc)
+        self.last_exception = exc
+        self._fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the settings above")
 
     def _fail(self, message: str):
         self.error = message
@@ -546,7 +567,15 @@ class Dashboard:
             self.check_stability()
             return
         self.sensitivity_panel.value = "<small><i>Checking the stability of the new recommendation…</i></small>"
-        self._pending_sensitivity = loop.call_later(SENSITIVITY_DELAY, self.check_stability)
+        self._pending_sensitivity = loop.call_later(SENSITIVITY_DELAY, self._scheduled_stability)
+
+    def _scheduled_stability(self):
+        try:
+            self.check_stability()
+        except Exception as exc:  # noqa: BLE001  (runs on the event loop: report in the panel, not only the log)
+            log.exception("stability panel failed", exc_info=exc)
+            self.sensitivity_panel.value = (f"<small>Stability check failed: {html.escape(type(exc).__name__)}: "
+                                            f"{html.escape(str(exc))}</small>")
 
     # -- events --------------------------------------------------------------------------------------------------
     def _silenced(self):
@@ -564,8 +593,11 @@ class Dashboard:
         loop = _running_loop()
         if loop is None or self.debounce <= 0:
             self.update()
-        elif self._pending is None:                           # changes until it fires are folded into it
-            self._pending = loop.call_later(self.debounce, self.update)
+            return
+        if self._pending is not None:                         # folded into the update already scheduled
+            return
+        wait = self._last_update + self.debounce - time.monotonic()
+        self._pending = loop.call_soon(self.update) if wait <= 0 else loop.call_later(wait, self.update)
 
     @staticmethod
     def _cancel(handle):
@@ -678,7 +710,7 @@ class Dashboard:
 
     def summary(self, decimals: int = 3) -> pd.DataFrame:
         """The current ranked table (rank, tools, values, preference), rounded, for printing."""
-        df = self.ranking[["rank", "tools", "n_tools", *self.catalog.criterion_ids, "preference"]]
+        df = self.ranking[["rank", "preference", *self.catalog.criterion_ids, "n_tools", "tools"]]
         return df.round(decimals).reset_index(drop=True)
 
 

@@ -1,0 +1,212 @@
+"""The dashboard driven from Python, without a browser: the truth is decision's own engine, called independently."""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+
+import ipywidgets as widgets
+import pytest
+
+import decision
+from decision import figures
+from decision.dashboard import TABLE_CLASS, Dashboard, dashboard
+from decision.profiles import load_profile
+
+SCENARIO = "indispensable_host"
+
+
+@pytest.fixture
+def dash(bundled, tmp_path):
+    return Dashboard(bundled, SCENARIO, profiles_dir=tmp_path / "profiles", debounce=0, sensitivity=False)
+
+
+def engine_top(catalog, state, top=10):
+    """The engine's ranking for a dashboard state, computed from scratch (not through the dashboard's cache)."""
+    p = decision.build_portfolios(catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints)
+    return decision.Ranker(p).rank(state.weights, state.method, top)
+
+
+def table_attrs(dash):
+    """The ranked table's data attributes, as the browser test reads them."""
+    m = re.search(r"<table class='([^']*)' data-top-ids='([^']*)' data-state='([^']*)'", dash.table.value)
+    assert m, "ranked table element not found"
+    return m.group(1).split(), m.group(2).split("|"), json.loads(html.unescape(m.group(3)))
+
+
+def first_row_names(dash):
+    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'>1</td><td class='combo'>([^<]*)</td>",
+                                   dash.table.value).group(1))
+
+
+def test_moving_a_weight_slider_ranks_the_engines_top_combination_first(dash, bundled):
+    before = dash.ranking["tool_ids"].iloc[0]
+    dash.sliders["rights_protection"].value = 0.6           # the observer updates at once (no event loop here)
+    expected = engine_top(bundled, dash.state)
+    assert dash.state.weights["rights_protection"] == 0.6
+    assert dash.ranking["tool_ids"].tolist() == expected["tool_ids"].tolist()
+    assert dash.ranking["tool_ids"].iloc[0] != before           # this move does change the recommendation
+    classes, top_ids, state = table_attrs(dash)
+    assert TABLE_CLASS in classes and "stale" not in classes
+    assert top_ids == list(expected["tool_ids"].iloc[0])
+    assert first_row_names(dash) == expected["tools"].iloc[0]
+    assert state["normalised"]["rights_protection"] == pytest.approx(0.6 / 1.35)
+
+
+def test_normalised_weights_are_shown_next_to_the_sliders(dash):
+    dash.set(weights={"rights_protection": 0.5, "security_continuity": 0.3, "legitimacy": 0.2,
+                      "escalation_risk": 0.0})
+    assert [dash.weight_labels[c].value.split(">")[1].split("<")[0] for c in dash.sliders] == ["50%", "30%", "20%",
+                                                                                                "0%"]
+
+
+def test_method_scenario_and_top_changes_match_the_engine(dash, bundled):
+    dash.set(method="wsm", scenario="peripheral_partner", top=5)
+    expected = engine_top(bundled, dash.state, top=5)
+    assert len(dash.ranking) == 5
+    assert dash.ranking["tool_ids"].tolist() == expected["tool_ids"].tolist()
+    assert dash.ranking["preference"].tolist() == pytest.approx(expected["preference"].tolist())
+
+
+def test_preset_sets_the_sliders_to_the_profile_weights(dash, bundled):
+    dash.preset.value = "rights-first"
+    w = load_profile("rights-first", bundled).weights
+    assert dash.state.weights == pytest.approx({c: float(w[c]) for c in bundled.criterion_ids})
+    assert dash.ranking["tool_ids"].iloc[0] == engine_top(bundled, dash.state)["tool_ids"].iloc[0]
+    dash.sliders["legitimacy"].value = 0.5                     # a manual move leaves the preset
+    assert dash.preset.value == "(custom)" and dash.state.preset is None
+
+
+def test_forced_tools_and_red_lines_rebuild_the_combinations(dash, bundled):
+    dash.set(forced_in=["targeted_sanctions"], forced_out=["Démarche"],
+             red_lines={"escalation_risk": (None, 7.0), "security_continuity": (5.0, None)})
+    st = dash.state
+    assert st.forced_in == ("targeted_sanctions",) and st.forced_out == ("demarche",)
+    assert ("escalation_risk", None, 7.0) in st.red_lines
+    assert all("targeted_sanctions" in ids and "demarche" not in ids for ids in dash.ranking["tool_ids"])
+    assert (dash.ranking["escalation_risk"] <= 7.0 + 1e-9).all()
+    assert dash.ranking["tool_ids"].tolist() == engine_top(bundled, st)["tool_ids"].tolist()
+    assert dash.timings["build_ms"] > 0
+    dash.set(forced_in=[], forced_out=[], red_lines={"escalation_risk": (None, 8.5),
+                                                     "security_continuity": (4.0, None)})
+    assert dash.timings["build_ms"] == 0                        # back to the catalogue's settings: cached
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(max_tools=8), "above the limit"),
+    (dict(weights={"rights_protection": 0, "security_continuity": 0, "legitimacy": 0, "escalation_risk": 0}),
+     "all weights are zero"),
+    (dict(red_lines={"rights_protection": (9.5, None), "escalation_risk": (None, 1.0)}), "no combination is feasible"),
+    (dict(forced_in=["full_security_suspension"]), "excluded by the premise"),
+])
+def test_failed_update_shows_the_error_in_the_panel_and_keeps_the_settings(dash, bundled, change, message):
+    good = dash.ranking.copy()
+    assert dash.set(**change) is False
+    assert message in dash.error
+    assert message in html.unescape(dash.error_panel.value) and dash.error_panel.layout.display is None
+    # the analyst's settings are kept exactly as set
+    if "max_tools" in change:
+        assert dash.max_tools.value == 8
+    if "weights" in change:
+        assert all(s.value == 0 for s in dash.sliders.values())
+    if "red_lines" in change:
+        assert dash.red_lines["escalation_risk"].value == (0.0, 1.0)
+        assert dash.red_lines["rights_protection"].value == (9.5, 10.0)
+    if "forced_in" in change:
+        assert dash.forced_in.value == ["Full security suspension"]
+    # the last valid table stays, marked stale
+    classes, top_ids, _ = table_attrs(dash)
+    assert "stale" in classes and top_ids == list(good["tool_ids"].iloc[0])
+    assert dash.ranking["tool_ids"].tolist() == good["tool_ids"].tolist()
+    # fixing the setting recovers
+    dash.set(max_tools=6, weights={c: 0.25 for c in bundled.criterion_ids},
+             red_lines={"escalation_risk": (None, 8.5), "rights_protection": (None, None)}, forced_in=[])
+    assert dash.error is None and dash.error_panel.layout.display == "none"
+    assert "stale" not in table_attrs(dash)[0]
+
+
+def test_unknown_tool_is_refused_before_any_control_changes(dash):
+    before = dash.state
+    with pytest.raises(decision.DecisionError, match="unknown tool 'carrier_pigeons'"):
+        dash.set(method="wsm", forced_in=["targeted_sanctions", "carrier_pigeons"])
+    assert dash.state == before
+
+
+def test_export_writes_a_profile_that_loads_back(dash, bundled, tmp_path):
+    dash.set(weights={"rights_protection": 0.6, "security_continuity": 0.2, "legitimacy": 0.1,
+                      "escalation_risk": 0.1}, method="wsm")
+    path = dash.export_profile("my-view")
+    assert path == tmp_path / "profiles" / "my-view.yaml"
+    assert not list(path.parent.glob(".*.tmp"))                 # atomic write left no temporary file
+    prof = load_profile("my-view", bundled, directory=tmp_path / "profiles")
+    assert prof.weights.to_dict() == pytest.approx(dash.state.normalised, abs=1e-6)
+    assert "method wsm" in prof.rationale and "indispensable_host" in prof.rationale
+    assert "my-view" in [v for _, v in dash.preset.options] and dash.preset.value == "my-view"
+    with pytest.raises(decision.DecisionError, match="already exists"):
+        dash.export_profile("my-view")
+    dash.export_name.value = "my-view"
+    dash.export_button.click()                                  # the button reports instead of raising
+    assert "Not saved" in dash.message.value
+    dash.export_overwrite.value = True
+    dash.export_button.click()
+    assert "Saved profile" in dash.message.value
+
+
+def test_figures_are_updated_in_place(dash, bundled):
+    prof, freq = dash.profile_figure, dash.frequency_figure
+    traces = prof.data + freq.data
+    old_labels = list(prof.data[0].y)
+    dash.set(weights={"rights_protection": 0.6})
+    assert dash.profile_figure is prof and dash.frequency_figure is freq
+    assert all(a is b for a, b in zip(prof.data + freq.data, traces))
+    assert list(prof.data[0].y) == figures.combination_labels(dash.ranking) != old_labels
+    want = figures.profile_data(dash.ranking, bundled.criteria)
+    assert [list(t.x) for t in prof.data] == [d["x"] for d in want]
+    assert list(freq.data[0].x) == figures.tool_frequency_data(dash.ranking, bundled.tools)["x"]
+
+
+def test_stability_panel_describes_the_current_top(dash):
+    df = dash.check_stability()
+    assert df is not None and df.attrs["top"] == dash.ranking["tools"].iloc[0]
+    assert (df["low"] <= df["weight"]).all() and (df["weight"] <= df["high"]).all()
+    assert "Stability of the recommendation" in dash.sensitivity_panel.value
+    dash.set(method="vikor")
+    assert dash.check_stability() is None and "switch the method" in dash.sensitivity_panel.value
+
+
+def test_rapid_changes_inside_the_kernel_loop_fold_into_one_update(bundled, tmp_path):
+    async def drag():
+        d = Dashboard(bundled, SCENARIO, profiles_dir=tmp_path, debounce=0.05, sensitivity=False)
+        n = d.n_updates
+        for v in (0.3, 0.4, 0.5, 0.6):                          # four slider messages in quick succession
+            d.sliders["rights_protection"].value = v
+        assert d.n_updates == n                                  # nothing computed yet: folded and deferred
+        await asyncio.sleep(0.3)
+        return d, n
+
+    d, n = asyncio.run(drag())
+    assert d.n_updates == n + 1
+    assert d.ranking["tool_ids"].iloc[0] == engine_top(bundled, d.state)["tool_ids"].iloc[0]
+
+
+def test_dashboard_returns_the_layout_with_its_controller(bundled, tmp_path):
+    w = dashboard(bundled, SCENARIO, profiles_dir=tmp_path, debounce=0, sensitivity=False)
+    assert isinstance(w, widgets.VBox) and "decision-dashboard" in w._dom_classes
+    assert isinstance(w.controller, Dashboard) and w.controller.widget is w
+
+
+def test_unknown_scenario_is_refused_at_once(bundled):
+    with pytest.raises(decision.CatalogError, match="unknown scenario"):
+        Dashboard(bundled, "atlantis")
+
+
+def test_a_bug_while_drawing_is_shown_in_the_panel_not_lost(dash, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(figures, "profile_data", broken)
+    assert dash.set(weights={"legitimacy": 0.5}) is False
+    assert "internal error (ZeroDivisionError: boom)" in dash.error
+    assert isinstance(dash.last_exception, ZeroDivisionError)
+    assert dash.state.weights["legitimacy"] == 0.5
