@@ -1,7 +1,6 @@
 """Plotly figures (pure: data in, ``go.Figure`` out). Used by notebooks, the dashboard and briefings."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 

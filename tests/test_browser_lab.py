@@ -26,33 +26,17 @@ import pytest
 
 import decision
 
+from .browser_support import CHROMIUM, chromium, require_chromium
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_quick_start.ipynb"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path(os.environ.get("DECISION_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 TOKEN = uuid.uuid4().hex
 STEP = 0.01                                       # the dashboard's weight slider step (one arrow key)
 MAX_PRESSES = 30
 TIMEOUT_MS = 180_000
-
-
-def _require_browser():
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} not found: install it with `apt-get install chromium chromium-driver`"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401, PLC0415
-        except ImportError:
-            problem = "python playwright is not installed (pip install -e '.[test]')"
-    if problem:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(problem)
 
 
 def _free_port() -> int:
@@ -71,7 +55,7 @@ def _api(base: str, path: str, method: str = "GET"):
 @pytest.fixture
 def lab(tmp_path):
     """A JupyterLab server on a copy of notebook 01; yields (base URL, notebook name). Stops kernels and server."""
-    _require_browser()
+    require_chromium()
     root = tmp_path / "nb"
     root.mkdir()
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
@@ -181,7 +165,6 @@ RECORDER = """
 
 def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     base, name = lab
     ARTIFACTS.mkdir(exist_ok=True)
@@ -189,10 +172,7 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
     record: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} CPUs (shared)",
                     "chromium": str(CHROMIUM)}
     cache: dict = {}
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM),
-                                                   headless=True, args=CHROMIUM_ARGS,
-                                                   viewport={"width": 1500, "height": 1100})
+    with chromium(viewport=(1500, 1100)) as ctx:
         try:
             page = ctx.pages[0] if ctx.pages else ctx.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -273,8 +253,6 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
         except Exception:
             _diagnose(page, errors)
             raise
-        finally:
-            ctx.close()
 
     record.update(final_top=list(final_top), final_weights=final_state["weights"],
                   key_to_table_ms=[round(x, 1) for x in latencies],
