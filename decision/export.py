@@ -100,6 +100,9 @@ def build_briefing(scenario=None, profile=None, weights=None, method="topsis", t
                   samples=int(samples), seed=int(seed))
     sid = check_parameters(**params)
     params["scenario"] = sid
+    if not NOTEBOOK.is_file():
+        raise DecisionError(f"the briefing notebook {NOTEBOOK} is missing: briefings need the repository checkout "
+                            "(pip install -e .), not a copy of the package alone")
     out = Path(out) if out else Path("briefings") / f"{sid}.html"
     with tempfile.TemporaryDirectory() as tmp:
         executed = Path(tmp) / "briefing.ipynb"
