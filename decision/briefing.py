@@ -149,7 +149,7 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: 
             if not 0 <= t <= 1 or (bound == "low" and stab.loc[c, "low"] <= 0) or \
                     (bound == "high" and stab.loc[c, "high"] >= 1):
                 continue
-            w2 = _walk(w, j, t)
+            w2 = R.walk_weights(w, j, np.array([t]))[0]
             new = ranker.rank(w2, m, 1)["tools"].iloc[0]
             verb = "falls below" if bound == "low" else "rises above"
             changes.append((abs(stab.loc[c, bound] - w[j]), f"If the weight on {cnames[c]} {verb} {stab.loc[c, bound]:.2f} (now {w[j]:.2f}), "
@@ -181,14 +181,6 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: 
     core_fig = F.core_index_figure(core[core["status"] != "exterior"])
     return {"summary": summary, "stability": stab_tab, "acceptability": acceptability, "core": core_tab,
             "changes": changes, "note": note, "figures": [acc_fig, core_fig]}
-
-
-def _walk(w: np.ndarray, j: int, t: float) -> np.ndarray:
-    """Weights with criterion ``j`` set to ``t`` and the others rescaled proportionally."""
-    rest = w.sum() - w[j]
-    out = w * ((1 - t) / rest) if rest > 0 else np.full_like(w, (1 - t) / (len(w) - 1))
-    out[j] = t
-    return out
 
 
 # ----------------------------------------------------------------------------------------------------------------

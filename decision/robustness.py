@@ -132,7 +132,7 @@ def _first(U: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------------------
 # One-way sensitivity and stability intervals
 
-def _walk(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
+def walk_weights(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
     """Weight vectors with w_k = t and the others rescaled proportionally (equal shares if they were all 0)."""
     rest = np.delete(w, k)
     rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
@@ -158,7 +158,7 @@ def weight_sweep(matrix, weights, types, method: str = "wsm", normalize: bool = 
     grid = np.linspace(0.0, 1.0, int(n_points))
     parts = []
     for k, c in enumerate(crit):                                   # one vectorised pass per criterion
-        U = scores(Xn, _walk(w, k, grid), method, sc)
+        U = scores(Xn, walk_weights(w, k, grid), method, sc)
         top = _first(U)
         parts.append(pd.DataFrame({"criterion": c, "weight": grid, "top_row": top, "top": [rows[i] for i in top],
                                    "preference": U[np.arange(len(grid)), top], "current": w[k]}))
@@ -196,7 +196,7 @@ def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int) -> tuple[float,
 
 def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7) -> tuple[float, float]:
     """Interval of w_k around its current value keeping ``a`` on top: a grid sweep, then bisection at both ends."""
-    top_at = lambda t: _first(scores(Xn, _walk(w, k, np.atleast_1d(t)), method, sc))  # noqa: E731
+    top_at = lambda t: _first(scores(Xn, walk_weights(w, k, np.atleast_1d(t)), method, sc))  # noqa: E731
     grid = np.unique(np.append(np.linspace(0.0, 1.0, n_points), w[k]))
     same = top_at(grid) == a
     i = int(np.searchsorted(grid, w[k]))

@@ -163,7 +163,7 @@ def test_stability_interval_of_three_alternatives_is_04_to_06():
 
 
 def _brute_top(Xn, w, k, grid, method, sc):
-    return rb._first(rb.scores(Xn, rb._walk(w, k, grid), method, sc))
+    return rb._first(rb.scores(Xn, rb.walk_weights(w, k, grid), method, sc))
 
 
 @settings(max_examples=25, deadline=None)
