@@ -150,11 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scenario")
     e.set_defaults(func=cmd_explain)
 
-    for name in ("weights", "robustness", "briefing"):  # optional command groups
-        try:
-            mod = __import__(f"decision.cli_{name}", fromlist=["register"])
-        except ModuleNotFoundError:
-            continue
+    from . import cli_briefing, cli_robustness, cli_weights  # noqa: PLC0415  (they import helpers from this module)
+    for mod in (cli_weights, cli_robustness, cli_briefing):
         mod.register(sub, common)
     return parser
 
