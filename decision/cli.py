@@ -44,7 +44,8 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
     w = ", ".join(f"{k}={v:.2f}" for k, v in a.get("weights", {}).items())
     sc = catalog.scenario(a.get("scenario"))
     lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {a.get('method')}   Weights: {w}",
-             f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown", ""]
+             f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown"
+             + (f" ({a['shortlist']})" if a.get("shortlist") else ""), ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
     lines.append(f"{'rank':>4}  {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + "  tools")
     for _, r in df.iterrows():

@@ -22,6 +22,8 @@ from .weights import direct, equal
 DECIMALS = 12
 PROMETHEE_LIMIT = 5000
 """PROMETHEE II needs O(n^2) memory (about 50 bytes x n^2): larger problems are refused."""
+SHORTLIST = 2000
+"""Combinations that ``Ranker`` passes to PROMETHEE II: the best this many by TOPSIS (same weights)."""
 
 
 def _topsis(o):
@@ -275,10 +277,21 @@ class Ranker:
         return select_top(pref, n, _method(method).ascending)
 
     def rank(self, weights, method: str = "topsis", top: int | None = 10, **options) -> pd.DataFrame:
-        """Ranked table of the ``top`` best combinations (all with ``top=None``)."""
+        """Ranked table of the ``top`` best combinations (all with ``top=None``). PROMETHEE II (O(n^2)) ranks a
+        shortlist: the :data:`SHORTLIST` best combinations by TOPSIS; ``df.attrs['shortlist']`` says so."""
+        if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
+            raise DecisionError(f"top must be a whole number >= 1, got {top!r}")
         if method == "consensus":
             return self.consensus(weights, top=top, **options)
         n = len(self.portfolios) if top is None else top
+        if method == "promethee_ii" and len(self.portfolios) > PROMETHEE_LIMIT:
+            short, _, _ = self.top(weights, "topsis", SHORTLIST)
+            pref = _pymcdm_preference(self.portfolios.values[short], self.weights(weights), self.portfolios.types,
+                                      method, options)
+            pos, p, rank = select_top(pref, n)
+            df = self._table(short[pos], p, rank, method, weights)
+            df.attrs["shortlist"] = f"PROMETHEE II net flows among the {len(short):,} best combinations by TOPSIS"
+            return df
         rows, pref, rank = self.top(weights, method, n, **options)
         return self._table(rows, pref, rank, method, weights)
 

@@ -190,3 +190,21 @@ def test_consensus_over_combinations(bundled_portfolios):
     df = decision.rank(bundled_portfolios, None, "consensus", top=5)
     assert df["rank"].tolist()[0] == 1 and df.attrs["method"] == "consensus"
     assert df["preference"].is_monotonic_increasing            # mean rank: lower is better
+
+
+def test_promethee_ranks_a_topsis_shortlist_of_combinations(bundled_portfolios):
+    from decision.ranking import SHORTLIST
+    p = bundled_portfolios
+    w = [0.4, 0.3, 0.2, 0.1]
+    df = decision.rank(p, w, "promethee_ii", top=5)
+    assert "shortlist" in df.attrs and df["rank"].tolist()[0] == 1
+    short = decision.rank(p, w, "topsis", top=SHORTLIST).index.to_numpy()
+    expected = rank_matrix(p.values[short], w, p.types, "promethee_ii")
+    best = short[expected["rank"].to_numpy() == 1]
+    assert df.index[0] in best
+
+
+@pytest.mark.parametrize("top", [0, -3, 2.5])
+def test_top_must_be_positive(bundled_portfolios, top):
+    with pytest.raises(DecisionError, match="top must be a whole number >= 1"):
+        decision.rank(bundled_portfolios, None, "topsis", top=top)
