@@ -1,10 +1,17 @@
 """Shared fixtures: the hand-worked 3-tool catalogue, editable copies of it, and the bundled catalogue."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on a fixed, reproducible set of examples; locally hypothesis explores new ones each run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    settings.load_profile("ci")
 
 import decision
 
