@@ -46,7 +46,7 @@ import pandas as pd
 from . import figures
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
-from .portfolios import build_portfolios
+from .portfolios import build_portfolios, explain
 from .ranking import METHODS, Ranker
 from .weights import direct
 
@@ -177,6 +177,29 @@ def stability_html(stability: pd.DataFrame, catalog: Catalog) -> str:
             f"<tbody>{rows}</tbody></table></div>")
 
 
+def explanation_html(e: dict, catalog: Catalog, label: str) -> str:
+    """Why one combination scores as it does (:func:`decision.explain`): per tool and criterion the marginal
+    contribution (value with the tool minus value without it), then the interactions that fired and the red lines."""
+    esc = html.escape
+    crit = catalog.criteria
+    marg = e["tools"].pivot_table(index="name", columns="criterion", values="marginal", sort=False)
+    head = "".join(f"<th class='num'>{esc(c.name)}{' (cost)' if c.direction == 'cost' else ''}</th>" for c in crit)
+    rows = "".join(f"<tr><td>{esc(name)}</td>" + "".join(f"<td class='num'>{r[c.id]:+.2f}</td>" for c in crit)
+                   + "</tr>" for name, r in marg.iterrows())
+    vals = "".join(f"<td class='num'><b>{e['values'][c.id]:.2f}</b></td>" for c in crit)
+    inter = "".join(f"<li>{esc(r.kind)}: {esc(next(c.name for c in crit if c.id == r.criterion))} "
+                    f"{r.effect:+.1f}: {esc(r.rationale)}</li>" for r in e["interactions"].itertuples()) \
+        or "<li>none</li>"
+    red = "".join(f"<li>{esc(r.criterion)} {r.value:.2f} ({'max' if r.max == r.max and r.max is not None else 'min'} "
+                  f"{(r.max if r.max == r.max and r.max is not None else r.min):g})</li>"
+                  for r in e["red_lines"].itertuples())
+    return (f"<div class='decision-explain'><b>{esc(label)}</b><table style='border-collapse:collapse;"
+            f"font-size:12px'><thead><tr><th>What each tool adds</th>{head}</tr></thead><tbody>{rows}"
+            f"<tr><td><b>Combination value</b></td>{vals}</tr></tbody></table><small>Synergies and conflicts that "
+            f"fire:</small><ul style='margin:2px 0'>{inter}</ul><small>Red lines:</small><ul style='margin:2px 0'>"
+            f"{red or '<li>none</li>'}</ul></div>")
+
+
 def _running_loop():
     try:
         return asyncio.get_running_loop()
@@ -230,6 +253,7 @@ class Dashboard:
         self._last_update = -1e9
         self._quiet = 0
         self._names = {t.id: t.name for t in cat.tools}
+        self._explained = None
         self._ids = {t.name: t.id for t in cat.tools}
 
         self._build_controls(scenario, method, top, max_tools)
@@ -243,6 +267,7 @@ class Dashboard:
             raise DecisionError(f"the dashboard cannot start: {self.error}")
         self._build_figures()
         self._build_layout()
+        self._refresh_explain_options()
         self.sensitivity_box.value = bool(sensitivity)
         if sensitivity:
             self.check_stability()
@@ -301,6 +326,9 @@ class Dashboard:
         self.error_panel = W.HTML(layout=W.Layout(display="none"))
         self.error_panel.add_class("decision-error")
         self.sensitivity_panel = W.HTML()
+        self.explain_rank = W.Dropdown(options=[("#1", 0)], value=0, description="Explain",
+                                       layout=W.Layout(width="160px"))
+        self.explain_panel = W.HTML()
         self.sensitivity_panel.add_class("decision-sensitivity")
         self.message = W.HTML()
         self.message.add_class("decision-message")
@@ -340,8 +368,10 @@ class Dashboard:
                            more, self.sensitivity_box, W.HTML("<b>Export current view</b> as a weight profile"),
                            export, self.message],
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
-        outputs = W.VBox([self.status, self.error_panel, self.table, self.sensitivity_panel, self.profile_figure,
-                          self.frequency_figure], layout=W.Layout(flex="1 1 0", min_width="440px"))
+        self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
+                                       titles=("Why is a combination ranked where it is?",), selected_index=None)
+        outputs = W.VBox([self.status, self.error_panel, self.table, self.sensitivity_panel, self.explain_box,
+                          self.profile_figure, self.frequency_figure], layout=W.Layout(flex="1 1 0", min_width="440px"))
         title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"
                        f"<small><i>{html.escape(CAVEAT)}</i></small>")
         self.widget = W.VBox([title, W.HBox([controls, outputs], layout=W.Layout(flex_flow="row wrap",
@@ -358,6 +388,8 @@ class Dashboard:
             w.observe(self._on_setting, "value")
         self.sensitivity_box.observe(self._on_sensitivity_box, "value")
         self.export_button.on_click(self._on_export)
+        self.explain_rank.observe(self._on_explain, "value")
+        self.explain_box.observe(self._on_explain, "selected_index")
 
     # -- state ---------------------------------------------------------------------------------------------------
     @property
@@ -464,6 +496,7 @@ class Dashboard:
         self.timings = {"total_ms": (t3 - t0) * 1e3, "build_ms": (t1 - t0) * 1e3 if built else 0.0,
                         "rank_ms": (t2 - t1) * 1e3, "draw_ms": (t3 - t2) * 1e3}
         self._draw_status(state, ranker)
+        self._refresh_explain_options()
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
         if sensitivity:
@@ -529,6 +562,37 @@ class Dashboard:
         total = sum(raw.values())
         for c, lab in self.weight_labels.items():
             lab.value = f"<span title='normalised weight'>{raw[c] / total:.0%}</span>" if total > 0 else "–"
+
+    # -- explanation ---------------------------------------------------------------------------------------------
+    def _refresh_explain_options(self):
+        if not hasattr(self, "explain_box"):
+            return
+        options = tuple((f"#{int(r)}", k) for k, r in enumerate(self.ranking["rank"]))
+        keep = min(self.explain_rank.value or 0, len(options) - 1)
+        with self._silenced():                          # no explanation per intermediate value
+            if tuple(self.explain_rank.options) != options:
+                self.explain_rank.options = options
+            self.explain_rank.value = keep
+        self.explain_current()
+
+    def _on_explain(self, _change):
+        if not self._quiet:
+            self.explain_current()
+
+    def explain_current(self, position: int | None = None) -> dict | None:
+        """Explain the combination at ``position`` (0 = first row; default: the one picked in the panel) and show
+        it when the panel is open; returns :func:`decision.explain`'s breakdown."""
+        if position is not None:
+            with self._silenced():
+                self.explain_rank.value = position
+        self._explained = None
+        if self._result is None or self.explain_box.selected_index is None:
+            return None
+        row = self._result.ranking.iloc[self.explain_rank.value]
+        e = explain(self.catalog, row["tool_ids"], self._result.state.scenario)
+        self.explain_panel.value = explanation_html(e, self.catalog, f"#{int(row['rank'])}: {row['tools']}")
+        self._explained = e
+        return e
 
     # -- stability -----------------------------------------------------------------------------------------------
     def check_stability(self) -> pd.DataFrame | None:

@@ -210,3 +210,20 @@ def test_a_bug_while_drawing_is_shown_in_the_panel_not_lost(dash, monkeypatch):
     assert "internal error (ZeroDivisionError: boom)" in dash.error
     assert isinstance(dash.last_exception, ZeroDivisionError)
     assert dash.state.weights["legitimacy"] == 0.5
+
+
+def test_explain_panel_breaks_down_the_chosen_combination(dash, bundled):
+    assert dash.explain_current() is None                    # closed panel: nothing computed
+    dash.explain_box.selected_index = 0                      # open it
+    e = dash.explain_current(position=1)                     # the second row
+    row = dash.ranking.iloc[1]
+    expected = decision.explain(bundled, row["tool_ids"], SCENARIO)
+    assert e["values"].round(9).tolist() == expected["values"].round(9).tolist()
+    assert e["values"].tolist() == pytest.approx(dash.ranking.iloc[1][bundled.criterion_ids].tolist())
+    panel = html.unescape(dash.explain_panel.value)
+    assert row["tools"] in panel
+    for name in expected["tools"]["name"].unique():
+        assert name in panel
+    # after a re-rank the panel follows the combination now at that position
+    dash.sliders["rights_protection"].value = 0.6
+    assert html.unescape(dash.explain_panel.value).count(dash.ranking.iloc[1]["tools"]) == 1
