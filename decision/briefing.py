@@ -87,16 +87,18 @@ class Briefing:
 def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
                      method: str = "topsis", top: int = 5, max_tools: int | None = None,
                      catalog: str | Catalog | None = None, samples: int = 10_000, seed: int = 0,
-                     explain_top: int = 3, robustness: bool = True, now: datetime | None = None) -> Briefing:
-    """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section."""
+                     explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
+                     horizon: float | None = None) -> Briefing:
+    """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section; ``horizon`` (months)
+    discounts tools whose effect lands later."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
     src = resolve_weights(cat, profile, weights)
-    p = build_portfolios(cat, scenario, max_tools=max_tools)
+    p = build_portfolios(cat, scenario, max_tools=max_tools, horizon=horizon)
     ranker = Ranker(p)
     ranking = ranker.rank(src.weights, method, top)
-    explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario)
+    explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario, horizon)
                          for k in range(min(explain_top, len(ranking))))
     rows = []
     for m in ("topsis", "vikor", "spotis", "wsm", "consensus"):
@@ -114,7 +116,7 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     except ImportError:  # pragma: no cover
         pass
     params = {"scenario": p.adjusted.scenario.id, "profile": profile, "weights": weights, "method": method,
-              "top": top, "max_tools": p.constraints.max_tools, "samples": samples, "seed": seed}
+              "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed}
     rob = robustness_content(p, src.weights, method, ranking, samples, seed) if robustness else {}
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob)
@@ -233,7 +235,11 @@ def scenario_html(b: Briefing) -> str:
     names = {f.id: f.name for f in b.catalog.factors}
     rows = pd.DataFrame([(names.get(k, k), v, _level(v)) for k, v in sc.factors.items()],
                         columns=["factor", "value (0-10)", "in words"])
-    return (f"<div class='briefing'><h2>The situation</h2><p>{E(sc.description)}</p>"
+    h = b.portfolios.adjusted.horizon
+    horizon = (f"<p>Time horizon: <b>{h:g} months</b>. Tools whose effect usually lands later keep only part of "
+               f"their score on {E(b.catalog.model.horizon.criterion.replace('_', ' '))} (model.yaml).</p>"
+               if h else "")
+    return (f"<div class='briefing'><h2>The situation</h2><p>{E(sc.description)}</p>{horizon}"
             f"<p>The scenario's factors shift tool scores through {len(b.catalog.rules)} sourced rules "
             f"(5 is neutral).</p>{_table(rows, num=('value (0-10)',))}</div>")
 

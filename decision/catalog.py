@@ -153,6 +153,16 @@ class ModelParams:
     better member in the combination."""
     complementarity: float = 0.5
     redundancy_factor: float = 0.3
+    horizon: TimeHorizon | None = None
+
+
+@dataclass(frozen=True)
+class TimeHorizon:
+    """How an analysis horizon discounts slow tools: a tool whose lead time (in months, per ``lead_time`` class)
+    exceeds the horizon keeps only ``discount`` of its score above the scale minimum on ``criterion``."""
+    criterion: str
+    discount: float
+    lead_time_months: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -355,9 +365,18 @@ class _Param(_Row):
     rationale: Text
 
 
+class _Horizon(_Row):
+    criterion: Id
+    discount: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    lead_time_months: dict[Literal["days", "weeks", "months", "years"], Annotated[float, Field(ge=0,
+                                                                                              allow_inf_nan=False)]]
+    rationale: Text
+
+
 class _ModelFile(_Row):
     complementarity: _Param
     redundancy_factor: _Param
+    time_horizon: dict | None = None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -563,7 +582,18 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if not 0 <= mf.redundancy_factor.value <= 1:
         raise CatalogError(f"expected a number in [0, 1], got {mf.redundancy_factor.value:g}", file="model.yaml",
                            where="redundancy_factor", field="value")
-    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value)
+    horizon = None
+    if mf.time_horizon is not None:
+        h = _validate(_Horizon, mf.time_horizon, "model.yaml", "time_horizon")
+        if h.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{h.criterion}'", file="model.yaml", where="time_horizon",
+                               field="criterion")
+        missing = sorted({t.lead_time for t in tools} - set(h.lead_time_months))
+        if missing:
+            raise CatalogError(f"no length given for lead time '{missing[0]}'", file="model.yaml",
+                               where="time_horizon", field="lead_time_months")
+        horizon = TimeHorizon(h.criterion, h.discount, dict(h.lead_time_months))
+    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value, horizon)
 
     for a in (score, low, high):
         a.setflags(write=False)

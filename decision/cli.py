@@ -43,7 +43,8 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
     crit = catalog.criterion_ids
     w = ", ".join(f"{k}={v:.2f}" for k, v in a.get("weights", {}).items())
     sc = catalog.scenario(a.get("scenario"))
-    lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {a.get('method')}   Weights: {w}",
+    horizon = f"   Horizon: {a['horizon']:g} months" if a.get("horizon") else ""
+    lines = [f"Scenario: {sc.id} ({sc.name}){horizon}", f"Method: {a.get('method')}   Weights: {w}",
              f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown"
              + (f" ({a['shortlist']})" if a.get("shortlist") else ""), ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
@@ -58,7 +59,7 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
 
 def cmd_rank(args) -> int:
     cat = _catalog(args)
-    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
     df = Ranker(p).rank(_weights(args, cat), args.method, args.top)
     if args.format == "table":
         text = format_ranking(df, cat)
@@ -100,7 +101,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_explain(args) -> int:
     cat = _catalog(args)
-    e = explain(cat, args.tools, args.scenario)
+    e = explain(cat, args.tools, args.scenario, args.horizon)
     print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}\n")
     print("Values:\n" + e["values"].round(2).to_string() + "\n")
     cols = ["tool", "criterion", "base", "scenario_shift", "adjusted", "marginal"]
@@ -120,6 +121,8 @@ def scenario_and_weights(p) -> None:
     p.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
                                      "escalation_risk=0.1 (normalised; default: equal, or the balanced profile)")
     p.add_argument("--profile", help="a named weight profile instead of --weights (see `decision weights list`)")
+    p.add_argument("--horizon", type=float, metavar="MONTHS",
+                   help="analysis horizon: tools whose effect lands later count less (model.yaml time_horizon)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(e)
     e.add_argument("tools", nargs="+", help="tool ids")
     e.add_argument("--scenario")
+    e.add_argument("--horizon", type=float, metavar="MONTHS", help="analysis horizon in months")
     e.set_defaults(func=cmd_explain)
 
     from . import cli_briefing, cli_robustness, cli_weights  # noqa: PLC0415  (they import helpers from this module)

@@ -32,7 +32,7 @@ def cmd_brief(args) -> int:
     from .export import build_briefing, check_parameters  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
-                timeout=args.timeout)
+                timeout=args.timeout, horizon=args.horizon)
     if args.all_scenarios:
         if args.scenario:
             raise DecisionError("give either --scenario or --all-scenarios")
@@ -47,7 +47,7 @@ def cmd_brief(args) -> int:
         return 0
     t = time.perf_counter()
     check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                     catalog=args.catalog)
+                     catalog=args.catalog, horizon=args.horizon)
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
     out = build_briefing(scenario=args.scenario, out=args.out, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")

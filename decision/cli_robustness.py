@@ -87,7 +87,7 @@ def cmd_robustness(args) -> int:
         raise DecisionError(f"--samples must be >= 1, got {args.samples}")
     cat = _catalog(args)
     weights = _weights(args, cat)
-    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
     stab = portfolio_stability(p, weights, args.method)
     step, bar = _progress()
     try:

@@ -57,7 +57,9 @@ DEFAULT_DEBOUNCE = 0.04
 SENSITIVITY_DELAY = 0.4
 """Seconds of quiet after the last change before the stability panel is recomputed."""
 CACHE_SIZE = 3
-"""Number of built combination sets kept (scenario / max tools / forced tools / red lines)."""
+"""Number of built combination sets kept (scenario / max tools / forced tools / red lines / horizon)."""
+HORIZONS = (3, 12, 36)
+"""Months offered by the time-horizon control (the domain's 0-3, 3-12 and over-12-month horizons)."""
 TABLE_CLASS = "decision-ranking"
 """CSS class of the ranked-table element (browser tests read it)."""
 METHOD_LABELS = {
@@ -87,6 +89,7 @@ class ViewState:
     forced_out: tuple[str, ...] = ()
     red_lines: tuple[tuple[str, float | None, float | None], ...] = ()
     preset: str | None = None
+    horizon: float | None = None
 
     @property
     def normalised(self) -> dict[str, float]:
@@ -105,7 +108,7 @@ class ViewState:
     def build_key(self) -> tuple:
         """What the set of feasible combinations depends on."""
         return (self.scenario, self.max_tools, tuple(sorted(self.forced_in)), tuple(sorted(self.forced_out)),
-                self.red_lines)
+                self.red_lines, self.horizon)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -290,6 +293,9 @@ class Dashboard:
                                      description="Max tools", continuous_update=False, style=desc, layout=full)
         self.top = W.IntSlider(value=int(top), min=1, max=max(25, int(top)), description="Show top",
                                continuous_update=False, style=desc, layout=full)
+        horizons = [("none", None)] + ([(f"{m} months", float(m)) for m in HORIZONS] if cat.model.horizon else [])
+        self.horizon = W.Dropdown(options=horizons, value=None, description="Time horizon", style=desc, layout=full,
+                                  disabled=cat.model.horizon is None)
         self.sliders = {c.id: W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
                                             description=c.name, continuous_update=False, style=desc,
                                             layout=W.Layout(width="320px"))
@@ -364,7 +370,7 @@ class Dashboard:
         more = W.Accordion(children=[tools, red], titles=("Must include / exclude tools", "Red lines"))
         export = W.HBox([self.export_name, self.export_overwrite, self.export_button])
         controls = W.VBox([W.HTML("<b>Settings</b>"), self.preset, self.scenario, self.method, self.max_tools,
-                           self.top, W.HTML("<b>Weights</b> <small>(share of the total at right)</small>"), weights,
+                           self.top, self.horizon, W.HTML("<b>Weights</b> <small>(share of the total at right)</small>"), weights,
                            more, self.sensitivity_box, W.HTML("<b>Export current view</b> as a weight profile"),
                            export, self.message],
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
@@ -383,7 +389,7 @@ class Dashboard:
         for s in self.sliders.values():
             s.observe(self._on_weight, "value")
         self.preset.observe(self._on_preset, "value")
-        for w in (self.scenario, self.method, self.max_tools, self.top, self.forced_in, self.forced_out,
+        for w in (self.scenario, self.method, self.max_tools, self.top, self.horizon, self.forced_in, self.forced_out,
                   *self.red_lines.values()):
             w.observe(self._on_setting, "value")
         self.sensitivity_box.observe(self._on_sensitivity_box, "value")
@@ -406,7 +412,8 @@ class Dashboard:
         return ViewState(scenario=self.scenario.value, method=self.method.value, max_tools=int(self.max_tools.value),
                          top=int(self.top.value), weights={c: float(s.value) for c, s in self.sliders.items()},
                          forced_in=self._tool_ids(self.forced_in.value), forced_out=self._tool_ids(self.forced_out.value),
-                         red_lines=tuple(red), preset=None if self.preset.value == CUSTOM else self.preset.value)
+                         red_lines=tuple(red), preset=None if self.preset.value == CUSTOM else self.preset.value,
+                         horizon=self.horizon.value)
 
     def _tool_ids(self, names) -> tuple[str, ...]:
         out = []
@@ -424,7 +431,7 @@ class Dashboard:
         return [self._names[t] for t in self._tool_ids(tools)]
 
     def set(self, *, weights=None, preset=None, scenario=None, method=None, max_tools=None, top=None,
-            forced_in=None, forced_out=None, red_lines=None, update: bool = True) -> bool:
+            forced_in=None, forced_out=None, red_lines=None, horizon=None, update: bool = True) -> bool:
         """Change several controls at once (as the analyst would), then update once. ``weights``: a mapping
         criterion -> raw value (others unchanged); ``forced_in``/``forced_out``: tool ids or names; ``red_lines``:
         {criterion: (min, max)} (None = the scale's end). Returns True if the update succeeded."""
@@ -442,7 +449,7 @@ class Dashboard:
                     self.sliders[c].value = float(v)
                 self.preset.value = CUSTOM
             for widget, value in ((self.scenario, scenario), (self.method, method), (self.max_tools, max_tools),
-                                  (self.top, top)):
+                                  (self.top, top), (self.horizon, None if horizon is None else float(horizon))):
                 if value is not None:
                     widget.value = value
             for key, widget in (("in", self.forced_in), ("out", self.forced_out)):
@@ -508,7 +515,8 @@ class Dashboard:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key], False
-        p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints)
+        p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints,
+                             horizon=state.horizon)
         ranker = Ranker(p)
         ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
         self._cache[key] = ranker
@@ -589,7 +597,7 @@ class Dashboard:
         if self._result is None or self.explain_box.selected_index is None:
             return None
         row = self._result.ranking.iloc[self.explain_rank.value]
-        e = explain(self.catalog, row["tool_ids"], self._result.state.scenario)
+        e = explain(self.catalog, row["tool_ids"], self._result.state.scenario, self._result.state.horizon)
         self.explain_panel.value = explanation_html(e, self.catalog, f"#{int(row['rank'])}: {row['tools']}")
         self._explained = e
         return e

@@ -26,12 +26,15 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
 
 
-def check_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, **_) -> str:
+def check_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, horizon=None,
+                     **_) -> str:
     """Fail fast, in this process, on the user mistakes the notebook would hit; return the scenario id."""
     from .briefing import resolve_weights  # noqa: PLC0415
     from .ranking import METHODS  # noqa: PLC0415
+    from .scenario import beyond_horizon  # noqa: PLC0415
     cat = load_catalog(catalog)
     sid = cat.scenario(scenario).id
+    beyond_horizon(cat, horizon)
     resolve_weights(cat, profile, weights)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
@@ -93,11 +96,11 @@ def offline(body: str) -> str:
 
 
 def build_briefing(scenario=None, profile=None, weights=None, method="topsis", top=5, max_tools=None,
-                   catalog=None, samples=10_000, seed=0, out=None, timeout=120) -> Path:
+                   catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None) -> Path:
     """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically."""
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
                   max_tools=max_tools, catalog=str(Path(catalog).resolve()) if catalog else None,
-                  samples=int(samples), seed=int(seed))
+                  samples=int(samples), seed=int(seed), horizon=None if horizon is None else float(horizon))
     sid = check_parameters(**params)
     params["scenario"] = sid
     if not NOTEBOOK.is_file():

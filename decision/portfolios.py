@@ -388,10 +388,11 @@ def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
 
 
 def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
-                     constraints: Constraints | dict | None = None) -> Portfolios:
-    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default)."""
+                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
+    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
+    ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
     cons = resolve_constraints(catalog, max_tools, constraints)
-    adjusted = adjust_scores(catalog, scenario)
+    adjusted = adjust_scores(catalog, scenario, horizon)
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
     idx, bits = enumerate_combinations(
         len(catalog.tools), cons.max_tools, min_size=cons.min_tools,
@@ -435,9 +436,10 @@ def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = No
 # ----------------------------------------------------------------------------------------------------------------
 # Explanation of one combination
 
-def explain(catalog: Catalog, tools, scenario=None) -> dict:
+def explain(catalog: Catalog, tools, scenario=None, horizon: float | None = None) -> dict:
     """Break one combination (tool ids) down: per tool the base score, scenario shift, adjusted score and marginal
-    contribution (value with the tool minus value without it); interactions that fired; rule shifts; final values.
+    contribution (value with the tool minus value without it); interactions that fired; rule shifts (the
+    ``scenario_shift`` column also holds the horizon discount when ``horizon`` is given); final values.
 
     Returns a dict of DataFrames: ``values`` (criterion -> value), ``tools``, ``interactions``, ``shifts``.
     Feasibility is not required (explain a combination to see why it fails a red line).
@@ -446,7 +448,7 @@ def explain(catalog: Catalog, tools, scenario=None) -> dict:
     if not tools:
         raise DecisionError("explain needs at least one tool")
     ti = [catalog.tool_index(t) for t in tools]
-    adjusted = adjust_scores(catalog, scenario)
+    adjusted = adjust_scores(catalog, scenario, horizon)
     spec = model_spec(catalog)
     T, k = len(catalog.tools), len(ti)
     # row 0: the full combination; row 1+j: without tool j

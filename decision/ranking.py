@@ -309,6 +309,7 @@ class Ranker:
         df.insert(0, "rank", rank)
         df["preference"] = pref
         df.attrs.update(method=method, scenario=self.portfolios.adjusted.scenario.id,
+                        horizon=self.portfolios.adjusted.horizon,
                         weights=dict(zip(self.portfolios.criteria, self.weights(weights))),
                         n_feasible=len(self.portfolios))
         return df
@@ -342,12 +343,12 @@ def rank(portfolios: Portfolios, weights=None, method: str = "topsis", top: int 
 
 
 def rank_portfolios(catalog, scenario=None, weights=None, method: str = "topsis", max_tools: int | None = None,
-                    constraints=None, top: int | None = 10, **options) -> pd.DataFrame:
+                    constraints=None, top: int | None = 10, horizon: float | None = None, **options) -> pd.DataFrame:
     """Enumerate the feasible combinations of ``scenario`` and rank them.
 
     Returns the ``top`` combinations (``None``: all) with ``rank``, ``tool_ids``, ``tools`` (display names),
     ``n_tools``, one column per criterion, and ``preference``. ``df.attrs`` holds method, scenario, weights and the
     number of feasible combinations.
     """
-    p = build_portfolios(catalog, scenario, max_tools=max_tools, constraints=constraints)
+    p = build_portfolios(catalog, scenario, max_tools=max_tools, constraints=constraints, horizon=horizon)
     return Ranker(p).rank(weights, method, top, **options)

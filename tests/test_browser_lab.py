@@ -115,11 +115,12 @@ def _engine_top(catalog, state: dict, cache: dict) -> tuple[str, ...]:
     """The engine's first combination for a dashboard state (as the table's data-state JSON holds it)."""
     red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
            for c, lo, hi in state["red_lines"]]
-    key = json.dumps([state["scenario"], state["max_tools"], state["forced_in"], state["forced_out"], red])
+    key = json.dumps([state["scenario"], state["max_tools"], state["forced_in"], state["forced_out"], red,
+                      state.get("horizon")])
     if key not in cache:
         p = decision.build_portfolios(catalog, state["scenario"], max_tools=state["max_tools"],
                                       constraints={"forced_in": state["forced_in"], "forced_out": state["forced_out"],
-                                                   "red_lines": red})
+                                                   "red_lines": red}, horizon=state.get("horizon"))
         cache[key] = decision.Ranker(p)
     return tuple(cache[key].rank(state["weights"], state["method"], top=1)["tool_ids"].iloc[0])
 

@@ -104,6 +104,8 @@ BAD = [
                                                                 "unknown tool 'ghost'"]),
     ("model.yaml", "value: 0.5, rationale: test}\nredundancy", "value: 1.5, rationale: test}\nredundancy",
      ["model.yaml", "complementarity"]),
+    ("model.yaml", "  criterion: r\n", "  criterion: zz\n", ["model.yaml", "time_horizon", "unknown criterion 'zz'"]),
+    ("model.yaml", "{days: 0.25, weeks: 1,", "{days: 0.25,", ["model.yaml", "time_horizon", "lead time 'weeks'"]),
 ]
 
 

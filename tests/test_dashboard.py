@@ -227,3 +227,16 @@ def test_explain_panel_breaks_down_the_chosen_combination(dash, bundled):
     # after a re-rank the panel follows the combination now at that position
     dash.sliders["rights_protection"].value = 0.6
     assert html.unescape(dash.explain_panel.value).count(dash.ranking.iloc[1]["tools"]) == 1
+
+
+def test_time_horizon_control_discounts_slow_tools(dash, bundled):
+    assert dash.set(horizon=3)
+    state = dash.state
+    assert state.horizon == 3.0
+    expected = decision.Ranker(decision.build_portfolios(bundled, SCENARIO, constraints=state.constraints,
+                                                         horizon=3)).rank(state.weights, state.method, 10)
+    assert dash.ranking["tool_ids"].tolist() == expected["tool_ids"].tolist()
+    assert dash.ranking["rights_protection"].tolist() == pytest.approx(expected["rights_protection"].tolist())
+    dash.horizon.value = None                                 # back to no horizon (the observer re-ranks)
+    assert dash.state.horizon is None and dash.ranking["tool_ids"].tolist() == engine_top(bundled, dash.state)[
+        "tool_ids"].tolist()

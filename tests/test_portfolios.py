@@ -210,3 +210,30 @@ def test_values_stay_on_scale_and_saturation_is_at_least_the_best_tool(tiny_dir,
             others = sorted((scores[m][0] for m in members), reverse=True)[1:]
             if any(o > 0 for o in others):
                 assert p.values[i, 0] > best_r                    # another helpful tool adds something
+
+
+def test_a_horizon_discounts_slow_tools_on_its_criterion(tiny):
+    # horizon 0.5 months: b (lead time "weeks" = 1 month) keeps half its rights score, 6 -> 3 (range 5-7 -> 2.5-3.5)
+    p = build_portfolios(tiny, horizon=0.5)
+    assert p.adjusted.score[1, 0] == 3 and (p.adjusted.low[1, 0], p.adjusted.high[1, 0]) == (2.5, 3.5)
+    assert p.values[p.find(["b"]), 0] == pytest.approx(3.0)
+    # {a, b}: now a leads the group on r (4 > 3), b is redundant: 0.4 + 0.6 * (0.5 * 0.5 * 0.3) = 0.445
+    assert p.values[p.find(["a", "b"]), 0] == pytest.approx(4.45)
+    np.testing.assert_array_equal(p.values[:, 1:], build_portfolios(tiny).values[:, 1:])   # other criteria intact
+    np.testing.assert_array_equal(build_portfolios(tiny, horizon=24).values, build_portfolios(tiny).values)
+    e = explain(tiny, ["b"], horizon=0.5)
+    assert e["tools"].set_index("criterion").loc["r", "scenario_shift"] == pytest.approx(-3.0)
+
+
+@pytest.mark.parametrize("horizon,fragment", [(-1, "positive number of months"), (0, "positive number of months"),
+                                              ("soon", "number of months")])
+def test_bad_horizons_are_rejected(tiny, horizon, fragment):
+    with pytest.raises(DecisionError, match=fragment):
+        build_portfolios(tiny, horizon=horizon)
+
+
+def test_a_horizon_needs_the_model_section(tiny_dir):
+    (tiny_dir / "model.yaml").write_text("complementarity: {value: 0.5, rationale: t}\n"
+                                         "redundancy_factor: {value: 0.5, rationale: t}\n")
+    with pytest.raises(DecisionError, match="no time_horizon section"):
+        build_portfolios(load_catalog(tiny_dir), horizon=3)
