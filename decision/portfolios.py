@@ -451,10 +451,10 @@ def explain(catalog: Catalog, tools, scenario=None, horizon: float | None = None
     adjusted = adjust_scores(catalog, scenario, horizon)
     spec = model_spec(catalog)
     T, k = len(catalog.tools), len(ti)
-    # row 0: the full combination; row 1+j: without tool j
-    idx = np.full((k + 1, k), T, dtype=np.int64)
+    # row 0: the full combination; row 1+j: without tool j (no such rows for a single tool: nothing is left)
+    idx = np.full((k + 1 if k > 1 else 1, k), T, dtype=np.int64)
     idx[0] = ti
-    for j in range(k):
+    for j in range(k if k > 1 else 0):
         rest = [t for t in ti if t != ti[j]]
         idx[j + 1, :len(rest)] = rest
     bits = np.array([sum(1 << int(t) for t in row if t < T) for row in idx], dtype=np.int64)
