@@ -19,6 +19,7 @@ import pandas as pd
 from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from .portfolios import Portfolios, build_portfolios, explain
+from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import METHODS, Ranker
 from .weights import equal, parse_weights
 
@@ -45,10 +46,6 @@ def resolve_weights(catalog: Catalog, profile: str | None = None, weights: str |
     if weights:
         w = parse_weights(weights, catalog.criterion_ids)
         return WeightsSource(w, "weights given directly", "direct", inputs=weights)
-    try:
-        from .profiles import load_profile  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - profiles ship with the package
-        return WeightsSource(equal(catalog.criterion_ids), "equal weights", "direct")
     try:
         p = load_profile(profile or DEFAULT_PROFILE, catalog)
     except DecisionError:
@@ -106,30 +103,17 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
         rows.append((m, best["tools"].iloc[0], tuple(best["tool_ids"].iloc[0]) == tuple(ranking["tool_ids"].iloc[0])))
     by_method = pd.DataFrame(rows, columns=["method", "top combination", "same as recommendation"])
     presets = {f"{src.label} (this briefing)": ranking}
-    try:
-        from .profiles import list_profiles, load_profile  # noqa: PLC0415
-        for name in _bundled_profile_names(list_profiles):
-            try:
-                presets[f"preset: {name}"] = ranker.rank(load_profile(name, cat).weights, method, top)
-            except DecisionError:        # a preset written for other criteria than this catalogue's
-                continue
-    except ImportError:  # pragma: no cover
-        pass
+    for path in sorted(BUNDLED_PROFILES.glob("*.yaml")):      # the bundled presets, whatever ./profiles holds
+        try:
+            pre = load_profile_file(path, cat)
+        except DecisionError:            # a preset written for other criteria than this catalogue's
+            continue
+        presets[f"preset: {pre.name}"] = ranker.rank(pre.weights, method, top)
     params = {"scenario": p.adjusted.scenario.id, "profile": profile, "weights": weights, "method": method,
               "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed}
     rob = robustness_content(p, src.weights, method, ranking, samples, seed) if robustness else {}
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob)
-
-
-def _bundled_profile_names(list_profiles) -> list[str]:
-    listed = list_profiles()
-    if isinstance(listed, pd.DataFrame):
-        col = "name" if "name" in listed.columns else listed.columns[0]
-        names = listed[col].tolist()
-    else:
-        names = [getattr(x, "name", x) for x in listed]
-    return sorted(dict.fromkeys(str(n) for n in names))
 
 
 def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: pd.DataFrame, samples: int,

@@ -11,6 +11,7 @@ import pandas as pd
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from .portfolios import build_portfolios, explain
+from .profiles import load_profile
 from .ranking import METHODS, Ranker
 from .weights import parse_weights
 
@@ -30,7 +31,6 @@ def _weights(args, catalog: Catalog):
     if getattr(args, "weights", None) and getattr(args, "profile", None):
         raise DecisionError("give either --weights or --profile, not both")
     if getattr(args, "profile", None):
-        from .profiles import load_profile  # noqa: PLC0415  (weights profiles are optional at import time)
         return load_profile(args.profile, catalog).weights
     if getattr(args, "weights", None):
         return parse_weights(args.weights, catalog.criterion_ids)

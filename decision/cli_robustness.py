@@ -30,10 +30,7 @@ def register(sub, common) -> None:
 def _progress():
     if not sys.stderr.isatty():
         return None, None
-    try:
-        from tqdm import tqdm  # noqa: PLC0415
-    except ImportError:
-        return None, None
+    from tqdm import tqdm  # noqa: PLC0415
     bar = tqdm(total=1, desc="SMAA samples", unit="sample", file=sys.stderr, leave=False)
 
     def step(done, total):

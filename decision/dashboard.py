@@ -46,8 +46,10 @@ import pandas as pd
 from . import figures
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
+from . import profiles as P
 from .portfolios import build_portfolios, explain
 from .ranking import METHODS, Ranker
+from .robustness import portfolio_stability
 from .weights import direct
 
 log = logging.getLogger(__name__)
@@ -605,17 +607,12 @@ class Dashboard:
     # -- stability -----------------------------------------------------------------------------------------------
     def check_stability(self) -> pd.DataFrame | None:
         """Recompute the stability panel now for the current result; returns the stability table (None if the
-        method has no stability analysis or decision.robustness is not installed)."""
+        method has no stability analysis)."""
         self._cancel(self._pending_sensitivity)
         self._pending_sensitivity = None
         res = self._result
         self.stability = None
         if res is None:
-            return None
-        try:
-            from .robustness import portfolio_stability  # noqa: PLC0415  (optional stage)
-        except ImportError:
-            self.sensitivity_panel.value = "<small>Stability analysis needs decision.robustness.</small>"
             return None
         if res.state.method not in STABILITY_METHODS:
             self.sensitivity_panel.value = ("<small><b>Stability of the recommendation:</b> available for "
@@ -722,9 +719,8 @@ class Dashboard:
     def _preset_options(self) -> list[tuple[str, str]]:
         opts: list[tuple[str, str]] = [(CUSTOM, CUSTOM)]
         try:
-            from .profiles import list_profiles  # noqa: PLC0415  (weight profiles are optional)
-            df = list_profiles(self.profiles_dir, self.catalog)
-        except (ImportError, DecisionError):
+            df = P.list_profiles(self.profiles_dir, self.catalog)
+        except DecisionError:
             return opts
         for _, r in df.iterrows():
             if r["status"] == "ok":
@@ -732,11 +728,7 @@ class Dashboard:
         return opts
 
     def _load_preset(self, name: str) -> dict[str, float]:
-        try:
-            from .profiles import load_profile  # noqa: PLC0415
-        except ImportError:
-            raise DecisionError("weight profiles need decision.profiles, which is not installed") from None
-        w = load_profile(name, self.catalog, self.profiles_dir).weights
+        w = P.load_profile(name, self.catalog, self.profiles_dir).weights
         return {c: float(w[c]) for c in self.catalog.criterion_ids}
 
     def export_profile(self, name: str, overwrite: bool = False, author: str = "dashboard export") -> Path:
@@ -752,24 +744,9 @@ class Dashboard:
                      f"{st.method}, at most {st.max_tools} tools, top {st.top} shown. Must include: "
                      f"{names(st.forced_in)}. Must exclude: {names(st.forced_out)}. Red lines: {red}. Catalogue "
                      f"digest {cat.digest[:12]}.")
-        try:
-            from . import profiles as P  # noqa: PLC0415
-        except ImportError:
-            P = None
-        if P is not None:
-            prof = P.make_profile(name, "direct", {c: round(norm[c], 6) for c in cat.criterion_ids},
-                                  cat.criterion_ids, author=author, rationale=rationale)
-            path = P.save_profile(prof, self.profiles_dir, overwrite=overwrite)
-        else:                                                 # minimal fallback, same file layout
-            import yaml  # noqa: PLC0415
-            from .files import atomic_write_text  # noqa: PLC0415
-            path = Path(self.profiles_dir or "profiles") / f"{name}.yaml"
-            if path.exists() and not overwrite:
-                raise DecisionError(f"profile '{name}' already exists at {path}")
-            doc = {"name": name, "author": author, "date": time.strftime("%Y-%m-%d"), "method": "direct",
-                   "inputs": {"values": {c: round(norm[c], 6) for c in cat.criterion_ids}},
-                   "weights": {c: round(norm[c], 6) for c in cat.criterion_ids}, "rationale": rationale}
-            atomic_write_text(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        prof = P.make_profile(name, "direct", {c: round(norm[c], 6) for c in cat.criterion_ids}, cat.criterion_ids,
+                              author=author, rationale=rationale)
+        path = P.save_profile(prof, self.profiles_dir, overwrite=overwrite)
         with self._silenced():
             self.preset.options = self._preset_options()
             if name in [v for _, v in self.preset.options]:

@@ -81,8 +81,6 @@ def _matrix(matrix, types, criteria=None):
     return X, t, (list(rows) if rows is not None else list(range(len(X)))), crit
 
 
-_weights = as_weights
-
 
 def _check_method(method, allowed=SMAA_METHODS):
     if method not in allowed:
@@ -152,7 +150,7 @@ def weight_sweep(matrix, weights, types, method: str = "wsm", normalize: bool = 
     """
     _check_method(method)
     X, t, rows, crit = _matrix(matrix, types, criteria)
-    w = _weights(weights, crit)
+    w = as_weights(weights, crit)
     sc = _scaling(X, t, normalize)
     Xn = sc(X)
     grid = np.linspace(0.0, 1.0, int(n_points))
@@ -253,7 +251,7 @@ def stability_intervals(matrix, weights, types, method: str = "wsm", normalize: 
     """
     _check_method(method)
     X, t, rows, crit = _matrix(matrix, types, criteria)
-    w = _weights(weights, crit)
+    w = as_weights(weights, crit)
     sc = _scaling(X, t, normalize)
     Xn = sc(X)
     a = int(_first(scores(Xn, w[None, :], method, sc))[0])
@@ -266,7 +264,7 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
     of them when every weight is positive), which keeps the bisection cheap."""
     _check_method(method, PORTFOLIO_METHODS)
     p = portfolios
-    w = _weights(weights, p.criteria)
+    w = as_weights(weights, p.criteria)
     sc = _scaling(p.values, p.types, True)
     Xn = sc(p.values)
     if method == "topsis":
