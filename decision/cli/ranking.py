@@ -1,41 +1,15 @@
-"""Command line: ``decision rank|tools|scenarios|explain|...``. User mistakes print one line and exit 2."""
+"""``decision rank | explain | tools | scenarios``: rank a scenario's combinations and break one down."""
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from .catalog import CAVEAT, Catalog, load_catalog
-from .errors import DecisionError
-from .portfolios import build_portfolios, explain
-from .profiles import load_profile
-from .ranking import METHODS, Ranker
-from .weights import parse_weights
-
-EXIT_USER_ERROR = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2 (argparse would print the whole usage)
-        raise DecisionError(f"{self.prog}: {message} (see --help)")
-
-
-def _catalog(args) -> Catalog:
-    return load_catalog(args.catalog)
-
-
-def _weights(args, catalog: Catalog):
-    if getattr(args, "weights", None) and getattr(args, "profile", None):
-        raise DecisionError("give either --weights or --profile, not both")
-    if getattr(args, "profile", None):
-        return load_profile(args.profile, catalog).weights
-    if getattr(args, "weights", None):
-        return parse_weights(args.weights, catalog.criterion_ids)
-    return None
-
+from ..catalog import CAVEAT, Catalog
+from ..portfolios import build_portfolios, explain
+from ..ranking import METHODS, Ranker
+from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
 
 def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
     """A readable fixed-width table of a ranking, with its context and the scores caveat."""
@@ -58,9 +32,9 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
 
 
 def cmd_rank(args) -> int:
-    cat = _catalog(args)
+    cat = catalog_of(args)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
-    df = Ranker(p).rank(_weights(args, cat), args.method, args.top)
+    df = Ranker(p).rank(weights_of(args, cat), args.method, args.top)
     if args.format == "table":
         text = format_ranking(df, cat)
     elif args.format == "csv":
@@ -72,18 +46,12 @@ def cmd_rank(args) -> int:
         text = json.dumps({**{k: v for k, v in df.attrs.items()}, "caveat": CAVEAT, "ranking": recs}, indent=2)
     print(text)
     if args.out:
-        _write(Path(args.out), text + "\n")
+        write_output(Path(args.out), text + "\n")
     return 0
 
 
-def _write(path: Path, text: str) -> None:
-    from .files import atomic_write_text  # noqa: PLC0415
-    atomic_write_text(path, text)
-    print(f"written: {path}", file=sys.stderr)
-
-
 def cmd_tools(args) -> int:
-    cat = _catalog(args)
+    cat = catalog_of(args)
     for t in cat.tools:
         excl = "  [excluded by premise]" if t.id in cat.constraints.excluded_by_premise else ""
         print(f"{t.id:<38} rung {t.rung}  {t.family:<14} {t.name}{excl}")
@@ -91,7 +59,7 @@ def cmd_tools(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    cat = _catalog(args)
+    cat = catalog_of(args)
     for s in cat.scenarios:
         default = "  (default)" if s.id == cat.default_scenario else ""
         factors = " ".join(f"{k}={v:g}" for k, v in s.factors.items())
@@ -100,7 +68,7 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    cat = _catalog(args)
+    cat = catalog_of(args)
     e = explain(cat, args.tools, args.scenario, args.horizon)
     print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}\n")
     print("Values:\n" + e["values"].round(2).to_string() + "\n")
@@ -115,25 +83,9 @@ def cmd_explain(args) -> int:
     return 0
 
 
-def scenario_and_weights(p) -> None:
-    """The --scenario / --weights / --profile options shared by rank, robustness and brief."""
-    p.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
-    p.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
-                                     "escalation_risk=0.1 (normalised; default: equal, or the balanced profile)")
-    p.add_argument("--profile", help="a named weight profile instead of --weights (see `decision weights list`)")
-    p.add_argument("--horizon", type=float, metavar="MONTHS",
-                   help="analysis horizon: tools whose effect lands later count less (model.yaml time_horizon)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="decision", description="Rank combinations of diplomatic tools (see README.md).")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    def common(p):
-        p.add_argument("--catalog", metavar="DIR", help="catalogue folder (default: the bundled data/)")
-
+def register(sub) -> None:
     r = sub.add_parser("rank", help="rank the feasible combinations for a scenario")
-    common(r)
+    add_catalog(r)
     scenario_and_weights(r)
     r.add_argument("--method", default="topsis", choices=[*METHODS, "consensus"])
     r.add_argument("--top", type=int, default=10)
@@ -143,34 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_rank)
 
     t = sub.add_parser("tools", help="list the tools (id first)")
-    common(t)
+    add_catalog(t)
     t.set_defaults(func=cmd_tools)
     s = sub.add_parser("scenarios", help="list the scenarios (id first)")
-    common(s)
+    add_catalog(s)
     s.set_defaults(func=cmd_scenarios)
     e = sub.add_parser("explain", help="break one combination down")
-    common(e)
+    add_catalog(e)
     e.add_argument("tools", nargs="+", help="tool ids")
     e.add_argument("--scenario")
     e.add_argument("--horizon", type=float, metavar="MONTHS", help="analysis horizon in months")
     e.set_defaults(func=cmd_explain)
-
-    from . import cli_briefing, cli_robustness, cli_weights  # noqa: PLC0415  (they import helpers from this module)
-    for mod in (cli_weights, cli_robustness, cli_briefing):
-        mod.register(sub, common)
-    return parser
-
-
-def main(argv=None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return args.func(args)
-    except DecisionError as exc:
-        print(f"decision: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import weights as W
-from .catalog import CAVEAT, load_catalog
-from .errors import DecisionError
-from .profiles import (INPUT_KEY, METHODS, Profile, list_profiles, load_profile, make_profile, save_profile,
-                       user_dir)
+from .. import weights as W
+from ..catalog import CAVEAT, load_catalog
+from ..errors import DecisionError
+from ..profiles import (INPUT_KEY, METHODS, Profile, list_profiles, load_profile, make_profile, save_profile,
+                        user_dir)
+from .common import add_catalog
 
 BAR = 30
 
@@ -196,7 +197,7 @@ def cmd_ahp(args) -> int:
 
 
 def cmd_objective(args) -> int:
-    from .portfolios import build_portfolios  # noqa: PLC0415  (heavy; only for this command)
+    from ..portfolios import build_portfolios  # noqa: PLC0415  (heavy; only for this command)
     cat = load_catalog(args.catalog)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
     if args.weights_command == "entropy":
@@ -249,8 +250,8 @@ def cmd_show(args) -> int:
 
 
 def cmd_group(args) -> int:
-    from .group import group_view  # noqa: PLC0415  (imports ranking; only for this command)
-    from .portfolios import build_portfolios  # noqa: PLC0415
+    from ..group import group_view  # noqa: PLC0415  (imports ranking; only for this command)
+    from ..portfolios import build_portfolios  # noqa: PLC0415
     if len(args.profiles) < 2:
         raise DecisionError("weights group: give at least two profiles")
     cat = load_catalog(args.catalog)
@@ -288,7 +289,7 @@ def _rank_table(df: pd.DataFrame, rank_cols) -> str:
 
 # ----------------------------------------------------------------------------------------------------------------
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     """Add ``decision weights ...`` to the main parser's subcommands."""
     w = sub.add_parser("weights", help="elicit weights, save and compare weight profiles")
     ws = w.add_subparsers(dest="weights_command", required=True, parser_class=type(w))
@@ -302,35 +303,35 @@ def register(sub, common) -> None:
     for name, desc in (("roc", "rank-order-centroid weights (Barron & Barrett 1996)"),
                        ("rank-sum", "rank-sum weights"), ("rank-reciprocal", "rank-reciprocal weights")):
         p = ws.add_parser(name, help=desc)
-        common(p)
+        add_catalog(p)
         p.add_argument("order", help=order_help)
         p.set_defaults(func=cmd_rank_rule)
 
     p = ws.add_parser("swing", help="swing weights: the most important swing gets 100 points")
-    common(p)
+    add_catalog(p)
     p.add_argument("points", help="e.g. rights_protection=100,legitimacy=60,security_continuity=50,escalation_risk=40")
     p.set_defaults(func=cmd_swing)
 
     p = ws.add_parser("direct", help="normalise direct numbers to weights")
-    common(p)
+    add_catalog(p)
     p.add_argument("values", help="e.g. rights_protection=4,security_continuity=3,legitimacy=2,escalation_risk=1")
     p.set_defaults(func=cmd_direct)
 
     p = ws.add_parser("ahp", help="AHP weights and consistency ratio from a pairwise matrix file")
-    common(p)
+    add_catalog(p)
     p.add_argument("file", help="CSV (square, criterion ids as header) or YAML ({criteria, matrix} or {judgments})")
     p.set_defaults(func=cmd_ahp)
 
     for name, desc in (("entropy", "data-driven entropy weights over the feasible combinations"),
                        ("critic", "data-driven CRITIC weights over the feasible combinations")):
         p = ws.add_parser(name, help=desc)
-        common(p)
+        add_catalog(p)
         p.add_argument("--scenario")
         p.add_argument("--max-tools", type=int)
         p.set_defaults(func=cmd_objective)
 
     p = ws.add_parser("save", help="save a named weight profile (YAML)")
-    common(p)
+    add_catalog(p)
     profiles_dir(p)
     p.add_argument("name", help="profile name: lower-case letters, digits, '-', '_'")
     p.add_argument("--method", required=True, choices=METHODS)
@@ -343,18 +344,18 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_save)
 
     p = ws.add_parser("list", help="list the saved and bundled profiles")
-    common(p)
+    add_catalog(p)
     profiles_dir(p)
     p.set_defaults(func=cmd_list)
 
     p = ws.add_parser("show", help="show one profile: inputs, weights, rationale")
-    common(p)
+    add_catalog(p)
     profiles_dir(p)
     p.add_argument("profile", help="profile name or path to a .yaml file")
     p.set_defaults(func=cmd_show)
 
     p = ws.add_parser("group", help="compare profiles: aggregate, disagreement, combinations robust across analysts")
-    common(p)
+    add_catalog(p)
     profiles_dir(p)
     p.add_argument("profiles", nargs="+", help="two or more profile names or paths")
     p.add_argument("--scenario")

@@ -4,12 +4,12 @@ from __future__ import annotations
 import sys
 import time
 
-from .cli import scenario_and_weights
+from .common import add_catalog, scenario_and_weights
 
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     b = sub.add_parser("brief", help="write an offline HTML briefing (papermill + nbconvert)")
-    common(b)
+    add_catalog(b)
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
     b.add_argument("--method", default="topsis")
@@ -27,9 +27,9 @@ def cmd_brief(args) -> int:
 
     from tqdm import tqdm  # noqa: PLC0415
 
-    from .catalog import load_catalog  # noqa: PLC0415
-    from .errors import DecisionError  # noqa: PLC0415
-    from .export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..catalog import load_catalog  # noqa: PLC0415
+    from ..errors import DecisionError  # noqa: PLC0415
+    from ..export import build_briefing, check_parameters  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
                 timeout=args.timeout, horizon=args.horizon)

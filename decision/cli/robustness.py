@@ -5,16 +5,16 @@ import sys
 
 import pandas as pd
 
-from .catalog import CAVEAT
-from .cli import _catalog, _weights, scenario_and_weights
-from .errors import DecisionError
-from .portfolios import build_portfolios
-from .robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
+from ..catalog import CAVEAT
+from ..errors import DecisionError
+from ..portfolios import build_portfolios
+from ..robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
+from .common import add_catalog, catalog_of, scenario_and_weights, weights_of
 
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     r = sub.add_parser("robustness", help="stability intervals, SMAA acceptability and core tools for a scenario")
-    common(r)
+    add_catalog(r)
     scenario_and_weights(r)
     r.add_argument("--method", default="wsm", choices=PORTFOLIO_METHODS)
     r.add_argument("--samples", type=int, default=10_000, help="Monte Carlo weight samples (default 10000)")
@@ -82,8 +82,8 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int) -
 def cmd_robustness(args) -> int:
     if args.samples < 1:
         raise DecisionError(f"--samples must be >= 1, got {args.samples}")
-    cat = _catalog(args)
-    weights = _weights(args, cat)
+    cat = catalog_of(args)
+    weights = weights_of(args, cat)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
     stab = portfolio_stability(p, weights, args.method)
     step, bar = _progress()

@@ -1,0 +1,54 @@
+"""Helpers every subcommand shares: the one-line-error parser, catalogue / weights options, writing outputs."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..catalog import Catalog, load_catalog
+from ..errors import DecisionError
+from ..profiles import load_profile
+from ..weights import parse_weights
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse would print the whole usage)
+        raise DecisionError(f"{self.prog}: {message} (see --help)")
+
+
+def catalog_of(args) -> Catalog:
+    return load_catalog(args.catalog)
+
+
+def weights_of(args, catalog: Catalog):
+    if getattr(args, "weights", None) and getattr(args, "profile", None):
+        raise DecisionError("give either --weights or --profile, not both")
+    if getattr(args, "profile", None):
+        return load_profile(args.profile, catalog).weights
+    if getattr(args, "weights", None):
+        return parse_weights(args.weights, catalog.criterion_ids)
+    return None
+
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically and say so on stderr."""
+    from ..files import atomic_write_text  # noqa: PLC0415
+    atomic_write_text(path, text)
+    print(f"written: {path}", file=sys.stderr)
+
+
+def add_catalog(p) -> None:
+    p.add_argument("--catalog", metavar="DIR", help="catalogue folder (default: the bundled data/)")
+
+
+def scenario_and_weights(p) -> None:
+    """The --scenario / --weights / --profile options shared by rank, robustness and brief."""
+    p.add_argument("--scenario", help="scenario id (default: the catalogue's default)")
+    p.add_argument("--weights", help="e.g. rights_protection=0.4,security_continuity=0.3,legitimacy=0.2,"
+                                     "escalation_risk=0.1 (normalised; default: equal, or the balanced profile)")
+    p.add_argument("--profile", help="a named weight profile instead of --weights (see `decision weights list`)")
+    p.add_argument("--horizon", type=float, metavar="MONTHS",
+                   help="analysis horizon: tools whose effect lands later count less (model.yaml time_horizon)")
