@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,9 @@ import pandas as pd
 from ..catalog import CAVEAT, Catalog
 from ..portfolios import build_portfolios, explain
 from ..ranking import METHODS, Ranker
-from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
+from ..files import neutralise_csv
+from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, scenario_and_weights, weights_of,
+                     write_output)
 
 def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
     """A readable fixed-width table of a ranking, with its context and the scores caveat."""
@@ -35,11 +38,13 @@ def cmd_rank(args) -> int:
     cat = catalog_of(args)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
     df = Ranker(p).rank(weights_of(args, cat), args.method, args.top)
+    if len(df) < min(args.top, len(p)) and df.attrs.get("shortlist"):
+        print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)
     if args.format == "table":
         text = format_ranking(df, cat)
     elif args.format == "csv":
         out = df.drop(columns=["tool_ids"]).assign(tool_ids=[" | ".join(t) for t in df["tool_ids"]])
-        text = out.to_csv()
+        text = neutralise_csv(out).to_csv()     # no cell runs as a spreadsheet formula (docs/security.md)
     else:
         recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
                  **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
@@ -88,8 +93,9 @@ def register(sub) -> None:
     add_catalog(r)
     scenario_and_weights(r)
     r.add_argument("--method", default="topsis", choices=[*METHODS, "consensus"])
-    r.add_argument("--top", type=int, default=10)
-    r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
+    r.add_argument("--top", type=TOP_OPTION, default=10)
+    r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
+                   help="cap on tools per combination (default: constraints.yaml)")
     r.add_argument("--format", default="table", choices=["table", "csv", "json"])
     r.add_argument("--out", help="also write the output to this file")
     r.set_defaults(func=cmd_rank)
