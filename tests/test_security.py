@@ -487,3 +487,24 @@ def test_brief_end_to_end_shows_the_profile_of_the_calling_folder(tmp_path, monk
     code, _, err = run(capsys, "brief", "--profile", "security-first", "--samples", 200, "--out", "b.html")
     assert code == 0, err
     assert "marker-saved-in-the-working-folder" in (tmp_path / "b.html").read_text(encoding="utf-8")
+
+
+def test_real_ctrl_c_during_a_brief_is_one_line_exit_130_and_cleans_up(tmp_path):
+    """Item 4/8 for real: SIGINT to a running `decision brief` (kernel started) gives one line, exit 130, and
+    leaves neither the output, a .tmp file nor a temporary folder."""
+    import subprocess
+    import sys
+    import time
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(Path(decision.__file__).parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from decision.cli import main; sys.exit(main())", "brief", "--samples", "200", "--out", "b.html"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()                   # "making the briefing ..." comes just before the run
+    assert first.startswith("making the briefing"), first
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["decision: interrupted (temporary files removed)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list(tmp.iterdir()) == []
