@@ -536,3 +536,12 @@ def test_quoted_or_unquoted_huge_numbers_in_catalogue_yaml_are_refused(tiny_dir,
     path.write_text(path.read_text().replace("per_point: 0.2", f"per_point: {value}"))
     code, _, err = run(capsys, "rank", "--catalog", tiny_dir)
     one_line_error(code, err, "scenarios.yaml")
+
+
+def test_a_hard_link_to_an_input_is_not_an_output(cat, tmp_path, capsys):
+    alias = tmp_path / "also-scores.csv"
+    os.link(cat / "scores.csv", alias)
+    before = snapshot(cat)
+    code, _, err = run(capsys, "rank", "--catalog", cat, "--format", "csv", "--top", 2, "--out", alias)
+    one_line_error(code, err, "input of this command")
+    assert snapshot(cat) == before
