@@ -18,7 +18,8 @@ import pandas as pd
 
 from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
-from .portfolios import Portfolios, build_portfolios, explain
+from .explain import explain
+from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import METHODS, Ranker
 from .weights import equal, parse_weights

@@ -47,7 +47,8 @@ from . import figures
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from . import profiles as P
-from .portfolios import build_portfolios, explain
+from .explain import explain
+from .portfolios import build_portfolios
 from .ranking import METHODS, Ranker
 from .robustness import portfolio_stability
 from .weights import direct

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalog import CAVEAT, Catalog
-from ..portfolios import build_portfolios, explain
+from ..explain import explain
+from ..portfolios import build_portfolios
 from ..ranking import METHODS, Ranker
 from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
 
