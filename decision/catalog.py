@@ -206,12 +206,16 @@ class Constraints:
     obligations: tuple[Obligation, ...] = ()
     obligations_enabled: bool = True
     contrast_only: tuple[str, ...] = ()
+    capacity_override: float | None = None
 
     def ladder_waived(self, factors: dict) -> bool:
         """True when every factor of one ``waived_if`` group reaches its value."""
         return any(all(factors.get(f, 0) >= v for f, v in group) for group in self.ladder_waived_if)
 
     def capacity(self, scenario: "Scenario") -> float | None:
+        """The effort capacity in a scenario: an analyst's override, else the scenario's, else the default."""
+        if self.capacity_override is not None:
+            return self.capacity_override
         return scenario.effort_capacity if scenario.effort_capacity is not None else self.effort_capacity
 
 

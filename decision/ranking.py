@@ -406,6 +406,20 @@ class Ranker:
         return {m: int(self.top(weights, m, 1)[0][0]) for m in methods}
 
 
+def checks(ranker: Ranker, weights, df: pd.DataFrame) -> dict:
+    """What an analyst must know beside a ranked table ``df``: ``methods`` (method -> tool ids of its #1, for the
+    cross-check methods), ``methods_agree`` (bool), ``tied`` (ranks listed that are statistically tied with #1)."""
+    firsts = ranker.method_check(weights)
+    p = ranker.portfolios
+    out = {"methods": {m: list(p.tools_of(r)) for m, r in firsts.items()},
+           "methods_agree": len(set(firsts.values())) == 1, "tied": []}
+    method = df.attrs.get("method", DEFAULT_METHOD)
+    if len(df) > 1 and method in METHODS and method != "promethee_ii":
+        tied = ranker.tied_with_first(weights, df.index.to_numpy(), method)
+        out["tied"] = [int(r) for r, t in zip(df["rank"], tied) if t]
+    return out
+
+
 def select_top(pref: np.ndarray, n: int, ascending: bool = False, tiebreak=()):
     """Indices, values and competition ranks of the ``n`` best entries of ``pref``, best first; ties are ordered by
     the ``tiebreak`` arrays (ascending, first array first), then by index. Uses ``argpartition`` (no full sort)."""
