@@ -22,10 +22,11 @@ from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
 from .robustness import pareto_mask
 
-MATERIAL_GAP = 0.02
-"""A disagreement between methods fails when another method's #1 is worth more than this less (on the default
-method's 0-1 value scale) than the default method's #1 and no weight change of ``TIE_DELTA`` makes it first; otherwise
-the choices are practically equivalent (a note)."""
+MATERIAL_EFFORT = 3.0
+"""A disagreement between methods fails when another method's #1 is worth less than the default method's #1 by more
+than the effort cost of a medium tool (this many effort units, ``model.yaml`` effort_cost each; 0.03 of the value
+scale in the bundled catalogue) and no weight change of ``TIE_DELTA`` makes it first. Within that the two packages
+are practically equivalent: the difference would not pay for one more measure (a note, not a failure)."""
 CONTINUATION = "de_escalating"
 """Stance of tools that continue or protect today's cooperation without pressing on the abuses."""
 
@@ -118,7 +119,8 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             detail = "; ".join(f"{m} #1 {t} ({-gap:+.3f})" for m, t, gap in zip(g["method"], g["first"], gaps))
             rows = [int(base["row"]), *[int(x) for x in g["row"]]]
             tied = r.tied_with_first(w, rows, base["method"])[1:]
-            material = any(gap > MATERIAL_GAP and not t for gap, t in zip(gaps, tied))
+            gap_limit = MATERIAL_EFFORT * (catalog.model.effort_cost or 0.01)
+            material = any(gap > gap_limit and not t for gap, t in zip(gaps, tied))
             add("fail" if material else "note", "methods disagree on #1", f"{sc} / {pr}",
                 f"value under {base['method']} relative to its #1: " + detail)
     tools = _recommendable(catalog, built)
