@@ -159,7 +159,7 @@ def _extend(idx: np.ndarray, bits: np.ndarray, free: np.ndarray, conflict: np.nd
 
 
 def candidate_count(n_free: int, k: int) -> int:
-    return sum(math.comb(n_free, s) for s in range(0, max(k, -1) + 1))
+    return sum(math.comb(n_free, s) for s in range(0, min(max(k, -1), n_free) + 1))  # none larger than n_free
 
 
 def largest_cap(n_free: int, n_forced: int) -> int:

@@ -5,7 +5,8 @@ import sys
 import time
 
 from ..ranking import DEFAULT_METHOD
-from .common import add_catalog, scenario_and_weights
+from .common import (MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
+                     scenario_and_weights)
 
 
 def register(sub) -> None:
@@ -14,12 +15,12 @@ def register(sub) -> None:
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
     b.add_argument("--method", default=DEFAULT_METHOD)
-    b.add_argument("--top", type=int, default=5)
-    b.add_argument("--max-tools", type=int)
-    b.add_argument("--samples", type=int, default=10_000, help="SMAA weight samples (default 10000)")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--top", type=count(1, 1_000, "top"), default=5)
+    b.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
+    b.add_argument("--samples", type=SAMPLES_OPTION, default=10_000, help="SMAA weight samples (default 10000)")
+    b.add_argument("--seed", type=SEED_OPTION, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
-    b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")
+    b.add_argument("--timeout", type=TIMEOUT_OPTION, default=180, help="seconds allowed per notebook cell")
     b.set_defaults(func=cmd_brief)
 
 
