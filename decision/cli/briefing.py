@@ -32,6 +32,8 @@ def cmd_brief(args) -> int:
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..files import check_output  # noqa: PLC0415
+    from ..safeio import inputs_read  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
                 timeout=args.timeout, horizon=args.horizon)
@@ -48,8 +50,9 @@ def cmd_brief(args) -> int:
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
-    check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                     catalog=args.catalog, horizon=args.horizon)
+    sid = check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
+                           catalog=args.catalog, horizon=args.horizon)
+    check_output(Path(args.out or Path("briefings") / f"{sid}.html"), inputs_read())   # before the 10-20 s run
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
     out = build_briefing(scenario=args.scenario, out=args.out, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")
