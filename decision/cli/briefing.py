@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
+from ..ranking import DEFAULT_METHOD
 from .common import (MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
                      scenario_and_weights)
 
@@ -13,7 +14,7 @@ def register(sub) -> None:
     add_catalog(b)
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
-    b.add_argument("--method", default="topsis")
+    b.add_argument("--method", default=DEFAULT_METHOD)
     b.add_argument("--top", type=count(1, 1_000, "top"), default=5)
     b.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
     b.add_argument("--samples", type=SAMPLES_OPTION, default=10_000, help="SMAA weight samples (default 10000)")
