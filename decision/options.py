@@ -42,7 +42,7 @@ DIFF_SHOWN = 0.05
 """Criterion differences smaller than this are left out of a trade-off sentence."""
 
 FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
-                "multilateral": "coalition", "trust_building": "confidence-building"}
+                "multilateral": "coalition", "trust_building": "trust-building"}
 STANCE_WORDS = {"pressure": "pressure", "scrutiny": "scrutiny", "engagement": "engagement",
                 "de_escalating": "de-escalation"}
 STANCE_STRENGTH = ("pressure", "scrutiny", "engagement", "de_escalating")
@@ -259,14 +259,14 @@ def label_of(tools, catalog) -> str:
 
 
 def distinct_labels(tool_sets, catalog) -> list[str]:
-    """Labels, with the first tool (catalogue order) that no other set holds appended where two labels clash."""
-    labels = [label_of(t, catalog) for t in tool_sets]
-    for i, lab in enumerate(labels):
-        if labels.count(lab) > 1 and tool_sets[i]:
-            others = set().union(*(set(t) for j, t in enumerate(tool_sets) if j != i))
-            own = [t for t in catalog.tool_ids if t in tool_sets[i] and t not in others]
-            if own:
-                labels[i] = f"{lab}, with {catalog.tool(own[0]).name.lower()}"
+    """Labels; where two clash, each gets the first tool (catalogue order) that the others with that label lack."""
+    base = [label_of(t, catalog) for t in tool_sets]
+    labels = list(base)
+    for i, lab in enumerate(base):
+        if base.count(lab) > 1 and tool_sets[i]:
+            clash = [set(t) for j, t in enumerate(tool_sets) if j != i and base[j] == lab]
+            own = [t for t in catalog.tool_ids if t in tool_sets[i] and t not in set().union(*clash)]
+            labels[i] = f"{lab} ({catalog.tool(own[0]).name.lower()})" if own else f"{lab} ({i + 1})"
     return labels
 
 
