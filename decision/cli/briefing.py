@@ -19,6 +19,11 @@ def register(sub) -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
     b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")
+    b.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids, ranked among the options")
+    b.add_argument("--k", type=int, default=4, help="number of distinct options (default 4)")
+    b.add_argument("--pdf", action="store_true",
+                   help="also print a PDF next to the HTML (needs playwright and Chromium: apt-get install chromium)")
+    b.add_argument("--paper", default="a4", choices=["a4", "letter"], help="PDF paper size (default a4)")
     b.set_defaults(func=cmd_brief)
 
 
@@ -30,25 +35,35 @@ def cmd_brief(args) -> int:
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..pdf import html_to_pdf, require_pdf  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
-                timeout=args.timeout, horizon=args.horizon)
+                timeout=args.timeout, horizon=args.horizon, current=args.current, k=args.k)
     if args.all_scenarios:
         if args.scenario:
             raise DecisionError("give either --scenario or --all-scenarios")
         folder = Path(args.out or "briefings")
         if folder.suffix == ".html":
             raise DecisionError("--out must be a folder with --all-scenarios")
+        if args.pdf:
+            require_pdf()
         ids = [s.id for s in load_catalog(args.catalog).scenarios]
         for sid in (bar := tqdm(ids, desc="briefings", unit="scenario", file=sys.stderr)):
             bar.set_postfix_str(sid)
-            build_briefing(scenario=sid, out=folder / f"{sid}.html", **opts)
+            out = build_briefing(scenario=sid, out=folder / f"{sid}.html", **opts)
+            if args.pdf:
+                html_to_pdf(out, paper=args.paper)
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
     check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                     catalog=args.catalog, horizon=args.horizon)
+                     catalog=args.catalog, horizon=args.horizon, current=args.current)
+    if args.pdf:
+        require_pdf()                                     # fail before the 10-20 s of work, not after
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
     out = build_briefing(scenario=args.scenario, out=args.out, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")
+    if args.pdf:
+        pdf = html_to_pdf(out, paper=args.paper)
+        print(f"written: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB)")
     return 0
