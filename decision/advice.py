@@ -50,14 +50,16 @@ class Confidence:
 
 
 def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, samples: int = 2000, seed: int = 0,
-           smaa: bool = True) -> Confidence:
-    """The numbers behind the bottom line for ``options`` (computed with their weights and method)."""
+           smaa: bool = True, stability=None) -> Confidence:
+    """The numbers behind the bottom line for ``options`` (computed with their weights and method). ``stability``:
+    :func:`~decision.robustness.portfolio_stability` of the same weights and method, if already computed."""
     ranker = ranker or Ranker(p)
     w = np.array(list(options.weights.values()))
     best = tuple(options.best.tools)
     agree = tuple(m for m in AGREEMENT_METHODS if tuple(ranker.rank(w, m, 1)["tool_ids"].iloc[0]) == best)
     m = options.method if options.method in ("wsm", "topsis") else "wsm"
-    stab = portfolio_stability(p, w, m)
+    stab = stability if stability is not None and stability.attrs.get("method") == m else \
+        portfolio_stability(p, w, m)
     out = dict(agree=agree, methods=AGREEMENT_METHODS, robust_method=m)
     crit = stab.attrs.get("most_critical")
     if crit is not None:
@@ -88,8 +90,9 @@ def _share(x: float) -> str:
     return f"{x:.0%}" if x >= 0.1 or x == 0 else f"{x:.1%}"
 
 
-def bottom_line(o: Options, c: Confidence, catalog) -> list[str]:
-    """Three or four sentences: what to do, why, how sure, what would change it."""
+def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
+    """Three or four sentences: what to do, why, how sure, what would change it (``c`` None: the confidence is not
+    computed yet, which the third sentence says)."""
     best, sq = o.best, o.status_quo
     crit_names = {k.id: k.name.lower() for k in catalog.criteria}
     what = f"Recommended course of action: {best.label}, that is {_names(best.names)}."
@@ -103,6 +106,8 @@ def bottom_line(o: Options, c: Confidence, catalog) -> list[str]:
                 f"{o.options[1].tradeoff or 'nothing material'}.")
     else:
         why += "."
+    if c is None:
+        return [what, why, "How sure: not computed yet (the stability check runs after each change)."]
     sure = [f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first"]
     if c.first_share is not None and c.draws:
         sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws "

@@ -372,11 +372,13 @@ RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked no
 
 
 def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
-                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None) -> Options:
+                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None,
+                 nondominated: np.ndarray | None = None) -> Options:
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
-    of option 1's score the minimal change must reach.
+    of option 1's score the minimal change must reach. ``nondominated``: the Pareto mask of ``portfolios`` if already
+    known (it does not depend on the weights; callers that re-rank often keep it).
     """
     p = portfolios
     method = method or default_method()
@@ -390,7 +392,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     first = int(ranker.rank(w, method, 1).index[0])
     pref, score = goodness(ranker, w, method)
     Y = p.values * p.types
-    pool = pareto_mask(p.values, p.types)
+    pool = (pareto_mask(p.values, p.types) if nondominated is None else np.asarray(nondominated, dtype=bool)).copy()
     pool[first] = True
     pool &= dominance(Y, Y[first]) <= 0                   # nothing that dominates option 1 (it may be dominated)
     cand = np.flatnonzero(pool & np.isfinite(score))
