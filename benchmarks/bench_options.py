@@ -15,9 +15,8 @@ import numpy as np
 
 import decision
 from decision.advice import assess
-from decision.options import Scale, default_method, find_options
+from decision.options import Scale, default_method, find_options, nondominated_mask
 from decision.ranking import Ranker
-from decision.robustness import pareto_mask
 
 CURRENT = ["demarche", "interoperability_exercises"]
 
@@ -45,9 +44,9 @@ def main():
         rows.append((f"options, {sc.id}", f"{len(p):,} feasible, fresh Ranker", med, best))
     ranker = Ranker(p)
     ranker.normalised  # noqa: B018
-    nd = pareto_mask(p.values, p.types)
-    parts = [("non-dominated mask (once per scenario)", lambda: pareto_mask(p.values, p.types)),
-             ("scale recovered from the Ranker", lambda: Scale.of(ranker)),
+    nd = nondominated_mask(p)
+    parts = [("non-dominated mask, criteria and effort (once per scenario)", lambda: nondominated_mask(p)),
+             ("scale recovered from the Ranker", lambda: Scale.of(ranker, method)),
              ("options with a cached mask and Ranker (dashboard path)",
               lambda: find_options(p, w, method, current=CURRENT, ranker=ranker, nondominated=nd))]
     for name, fn in parts:

@@ -13,10 +13,13 @@ import numpy as np
 
 from .options import Options, tradeoff
 from .portfolios import Portfolios
-from .ranking import Ranker
+from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker
 from .robustness import mc_error, portfolio_stability, smaa_portfolios, walk_weights
 
-AGREEMENT_METHODS = ("topsis", "vikor", "spotis", "wsm")
+AGREEMENT_METHODS = CROSS_CHECK
+"""The ranking methods whose #1 is compared (SPOTIS equals the fixed-anchor weighted sum, so it is not among them)."""
+SPREAD = 0.1
+"""SMAA draws each weight within +/- this of the analyst's (as ``decision robustness`` does by default)."""
 FRAGILE, STABLE = 0.05, 0.15
 """Stability margins (share of the weight) below which a recommendation is called fragile / above which stable."""
 
@@ -40,7 +43,8 @@ class Confidence:
     bound: float | None = None
     weight: float | None = None
     replacement: str | None = None
-    robust_method: str = "wsm"
+    robust_method: str = DEFAULT_METHOD
+    spread: float = SPREAD
 
     @property
     def verdict(self) -> str:
@@ -57,7 +61,7 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
     w = np.array(list(options.weights.values()))
     best = tuple(options.best.tools)
     agree = tuple(m for m in AGREEMENT_METHODS if tuple(ranker.rank(w, m, 1)["tool_ids"].iloc[0]) == best)
-    m = options.method if options.method in ("wsm", "topsis") else "wsm"
+    m = options.method if options.method in ("wsm", "topsis") else DEFAULT_METHOD
     stab = stability if stability is not None and stability.attrs.get("method") == m else \
         portfolio_stability(p, w, m)
     out = dict(agree=agree, methods=AGREEMENT_METHODS, robust_method=m)
@@ -72,7 +76,8 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
         out.update(margin=float(stab["margin"].min()), critical=crit, bound=bound, weight=float(w[j]),
                    direction="falls below" if falls else "rises above", replacement=str(new["tools"].iloc[0]))
     if smaa and samples > 0:
-        res = smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=1)
+        bounds = {c: (max(0.0, x - SPREAD), min(1.0, x + SPREAD)) for c, x in zip(p.criteria, w)}
+        res = smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=1, weight_bounds=bounds)
         tab = res.table
         row = options.best.row
         out.update(first_share=float(tab.loc[row, "first"]) if row in tab.index else 0.0, draws=samples)
@@ -110,8 +115,8 @@ def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
         return [what, why, "How sure: not computed yet (the stability check runs after each change)."]
     sure = [f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first"]
     if c.first_share is not None and c.draws:
-        sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws "
-                    f"(\u00b1{_share(mc_error(c.draws))})")
+        sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws within "
+                    f"\u00b1{c.spread:g} of these weights (\u00b1{_share(mc_error(c.draws))})")
     if c.margin is not None:
         sure.append(f"the smallest weight change that replaces it is {c.margin:.2f} (on "
                     f"{crit_names.get(c.critical, c.critical)})")

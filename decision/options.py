@@ -8,9 +8,9 @@ printing, no files. The rules (documented with their limits in ``docs/options.md
   the best-ranked *non-dominated* combination that shares at most half of the tools of every option already chosen
   (``2 * |A & B| <= min(|A|, |B|)``) and neither dominates nor is dominated by one of them. Greedy, in ranking order
   with the package tie rule, so deterministic (a thresholded "modelling to generate alternatives", Brill 1979).
-* **Tie rule.** Every weight moves at random by up to +-``TIE_SPREAD`` (then the weights are renormalised),
-  ``TIE_DRAWS`` draws with a fixed seed. Two rows are *statistically tied* when neither beats the other in more than
-  ``1 - TIE_BAND`` of the draws (pairwise winning index within ``[TIE_BAND, 1 - TIE_BAND]``).
+* **Tie rule** (the package's, :data:`decision.ranking.TIE_DELTA`, applied to every pair of rows shown): two rows
+  are *statistically tied* when moving one weight by at most ``TIE_DELTA`` (the others rescaled proportionally)
+  reverses their order (or they are equal).
 * **Minimal change.** Among all feasible combinations whose score reaches ``share`` of option 1's, the one nearest
   to today's policy in tools added plus tools dropped (Hamming distance: popcount of ``bits XOR current``); ties: the
   better score, then the ranking order.
@@ -26,18 +26,15 @@ import pandas as pd
 
 from . import ranking as _ranking
 from .errors import DecisionError
-from .portfolios import Portfolios, model_spec, portfolio_values
-from .ranking import DECIMALS, PROMETHEE_LIMIT, SHORTLIST, Ranker, competition_ranks
+from .explain import explain
+from .portfolios import Portfolios
+from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker
 from .robustness import pareto_mask
 
 DEFAULT_K = 4
 MAX_SHARED = 0.5
 """An option may share at most this fraction of the tools of any other option."""
 DEFAULT_SHARE = 0.9
-TIE_SPREAD = 0.05
-TIE_DRAWS = 2000
-TIE_BAND = 0.25
-TIE_SEED = 20261130
 DIFF_SHOWN = 0.05
 """Criterion differences smaller than this are left out of a trade-off sentence."""
 
@@ -50,42 +47,16 @@ STANCE_STRENGTH = ("pressure", "scrutiny", "engagement", "de_escalating")
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# The one place that knows which value-model API is present (value model v2 adds status quo and effort)
+# What the value model provides (status quo, effort, the default method and the tie margin)
 
 def default_method() -> str:
-    return getattr(_ranking, "DEFAULT_METHOD", "topsis")
+    return _ranking.DEFAULT_METHOD
 
 
-def status_quo_values(p: Portfolios) -> np.ndarray:
-    """(C,) values of doing nothing new. Value model v2 gives them (``p.status_quo``); before it, a provisional
-    stand-in: benefits that accumulate (rights) and risks at the scale minimum, security continuity at the maximum
-    (today's cooperation continues), other criteria at the scale midpoint."""
-    sq = getattr(p, "status_quo", None)
-    if sq is not None:
-        return np.asarray(sq, dtype=float)
-    out = []
-    for c in p.catalog.criteria:
-        if c.aggregation == "saturating":
-            out.append(c.scale_min)
-        elif c.direction == "benefit" and "security" in c.id:
-            out.append(c.scale_max)
-        else:
-            out.append((c.scale_min + c.scale_max) / 2)
-    return np.array(out, dtype=float)
-
-
-def status_quo_preference(ranker: Ranker, weights, method: str, scale: "Scale") -> float:
-    """Native preference of doing nothing new (v2: the Ranker says; before: computed like any extra row)."""
-    fn = getattr(ranker, "status_quo_preference", None)
-    if fn is not None:
-        return float(fn(weights, method))
-    return scale.preference(status_quo_values(ranker.portfolios)[None], ranker.weights(weights), method)[0]
-
-
-def effort_of(p: Portfolios, rows) -> np.ndarray | None:
-    """Total effort of combinations ``rows`` (None before value model v2)."""
-    eff = getattr(p, "effort", None)
-    return None if eff is None else np.asarray(eff, dtype=float)[np.asarray(rows, dtype=int)]
+def effort_cost_of(p: Portfolios, tools) -> float:
+    """Effort cost (preference units) of any set of tools, feasible or not (0 for doing nothing new)."""
+    eff = sum(p.catalog.tool(t).effort for t in tools)
+    return float(p.catalog.model.effort_cost * eff)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -93,66 +64,75 @@ def effort_of(p: Portfolios, rows) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class Scale:
-    """The Ranker's per-criterion scaling as an affine map ``xn = a + b * x`` (min-max or fixed anchors alike),
-    recovered from the Ranker itself: the weighted sum under a unit weight vector is the scaled column."""
+    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors; TOPSIS: min-max over the set) as an
+    affine map ``xn = a + b * x``, recovered from the Ranker itself: under a unit weight vector both methods return
+    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is."""
+    method: str
     a: np.ndarray
     b: np.ndarray
 
     @classmethod
-    def of(cls, ranker: Ranker) -> "Scale":
+    def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
+        if method not in ("wsm", "topsis"):
+            raise DecisionError(f"no linear scale for method '{method}'")
         X = ranker.portfolios.values
+        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X) + 1)))[:len(X)]
         C = X.shape[1]
         a, b = np.ones(C), np.zeros(C)
         for j in range(C):
             lo, hi = int(np.argmin(X[:, j])), int(np.argmax(X[:, j]))
             if X[hi, j] == X[lo, j]:
                 continue                          # a constant column scales to 1 (pymcdm and Ranker)
-            xn = ranker.preference(np.eye(C)[j], "wsm")[[lo, hi]]
+            xn = ranker.preference(np.eye(C)[j], method)[[lo, hi]] + cost[[lo, hi]]
             b[j] = (xn[1] - xn[0]) / (X[hi, j] - X[lo, j])
             a[j] = xn[0] - b[j] * X[lo, j]
-        return cls(a, b)
+        return cls(method, a, b)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return self.a + self.b * np.asarray(X, dtype=float)
 
-    def preference(self, X: np.ndarray, W: np.ndarray, method: str) -> np.ndarray:
-        """Native preferences of rows ``X`` (m x C values) under weights ``W`` ((C,) -> (m,), (S x C) -> (S x m)).
-        WSM and TOPSIS only (the Ranker's fast-path formulas); NaN for other methods."""
+    def preference(self, X: np.ndarray, W: np.ndarray, cost=0.0) -> np.ndarray:
+        """Net preferences of rows ``X`` (m x C values, ``cost``: their effort costs) under weights ``W`` ((C,) ->
+        (m,), (S x C) -> (S x m)), by the Ranker's formulas for WSM or TOPSIS."""
         Xn = self(X)
         W2 = np.atleast_2d(W)
-        if method == "wsm":
+        if self.method == "wsm":
             out = W2 @ Xn.T
-        elif method == "topsis":
+        else:
             w2 = np.where(self.b == 0, 0.0, W2) ** 2
             dp, dm = np.sqrt(w2 @ ((1 - Xn) ** 2).T), np.sqrt(w2 @ (Xn ** 2).T)
             with np.errstate(invalid="ignore", divide="ignore"):
                 out = dm / (dm + dp)
-        else:
-            out = np.full((len(W2), len(Xn)), np.nan)
+        out = out - np.asarray(cost, dtype=float)
         return out[0] if np.ndim(W) == 1 else out
 
 
-def perturbed_weights(w: np.ndarray, n: int = TIE_DRAWS, spread: float = TIE_SPREAD, seed: int = TIE_SEED):
-    """(n x C) weight vectors: each weight moved uniformly by up to +-``spread``, floored at 0, renormalised."""
-    rng = np.random.default_rng(seed)
-    W = np.clip(w[None, :] + rng.uniform(-spread, spread, (n, len(w))), 0.0, None)
-    W[W.sum(1) == 0] = w
-    return W / W.sum(1, keepdims=True)
+def weight_shifts(w: np.ndarray, delta: float) -> np.ndarray:
+    """(2C x C) weight vectors: each weight moved by -``delta`` and +``delta`` (clipped to 0-1), the others rescaled
+    proportionally (equal shares if they were all 0), as :meth:`decision.ranking.Ranker.tied_with_first` does."""
+    out = []
+    for k in range(len(w)):
+        for t in (w[k] - delta, w[k] + delta):
+            t = min(1.0, max(0.0, t))
+            rest = np.delete(w, k)
+            rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
+            out.append(np.insert(rest * (1 - t), k, t))
+    return np.array(out)
 
 
-def winning_index(U: np.ndarray) -> np.ndarray:
-    """(m x m) share of draws in which row i beats row j (higher-is-better preferences ``U``, S x m; exact ties
-    after rounding count half)."""
-    U = np.round(U, DECIMALS)
-    gt = (U[:, :, None] > U[:, None, :]).mean(0)
-    eq = (U[:, :, None] == U[:, None, :]).mean(0)
-    return gt + 0.5 * eq
-
-
-def tie_groups(win: np.ndarray, band: float = TIE_BAND) -> list[tuple[int, ...]]:
-    """Per row, the other rows it is statistically tied with (winning index within [band, 1 - band])."""
-    tied = (win >= band - 1e-12) & (win <= 1 - band + 1e-12)
+def tied_pairs(u0: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """(m x m) bool: rows whose order at the analyst's weights (higher-is-better scores ``u0``, (m,)) is reversed,
+    or becomes a tie, under some shifted weights (``U``, S x m); equal rows are tied. Diagonal False."""
+    u0, U = np.round(u0, DECIMALS), np.round(U, DECIMALS)
+    d0 = np.sign(u0[:, None] - u0[None, :])                             # (m, m)
+    d = np.sign(U[:, :, None] - U[:, None, :])                          # (S, m, m)
+    tied = (d0 == 0) | (d != d0[None]).any(0)
     np.fill_diagonal(tied, False)
+    return tied
+
+
+def tie_groups(tied: np.ndarray) -> list[tuple[int, ...]]:
+    """Per row, the other rows it is statistically tied with."""
     return [tuple(int(j) for j in np.flatnonzero(r)) for r in tied]
 
 
@@ -160,26 +140,27 @@ def tie_groups(win: np.ndarray, band: float = TIE_BAND) -> list[tuple[int, ...]]
 # Scores on a 0-1 higher-is-better scale
 
 def goodness(ranker: Ranker, weights, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """(native preference, score) of every combination. Score: TOPSIS / WSM preference as is; VIKOR Q and SPOTIS
-    distance as ``1 - pref``; PROMETHEE II net flow as ``(1 + flow) / 2`` (over the Ranker's TOPSIS shortlist when
-    the set is large; the rest gets -inf); consensus mean rank ``r`` as ``1 - (r - 1) / (N - 1)``."""
+    """(native preference, score) of every combination; the preference is the Ranker's (net of the effort cost).
+    Score: WSM / TOPSIS preference as is; VIKOR Q and SPOTIS distance as ``1 - pref``; PROMETHEE II net flow as
+    ``(1 + flow) / 2`` (over the Ranker's TOPSIS shortlist when the set is large; the rest gets -inf); consensus
+    mean rank ``r`` as ``1 - (r - 1) / (N - 1)``."""
     n = len(ranker.portfolios)
     if method == "consensus":
-        ranks = np.column_stack([competition_ranks(ranker.preference(weights, m), _ranking._method(m).ascending)
-                                 for m in ("topsis", "vikor", "spotis", "wsm")])
-        r = ranks.mean(1)
+        df = ranker.rank(weights, method, top=None)
+        r = df["preference"].reindex(np.arange(n)).to_numpy(dtype=float)
         return r, 1 - (r - 1) / max(1, n - 1)
     if method == "promethee_ii" and n > PROMETHEE_LIMIT:
-        short, _, _ = ranker.top(weights, "topsis", SHORTLIST)
-        flow = _ranking._pymcdm_preference(ranker.portfolios.values[short], ranker.weights(weights),
-                                           ranker.portfolios.types, method, {})
+        df = ranker.rank(weights, method, top=None)
         pref = np.full(n, np.nan)
-        pref[short] = flow
-        score = np.full(n, -np.inf)
-        score[short] = (1 + flow) / 2
+        pref[df.index.to_numpy()] = df["preference"].to_numpy()
+        score = np.where(np.isnan(pref), -np.inf, (1 + pref) / 2)
         return pref, score
     pref = ranker.preference(weights, method)
     return pref, to_score(pref, method)
+
+
+def consensus_score(r: float, n: int) -> float:
+    return 1 - (r - 1) / max(1, n - 1)
 
 
 def to_score(pref, method: str):
@@ -266,7 +247,7 @@ def distinct_labels(tool_sets, catalog) -> list[str]:
         if base.count(lab) > 1 and tool_sets[i]:
             clash = [set(t) for j, t in enumerate(tool_sets) if j != i and base[j] == lab]
             own = [t for t in catalog.tool_ids if t in tool_sets[i] and t not in set().union(*clash)]
-            labels[i] = f"{lab} ({catalog.tool(own[0]).name.lower()})" if own else f"{lab} ({i + 1})"
+            labels[i] = f"{lab} with {catalog.tool(own[0]).name.lower()}" if own else f"{lab} ({i + 1})"
     return labels
 
 
@@ -297,6 +278,7 @@ class Option:
     tied_with: tuple[int, ...] = ()
     add: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = {"label": self.label, "tools": list(self.tools), **{k: float(v) for k, v in self.values.items()},
@@ -306,6 +288,8 @@ class Option:
             d["effort"] = float(self.effort)
         if self.kind == "minimal_change":
             d.update(add=list(self.add), drop=list(self.drop))
+        if self.reasons:
+            d["reasons"] = list(self.reasons)
         return d
 
 
@@ -365,10 +349,15 @@ class Options:
         return out
 
 
-RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked non-dominated combination that shares "
-        "at most half of the tools of every earlier option and neither dominates nor is dominated by one. Rows are "
-        f"statistically tied when, with every weight moved at random by up to \u00b1{TIE_SPREAD} ({TIE_DRAWS:,} "
-        f"draws), neither beats the other in more than {1 - TIE_BAND:.0%} of draws.")
+RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked non-dominated combination (criteria and "
+        "effort) that shares at most half of the tools of every earlier option and neither dominates nor is "
+        "dominated by one. Rows are statistically tied when moving one weight by at most "
+        f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
+
+
+def dominance_matrix(p: Portfolios) -> np.ndarray:
+    """(N x C+1) higher-is-better columns for dominance: the criteria (costs negated) and the effort (negated)."""
+    return np.column_stack([p.values * p.types, -p.effort])
 
 
 def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
@@ -377,8 +366,8 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
-    of option 1's score the minimal change must reach. ``nondominated``: the Pareto mask of ``portfolios`` if already
-    known (it does not depend on the weights; callers that re-rank often keep it).
+    of option 1's score the minimal change must reach. ``nondominated``: :func:`nondominated_mask` of
+    ``portfolios`` if already known (it does not depend on the weights; callers that re-rank often keep it).
     """
     p = portfolios
     method = method or default_method()
@@ -389,65 +378,71 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     ranker = ranker or Ranker(p)
     w = ranker.weights(weights)
     cat = p.catalog
-    first = int(ranker.rank(w, method, 1).index[0])
+    top1 = ranker.rank(w, method, 1)
+    first = int(top1.index[0])
+    sq_pref = float(top1.attrs["status_quo"]["preference"])
     pref, score = goodness(ranker, w, method)
-    Y = p.values * p.types
-    pool = (pareto_mask(p.values, p.types) if nondominated is None else np.asarray(nondominated, dtype=bool)).copy()
+    sq_score = consensus_score(sq_pref, len(p)) if method == "consensus" else float(to_score(sq_pref, method))
+    Y = dominance_matrix(p)
+    pool = (nondominated_mask(p) if nondominated is None else np.asarray(nondominated, dtype=bool)).copy()
     pool[first] = True
     pool &= dominance(Y, Y[first]) <= 0                   # nothing that dominates option 1 (it may be dominated)
     cand = np.flatnonzero(pool & np.isfinite(score))
-    order = cand[np.lexsort((cand, -np.round(score[cand], DECIMALS)))]
+    order = cand[np.lexsort((cand, p.n_tools[cand], p.effort[cand], -np.round(score[cand], DECIMALS)))]
     rows = select_distinct(p.bits, Y, order, first, int(k))
 
-    scale = Scale.of(ranker)
-    tie_method = method if method in ("wsm", "topsis") else "wsm"
     best_vals = p.values[first]
+    cost = np.asarray(ranker.effort_cost)
 
-    def make(kind, label, tools, values, pref_, score_, row=None, feasible=True, **extra):
+    def make(kind, label, tools, values, pref_, score_, row=None, effort=None, **extra):
+        eff = float(p.effort[row]) if row is not None else effort
         return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
-                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row,
-                      None if row is None or effort_of(p, [row]) is None else float(effort_of(p, [row])[0]),
-                      feasible, "" if kind == "option" and row == first else tradeoff(values, best_vals, cat),
+                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
+                      tradeoff="" if kind == "option" and row == first else tradeoff(values, best_vals, cat),
                       **extra)
 
     tool_sets = [p.tools_of(r) for r in rows]
     labels = distinct_labels(tool_sets, cat)
     opts = [make("option", lab, ts, p.values[r], pref[r], score[r], r) for r, lab, ts in zip(rows, labels, tool_sets)]
-    sq_vals = status_quo_values(p)
-    sq_pref = status_quo_preference(ranker, w, method, scale)
-    sq = make("status_quo", "do nothing new", (), sq_vals, sq_pref, to_score(sq_pref, method), feasible=True)
+    sq = make("status_quo", "do nothing new", (), p.status_quo, sq_pref, sq_score, effort=0.0,
+              **_status_quo_feasibility(p))
+    shown_cost = [*cost[rows], 0.0]
     cur = mc = None
     if current is not None:
-        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
         for t in current:
             cat.tool_index(t)                             # unknown ids are a user error
+        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
         mask = sum(1 << cat.tool_index(t) for t in cur_tools)
-        if cur_tools:
+        if not cur_tools:
+            cur = replace(sq, kind="current", label="today's policy (nothing new)")
+            shown_cost.append(0.0)
+        else:
             hit = np.flatnonzero(p.bits == np.int64(mask))
             if len(hit):
                 r = int(hit[0])
                 cur = make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r)
+                shown_cost.append(cost[r])
             else:
-                vals = _values_of(p, cur_tools)
-                cp = scale.preference(vals[None], w, method)[0]
-                cur = make("current", "today's policy", cur_tools, vals, cp, to_score(cp, method), feasible=False)
-        else:
-            cur = replace(sq, kind="current", label="today's policy (nothing new)")
+                cur = _infeasible_current(p, cur_tools, w, method, ranker, make)
+                shown_cost.append(effort_cost_of(p, cur_tools))
         r = minimal_change_row(p.bits, score, mask, share * score[first])
         if r is not None:
             mc_tools = p.tools_of(r)
             mc = make("minimal_change", "minimal change", mc_tools, p.values[r], pref[r], score[r], r,
                       add=tuple(t for t in mc_tools if t not in cur_tools),
                       drop=tuple(t for t in cur_tools if t not in mc_tools))
-    # ties among every row shown
+            shown_cost.append(cost[r])
+    # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
     shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
+    tie_method = method if method in ("wsm", "topsis") else default_method()
+    scale = Scale.of(ranker, tie_method)
     X = np.array([[o.values[c] for c in p.criteria] for o in shown])
-    U = scale.preference(X, perturbed_weights(w), tie_method)
-    groups = tie_groups(winning_index(U))
+    u0 = scale.preference(X, w, shown_cost)
+    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), shown_cost)
+    groups = tie_groups(tied_pairs(u0, U))
     n_opt = len(opts)
     shown = [replace(o, tied_with=tuple(j for j in g if j < n_opt)) for o, g in zip(shown, groups)]
-    opts, sq = shown[:n_opt], shown[n_opt]
-    rest = shown[n_opt + 1:]
+    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
     if cur is not None:
         cur = rest.pop(0)
     if mc is not None:
@@ -456,10 +451,34 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
                    p.adjusted.scenario.id, share, tie_method, len(cand), len(p), RULE)
 
 
-def _values_of(p: Portfolios, tools) -> np.ndarray:
-    """Criterion values of one combination that is not among the feasible ones (e.g. today's policy breaks a
-    constraint)."""
-    ti = [p.catalog.tool_index(t) for t in tools]
-    idx = np.array([ti], dtype=np.int64)
-    bits = np.array([sum(1 << t for t in ti)], dtype=np.int64)
-    return portfolio_values(idx, bits, p.adjusted.score, model_spec(p.catalog))[0]
+def _status_quo_feasibility(p: Portfolios) -> dict:
+    """Doing nothing new is a reference row: it fails the accountability floor and any legal obligation."""
+    st = p.setting
+    reasons = []
+    if st is not None and st.floor_points is not None:
+        reasons.append(f"below the accountability floor: {st.floor_text()}")
+    if st is not None and st.mandatory:
+        names = ", ".join(p.catalog.tool(t).name for t in st.mandatory)
+        reasons.append(f"leaves out what the law requires here ({names})")
+    return {"feasible": not reasons, "reasons": tuple(reasons)}
+
+
+def nondominated_mask(p: Portfolios) -> np.ndarray:
+    """(N,) bool: combinations no other beats on every criterion and on effort (the options' candidate pool)."""
+    Y = dominance_matrix(p)
+    return pareto_mask(Y, np.ones(Y.shape[1]))
+
+
+def _infeasible_current(p: Portfolios, tools, w, method, ranker, make) -> Option:
+    """Today's policy when it is not among the feasible combinations: its values and why it is not feasible
+    (:func:`decision.explain.explain`); its preference on the ranking's scale where the method allows."""
+    e = explain(p.catalog, tools, p.adjusted.scenario, p.adjusted.horizon, p.constraints.max_tools, p.constraints)
+    vals = e["values"].reindex(p.criteria).to_numpy(dtype=float)
+    cost = effort_cost_of(p, tools)
+    if method in ("wsm", "topsis"):
+        cp = float(Scale.of(ranker, method).preference(vals[None], w, cost)[0])
+    else:
+        cp = float("nan")
+    return make("current", "today's policy", tools, vals, cp, to_score(cp, method) if method != "consensus"
+                else float("nan"), effort=float(sum(p.catalog.tool(t).effort for t in tools)),
+                feasible=bool(e.get("feasible", False)), reasons=tuple(e.get("reasons", ())))

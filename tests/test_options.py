@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 import decision
 from decision import DecisionError
 from decision.cli import main
-from decision.options import (MAX_SHARED, Scale, dominance, find_options, label_of, minimal_change_row, popcount,
-                              select_distinct, tie_groups, tradeoff, winning_index)
+from decision.options import (MAX_SHARED, Scale, dominance, dominance_matrix, find_options, label_of,
+                              minimal_change_row, popcount, select_distinct, tie_groups, tied_pairs, tradeoff,
+                              weight_shifts)
 from decision.profiles import list_profiles, load_profile
-from decision.ranking import Ranker
+from decision.ranking import TIE_DELTA, Ranker
 
 
 def shared_ok(a, b):
@@ -62,12 +63,28 @@ def test_minimal_change_prefers_fewest_edits_then_better_score():
     assert minimal_change_row(bits, score, 0b0001, 1.5) is None
 
 
-def test_winning_index_and_ties_hand_worked():
-    # 4 draws; row 0 beats row 1 in 2 of 4 (tied), beats row 2 always
-    U = np.array([[1, 0, -1], [0, 1, -1], [1, 0, -1], [0, 1, -1]], dtype=float)
-    win = winning_index(U)
-    assert win[0, 1] == 0.5 and win[0, 2] == 1.0 and win[2, 0] == 0.0
-    assert tie_groups(win) == [(1,), (0,), ()]
+def test_ties_hand_worked():
+    # at the weights: 0 > 1 > 2 and 3 == 2; one shifted weight vector puts 1 above 0; row 2 stays last
+    u0 = np.array([1.0, 0.9, 0.0, 0.0])
+    U = np.array([[1.0, 0.8, 0.1, 0.05], [0.8, 0.95, 0.0, -0.1]])
+    assert tie_groups(tied_pairs(u0, U)) == [(1,), (0,), (3,), (2,)]
+
+
+def test_weight_shifts_move_one_weight_and_rescale_the_rest():
+    W = weight_shifts(np.array([0.5, 0.3, 0.2]), 0.02)
+    assert W.shape == (6, 3) and np.allclose(W.sum(1), 1)
+    np.testing.assert_allclose(W[0], [0.48, 0.3 * 0.52 / 0.5, 0.2 * 0.52 / 0.5])
+    np.testing.assert_allclose(W[5], [0.5 * 0.78 / 0.8, 0.3 * 0.78 / 0.8, 0.22])
+
+
+def test_ties_agree_with_the_rankers_tie_with_the_first(bundled):
+    p = decision.build_portfolios(bundled, "indispensable_host")
+    w = load_profile("balanced", bundled).weights
+    ranker = Ranker(p)
+    o = find_options(p, w, "wsm", ranker=ranker)
+    rows = np.array([x.row for x in o.options])
+    expected = ranker.tied_with_first(w, rows, "wsm")
+    assert [j in o.best.tied_with for j in range(1, len(rows))] == expected[1:].tolist()
 
 
 def test_label_from_families_and_stances(tiny, bundled):
@@ -87,8 +104,8 @@ def test_tradeoff_in_words(tiny):
 # Brute force on the 3-tool catalogue
 
 def brute_force_options(p, score, first, k):
-    order = sorted(range(len(p)), key=lambda r: (-round(score[r], 12), r))
-    Y = p.values * p.types
+    order = sorted(range(len(p)), key=lambda r: (-round(score[r], 12), p.effort[r], p.n_tools[r], r))
+    Y = np.column_stack([p.values * p.types, -p.effort])
     nd = [r for r in range(len(p)) if not any(dominates(Y[q], Y[r]) for q in range(len(p)))]
     pool = [r for r in order if (r in nd or r == first) and not dominates(Y[r], Y[first])]
     chosen = [first]
@@ -153,11 +170,15 @@ def test_select_distinct_invariants(rows, k):
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0.01, 1), min_size=4, max_size=4), st.sampled_from(["wsm", "topsis"]))
 def test_scale_reproduces_the_rankers_preferences(bundled_portfolios, w, method):
-    ranker = Ranker(bundled_portfolios)
-    rows = np.arange(0, len(bundled_portfolios), 997)
-    scale = Scale.of(ranker)
-    np.testing.assert_allclose(scale.preference(bundled_portfolios.values[rows], np.array(w) / sum(w), method),
+    p = bundled_portfolios
+    ranker = Ranker(p)
+    rows = np.arange(0, len(p), 97)
+    scale = Scale.of(ranker, method)
+    cost = ranker.effort_cost
+    np.testing.assert_allclose(scale.preference(p.values[rows], np.array(w) / sum(w), cost[rows]),
                                ranker.preference(w, method)[rows], atol=1e-9)
+    np.testing.assert_allclose(scale.preference(p.status_quo[None], np.array(w) / sum(w), 0.0)[0],
+                               ranker.status_quo_preference(w, method), atol=1e-9)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -179,7 +200,7 @@ def test_options_done_criteria_every_scenario(bundled, scenario_portfolios, pres
         o = find_options(p, w, ranker=ranker, current=["demarche", "interoperability_exercises"])
         assert len(o.options) >= 3, (sid, preset)
         assert o.best.row == int(ranker.rank(w, o.method, 1).index[0])
-        Y = p.values * p.types
+        Y = dominance_matrix(p)
         for a, b in itertools.combinations(o.options, 2):
             assert shared_ok(a.tools, b.tools), (sid, preset, a.tools, b.tools)
             assert dominance(Y[[a.row]], Y[b.row])[0] == 0, (sid, preset)

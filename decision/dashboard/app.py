@@ -43,7 +43,8 @@ import pandas as pd
 from .. import profiles as P
 from ..catalog import Catalog, load_catalog
 from ..errors import DecisionError
-from ..portfolios import explain
+from ..explain import explain
+from ..ranking import DEFAULT_METHOD
 from ..robustness import portfolio_stability
 from ..weights import direct
 from . import render as R
@@ -81,7 +82,7 @@ class Dashboard:
     """
 
     def __init__(self, catalog: Catalog | str | Path | None = None, scenario: str | None = None, *,
-                 method: str = "topsis", weights=None, preset: str | None = None, top: int = 10,
+                 method: str = DEFAULT_METHOD, weights=None, preset: str | None = None, top: int = 10,
                  max_tools: int | None = None, profiles_dir: str | Path | None = None,
                  debounce: float = DEFAULT_DEBOUNCE, sensitivity: bool = True):
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)

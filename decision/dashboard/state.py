@@ -15,10 +15,9 @@ import pandas as pd
 
 from ..advice import Confidence, assess, bottom_line
 from ..catalog import Catalog
-from ..options import DEFAULT_K, Options, find_options
+from ..options import DEFAULT_K, Options, find_options, nondominated_mask
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
-from ..robustness import pareto_mask
 from ..weights import direct
 
 CACHE_SIZE = 3
@@ -106,7 +105,7 @@ class ViewModel:
                              horizon=state.horizon)
         ranker = Ranker(p)
         ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
-        nd = pareto_mask(p.values, p.types)
+        nd = nondominated_mask(p)
         self._cache[key] = (ranker, nd)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
