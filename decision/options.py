@@ -11,9 +11,9 @@ printing, no files. The rules (documented with their limits in ``docs/options.md
 * **Tie rule** (the package's, :data:`decision.ranking.TIE_DELTA`, applied to every pair of rows shown): two rows
   are *statistically tied* when moving one weight by at most ``TIE_DELTA`` (the others rescaled proportionally)
   reverses their order (or they are equal).
-* **Minimal change.** Among all feasible combinations whose score reaches ``share`` of option 1's, the one nearest
-  to today's policy in tools added plus tools dropped (Hamming distance: popcount of ``bits XOR current``); ties: the
-  better score, then the ranking order.
+* **Minimal change.** Among all feasible combinations whose score reaches ``share`` of option 1's gain over doing
+  nothing new, the one nearest to today's policy in tools added plus tools dropped (Hamming distance: popcount of
+  ``bits XOR current``); ties: the better score, then the ranking order.
 
 "Score" is the method's preference on a 0-1, higher-is-better scale (see :func:`goodness`).
 """
@@ -208,6 +208,14 @@ def select_distinct(bits: np.ndarray, Y: np.ndarray, order: np.ndarray, first: i
     return chosen
 
 
+def change_target(best: float, status_quo: float, share: float) -> float:
+    """The score the minimal change must reach: ``share`` of option 1's gain over doing nothing new
+    (``status_quo + share * (best - status_quo)``); ``share * best`` when option 1 does not beat the status quo."""
+    if np.isfinite(status_quo) and best > status_quo:
+        return status_quo + share * (best - status_quo)
+    return share * best
+
+
 def minimal_change_row(bits: np.ndarray, score: np.ndarray, current_mask: int, target: float) -> int | None:
     """Row nearest to ``current_mask`` (tools added + dropped) among those scoring at least ``target``; ties: higher
     score, then lower row. None if no row reaches the target."""
@@ -251,10 +259,14 @@ def distinct_labels(tool_sets, catalog) -> list[str]:
     return labels
 
 
-def tradeoff(values: np.ndarray, reference: np.ndarray, catalog, min_shown: float = DIFF_SHOWN) -> str:
-    """'+1.2 rights protection, -0.8 security continuity' (criterion values minus the reference's)."""
-    parts = [f"{d:+.1f} {c.name.lower()}".replace("-", "\u2212", 1)
-             for c, d in zip(catalog.criteria, np.asarray(values) - np.asarray(reference)) if abs(d) >= min_shown]
+def tradeoff(values: np.ndarray, reference: np.ndarray, catalog, min_shown: float = DIFF_SHOWN,
+             effort: float | None = None, reference_effort: float | None = None) -> str:
+    """'+1.2 rights protection, -0.8 security continuity, -2.0 effort' (values minus the reference's; the effort
+    difference when both efforts are given)."""
+    diffs = [(c.name.lower(), d) for c, d in zip(catalog.criteria, np.asarray(values) - np.asarray(reference))]
+    if effort is not None and reference_effort is not None:
+        diffs.append(("effort", effort - reference_effort))
+    parts = [f"{d:+.1f} {name}".replace("-", "\u2212", 1) for name, d in diffs if abs(d) >= min_shown]
     return ", ".join(parts) if parts else "about the same values"
 
 
@@ -366,7 +378,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
-    of option 1's score the minimal change must reach. ``nondominated``: :func:`nondominated_mask` of
+    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`). ``nondominated``: :func:`nondominated_mask` of
     ``portfolios`` if already known (it does not depend on the weights; callers that re-rank often keep it).
     """
     p = portfolios
@@ -396,10 +408,10 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
 
     def make(kind, label, tools, values, pref_, score_, row=None, effort=None, **extra):
         eff = float(p.effort[row]) if row is not None else effort
+        words = tradeoff(values, best_vals, cat, effort=eff, reference_effort=float(p.effort[first]))
         return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
                       dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
-                      tradeoff="" if kind == "option" and row == first else tradeoff(values, best_vals, cat),
-                      **extra)
+                      tradeoff="" if kind == "option" and row == first else words, **extra)
 
     tool_sets = [p.tools_of(r) for r in rows]
     labels = distinct_labels(tool_sets, cat)
@@ -425,7 +437,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
             else:
                 cur = _infeasible_current(p, cur_tools, w, method, ranker, make)
                 shown_cost.append(effort_cost_of(p, cur_tools))
-        r = minimal_change_row(p.bits, score, mask, share * score[first])
+        r = minimal_change_row(p.bits, score, mask, change_target(score[first], sq_score, share))
         if r is not None:
             mc_tools = p.tools_of(r)
             mc = make("minimal_change", "minimal change", mc_tools, p.values[r], pref[r], score[r], r,

@@ -53,6 +53,12 @@ def test_select_distinct_hand_worked():
     assert select_distinct(bits, Y, np.arange(3), 0, 3) == [0, 2]
 
 
+def test_change_target_is_a_share_of_the_gain_over_the_status_quo():
+    from decision.options import change_target
+    assert change_target(0.7, 0.5, 0.9) == pytest.approx(0.68)
+    assert change_target(0.5, 0.6, 0.9) == pytest.approx(0.45)      # option 1 below the status quo: share of it
+
+
 def test_minimal_change_prefers_fewest_edits_then_better_score():
     bits = np.array([0b0001, 0b0011, 0b0110, 0b1111], dtype=np.int64)
     score = np.array([0.5, 0.8, 0.95, 1.0])
@@ -137,7 +143,9 @@ def test_minimal_change_matches_brute_force_on_tiny(tiny):
     o = find_options(p, None, "topsis", current=["c"], share=0.9)
     ranker = Ranker(p)
     pref = ranker.preference(None, "topsis")
-    target = 0.9 * pref[o.best.row]
+    sq = ranker.status_quo_preference(None, "topsis")
+    best = pref[o.best.row]
+    target = sq + 0.9 * (best - sq) if best > sq else 0.9 * best
     ok = [r for r in range(len(p)) if round(pref[r], 12) >= round(target, 12)]
     dist = {r: len(set(p.tools_of(r)) ^ {"c"}) for r in ok}
     best = min(ok, key=lambda r: (dist[r], -round(pref[r], 12), r))
@@ -209,7 +217,8 @@ def test_options_done_criteria_every_scenario(bundled, scenario_portfolios, pres
         mc = o.minimal_change
         assert set(mc.tools) == (set(o.current.tools) - set(mc.drop)) | set(mc.add)
         assert not set(mc.add) & set(o.current.tools) and set(mc.drop) <= set(o.current.tools)
-        assert mc.score >= 0.9 * o.best.score - 1e-12
+        gain = o.best.score - o.status_quo.score
+        assert mc.score >= (o.status_quo.score + 0.9 * gain if gain > 0 else 0.9 * o.best.score) - 1e-12
         labels = [x.label for x in o.options]
         assert len(set(labels)) == len(labels), labels
 

@@ -26,14 +26,15 @@ def format_options(o: Options, catalog: Catalog) -> str:
              f"{len(o.options)} distinct options from {o.n_pool:,} non-dominated of {o.n_feasible:,} feasible "
              "combinations", ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
-    lines.append(f"{'':<15} {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + "  label: tools")
+    lines.append(f"{'':<15} {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  label: tools")
     for i, r in enumerate(o.rows()):
         name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
         pref = f"{r.preference:>7.4f}" if r.preference == r.preference else f"{'n/a':>7}"
         vals = "  ".join(f"{r.values[c]:>10.2f}" for c in catalog.criterion_ids)
         tools = " + ".join(r.names) or "(nothing new)"
-        flag = "" if r.feasible else "  [not feasible under the constraints]"
-        lines.append(f"{name:<15} {pref}  {vals}  {r.label}: {tools}{flag}")
+        flag = "" if r.feasible else "  [not feasible, see below]"
+        eff = f"{r.effort:>6.1f}" if r.effort is not None else f"{'':>6}"
+        lines.append(f"{name:<15} {pref}  {vals}  {eff}  {r.label}: {tools}{flag}")
     lines.append("")
     for i, r in enumerate(o.rows()):
         name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
@@ -42,9 +43,11 @@ def format_options(o: Options, catalog: Catalog) -> str:
             bits.append(f"vs option 1: {r.tradeoff}")
         if r.tied_with:
             bits.append("statistically tied with " + ", ".join(f"option {j + 1}" for j in r.tied_with))
+        if r.reasons:
+            bits.append("not feasible: " + "; ".join(r.reasons))
         if r.kind == "minimal_change":
             bits.append(f"add: {', '.join(r.add) or 'nothing'}; drop: {', '.join(r.drop) or 'nothing'} "
-                        f"(reaches {o.share:.0%} of option 1's score)")
+                        f"(reaches {o.share:.0%} of option 1's gain over doing nothing new)")
         if bits:
             lines.append(f"{name}: " + "; ".join(bits))
     lines += ["", o.rule, CAVEAT]
@@ -76,7 +79,8 @@ def register(sub) -> None:
     o.add_argument("--k", type=int, default=DEFAULT_K, help=f"number of options (default {DEFAULT_K})")
     o.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids ('' = nothing new)")
     o.add_argument("--share", type=float, default=DEFAULT_SHARE,
-                   help=f"part of option 1's score the minimal change must reach (default {DEFAULT_SHARE})")
+                   help=f"part of option 1's gain over doing nothing new the minimal change must reach "
+                        f"(default {DEFAULT_SHARE})")
     o.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
     o.add_argument("--format", default="table", choices=["table", "csv", "json"])
     o.add_argument("--out", help="also write the output to this file")
