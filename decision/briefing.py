@@ -285,17 +285,20 @@ def options_html(b: Briefing) -> str:
             notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
                          (", ".join(names[t] for t in r.drop) or "nothing"))
         if not r.feasible:
-            notes.append("not feasible under the constraints")
+            notes.append("not feasible: " + ("; ".join(r.reasons) if r.reasons else "outside the constraints"))
         tied = (f"<span class='tied'>with {', '.join(str(j + 1) for j in r.tied_with)}</span>"
                 if r.tied_with else "")
         vals = "".join(f"<td class='num'>{r.values[c.id]:.1f}</td>" for c in crit)
         pref = f"{r.preference:.3f}" if r.preference == r.preference else "n/a"
+        eff = f"{r.effort:.0f}" if r.effort is not None else ""
         body.append(f"<tr class='head' data-kind='{r.kind}'><td><b>{E(name)}</b>: {E(r.label)}</td>{vals}"
-                    f"<td class='num'>{pref}</td><td>{tied}</td></tr><tr class='detail' data-kind='{r.kind}'>"
-                    f"<td colspan='{len(crit) + 3}'>{E(' + '.join(r.names) or 'no new step')}"
+                    f"<td class='num'>{eff}</td><td class='num'>{pref}</td><td>{tied}</td></tr>"
+                    f"<tr class='detail' data-kind='{r.kind}'><td colspan='{len(crit) + 4}'>"
+                    f"{E(' + '.join(r.names) or 'no new step')}"
                     + (f" <small>&middot; {E('; '.join(notes))}</small>" if notes else "") + "</td></tr>")
     return (f"<div class='briefing'><h2>The options</h2><table class='options'><thead><tr><th>Course of action "
-            f"(tools below)</th>{head}<th class='num'>Preference</th><th>Tied</th></tr></thead><tbody>"
+            f"(tools below)</th>{head}<th class='num'>Effort</th><th class='num'>Preference</th><th>Tied</th></tr>"
+            f"</thead><tbody>"
             f"{''.join(body)}</tbody></table><p class='sub'>Values on 0-10 scales; preference by {E(o.method)}; "
             f"the rule that picks the options is under the chart.</p></div>")
 

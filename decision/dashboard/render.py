@@ -132,15 +132,18 @@ def options_html(o: Options, catalog: Catalog) -> str:
             notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
                          (", ".join(names[t] for t in r.drop) or "nothing"))
         if not r.feasible:
-            notes.append("not feasible under the constraints")
+            notes.append("not feasible: " + ("; ".join(r.reasons) if r.reasons else "outside the constraints"))
         tied = f"tied with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
         vals = "".join(f"<td class='num'>{r.values[c.id]:.2f}</td>" for c in crit)
         pref = f"{r.preference:.4f}" if r.preference == r.preference else "n/a"
+        eff = f"{r.effort:.1f}" if r.effort is not None else ""
         rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(name)}</b>: "
                     f"{e(r.label)}</td><td class='combo'>{e(' + '.join(r.names) or 'no new step')}<br><small>"
-                    f"{e('; '.join(notes))}</small></td>{vals}<td class='num'>{pref}</td><td>{e(tied)}</td></tr>")
+                    f"{e('; '.join(notes))}</small></td>{vals}<td class='num'>{eff}</td><td class='num'>{pref}</td>"
+                    f"<td>{e(tied)}</td></tr>")
     return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(o.rule)}</caption><thead><tr>"
-            f"<th>Course of action</th><th>Tools</th>{head}<th class='num'>Preference</th><th>Statistically</th>"
+            f"<th>Course of action</th><th>Tools</th>{head}<th class='num'>Effort</th><th class='num'>Preference</th>"
+            f"<th>Statistically</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
