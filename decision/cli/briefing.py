@@ -5,7 +5,8 @@ import sys
 import time
 
 from ..ranking import DEFAULT_METHOD
-from .common import add_catalog, scenario_and_weights
+from .common import (K_OPTION, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
+                     scenario_and_weights)
 
 
 def register(sub) -> None:
@@ -14,14 +15,14 @@ def register(sub) -> None:
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
     b.add_argument("--method", default=DEFAULT_METHOD)
-    b.add_argument("--top", type=int, default=5)
-    b.add_argument("--max-tools", type=int)
-    b.add_argument("--samples", type=int, default=10_000, help="SMAA weight samples (default 10000)")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--top", type=count(1, 1_000, "top"), default=5)
+    b.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
+    b.add_argument("--samples", type=SAMPLES_OPTION, default=10_000, help="SMAA weight samples (default 10000)")
+    b.add_argument("--seed", type=SEED_OPTION, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
-    b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")
+    b.add_argument("--timeout", type=TIMEOUT_OPTION, default=180, help="seconds allowed per notebook cell")
     b.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids, ranked among the options")
-    b.add_argument("--k", type=int, default=4, help="number of distinct options (default 4)")
+    b.add_argument("--k", type=K_OPTION, default=4, help="number of distinct options (default 4)")
     b.add_argument("--pdf", action="store_true",
                    help="also print a PDF next to the HTML (needs playwright and Chromium: apt-get install chromium)")
     b.add_argument("--paper", default="a4", choices=["a4", "letter"], help="PDF paper size (default a4)")

@@ -5,10 +5,13 @@ import json
 from pathlib import Path
 
 from ..catalog import CAVEAT, Catalog
+from ..errors import DecisionError
+from ..files import neutralise_csv
 from ..options import DEFAULT_K, DEFAULT_SHARE, Options, default_method, find_options
 from ..portfolios import build_portfolios
 from ..ranking import METHODS
-from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, constraints_of, model_options,
+                     scenario_and_weights, weights_of, write_output)
 
 
 def tool_list(text: str | None) -> list[str] | None:
@@ -56,13 +59,16 @@ def format_options(o: Options, catalog: Catalog) -> str:
 
 def cmd_options(args) -> int:
     cat = catalog_of(args)
-    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
+    if not 0 < args.share <= 1:
+        raise DecisionError(f"--share must be in (0, 1], got {args.share:g}")
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
+                         constraints=constraints_of(args, cat))
     o = find_options(p, weights_of(args, cat), args.method or default_method(), args.k, tool_list(args.current),
                      args.share)
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":
-        text = o.frame().to_csv()
+        text = neutralise_csv(o.frame()).to_csv()       # "+1.2 rights ..." must not run as a spreadsheet formula
     else:
         text = json.dumps({**o.to_dict(), "caveat": CAVEAT}, indent=2, ensure_ascii=False)
     print(text)
@@ -75,13 +81,14 @@ def register(sub) -> None:
     o = sub.add_parser("options", help="a few distinct courses of action, the status quo and today's policy")
     add_catalog(o)
     scenario_and_weights(o)
+    model_options(o)
     o.add_argument("--method", choices=[*METHODS, "consensus"], help="ranking method (default: the package's)")
-    o.add_argument("--k", type=int, default=DEFAULT_K, help=f"number of options (default {DEFAULT_K})")
+    o.add_argument("--k", type=K_OPTION, default=DEFAULT_K, help=f"number of options (default {DEFAULT_K})")
     o.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids ('' = nothing new)")
     o.add_argument("--share", type=float, default=DEFAULT_SHARE,
                    help=f"part of option 1's gain over doing nothing new the minimal change must reach "
                         f"(default {DEFAULT_SHARE})")
-    o.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
+    o.add_argument("--max-tools", type=MAX_TOOLS_OPTION, help="cap on tools per combination (default: constraints.yaml)")
     o.add_argument("--format", default="table", choices=["table", "csv", "json"])
     o.add_argument("--out", help="also write the output to this file")
     o.set_defaults(func=cmd_options)
