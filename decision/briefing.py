@@ -215,7 +215,8 @@ STYLE = """<style>
 .briefing .caveat {background: #fff6e0; border-left: 4px solid #e0a100; padding: .5em .8em}
 .briefing .prov {font-family: ui-monospace, monospace; font-size: 85%; color: #333}
 .briefing .tag {display: inline-block; background: #eef; border-radius: 3px; padding: 0 4px; margin: 1px}
-.briefing .bottom-line {font-size: 100%; line-height: 1.4; background: #eef4fb; border-left: 4px solid #2166ac; padding: .6em .9em}
+.briefing .bottom-line {font-size: 100%; line-height: 1.4; background: #eef4fb; border-left: 4px solid #2166ac;
+  padding: .6em .9em}
 .briefing .options td small {color: #555}
 .briefing .tied {color: #8c510a; font-weight: 600}
 .briefing table.options {width: 100%; font-size: 82%; table-layout: auto !important}

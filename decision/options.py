@@ -378,7 +378,8 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
-    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`). ``nondominated``: :func:`nondominated_mask` of
+    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`).
+    ``nondominated``: :func:`nondominated_mask` of
     ``portfolios`` if already known (it does not depend on the weights; callers that re-rank often keep it).
     """
     p = portfolios

@@ -68,9 +68,8 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, paper
                 page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
                            else r.abort())
                 page.goto(src.as_uri(), wait_until="load", timeout=timeout_ms)
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('.plotly-graph-div')].every(d => d.querySelector('.main-svg'))",
-                    timeout=timeout_ms)
+                page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
+                                       ".every(d => d.querySelector('.main-svg'))", timeout=timeout_ms)
                 page.evaluate("() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
                               ".map(d => window.Plotly ? window.Plotly.Plots.resize(d) : null))")
                 page.emulate_media(media="print")

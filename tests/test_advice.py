@@ -30,8 +30,8 @@ def test_bottom_line_states_what_why_how_sure_and_what_would_change_it(tiny, tin
     assert all(name in lines[0] for name in o.best.names)
     assert lines[1].startswith("Why: against doing nothing new it gives ")
     assert lines[2] == ("How sure: moderately stable; 2 of 4 ranking methods rank it first; it comes first in 43% of "
-                        "10,000 random weight draws within \u00b10.1 of these weights (\u00b11.0%); the smallest weight change that replaces it is 0.12 "
-                        "(on legitimacy).")
+                        "10,000 random weight draws within \u00b10.1 of these weights (\u00b11.0%); the smallest weight "
+                        "change that replaces it is 0.12 (on legitimacy).")
     assert lines[3] == ("What would change it: if the weight on legitimacy rises above 0.32 (now 0.20), Tool C comes "
                         "first.")
 

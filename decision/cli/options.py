@@ -88,7 +88,8 @@ def register(sub) -> None:
     o.add_argument("--share", type=float, default=DEFAULT_SHARE,
                    help=f"part of option 1's gain over doing nothing new the minimal change must reach "
                         f"(default {DEFAULT_SHARE})")
-    o.add_argument("--max-tools", type=MAX_TOOLS_OPTION, help="cap on tools per combination (default: constraints.yaml)")
+    o.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
+                   help="cap on tools per combination (default: constraints.yaml)")
     o.add_argument("--format", default="table", choices=["table", "csv", "json"])
     o.add_argument("--out", help="also write the output to this file")
     o.set_defaults(func=cmd_options)

@@ -35,8 +35,8 @@ class Controls:
         self.method = W.Dropdown(options=[(v, k) for k, v in METHOD_LABELS.items()], value=method,
                                  description="Method", style=desc, layout=full)
         default_cap = cat.constraints.max_tools if max_tools is None else int(max_tools)
-        self.max_tools = W.IntSlider(value=default_cap, min=1, max=max(default_cap, min(len(cat.tools),
-                                                                                          cat.constraints.max_tools + 2)),
+        cap_max = max(default_cap, min(len(cat.tools), cat.constraints.max_tools + 2))
+        self.max_tools = W.IntSlider(value=default_cap, min=1, max=cap_max,
                                      description="Max tools", continuous_update=False, style=desc, layout=full)
         self.top = W.IntSlider(value=int(top), min=1, max=max(25, int(top)), description="Show top",
                                continuous_update=False, style=desc, layout=full)
