@@ -15,7 +15,7 @@ import numpy as np
 
 import decision
 from decision.advice import assess
-from decision.options import Scale, default_method, find_options, nondominated_mask
+from decision.options import Scale, default_method, find_options
 from decision.ranking import Ranker
 
 CURRENT = ["demarche", "interoperability_exercises"]
@@ -44,15 +44,13 @@ def main():
         rows.append((f"options, {sc.id}", f"{len(p):,} feasible, fresh Ranker", med, best))
     ranker = Ranker(p)
     ranker.normalised  # noqa: B018
-    nd = nondominated_mask(p)
-    parts = [("non-dominated mask, criteria and effort (once per scenario)", lambda: nondominated_mask(p)),
-             ("scale recovered from the Ranker", lambda: Scale.of(ranker, method)),
-             ("options with a cached mask and Ranker (dashboard path)",
-              lambda: find_options(p, w, method, current=CURRENT, ranker=ranker, nondominated=nd))]
+    parts = [("scale recovered from the Ranker", lambda: Scale.of(ranker, method)),
+             ("options with a cached Ranker (dashboard path)",
+              lambda: find_options(p, w, method, current=CURRENT, ranker=ranker))]
     for name, fn in parts:
         med, best = timed(fn, args.repeat)
         rows.append((name, sc.id, med, best))
-    o = find_options(p, w, method, ranker=ranker, nondominated=nd)
+    o = find_options(p, w, method, ranker=ranker)
     med, best = timed(lambda: assess(p, o, ranker, samples=2000), 3)
     rows.append(("bottom-line confidence (assess, 2,000 SMAA draws)", sc.id, med, best))
     print(f"Machine: {platform.machine()}, {platform.python_version()}, numpy {np.__version__}, "

@@ -187,12 +187,34 @@ def dominance(Y: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(ge & ~eq, 1, np.where(le & ~eq, -1, 0))
 
 
+class Dominators:
+    """Answers "does any row of ``Y`` dominate ``y``?" (higher is better in every column) cheaply for good rows:
+    rows are sorted once by their column sum, and a dominator's sum is larger, so only rows summing to at least
+    ``y``'s are compared (for the best-ranked candidates, a handful)."""
+
+    def __init__(self, Y: np.ndarray):
+        s = Y.sum(1)
+        order = np.argsort(-s, kind="stable")
+        self.Y, self.neg_sum = Y[order], -s[order]
+
+    def dominated(self, y: np.ndarray) -> bool:
+        m = int(np.searchsorted(self.neg_sum, -(y.sum() - 1e-9), side="right"))
+        Z = self.Y[:m]
+        return bool(((Z >= y).all(1) & (Z > y).any(1)).any())
+
+
 def select_distinct(bits: np.ndarray, Y: np.ndarray, order: np.ndarray, first: int, k: int,
                     max_shared: float = MAX_SHARED) -> list[int]:
     """Greedy diversity rule over candidate rows ``order`` (best first): start from ``first``, then repeatedly take
-    the first candidate sharing at most ``max_shared`` of the tools of every chosen row and neither dominating nor
-    dominated by one (``Y``: higher-is-better values). Vectorised over candidates; one pass per option."""
+    the first candidate that no row of ``Y`` dominates, that shares at most ``max_shared`` of the tools of every
+    chosen row, and that neither dominates nor is dominated by one (``Y``: higher-is-better values).
+
+    The overlap and pairwise tests are vectorised over all candidates, once per option; dominance by the whole set
+    is checked lazily, candidate by candidate in ranking order (:class:`Dominators`), so the non-dominated set is
+    never built: the best-ranked candidates are almost always non-dominated, and a dominated one is dropped for good.
+    """
     size = popcount(bits)
+    dom = Dominators(Y)
     chosen = [int(first)]
     ok = order != first
     for _ in range(k - 1):
@@ -200,11 +222,16 @@ def select_distinct(bits: np.ndarray, Y: np.ndarray, order: np.ndarray, first: i
         shared = popcount(bits[order] & bits[c])
         ok &= (shared <= max_shared * size[order] + 1e-9) & (shared <= max_shared * size[c] + 1e-9)
         ok &= dominance(Y[order], Y[c]) == 0
-        hit = np.flatnonzero(ok)
-        if len(hit) == 0:
+        pick = None
+        for pos in np.flatnonzero(ok):
+            if not dom.dominated(Y[order[pos]]):
+                pick = int(pos)
+                break
+            ok[pos] = False                               # dominated rows never become options
+        if pick is None:
             break
-        chosen.append(int(order[hit[0]]))
-        ok[hit[0]] = False
+        chosen.append(int(order[pick]))
+        ok[pick] = False
     return chosen
 
 
@@ -322,7 +349,6 @@ class Options:
     scenario: str
     share: float
     tie_method: str
-    n_pool: int
     n_feasible: int
     rule: str = field(default="")
 
@@ -356,8 +382,7 @@ class Options:
             out["current"] = self.current.to_dict()
         if self.minimal_change is not None:
             out["minimal_change"] = self.minimal_change.to_dict()
-        out.update(share=self.share, tie_method=self.tie_method, rule=self.rule, n_pool=self.n_pool,
-                   n_feasible=self.n_feasible)
+        out.update(share=self.share, tie_method=self.tie_method, rule=self.rule, n_feasible=self.n_feasible)
         return out
 
 
@@ -373,14 +398,11 @@ def dominance_matrix(p: Portfolios) -> np.ndarray:
 
 
 def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
-                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None,
-                 nondominated: np.ndarray | None = None) -> Options:
+                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None) -> Options:
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
     of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`).
-    ``nondominated``: :func:`nondominated_mask` of
-    ``portfolios`` if already known (it does not depend on the weights; callers that re-rank often keep it).
     """
     p = portfolios
     method = method or default_method()
@@ -397,9 +419,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     pref, score = goodness(ranker, w, method)
     sq_score = consensus_score(sq_pref, len(p)) if method == "consensus" else float(to_score(sq_pref, method))
     Y = dominance_matrix(p)
-    pool = (nondominated_mask(p) if nondominated is None else np.asarray(nondominated, dtype=bool)).copy()
-    pool[first] = True
-    pool &= dominance(Y, Y[first]) <= 0                   # nothing that dominates option 1 (it may be dominated)
+    pool = dominance(Y, Y[first]) <= 0                    # nothing that dominates option 1 (it may be dominated)
     cand = np.flatnonzero(pool & np.isfinite(score))
     order = cand[np.lexsort((cand, p.n_tools[cand], p.effort[cand], -np.round(score[cand], DECIMALS)))]
     rows = select_distinct(p.bits, Y, order, first, int(k))
@@ -461,7 +481,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     if mc is not None:
         mc = rest.pop(0)
     return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
-                   p.adjusted.scenario.id, share, tie_method, len(cand), len(p), RULE)
+                   p.adjusted.scenario.id, share, tie_method, len(p), RULE)
 
 
 def _status_quo_feasibility(p: Portfolios) -> dict:
@@ -477,7 +497,8 @@ def _status_quo_feasibility(p: Portfolios) -> dict:
 
 
 def nondominated_mask(p: Portfolios) -> np.ndarray:
-    """(N,) bool: combinations no other beats on every criterion and on effort (the options' candidate pool)."""
+    """(N,) bool: combinations no other beats on every criterion and on effort (options are drawn from these; not
+    needed by :func:`find_options`, which tests its candidates lazily)."""
     Y = dominance_matrix(p)
     return pareto_mask(Y, np.ones(Y.shape[1]))
 

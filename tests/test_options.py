@@ -165,14 +165,19 @@ def test_select_distinct_invariants(rows, k):
     for i, j in itertools.combinations(range(len(chosen)), 2):
         assert shared_ok(sets[i], sets[j])
         assert not dominates(Y[chosen[i]], Y[chosen[j]]) and not dominates(Y[chosen[j]], Y[chosen[i]])
-    # greedy: every skipped row before the last chosen one breaks the rule against an earlier choice
+    # greedy: every skipped row before the last chosen one is dominated by some row, or breaks the rule against an
+    # earlier choice
     for r in range(chosen[-1]):
         if r in chosen:
             continue
         before = [c for c in chosen if c < r or chosen.index(c) == 0]
         rs = {t for t in range(6) if bits[r] >> t & 1}
-        assert any(not shared_ok(rs, {t for t in range(6) if bits[c] >> t & 1}) or dominance(Y[[r]], Y[c])[0] != 0
-                   for c in before)
+        assert any(dominates(Y[q], Y[r]) for q in range(len(rows))) or any(
+            not shared_ok(rs, {t for t in range(6) if bits[c] >> t & 1}) or dominance(Y[[r]], Y[c])[0] != 0
+            for c in before)
+    # no chosen row after the first is dominated by any row
+    for c in chosen[1:]:
+        assert not any(dominates(Y[q], Y[c]) for q in range(len(rows)))
 
 
 @settings(max_examples=30, deadline=None)

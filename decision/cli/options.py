@@ -26,8 +26,7 @@ def format_options(o: Options, catalog: Catalog) -> str:
     sc = catalog.scenario(o.scenario)
     w = ", ".join(f"{k}={v:.2f}" for k, v in o.weights.items())
     lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {o.method}   Weights: {w}",
-             f"{len(o.options)} distinct options from {o.n_pool:,} non-dominated of {o.n_feasible:,} feasible "
-             "combinations", ""]
+             f"{len(o.options)} distinct options from {o.n_feasible:,} feasible combinations", ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
     lines.append(f"{'':<15} {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  label: tools")
     for i, r in enumerate(o.rows()):

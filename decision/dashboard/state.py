@@ -2,20 +2,19 @@
 (:class:`ViewModel` -> :class:`View`). No widgets: unit-tested without a kernel.
 
 Only a change of scenario, maximum number of tools, must-include / must-exclude tools, red lines or horizon rebuilds
-the combinations (``build_portfolios``); the last few builds are cached with their :class:`~decision.ranking.Ranker`
-and their non-dominated mask, so a weight, method, top-N or current-policy change only re-ranks.
+the combinations (``build_portfolios``); the last few builds are cached with their :class:`~decision.ranking.Ranker`,
+so a weight, method, top-N or current-policy change only re-ranks.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..advice import Confidence, assess, bottom_line
 from ..catalog import Catalog
-from ..options import DEFAULT_K, Options, find_options, nondominated_mask
+from ..options import DEFAULT_K, Options, find_options
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
 from ..weights import direct
@@ -93,34 +92,33 @@ class ViewModel:
     def __init__(self, catalog: Catalog, cache_size: int = CACHE_SIZE):
         self.catalog = catalog
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple, tuple[Ranker, np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[tuple, Ranker] = OrderedDict()
 
-    def ranker(self, state: ViewState) -> tuple[Ranker, np.ndarray, bool]:
-        """The Ranker and non-dominated mask of ``state``'s combinations, and whether they were just built."""
+    def ranker(self, state: ViewState) -> tuple[Ranker, bool]:
+        """The Ranker of ``state``'s combinations, and whether they were just built."""
         key = state.build_key
         if key in self._cache:
             self._cache.move_to_end(key)
-            return (*self._cache[key], False)
+            return self._cache[key], False
         p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints,
                              horizon=state.horizon)
         ranker = Ranker(p)
         ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
-        nd = nondominated_mask(p)
-        self._cache[key] = (ranker, nd)
+        self._cache[key] = ranker
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
-        return ranker, nd, True
+        return ranker, True
 
     def view(self, state: ViewState) -> View:
         """Rank and pick the options for ``state`` (DecisionError for unusable settings)."""
         import time  # noqa: PLC0415
         t0 = time.perf_counter()
-        ranker, nd, built = self.ranker(state)
+        ranker, built = self.ranker(state)
         t1 = time.perf_counter()
         ranking = ranker.rank(state.weights, state.method, state.top)
         t2 = time.perf_counter()
         options = find_options(ranker.portfolios, state.weights, state.method, state.k, state.current,
-                               ranker=ranker, nondominated=nd)
+                               ranker=ranker)
         t3 = time.perf_counter()
         return View(state, ranker, ranking, options, built,
                     timings={"build_ms": (t1 - t0) * 1e3 if built else 0.0, "rank_ms": (t2 - t1) * 1e3,
