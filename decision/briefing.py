@@ -215,14 +215,15 @@ STYLE = """<style>
 .briefing .caveat {background: #fff6e0; border-left: 4px solid #e0a100; padding: .5em .8em}
 .briefing .prov {font-family: ui-monospace, monospace; font-size: 85%; color: #333}
 .briefing .tag {display: inline-block; background: #eef; border-radius: 3px; padding: 0 4px; margin: 1px}
-.briefing .bottom-line {font-size: 100%; line-height: 1.4; background: #eef4fb; border-left: 4px solid #2166ac;
+.briefing .bottom-line {font-size: 96%; line-height: 1.35; background: #eef4fb; border-left: 4px solid #2166ac;
   padding: .6em .9em}
 .briefing .options td small {color: #555}
 .briefing .tied {color: #8c510a; font-weight: 600}
 .briefing table.options {width: 100%; font-size: 82%; table-layout: auto !important}
 .briefing table.options td, .briefing table.options th {padding: 1px 4px !important}
 .briefing table.options tr.head td {border-bottom: none; padding-top: 3px !important}
-.briefing table.options tr.head td:first-child, .briefing .tied {white-space: nowrap}
+.briefing .tied {white-space: nowrap}
+.briefing table.options tr.head td:first-child {width: 44%}
 .briefing table.options tr.detail td {color: #333; padding-left: 1.2em !important}
 @page {margin: 15mm}
 @media print {
@@ -305,7 +306,8 @@ def options_html(b: Briefing) -> str:
             notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
                          (", ".join(names[t] for t in r.drop) or "nothing"))
         if not r.feasible:
-            notes.append("not feasible: " + ("; ".join(r.reasons) if r.reasons else "outside the constraints"))
+            notes.append("not feasible: " + ("; ".join(_brief_reason(x) for x in r.reasons) if r.reasons else
+                                             "outside the constraints"))
         tied = (f"<span class='tied'>with {', '.join(str(j + 1) for j in r.tied_with)}</span>"
                 if r.tied_with else "")
         vals = "".join(f"<td class='num'>{r.values[c.id]:.1f}</td>" for c in crit)
@@ -321,6 +323,12 @@ def options_html(b: Briefing) -> str:
             f"</thead><tbody>"
             f"{''.join(body)}</tbody></table><p class='sub'>Values on 0-10 scales; preference by {E(o.method)}; "
             f"the rule that picks the options is under the chart.</p></div>")
+
+
+def _brief_reason(reason: str) -> str:
+    """The first clause of a feasibility reason (the full text is in the CLI, the dashboard and explain)."""
+    head = reason.split(":", 1)[0].split(" (", 1)[0].strip()
+    return head if len(head) <= 70 else head[:69] + "\u2026"
 
 
 def options_figure(b: Briefing):

@@ -158,7 +158,7 @@ PRINT_WIDTH = 680
 
 def options_data(rows, criteria) -> list[dict]:
     """Per criterion, the bar data for :func:`options_figure`: ``rows`` are :class:`decision.options.Option`s."""
-    labels = [f"{'option ' + str(i + 1) if r.kind == 'option' else r.kind.replace('_', ' ')}: {_short(r.label, 40)}"
+    labels = [f"{'option ' + str(i + 1) if r.kind == 'option' else r.kind.replace('_', ' ')}: {_short(r.label, 26)}"
               for i, r in enumerate(rows)]
     return [{"x": [round(r.values[c.id], 2) for r in rows], "y": labels, "name": c.name} for c in criteria]
 
@@ -174,8 +174,8 @@ def options_figure(rows, criteria, title: str = "The options on the four criteri
                     marker_color=CRITERION_COLOURS[k % len(CRITERION_COLOURS)],
                     hovertemplate="%{y}<br>" + c.name + ": %{x:.2f}<extra></extra>")
     fig.update_layout(barmode="group", title=dict(text=title, y=0.98, yanchor="top"), xaxis=dict(range=[0, 10]),
-                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.1,
+                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2,
                                                                                       yanchor="top"),
-                      width=width, height=max(200, 22 * len(rows) + 100), autosize=False,
+                      width=width, height=max(170, 17 * len(rows) + 90), autosize=False,
                       margin=dict(l=10, r=10, t=30, b=10))
     return fig

@@ -175,8 +175,11 @@ def pdf_pages(data: bytes) -> list[bytes]:
     for body in objs.values():
         if re.search(rb"/Type\s*/Page\b(?!s)", body):
             ref = int(re.search(rb"/Contents\s+(\d+) 0 R", body).group(1))
-            stream = re.search(rb"stream\r?\n(.*?)\r?\nendstream", objs[ref], re.S).group(1)
-            out.append(zlib.decompress(stream) if b"FlateDecode" in objs[ref] else stream)
+            body_ref = objs[ref]
+            start = re.search(rb"stream\r?\n", body_ref).end()
+            length = re.search(rb"/Length\s+(\d+)(?!\s+0\s+R)", body_ref)
+            stream = body_ref[start:start + int(length.group(1))] if length else body_ref[start:]
+            out.append(zlib.decompressobj().decompress(stream) if b"FlateDecode" in body_ref else stream)
     return out
 
 
