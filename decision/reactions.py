@@ -94,6 +94,7 @@ class Principles:
     verified_reaction: str = "complies"
     de_escalation: bool = True
     de_escalation_reaction: str = "retaliates"
+    hold_after_retaliation: bool = True
     security_floor: bool = True
     floor_criteria: tuple[str, ...] = ("security_continuity",)
     rationale: tuple[tuple[str, str], ...] = ()
@@ -118,7 +119,7 @@ class Principles:
             f"[{state(self.verified_progress)}] verified progress: incentives only on '{self.verified_reaction}' "
             "after a verification tool was in force",
             f"[{state(self.de_escalation)}] de-escalation channel: crisis protocol after "
-            f"'{self.de_escalation_reaction}'",
+            f"'{self.de_escalation_reaction}'" + (", and no climb up the ladder" if self.hold_after_retaliation else ""),
             f"[{state(self.security_floor)}] security floor: {', '.join(self.floor_criteria)} above the red line on "
             "every branch",
             "[on ] static feasibility: every package meets constraints.yaml (prerequisites, ladder, red lines)",
@@ -257,6 +258,10 @@ class _Calibration(_Switch):
     opening_max_rung: Annotated[int, Field(ge=0, le=MAX_RUNG)] | None = None
 
 
+class _DeEscalation(_Switch):
+    hold_rung: bool = True
+
+
 class _Floor(_Switch):
     criteria: list[Id] = ["security_continuity"]
 
@@ -380,7 +385,7 @@ def _principles(rows: dict, reactions: list[str], features: list[str], catalog: 
         if p not in rows:
             kw[p] = False      # a principle not stated in the file is off: nothing hidden
             continue
-        model = {"calibration": _Calibration, "security_floor": _Floor}.get(p, _Switch)
+        model = {"calibration": _Calibration, "security_floor": _Floor, "de_escalation": _DeEscalation}.get(p, _Switch)
         s = _validate(model, rows[p], name, where)
         kw[p] = s.enabled
         rationale.append((p, f"{s.rationale} ({s.source})"))
@@ -398,6 +403,8 @@ def _principles(rows: dict, reactions: list[str], features: list[str], catalog: 
                                        where=where)
         if p == "calibration":
             kw.update(max_rungs_up=s.max_rungs_up, opening_max_rung=s.opening_max_rung)
+        if p == "de_escalation":
+            kw["hold_after_retaliation"] = s.hold_rung
         if p == "security_floor":
             for c in s.criteria:
                 if c not in catalog.criterion_ids:

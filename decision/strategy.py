@@ -91,6 +91,8 @@ def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles) -> tupl
             a &= (incent[None, :] == 0) | ok_prev[:, None]
         if pr.de_escalation and reaction == pr.de_escalation_reaction:
             a &= (deesc == 1)[None, :]
+            if pr.hold_after_retaliation:
+                a &= rung[None, :] <= rung[:, None]
         if reaction == pr.credibility_reaction:
             bluff[k] = (threat == 1)[:, None] & ~stronger
             if pr.credibility:
@@ -111,28 +113,37 @@ class Policy:
     stage_value: np.ndarray   # (R+1, S) best Q of each signature
 
 
-def backward_induction(imm: np.ndarray, probs: np.ndarray, sig_id: np.ndarray, opening: np.ndarray,
-                       admissible: np.ndarray, reviews: int) -> Policy:
-    """Exact rollback over the review tree (module docstring). ``imm`` (N,) per-period expected value of each
-    package, ``probs`` (N x K), ``sig_id`` (N,) signature index, ``opening`` (S,), ``admissible`` (K x S x S)."""
-    N, K = probs.shape
-    S = len(opening)
+def grouping(sig_id: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Packages sorted by signature (stable, so lower rows first): ``(order, starts, group, present)``."""
     order = np.argsort(sig_id, kind="stable")
     sorted_sig = sig_id[order]
     starts = np.flatnonzero(np.r_[True, sorted_sig[1:] != sorted_sig[:-1]])
-    present = sorted_sig[starts]
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sig_id)]))
+    return order, starts, group, sorted_sig[starts]
+
+
+def backward_induction(imm: np.ndarray, probs: np.ndarray, sig_id: np.ndarray, opening: np.ndarray,
+                       admissible: np.ndarray, reviews: int, groups=None) -> Policy:
+    """Exact rollback over the review tree (module docstring). ``imm`` (N,) per-period expected value of each
+    package, ``probs`` (N x K), ``sig_id`` (N,) signature index, ``opening`` (S,), ``admissible`` (K x S x S);
+    ``groups``: :func:`grouping` of ``sig_id`` when already computed."""
+    N, K = probs.shape
+    S = len(opening)
+    order, starts, group, present = groups if groups is not None else grouping(sig_id)
     best_row = np.full((reviews + 1, S), -1)
     stage_value = np.full((reviews + 1, S), -np.inf)
     choice = np.zeros((reviews + 1, S, K), dtype=int)
     V = np.zeros((S, K))
     for r in range(reviews, -1, -1):
-        future = V[sig_id] if r < reviews else np.zeros((N, K))
-        with np.errstate(invalid="ignore"):
-            Q = imm + np.where(probs > 0, probs * future, 0.0).sum(1)
+        Q = imm.copy()
+        if r < reviews:
+            finite = np.isfinite(V)
+            Q += np.einsum("nk,nk->n", probs, np.where(finite, V, 0.0)[sig_id])
+            if not finite.all():       # a reachable state with no admissible package makes the package infeasible
+                Q[((~finite)[sig_id] & (probs > 0)).any(1)] = -np.inf
         Q = np.round(Q, DECIMALS)
         Qs = Q[order]
         M = np.maximum.reduceat(Qs, starts)
-        group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, N]))
         hit = np.flatnonzero(Qs == M[group])
         _, first = np.unique(group[hit], return_index=True)
         stage_value[r, present] = M
@@ -187,14 +198,24 @@ class StrategyProblem:
     def immediate(self, w: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
         """(N,) expected value of one period of each package: sum_k P(k|x) u(o(x, k)) / (R + 1)."""
         probs = self.probs if probs is None else probs
-        u = additive_value(self.outcomes, w, *self.anchors)                     # (N, K)
-        return (probs * u).sum(1) / (self.reviews + 1)
+        u = self.scaled @ np.asarray(w, dtype=float)                            # (N, K), = additive_value
+        return np.einsum("nk,nk->n", probs, u) / (self.reviews + 1)
+
+    @cached_property
+    def scaled(self) -> np.ndarray:
+        """(N, K, C) outcomes on 0-1 fixed-anchor scales, cost criteria reversed (additive_value before weights)."""
+        return np.stack([additive_value(self.outcomes, e, *self.anchors) for e in np.eye(len(self.anchors[0]))],
+                        axis=-1)
+
+    @cached_property
+    def groups(self):
+        return grouping(self.sig_id)
 
     def solve(self, weights=None, probs: np.ndarray | None = None) -> Policy:
         w = self.weights(weights)
         probs = self.probs if probs is None else probs
         return backward_induction(self.immediate(w, probs), probs, self.sig_id, self.opening, self.admissible,
-                                  self.reviews)
+                                  self.reviews, self.groups)
 
     def opening_row(self, policy: Policy) -> int:
         return int(self.rows[policy.best_row[0, policy.root_signature]])

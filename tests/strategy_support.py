@@ -113,7 +113,12 @@ class Truth:
         if pr.verified_progress and self.has(nxt, "incentives") and not (
                 reaction == pr.verified_reaction and self.has(prev, "verification")):
             return False
-        return not (pr.de_escalation and reaction == pr.de_escalation_reaction and not self.has(nxt, "de_escalation"))
+        if pr.de_escalation and reaction == pr.de_escalation_reaction:
+            if not self.has(nxt, "de_escalation"):
+                return False
+            if pr.hold_after_retaliation and self.rung(nxt) > self.rung(prev):
+                return False
+        return True
 
     def allowed(self, prev, reaction) -> list:
         key = (prev, reaction)

@@ -169,7 +169,8 @@ def small_catalogue(draw):
     return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles,
                 threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
                 max_tools=draw(st.integers(1, 3)), up=draw(st.integers(0, 3)), opening=draw(st.integers(0, 6)),
-                floor=draw(st.integers(0, 6)), effects=[draw(st.integers(-3, 3)) for _ in range(4)],
+                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()),
+                effects=[draw(st.integers(-3, 3)) for _ in range(4)],
                 weights=draw(st.lists(st.integers(1, 10), min_size=4, max_size=4)))
 
 
@@ -205,7 +206,8 @@ def _write(spec: dict, folder: Path) -> None:
         "rules": spec["rules"],
         "principles": {"calibration": sw("calibration", max_rungs_up=spec["up"], opening_max_rung=spec["opening"]),
                        "credibility": sw("credibility"), "verified_progress": sw("verified_progress"),
-                       "de_escalation": sw("de_escalation"), "security_floor": sw("security_floor", criteria=["s"])},
+                       "de_escalation": sw("de_escalation", hold_rung=spec["hold"]),
+                       "security_floor": sw("security_floor", criteria=["s"])},
     }
     (folder / "reactions.yaml").write_text(yaml.safe_dump(reactions, sort_keys=False))
 
