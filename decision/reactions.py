@@ -115,7 +115,7 @@ class Principles:
         return [
             f"[{state(self.calibration)}] calibration: at most {self.max_rungs_up} rungs up per review{opening}",
             f"[{state(self.credibility)}] credibility: a threat is carried out on '{self.credibility_reaction}' "
-            "(more pressure next), else flagged 'bluff'",
+            "(more pressure next); when off, idle threats are flagged 'bluff'",
             f"[{state(self.verified_progress)}] verified progress: incentives only on '{self.verified_reaction}' "
             "after a verification tool was in force",
             f"[{state(self.de_escalation)}] de-escalation channel: crisis protocol after "

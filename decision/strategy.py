@@ -70,7 +70,8 @@ def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles) -> tupl
     """Which next signature may follow a previous signature after each reaction.
 
     Returns ``(opening, admissible, bluff)``: (S,) bool, (K x S x S) bool [reaction, previous, next], and (K x S x S)
-    bool marking next packages that fail to carry out a threat (flagged 'bluff' whether credibility is on or off).
+    bool marking next packages that fail to carry out a threat. With credibility on those are not admissible, so a
+    threat can only be made where it can be carried out at the next review; with it off they are flagged 'bluff'.
     """
     rung, p_rung, n_p, threat, verif, incent, deesc = (sig[:, j] for j in range(sig.shape[1]))
     S, K = len(sig), len(reactions)
@@ -96,9 +97,7 @@ def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles) -> tupl
         if reaction == pr.credibility_reaction:
             bluff[k] = (threat == 1)[:, None] & ~stronger
             if pr.credibility:
-                carried = a & ~bluff[k]
-                can = carried.any(1)
-                a[can] = carried[can]        # a bluff is chosen only when no admissible package carries it out
+                a &= ~bluff[k]   # a threat must be executable: a package that cannot back it is not admissible
     return opening, adm, bluff
 
 

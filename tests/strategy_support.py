@@ -129,9 +129,7 @@ class Truth:
     def _allowed_uncached(self, prev, reaction) -> list:
         ok = [x for x in self.packages if self.base_ok(prev, reaction, x)]
         if self.pr.credibility:
-            carried = [x for x in ok if not self.bluff(prev, reaction, x)]
-            if carried:
-                return carried
+            return [x for x in ok if not self.bluff(prev, reaction, x)]
         return ok
 
     # values ---------------------------------------------------------------------------------------------------
@@ -197,9 +195,8 @@ def violations(plan, truth: Truth) -> list[str]:
             is_bluff = truth.bluff(prev, node.reaction, x)
             if is_bluff != ("bluff" in node.flags):
                 out.append(f"review {node.review}: bluff flag {node.flags} but bluff={is_bluff}")
-            if is_bluff and pr.credibility and any(not truth.bluff(prev, node.reaction, y)
-                                                   for y in truth.allowed(prev, node.reaction)):
-                out.append(f"review {node.review}: bluff although a package carrying out the threat was allowed")
+            if is_bluff and pr.credibility:
+                out.append(f"review {node.review}: a threat is not carried out although credibility is on")
         for c in node.children:
             visit(c, node)
         if node.review == truth.reviews and node.children:
