@@ -7,7 +7,8 @@ from .catalog import CAVEAT, Catalog, load_catalog
 from .dashboard import Dashboard, dashboard
 from .errors import CatalogError, DecisionError
 from .group import GroupView, group_view
-from .portfolios import Portfolios, build_portfolios, explain
+from .explain import explain
+from .portfolios import Portfolios, build_portfolios
 from .profiles import Profile, list_profiles, load_profile, make_profile, save_profile
 from .ranking import METHODS, Ranker, consensus, rank, rank_matrix, rank_portfolios
 from .robustness import (PortfolioSMAA, SMAAResult, core_index, nondominated, pareto_mask, portfolio_stability,

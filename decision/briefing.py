@@ -18,9 +18,10 @@ import pandas as pd
 
 from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
-from .portfolios import Portfolios, build_portfolios, explain
+from .explain import explain
+from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
-from .ranking import METHODS, Ranker
+from .ranking import DEFAULT_METHOD, METHODS, Ranker
 from .weights import equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
@@ -82,7 +83,7 @@ class Briefing:
 
 
 def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
-                     method: str = "topsis", top: int = 5, max_tools: int | None = None,
+                     method: str = DEFAULT_METHOD, top: int = 5, max_tools: int | None = None,
                      catalog: str | Catalog | None = None, samples: int = 10_000, seed: int = 0,
                      explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
                      horizon: float | None = None) -> Briefing:
@@ -98,7 +99,7 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario, horizon)
                          for k in range(min(explain_top, len(ranking))))
     rows = []
-    for m in ("topsis", "vikor", "spotis", "wsm", "consensus"):
+    for m in ("wsm", "topsis", "vikor", "consensus"):
         best = ranker.rank(src.weights, m, 1)
         rows.append((m, best["tools"].iloc[0], tuple(best["tool_ids"].iloc[0]) == tuple(ranking["tool_ids"].iloc[0])))
     by_method = pd.DataFrame(rows, columns=["method", "top combination", "same as recommendation"])
@@ -123,7 +124,7 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: 
     which the section says)."""
     from . import figures as F  # noqa: PLC0415
     from . import robustness as R  # noqa: PLC0415
-    m = method if method in ("wsm", "topsis") else "topsis"
+    m = method if method in ("wsm", "topsis") else DEFAULT_METHOD
     w = weights.to_numpy(dtype=float)
     crit = p.criteria
     cnames = {c.id: c.name for c in p.catalog.criteria}

@@ -22,8 +22,8 @@ from .errors import CatalogError
 BUNDLED = Path(__file__).resolve().parent.parent / "data"
 """The bundled catalogue (``data/`` at the project root)."""
 
-FILES = ("criteria.csv", "tools.csv", "scores.csv", "interactions.csv", "scenarios.yaml", "constraints.yaml",
-         "model.yaml")
+FILES = ("criteria.csv", "tools.csv", "scores.csv", "effort.csv", "interactions.csv", "scenarios.yaml",
+         "constraints.yaml", "model.yaml")
 CAVEAT = ("Scores are illustrative expert judgments drawn from a seed article and public sources, not measured data; "
           "every number is editable (see data/README.md).")
 NEUTRAL_FACTOR = 5.0
@@ -50,11 +50,12 @@ IdList = Annotated[tuple[str, ...], BeforeValidator(_id_list)]
 
 @dataclass(frozen=True)
 class Criterion:
-    """An objective. ``direction`` is ``benefit`` (higher is better) or ``cost`` (lower is better)."""
+    """An objective. ``direction`` is ``benefit`` (higher is better) or ``cost`` (lower is better); ``status_quo`` is
+    its level when nothing new is done, in a neutral scenario (scenarios shift it)."""
     id: str
     name: str
     direction: str
-    aggregation: str
+    status_quo: float
     scale_min: float
     scale_max: float
     description: str
@@ -75,12 +76,14 @@ class Tool:
     redundancy_group: str | None
     lead_time: str
     description: str
+    effort: float = 1.0
 
 
 @dataclass(frozen=True)
 class Interaction:
-    """Adds ``effect`` points to ``criterion`` when a combination holds any of ``tools_a`` and (``with``) any /
-    (``without``) none of ``tools_b``."""
+    """Adds ``effect`` (a change, like a tool's) to ``criterion`` when a combination holds any of ``tools_a`` and
+    (``with``) any / (``without``) none of ``tools_b``. With ``scales_with`` (a factor id) the effect is multiplied
+    by that factor's value / 5 in the scenario."""
     id: str
     kind: str
     tools_a: tuple[str, ...]
@@ -90,6 +93,7 @@ class Interaction:
     effect: float
     rationale: str
     source: str
+    scales_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,16 +105,21 @@ class Factor:
 
 @dataclass(frozen=True)
 class Scenario:
-    """An ally profile: factor values on 0-10, 5 neutral."""
+    """An ally profile: factor values on 0-10, 5 neutral; ``facts`` are yes/no findings that legal obligations test
+    (e.g. ``abuses_by_units_we_equip``); ``effort_capacity`` overrides the catalogue's effort capacity."""
     id: str
     name: str
     description: str
     factors: dict[str, float]
+    facts: tuple[str, ...] = ()
+    effort_capacity: float | None = None
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Shifts ``tools``' scores on ``criterion`` by ``per_point * (factor value - 5)`` points."""
+    """Shifts ``tools``' changes on ``criterion`` by ``per_point * (factor value - 5)`` points (``only="above"``:
+    only the part of the factor above 5 counts; ``"below"``: only the part below 5). A status-quo rule has no tools
+    and shifts the status-quo level of ``criterion``."""
     id: str
     factor: str
     tools: tuple[str, ...]
@@ -118,6 +127,15 @@ class Rule:
     per_point: float
     rationale: str
     source: str
+    only: str = "both"
+
+    def shift(self, value: float) -> float:
+        d = value - NEUTRAL_FACTOR
+        if self.only == "above":
+            d = max(d, 0.0)
+        elif self.only == "below":
+            d = min(d, 0.0)
+        return self.per_point * d
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,43 @@ class RedLine:
     max: float | None = None
     min: float | None = None
     rationale: str = ""
+
+
+@dataclass(frozen=True)
+class AccountabilityFloor:
+    """What every recommendation must do about the abuses: raise rights protection by at least ``points(scenario)``
+    over the status quo (``base + sum per_point[f] * (value_f - 5)``, clipped to ``[minimum, maximum]``) and hold at
+    least one tool whose own rights change in the scenario is ``min_tool_change`` or more."""
+    criterion: str
+    base: float
+    per_point: tuple[tuple[str, float], ...]
+    minimum: float
+    maximum: float
+    min_tool_change: float
+    rationale: str = ""
+    source: str = ""
+    enabled: bool = True
+
+    def points(self, factors: dict) -> float:
+        raw = self.base + sum(w * (factors[f] - NEUTRAL_FACTOR) for f, w in self.per_point)
+        return float(min(self.maximum, max(self.minimum, raw)))
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """A legal duty: when a scenario holds every fact in ``facts`` and every factor reaches its ``factors`` minimum,
+    each tool in ``tools`` is mandatory."""
+    id: str
+    name: str
+    tools: tuple[str, ...]
+    facts: tuple[str, ...]
+    factors: tuple[tuple[str, float], ...]
+    rationale: str
+    source: str
+
+    def applies(self, scenario: "Scenario") -> bool:
+        return (all(f in scenario.facts for f in self.facts)
+                and all(scenario.factors[f] >= v for f, v in self.factors))
 
 
 @dataclass(frozen=True)
@@ -143,17 +198,37 @@ class Constraints:
     ladder_enabled: bool = False
     ladder_from_rung: int = 4
     ladder_gap: int = 2
-    ladder_waived_if: tuple[tuple[str, float], ...] = ()
+    ladder_waived_if: tuple[tuple[tuple[str, float], ...], ...] = ()
+    effort_capacity: float | None = None
+    floor: AccountabilityFloor | None = None
+    tool_red_lines: bool = True
+    allow_over_red_lines: tuple[str, ...] = ()
+    obligations: tuple[Obligation, ...] = ()
+    obligations_enabled: bool = True
+    contrast_only: tuple[str, ...] = ()
+    capacity_override: float | None = None
+
+    def ladder_waived(self, factors: dict) -> bool:
+        """True when every factor of one ``waived_if`` group reaches its value."""
+        return any(all(factors.get(f, 0) >= v for f, v in group) for group in self.ladder_waived_if)
+
+    def capacity(self, scenario: "Scenario") -> float | None:
+        """The effort capacity in a scenario: an analyst's override, else the scenario's, else the default."""
+        if self.capacity_override is not None:
+            return self.capacity_override
+        return scenario.effort_capacity if scenario.effort_capacity is not None else self.effort_capacity
 
 
 @dataclass(frozen=True)
 class ModelParams:
-    """``complementarity``: share of the remaining headroom a further tool closes per unit of its (0-1 scaled)
-    score in a saturating criterion. ``redundancy_factor``: weight of a tool whose redundancy group already has a
-    better member in the combination."""
+    """``complementarity``: the weight of every tool but the strongest in a pool of changes (diminishing returns).
+    ``redundancy_factor``: the extra weight of a tool whose redundancy group already has a stronger member in the
+    combination. ``effort_cost``: preference (0-1 scale) charged per unit of effort, so an extra tool must earn its
+    effort."""
     complementarity: float = 0.5
     redundancy_factor: float = 0.3
     horizon: TimeHorizon | None = None
+    effort_cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -167,7 +242,8 @@ class TimeHorizon:
 
 @dataclass(frozen=True)
 class Catalog:
-    """A validated catalogue. ``score``, ``low`` and ``high`` are (tools x criteria) arrays in catalogue order."""
+    """A validated catalogue. ``score``, ``low`` and ``high`` are (tools x criteria) arrays in catalogue order: each
+    tool's signed change from the status quo (docs/model.md), with its range."""
     criteria: tuple[Criterion, ...]
     tools: tuple[Tool, ...]
     score: np.ndarray
@@ -178,6 +254,7 @@ class Catalog:
     factors: tuple[Factor, ...]
     scenarios: tuple[Scenario, ...]
     rules: tuple[Rule, ...]
+    status_quo_rules: tuple[Rule, ...]
     default_scenario: str
     constraints: Constraints
     model: ModelParams
@@ -197,6 +274,16 @@ class Catalog:
     def types(self) -> np.ndarray:
         """pymcdm criterion types (1 benefit, -1 cost) in criterion order."""
         return np.array([c.type for c in self.criteria])
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(scale minima, scale maxima) in criterion order: the fixed anchors of the value scale."""
+        return (np.array([c.scale_min for c in self.criteria]), np.array([c.scale_max for c in self.criteria]))
+
+    @property
+    def effort(self) -> np.ndarray:
+        """(T,) effort of each tool (effort.csv)."""
+        return np.array([t.effort for t in self.tools])
 
     def tool(self, tool_id: str) -> Tool:
         return self.tools[self.tool_index(tool_id)]
@@ -235,7 +322,7 @@ class _CriterionRow(_Row):
     id: Id
     name: Text
     direction: Literal["benefit", "cost"]
-    aggregation: Literal["saturating", "mean", "weakest", "mean_weakest"]
+    status_quo: Number
     scale_min: Number
     scale_max: Number
     description: str = ""
@@ -262,9 +349,16 @@ class _ToolRow(_Row):
 class _ScoreRow(_Row):
     tool: Id
     criterion: Id
-    score: Number
+    change: Number
     low: Number
     high: Number
+    rationale: Text
+    source: Text
+
+
+class _EffortRow(_Row):
+    tool: Id
+    effort: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
     rationale: Text
     source: Text
 
@@ -279,6 +373,7 @@ class _InteractionRow(_Row):
     effect: Number
     rationale: Text
     source: Text
+    scales_with: str = ""
 
 
 class _FactorRow(_Row):
@@ -292,6 +387,8 @@ class _ScenarioRow(_Row):
     name: Text
     description: str = ""
     factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]]
+    facts: list[Id] = []
+    effort_capacity: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
 
 
 class _RuleRow(_Row):
@@ -302,12 +399,24 @@ class _RuleRow(_Row):
     per_point: Number
     rationale: Text
     source: Text
+    only: Literal["both", "above", "below"] = "both"
+
+
+class _StatusQuoRuleRow(_Row):
+    id: Id
+    factor: Id
+    criterion: Id
+    per_point: Number
+    rationale: Text
+    source: Text
+    only: Literal["both", "above", "below"] = "both"
 
 
 class _ScenariosFile(_Row):
     factors: list[dict]
     scenarios: list[dict]
     rules: list[dict] = []
+    status_quo_rules: list[dict] = []
     default_scenario: Id
 
 
@@ -343,9 +452,41 @@ class _Ladder(_Row):
     enabled: bool = True
     from_rung: Annotated[int, Field(ge=1, le=8)] = 4
     gap: Annotated[int, Field(ge=1, le=8)] = 2
-    waived_if: dict[str, Annotated[float, Field(ge=0, le=10)]] = {}
+    waived_if: list[dict[str, Annotated[float, Field(ge=0, le=10)]]] = []
     rationale: str = ""
     source: str = ""
+
+
+class _Floor(_Row):
+    enabled: bool = True
+    criterion: Id
+    base: Number
+    per_point: dict[str, Number] = {}
+    minimum: Number = 0.0
+    maximum: Number = 10.0
+    min_tool_change: Number = 0.0
+    rationale: Text
+    source: Text
+
+
+class _ToolRedLines(_Row):
+    enabled: bool = True
+    allow: list[Id] = []
+    rationale: str = ""
+
+
+class _ObligationRow(_Row):
+    id: Id
+    name: Text
+    tools: IdList
+    when: dict
+    rationale: Text
+    source: Text
+
+
+class _When(_Row):
+    facts: list[Id] = []
+    factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]] = {}
 
 
 class _ConstraintsFile(_Row):
@@ -358,6 +499,11 @@ class _ConstraintsFile(_Row):
     forced_out: list[str] = []
     red_lines: list[dict] = []
     escalation_ladder: dict | None = None
+    effort_capacity: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
+    accountability_floor: dict | None = None
+    tool_red_lines: dict | None = None
+    legal_obligations: dict | None = None
+    contrast_only: list[dict] = []
 
 
 class _Param(_Row):
@@ -376,6 +522,7 @@ class _Horizon(_Row):
 class _ModelFile(_Row):
     complementarity: _Param
     redundancy_factor: _Param
+    effort_cost: _Param | None = None
     time_horizon: dict | None = None
 
 
@@ -468,13 +615,16 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         raise CatalogError(f"catalogue folder not found: {folder}")
 
     # criteria
-    rows = _read_csv(folder, "criteria.csv", ("id", "name", "direction", "aggregation", "scale_min", "scale_max"))
+    rows = _read_csv(folder, "criteria.csv", ("id", "name", "direction", "status_quo", "scale_min", "scale_max"))
     crit = [(_validate(_CriterionRow, r, "criteria.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([c.id for c, _ in crit], "criteria.csv", "criterion id", [f"line {ln}" for _, ln in crit])
     for c, ln in crit:
         if not c.scale_min < c.scale_max:
             raise CatalogError(f"scale_min ({c.scale_min:g}) must be below scale_max ({c.scale_max:g})",
                                file="criteria.csv", where=f"line {ln}", field="scale_max")
+        if not c.scale_min <= c.status_quo <= c.scale_max:
+            raise CatalogError(f"status_quo {c.status_quo:g} is outside the scale {c.scale_min:g}-{c.scale_max:g}",
+                               file="criteria.csv", where=f"line {ln}", field="status_quo")
     criteria = tuple(Criterion(**c.model_dump()) for c, _ in crit)
     cidx = {c.id: j for j, c in enumerate(criteria)}
 
@@ -483,12 +633,26 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                                            "lead_time", "description"))
     trows = [(_validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
-    tools = tuple(Tool(**{**t.model_dump(), "redundancy_group": t.redundancy_group or None}) for t, _ in trows)
-    tidx = {t.id: i for i, t in enumerate(tools)}
+    tidx = {t.id: i for i, (t, _) in enumerate(trows)}
     known = set(tidx)
 
+    # effort
+    effort: dict[str, float] = {}
+    for ln, r in _read_csv(folder, "effort.csv", ("tool", "effort", "rationale", "source")):
+        e = _validate(_EffortRow, r, "effort.csv", f"line {ln}")
+        _check_tools([e.tool], known, "effort.csv", f"line {ln}", "tool")
+        if e.tool in effort:
+            raise CatalogError(f"duplicate effort for '{e.tool}'", file="effort.csv", where=f"line {ln}", field="tool")
+        effort[e.tool] = e.effort
+    for t, _ in trows:
+        if t.id not in effort:
+            raise CatalogError(f"no effort for tool '{t.id}' (every tool needs one row)", file="effort.csv",
+                               where=f"tool {t.id}", field="effort")
+    tools = tuple(Tool(**{**t.model_dump(), "redundancy_group": t.redundancy_group or None, "effort": effort[t.id]})
+                  for t, _ in trows)
+
     # scores
-    rows = _read_csv(folder, "scores.csv", ("tool", "criterion", "score", "low", "high", "rationale", "source"))
+    rows = _read_csv(folder, "scores.csv", ("tool", "criterion", "change", "low", "high", "rationale", "source"))
     shape = (len(tools), len(criteria))
     score, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     notes: dict[tuple[str, str], tuple[str, str]] = {}
@@ -506,16 +670,17 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                                file="scores.csv", where=w, field="criterion")
         seen[s.tool, s.criterion] = ln
         c = criteria[cidx[s.criterion]]
-        for name in ("score", "low", "high"):
+        span = c.scale_max - c.scale_min
+        for name in ("change", "low", "high"):
             v = getattr(s, name)
-            if not c.scale_min <= v <= c.scale_max:
-                raise CatalogError(f"{v:g} is outside the {c.id} scale {c.scale_min:g}-{c.scale_max:g}",
+            if not -span <= v <= span:
+                raise CatalogError(f"{v:g} is outside -{span:g}..{span:g} (a change on the {c.id} scale)",
                                    file="scores.csv", where=w, field=name)
-        if not s.low <= s.score <= s.high:
-            raise CatalogError(f"score {s.score:g} is outside its own range low {s.low:g} - high {s.high:g}",
-                               file="scores.csv", where=w, field="score")
+        if not s.low <= s.change <= s.high:
+            raise CatalogError(f"change {s.change:g} is outside its own range low {s.low:g} - high {s.high:g}",
+                               file="scores.csv", where=w, field="change")
         i, j = tidx[s.tool], cidx[s.criterion]
-        score[i, j], low[i, j], high[i, j] = s.score, s.low, s.high
+        score[i, j], low[i, j], high[i, j] = s.change, s.low, s.high
         notes[s.tool, s.criterion] = (s.rationale, s.source)
     for t in tools:
         for c in criteria:
@@ -526,7 +691,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     # interactions
     rows = _read_csv(folder, "interactions.csv", ("id", "kind", "tools_a", "tools_b", "condition", "criterion",
                                                   "effect", "rationale", "source"))
-    interactions = []
+    interactions, inter_lines = [], []
     for ln, r in rows:
         it = _validate(_InteractionRow, r, "interactions.csv", f"line {ln}")
         _check_tools(it.tools_a, known, "interactions.csv", f"line {ln}", "tools_a")
@@ -534,7 +699,12 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         if it.criterion not in cidx:
             raise CatalogError(f"unknown criterion '{it.criterion}'", file="interactions.csv", where=f"line {ln}",
                                field="criterion")
-        interactions.append(Interaction(**it.model_dump()))
+        span = criteria[cidx[it.criterion]].scale_max - criteria[cidx[it.criterion]].scale_min
+        if not -span <= it.effect <= span:
+            raise CatalogError(f"{it.effect:g} is outside -{span:g}..{span:g} (a change on the {it.criterion} scale)",
+                               file="interactions.csv", where=f"line {ln}", field="effect")
+        interactions.append(Interaction(**{**it.model_dump(), "scales_with": it.scales_with or None}))
+        inter_lines.append(ln)
 
     # scenarios, factors, rules
     sc = _validate(_ScenariosFile, _read_yaml(folder, "scenarios.yaml"), "scenarios.yaml", "top level")
@@ -555,7 +725,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
             if fid not in row.factors:
                 raise CatalogError("missing value (every scenario gives every factor, 0-10, 5 neutral)",
                                    file="scenarios.yaml", where=where, field=f"factors.{fid}")
-        scenarios.append(Scenario(row.id, row.name, row.description, {f: row.factors[f] for f in fids}))
+        scenarios.append(Scenario(row.id, row.name, row.description, {f: row.factors[f] for f in fids},
+                                  tuple(row.facts), row.effort_capacity))
     _unique([s.id for s in scenarios], "scenarios.yaml", "scenario id",
             [f"scenarios[{k}]" for k in range(len(scenarios))])
     if sc.default_scenario not in {s.id for s in scenarios}:
@@ -573,8 +744,30 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         _check_tools(row.tools, known, "scenarios.yaml", where, "tools")
         rules.append(Rule(**row.model_dump()))
     _unique([r.id for r in rules], "scenarios.yaml", "rule id", [f"rules[{k}]" for k in range(len(rules))])
+    sq_rules = []
+    for k, r in enumerate(sc.status_quo_rules):
+        row = _validate(_StatusQuoRuleRow, r, "scenarios.yaml", f"status_quo_rules[{k}]")
+        where = f"status_quo_rules[{k}] ({row.id})"
+        if row.factor not in fids:
+            raise CatalogError(f"unknown factor '{row.factor}'", file="scenarios.yaml", where=where, field="factor")
+        if row.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{row.criterion}'", file="scenarios.yaml", where=where,
+                               field="criterion")
+        sq_rules.append(Rule(row.id, row.factor, (), row.criterion, row.per_point, row.rationale, row.source,
+                             row.only))
+    for it, ln in zip(interactions, inter_lines):
+        if it.scales_with and it.scales_with not in fids:
+            raise CatalogError(f"unknown factor '{it.scales_with}'; known: {', '.join(fids)}",
+                               file="interactions.csv", where=f"line {ln}", field="scales_with")
 
     constraints = _load_constraints(_read_yaml(folder, "constraints.yaml"), tools, tidx, cidx, fids)
+    known_facts = {f for s_ in scenarios for f in s_.facts}
+    for k, ob in enumerate(constraints.obligations):
+        for fact in ob.facts:
+            if fact not in known_facts:
+                raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
+                                   file="constraints.yaml", where=f"legal_obligations.rules[{k}] ({ob.id})",
+                                   field="when.facts")
     mf = _validate(_ModelFile, _read_yaml(folder, "model.yaml"), "model.yaml", "top level")
     if not 0 <= mf.complementarity.value < 1:
         raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
@@ -593,12 +786,17 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
             raise CatalogError(f"no length given for lead time '{missing[0]}'", file="model.yaml",
                                where="time_horizon", field="lead_time_months")
         horizon = TimeHorizon(h.criterion, h.discount, dict(h.lead_time_months))
-    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value, horizon)
+    effort_cost = mf.effort_cost.value if mf.effort_cost is not None else 0.0
+    if not 0 <= effort_cost <= 0.1:
+        raise CatalogError(f"expected a number in [0, 0.1], got {effort_cost:g}", file="model.yaml",
+                           where="effort_cost", field="value")
+    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value, horizon, effort_cost)
 
     for a in (score, low, high):
         a.setflags(write=False)
     return Catalog(criteria, tools, score, low, high, notes, tuple(interactions), tuple(factors), tuple(scenarios),
-                   tuple(rules), sc.default_scenario, constraints, model, str(folder), _digest(folder))
+                   tuple(rules), tuple(sq_rules), sc.default_scenario, constraints, model, str(folder),
+                   _digest(folder))
 
 
 def _digest(folder: Path) -> str:
@@ -659,16 +857,64 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
             raise CatalogError("a red line needs 'max' or 'min'", file=F, where=f"red_lines[{k}]", field="max")
         red.append(RedLine(row.criterion, row.max, row.min, row.rationale))
     ladder = _validate(_Ladder, cf.escalation_ladder or {"enabled": False}, F, "escalation_ladder")
-    for fid in ladder.waived_if:
-        if fid not in fids:
-            raise CatalogError(f"unknown factor '{fid}'", file=F, where="escalation_ladder",
-                               field=f"waived_if.{fid}")
+    for k, group in enumerate(ladder.waived_if):
+        for fid in group:
+            if fid not in fids:
+                raise CatalogError(f"unknown factor '{fid}'", file=F, where="escalation_ladder",
+                                   field=f"waived_if[{k}].{fid}")
+    floor = None
+    if cf.accountability_floor is not None:
+        fl = _validate(_Floor, cf.accountability_floor, F, "accountability_floor")
+        if fl.criterion not in cidx:
+            raise CatalogError(f"unknown criterion '{fl.criterion}'", file=F, where="accountability_floor",
+                               field="criterion")
+        for fid in fl.per_point:
+            if fid not in fids:
+                raise CatalogError(f"unknown factor '{fid}'", file=F, where="accountability_floor",
+                                   field=f"per_point.{fid}")
+        if fl.minimum > fl.maximum:
+            raise CatalogError(f"minimum ({fl.minimum:g}) exceeds maximum ({fl.maximum:g})", file=F,
+                               where="accountability_floor", field="minimum")
+        floor = AccountabilityFloor(fl.criterion, fl.base, tuple(fl.per_point.items()), fl.minimum, fl.maximum,
+                                    fl.min_tool_change, fl.rationale, fl.source, fl.enabled)
+    trl = _validate(_ToolRedLines, cf.tool_red_lines or {"enabled": False}, F, "tool_red_lines")
+    _check_tools(trl.allow, known, F, "tool_red_lines", "allow")
+    obligations, ob_enabled = [], True
+    if cf.legal_obligations is not None:
+        lo = cf.legal_obligations
+        if not isinstance(lo, dict) or not isinstance(lo.get("rules", []), list):
+            raise CatalogError("expected {enabled: true|false, rules: [...]}", file=F, where="legal_obligations")
+        ob_enabled = bool(lo.get("enabled", True))
+        for k, o in enumerate(lo.get("rules", [])):
+            where = f"legal_obligations.rules[{k}]"
+            row = _validate(_ObligationRow, o, F, where)
+            when = _validate(_When, row.when, F, f"{where} ({row.id})")
+            _check_tools(row.tools, known, F, f"{where} ({row.id})", "tools")
+            for fid in when.factors:
+                if fid not in fids:
+                    raise CatalogError(f"unknown factor '{fid}'", file=F, where=f"{where} ({row.id})",
+                                       field=f"when.factors.{fid}")
+            if not when.facts and not when.factors:
+                raise CatalogError("an obligation needs facts or factor thresholds in 'when'", file=F,
+                                   where=f"{where} ({row.id})", field="when")
+            for t in row.tools:
+                if t in premise:
+                    raise CatalogError(f"'{t}' is excluded by the premise and cannot be mandatory", file=F,
+                                       where=f"{where} ({row.id})", field="tools")
+            obligations.append(Obligation(row.id, row.name, row.tools, tuple(when.facts),
+                                          tuple(when.factors.items()), row.rationale, row.source))
+    contrast = []
+    for k, p in enumerate(cf.contrast_only):
+        row = _validate(_Premise, p, F, f"contrast_only[{k}]")
+        _check_tools([row.tool], known, F, f"contrast_only[{k}]", "tool")
+        contrast.append(row.tool)
     if cf.min_tools > cf.max_tools:
         raise CatalogError(f"min_tools ({cf.min_tools}) exceeds max_tools ({cf.max_tools})", file=F,
                            where="top level", field="min_tools")
     cons = Constraints(cf.max_tools, cf.min_tools, tuple(premise), tuple(exclusive), tuple(prereq), forced_in,
                        forced_out, tuple(red), ladder.enabled, ladder.from_rung, ladder.gap,
-                       tuple(ladder.waived_if.items()))
+                       tuple(tuple(g.items()) for g in ladder.waived_if), cf.effort_capacity, floor, trl.enabled,
+                       tuple(trl.allow), tuple(obligations), ob_enabled, tuple(contrast))
     check_constraints(cons, [t.id for t in tools], file=F)
     return cons
 

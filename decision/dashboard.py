@@ -47,8 +47,9 @@ from . import figures
 from .catalog import CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from . import profiles as P
-from .portfolios import build_portfolios, explain
-from .ranking import METHODS, Ranker
+from .explain import explain
+from .portfolios import build_portfolios
+from .ranking import DEFAULT_METHOD, METHODS, Ranker
 from .robustness import portfolio_stability
 from .weights import direct
 
@@ -235,7 +236,7 @@ class Dashboard:
     """
 
     def __init__(self, catalog: Catalog | str | Path | None = None, scenario: str | None = None, *,
-                 method: str = "topsis", weights=None, preset: str | None = None, top: int = 10,
+                 method: str = DEFAULT_METHOD, weights=None, preset: str | None = None, top: int = 10,
                  max_tools: int | None = None, profiles_dir: str | Path | None = None,
                  debounce: float = DEFAULT_DEBOUNCE, sensitivity: bool = True):
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)

@@ -16,6 +16,7 @@ from pathlib import Path
 from .catalog import load_catalog
 from .errors import DecisionError
 from .files import atomic_write_text
+from .ranking import DEFAULT_METHOD
 
 ROOT = Path(__file__).resolve().parent
 NOTEBOOK = ROOT.parent / "notebooks" / "05_briefing.ipynb"
@@ -26,7 +27,7 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
 
 
-def check_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, horizon=None,
+def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
                      **_) -> str:
     """Fail fast, in this process, on the user mistakes the notebook would hit; return the scenario id."""
     from .briefing import resolve_weights  # noqa: PLC0415
@@ -95,7 +96,7 @@ def offline(body: str) -> str:
     return _UUID.sub(lambda m: ids.setdefault(m.group(0), f"fig-{len(ids) + 1:03d}"), body)
 
 
-def build_briefing(scenario=None, profile=None, weights=None, method="topsis", top=5, max_tools=None,
+def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, top=5, max_tools=None,
                    catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None) -> Path:
     """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically."""
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),

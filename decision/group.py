@@ -22,7 +22,7 @@ import pandas as pd
 from .errors import DecisionError
 from .portfolios import Portfolios
 from .profiles import Profile
-from .ranking import Ranker, _method, competition_ranks
+from .ranking import DEFAULT_METHOD, Ranker, _method, competition_ranks
 from .weights import AHPResult, ahp, direct, pairwise_matrix
 
 RULE_AHP = "geometric mean of the AHP judgments, then AHP weights (all profiles are AHP)"
@@ -75,7 +75,7 @@ def disagreement(profiles, criteria: Sequence[str] | None = None) -> pd.DataFram
     return out.sort_values("spread", ascending=False, kind="stable")
 
 
-def rank_under(portfolios: Portfolios, profiles, method: str = "topsis") -> pd.DataFrame:
+def rank_under(portfolios: Portfolios, profiles, method: str = DEFAULT_METHOD) -> pd.DataFrame:
     """Rank (1 = best, tie rule) of every combination under each profile: N x profiles, columns named by profile."""
     named = _named_weights(profiles, portfolios.criteria)
     ranker = Ranker(portfolios)
@@ -90,7 +90,7 @@ def rank_under(portfolios: Portfolios, profiles, method: str = "topsis") -> pd.D
     return pd.DataFrame(cols, index=pd.RangeIndex(len(portfolios), name="combination"))
 
 
-def robust_top(portfolios: Portfolios, profiles, top: int = 5, method: str = "topsis",
+def robust_top(portfolios: Portfolios, profiles, top: int = 5, method: str = DEFAULT_METHOD,
                ranks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Combinations ranked within ``top`` under every profile, best worst-case rank first.
 
@@ -102,7 +102,7 @@ def robust_top(portfolios: Portfolios, profiles, top: int = 5, method: str = "to
     return _rank_frame(portfolios, ranks, ranks.max(axis=1) <= _check_top(top))
 
 
-def closest_to_robust(portfolios: Portfolios, profiles, n: int = 5, method: str = "topsis",
+def closest_to_robust(portfolios: Portfolios, profiles, n: int = 5, method: str = DEFAULT_METHOD,
                       ranks: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``n`` combinations with the best worst-case rank across profiles (minimax), as :func:`robust_top`."""
     ranks = rank_under(portfolios, profiles, method) if ranks is None else ranks
@@ -147,7 +147,7 @@ class GroupView:
     scenario: str
 
 
-def group_view(portfolios: Portfolios, profiles, top: int = 5, method: str = "topsis") -> GroupView:
+def group_view(portfolios: Portfolios, profiles, top: int = 5, method: str = DEFAULT_METHOD) -> GroupView:
     """Aggregate weights, disagreement table and the combinations robust across analysts, in one call."""
     top = _check_top(top)
     named = _named_weights(profiles, portfolios.criteria)

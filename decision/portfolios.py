@@ -5,29 +5,32 @@ A combination is stored two ways, both built without a Python loop per combinati
 * ``idx``: an (N x K) matrix of tool indices padded with the sentinel ``T`` (number of tools), used to gather scores;
 * ``bits``: an int64 bitmask per combination (bit t set = tool t present), used for constraints and interactions.
 
-The value model is described in ``docs/model.md``. In short, per criterion and on the 0-1 scaled score ``x``:
+The value model (``docs/model.md``) starts from the **status quo**, "do nothing new": each criterion has a level in
+the scenario (``status_quo``). Every tool is scored by what it *changes*: a signed number of points that, on its own,
+moves the criterion toward the good end (an improvement: more rights protection, less escalation risk) or toward the
+bad end (a harm). A change is read as a share of the room left: ``+4`` on rights protection closes 40% of the gap
+between today's level and the top of the scale; ``-4`` on security continuity removes 40% of the continuity there
+is. Per criterion and combination:
 
-* ``saturating``: the strongest tool counts fully; each further tool closes a share ``kappa * x`` of the remaining
-  headroom (``kappa * rho * x`` if a better tool of its redundancy group is present). Used for rights protection
-  (benefits accumulate) and escalation risk (risks accumulate).
-* ``mean``: the mean score, redundant tools weighted ``rho``.
-* ``weakest``: the worst tool's score (lowest benefit, highest cost).
-* ``mean_weakest``: the average of ``mean`` and ``weakest``.
+* improvements and harms are pooled separately, each with diminishing returns: the largest share counts fully and
+  every further tool adds ``kappa * share`` (``kappa * rho * share`` if a stronger member of its redundancy group is
+  present); an interaction that fires adds its own share (``effect``, scaled by a factor if ``scales_with``):
+  ``pool = 1 - (1 - top) * prod(1 - kappa * s_j) * prod(1 - s_i)``;
+* on the "goodness" position ``q`` (0 = worst end, 1 = best end of the scale) harms act first, then improvements:
+  ``q = q0 * (1 - harm)``, then ``q = q + (1 - q) * improvement``.
 
-Then interaction effects are added: as points on ``mean``/``weakest`` criteria (clipped to the scale), and on the
-headroom for ``saturating`` ones (the summed effect ``e`` closes ``e / range`` of the gap to the top, or removes
-``|e| / range`` of the value when negative), so that stacked synergies approach but do not pin the ceiling.
+The empty combination keeps the status quo exactly; values never leave the scale; de-escalating tools lower risk.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .catalog import Catalog, Constraints, RedLine, check_constraints
+from .catalog import AccountabilityFloor, Catalog, Constraints, RedLine, Scenario, check_constraints
 from .errors import DecisionError
 from .scenario import AdjustedScores, adjust_scores, rule_shifts
 
@@ -42,22 +45,24 @@ TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """Arrays derived once from a catalogue for the vectorised value model."""
+    """Arrays derived once from a catalogue and a scenario for the vectorised value model."""
     direction: np.ndarray          # (C,) +1 benefit, -1 cost
-    aggregation: tuple[str, ...]   # (C,)
     lo: np.ndarray                 # (C,) scale minimum
     hi: np.ndarray                 # (C,) scale maximum
+    status_quo: np.ndarray         # (C,) levels when nothing new is done
     groups: tuple[np.ndarray, ...]  # tool indices of each redundancy group
     inter_a: np.ndarray            # (I,) int64 masks
     inter_b: np.ndarray            # (I,) int64 masks
     inter_without: np.ndarray      # (I,) bool
     inter_crit: np.ndarray         # (I,) criterion index
-    inter_effect: np.ndarray       # (I,) points
+    inter_effect: np.ndarray       # (I,) points (already scaled by the scenario where ``scales_with`` is set)
     kappa: float
     rho: float
 
 
-def model_spec(catalog: Catalog) -> ModelSpec:
+def model_spec(catalog: Catalog, adjusted: AdjustedScores | None = None) -> ModelSpec:
+    """The model's arrays for ``adjusted`` (scenario-adjusted scores; None: the default scenario)."""
+    adjusted = adjusted if adjusted is not None else adjust_scores(catalog)
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
     cid = {c: j for j, c in enumerate(catalog.criterion_ids)}
     groups: dict[str, list[int]] = {}
@@ -66,17 +71,18 @@ def model_spec(catalog: Catalog) -> ModelSpec:
             groups.setdefault(t.redundancy_group, []).append(i)
     mask = lambda ids: sum(1 << tid[t] for t in set(ids))  # noqa: E731
     it = catalog.interactions
+    factors = adjusted.scenario.factors
+    scale = [factors[i.scales_with] / 5.0 if i.scales_with else 1.0 for i in it]
+    lo, hi = catalog.bounds
     return ModelSpec(
         direction=catalog.types.astype(float),
-        aggregation=tuple(c.aggregation for c in catalog.criteria),
-        lo=np.array([c.scale_min for c in catalog.criteria]),
-        hi=np.array([c.scale_max for c in catalog.criteria]),
+        lo=lo, hi=hi, status_quo=np.asarray(adjusted.status_quo, dtype=float),
         groups=tuple(np.array(g) for _, g in sorted(groups.items()) if len(g) > 1),
         inter_a=np.array([mask(i.tools_a) for i in it], dtype=np.int64),
         inter_b=np.array([mask(i.tools_b) for i in it], dtype=np.int64),
         inter_without=np.array([i.condition == "without" for i in it], dtype=bool),
         inter_crit=np.array([cid[i.criterion] for i in it], dtype=int),
-        inter_effect=np.array([i.effect for i in it], dtype=float),
+        inter_effect=np.array([i.effect * k for i, k in zip(it, scale)], dtype=float),
         kappa=catalog.model.complementarity,
         rho=catalog.model.redundancy_factor,
     )
@@ -170,61 +176,52 @@ def has_any(bits: np.ndarray, mask) -> np.ndarray:
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
                      with_fired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
-    adjusted tool scores ``score`` (T x C). ``score`` may also be a stack of S score samples (S x T x C); the values
+    adjusted tool changes ``score`` (T x C). ``score`` may also be a stack of S samples (S x T x C); the values
     are then (S x N x C). With ``with_fired`` also return the (N x I) bool matrix of interactions that fired."""
     batched = score.ndim == 3
     sc = score if batched else score[None]
     n_samples, n_tools, n_crit = sc.shape
-    x = (sc - spec.lo) / (spec.hi - spec.lo)                  # 0-1 scaled scores, (S, T, C)
+    span = spec.hi - spec.lo
+    good = sc * spec.direction / span                           # signed shares, + = toward the good end
+    gain = np.clip(good, 0.0, 1.0)                              # (S, T, C)
+    loss = np.clip(-good, 0.0, 1.0)
     n = len(bits)
-    idx = idx.astype(np.intp)                                # index once, not once per gather
-    count = (idx != n_tools).sum(1)
+    idx = idx.astype(np.intp)                                   # index once, not once per gather
     held = _group_members_held(bits, spec)
-    values = np.empty((n_samples, n, n_crit))
-    for c in range(n_crit):
-        xc = x[:, :, c]                                       # (S, T)
-        agg = spec.aggregation[c]
-        redundant = _redundant(held, xc, spec) if agg != "weakest" else []
-        if agg == "saturating":
-            top = _gather(xc, idx, -np.inf).max(2)
-            lf = np.log1p(-spec.kappa * xc)
-            logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
-            for t, mask in redundant:
-                logsum += mask * (np.log1p(-spec.kappa * spec.rho * xc[:, t]) - lf[:, t])[:, None]
-            v = top + (1 - top) * (-np.expm1(logsum))
-        else:
-            total = _gather(xc, idx, 0.0).sum(2)
-            weight = np.broadcast_to(count.astype(float), total.shape).copy()
-            for t, mask in redundant:
-                total += mask * ((spec.rho - 1) * xc[:, t])[:, None]
-                weight += mask * (spec.rho - 1)
-            mean = total / weight
-            if agg == "mean":
-                v = mean
-            else:
-                benefit = spec.direction[c] > 0
-                g = _gather(xc, idx, np.inf if benefit else -np.inf)
-                weakest = g.min(2) if benefit else g.max(2)
-                v = weakest if agg == "weakest" else 0.5 * (mean + weakest)
-        values[:, :, c] = spec.lo[c] + (spec.hi[c] - spec.lo[c]) * v
     fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
-    effect = np.zeros((n, n_crit))
     for i in range(len(spec.inter_effect)):
         a = has_any(bits, spec.inter_a[i])
         b = has_any(bits, spec.inter_b[i])
         fired[:, i] = a & ~b if spec.inter_without[i] else a & b
-        effect[:, spec.inter_crit[i]] += fired[:, i] * spec.inter_effect[i]
+    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
+    log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
+    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
+    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
+    inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
+    inter_loss = fired.astype(float) @ log_loss.T
+    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    values = np.empty((n_samples, n, n_crit))
     for c in range(n_crit):
-        if spec.aggregation[c] == "saturating":
-            # on the headroom: +e closes e/range of the gap to the top, -e removes e/range of the value
-            share = np.clip(effect[:, c] / (spec.hi[c] - spec.lo[c]), -1, 1)
-            v = values[:, :, c]
-            values[:, :, c] = np.where(share > 0, v + (spec.hi[c] - v) * share, v + (v - spec.lo[c]) * share)
-        else:
-            values[:, :, c] += effect[:, c]
+        harm = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c])
+        better = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c])
+        q = q0[c] * (1.0 - harm)
+        q = q + (1.0 - q) * better
+        values[:, :, c] = np.where(spec.direction[c] > 0, spec.lo[c] + q * span[c], spec.hi[c] - q * span[c])
     np.clip(values, spec.lo, spec.hi, out=values)
     values = values if batched else values[0]
     return (values, fired) if with_fired else values
+
+
+def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
+    """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
+    every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
+    each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination)."""
+    top = _gather(share, idx, 0.0).max(2)
+    lf = np.log1p(-spec.kappa * share)
+    logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
+    for t, mask in _redundant(held, share, spec):
+        logsum += mask * (np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t])[:, None]
+    return 1.0 - (1.0 - top) * np.exp(logsum + inter_log[None, :])
 
 
 def _gather(xc: np.ndarray, idx: np.ndarray, fill: float) -> np.ndarray:
@@ -282,13 +279,167 @@ def ladder_respected(bits: np.ndarray, rungs: np.ndarray, from_rung: int, gap: i
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# The problem: constraints, obligations, floor and capacity resolved for one scenario
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything that decides feasibility in one scenario, resolved once: constraints with overrides, scenario-adjusted
+    changes, the model's arrays, mandatory tools (tool -> obligations), tools out over a red line on their own (tool
+    -> reason), the accountability floor in points (None: off) and the effort capacity (None: none)."""
+    catalog: Catalog
+    constraints: Constraints
+    adjusted: AdjustedScores
+    spec: ModelSpec
+    mandatory: dict = field(default_factory=dict)
+    tool_exclusions: dict = field(default_factory=dict)
+    floor_points: float | None = None
+    capacity: float | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.adjusted.scenario
+
+    def floor_text(self) -> str:
+        """The accountability floor in words (empty if off)."""
+        fl = self.constraints.floor
+        if self.floor_points is None or fl is None:
+            return ""
+        crit = self.catalog.criterion(fl.criterion).name.lower()
+        factors = ", ".join(f"{self.catalog_factor_name(f)} {self.scenario.factors[f]:g}/10" for f, _ in fl.per_point)
+        return (f"Every recommendation must raise {crit} by at least {self.floor_points:.1f} points over doing nothing "
+                f"new (set by {factors}) and hold at least one tool that on its own changes it by "
+                f"{fl.min_tool_change:g} points or more.")
+
+    def catalog_factor_name(self, fid: str) -> str:
+        return next((f.name.lower() for f in self.catalog.factors if f.id == fid), fid)
+
+
+def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
+                        constraints: Constraints | dict | None = None) -> Constraints:
+    """The catalogue's constraints with overrides (a dict of Constraints fields, or a full Constraints)."""
+    cons = catalog.constraints
+    if isinstance(constraints, Constraints):
+        cons = constraints
+    elif constraints:
+        names = {f.name for f in fields(Constraints)}
+        bad = [k for k in constraints if k not in names]
+        if bad:
+            raise DecisionError(f"unknown constraint '{bad[0]}'; known: {', '.join(sorted(names))}")
+        conv = dict(constraints)
+        for key in ("forced_in", "forced_out", "excluded_by_premise", "allow_over_red_lines"):
+            if key in conv:
+                conv[key] = tuple(conv[key])
+        if "red_lines" in conv:
+            conv["red_lines"] = tuple(r if isinstance(r, RedLine) else RedLine(**r) for r in conv["red_lines"])
+        if isinstance(conv.get("floor"), dict):
+            conv["floor"] = replace(cons.floor, **conv["floor"]) if cons.floor else AccountabilityFloor(**conv["floor"])
+        cons = replace(cons, **conv)
+    if max_tools is not None:
+        if not isinstance(max_tools, (int, np.integer)) or max_tools < 1:
+            raise DecisionError(f"max_tools must be a whole number >= 1, got {max_tools!r}")
+        cons = replace(cons, max_tools=int(max_tools), min_tools=min(cons.min_tools, int(max_tools)))
+    for key in ("forced_in", "forced_out"):
+        for t in getattr(cons, key):
+            catalog.tool_index(t)
+            if key == "forced_in" and t in cons.excluded_by_premise:
+                raise DecisionError(f"'{t}' is excluded by the premise (constraints.yaml) and cannot be forced in")
+    both = set(cons.forced_in) & set(cons.forced_out)
+    if both:
+        raise DecisionError(f"'{sorted(both)[0]}' is both forced in and forced out")
+    for rl in cons.red_lines:
+        catalog.criterion(rl.criterion)
+    if cons.effort_capacity is not None and not cons.effort_capacity > 0:
+        raise DecisionError(f"effort capacity must be positive, got {cons.effort_capacity!r}")
+    check_constraints(cons, catalog.tool_ids)
+    return cons
+
+
+def _over_red_line(values: np.ndarray, catalog: Catalog, cons: Constraints) -> np.ndarray:
+    """(N,) bool: values outside any red line."""
+    bad = np.zeros(len(values), dtype=bool)
+    for rl in cons.red_lines:
+        j = catalog.criterion_ids.index(rl.criterion)
+        if rl.max is not None:
+            bad |= values[:, j] > rl.max + TOLERANCE
+        if rl.min is not None:
+            bad |= values[:, j] < rl.min - TOLERANCE
+    return bad
+
+
+def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
+            constraints: Constraints | dict | None = None, horizon: float | None = None) -> Setting:
+    """Resolve the problem for one scenario (see :class:`Setting`)."""
+    cons = resolve_constraints(catalog, max_tools, constraints)
+    adjusted = adjust_scores(catalog, scenario, horizon)
+    spec = model_spec(catalog, adjusted)
+    sc = adjusted.scenario
+    mandatory: dict[str, list[str]] = {}
+    if cons.obligations_enabled:
+        for ob in cons.obligations:
+            if ob.applies(sc):
+                for t in ob.tools:
+                    if t in cons.forced_out:
+                        raise DecisionError(f"'{t}' is mandatory in scenario '{sc.id}' ({ob.name}) and cannot be "
+                                            "forced out; switch legal obligations off to explore without it")
+                    mandatory.setdefault(t, []).append(ob.id)
+    excluded: dict[str, str] = {}
+    if cons.tool_red_lines and cons.red_lines:
+        T = len(catalog.tools)
+        alone = portfolio_values(np.arange(T)[:, None], np.int64(1) << np.arange(T, dtype=np.int64),
+                                 adjusted.score, spec)
+        for t in np.flatnonzero(_over_red_line(alone, catalog, cons)):
+            tid = catalog.tools[t].id
+            if tid in cons.allow_over_red_lines or tid in cons.excluded_by_premise:
+                continue
+            if tid in mandatory or tid in cons.forced_in:
+                continue
+            broken = [rl.criterion for rl in cons.red_lines
+                      if _over_red_line(alone[t:t + 1], catalog, replace(cons, red_lines=(rl,)))[0]]
+            excluded[tid] = "on its own it breaks the red line on " + " and ".join(broken)
+    floor = cons.floor.points(sc.factors) if cons.floor is not None and cons.floor.enabled else None
+    return Setting(catalog, cons, adjusted, spec, {t: tuple(v) for t, v in mandatory.items()}, excluded, floor,
+                   cons.capacity(sc))
+
+
+def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting) -> np.ndarray:
+    fl = st.constraints.floor
+    j = st.catalog.criterion_ids.index(fl.criterion)
+    gain = (values[:, j] - st.adjusted.status_quo[j]) * st.spec.direction[j]
+    strong = np.flatnonzero(st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE)
+    acts = has_any(bits, np.int64(sum(1 << int(t) for t in strong))) if len(strong) else np.zeros(len(bits), bool)
+    return (gain >= st.floor_points - TOLERANCE) & acts
+
+
+def feasibility_masks(idx: np.ndarray, bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
+    """(N,) bool per constraint checked after enumeration: True where the combination passes it."""
+    cat, cons = st.catalog, st.constraints
+    tid = {t: i for i, t in enumerate(cat.tool_ids)}
+    out = {}
+    prereq = [(tid[t], sum(1 << tid[o] for o in opts)) for t, opts in cons.prerequisites]
+    out["prerequisites"] = prerequisites_met(bits, prereq)
+    if cons.ladder_enabled and not cons.ladder_waived(st.scenario.factors):
+        rungs = np.array([t.rung for t in cat.tools])
+        out["escalation_ladder"] = ladder_respected(bits, rungs, cons.ladder_from_rung, cons.ladder_gap)
+    if st.capacity is not None:
+        eff = _gather(cat.effort[None], idx.astype(np.intp), 0.0).sum(2)[0]
+        out["effort_capacity"] = eff <= st.capacity + TOLERANCE
+    if cons.red_lines:
+        out["red_lines"] = ~_over_red_line(values, cat, cons)
+    if st.floor_points is not None:
+        out["accountability_floor"] = _floor_met(values, bits, st)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # The validating wrapper
 
 @dataclass(frozen=True)
 class Portfolios:
-    """Every feasible combination of a scenario: ``idx``/``bits`` (see module doc) and ``values`` (N x C).
+    """Every feasible combination of a scenario: ``idx``/``bits`` (see module doc), ``values`` (N x C) and
+    ``effort`` (N,). ``status_quo`` (C,) holds the values of doing nothing new (a reference, never feasible itself).
 
-    ``removed`` counts the candidates each feasibility filter removed (nothing is dropped silently).
+    ``removed`` counts the candidates each feasibility filter removed (nothing is dropped silently); ``setting``
+    holds the resolved problem (mandatory tools, tools out over a red line, floor, capacity).
     """
     catalog: Catalog
     adjusted: AdjustedScores
@@ -297,6 +448,7 @@ class Portfolios:
     bits: np.ndarray
     values: np.ndarray
     removed: dict
+    setting: Setting | None = None
 
     def __len__(self) -> int:
         return len(self.bits)
@@ -308,6 +460,19 @@ class Portfolios:
     @property
     def types(self) -> np.ndarray:
         return self.catalog.types
+
+    @property
+    def status_quo(self) -> np.ndarray:
+        return self.adjusted.status_quo
+
+    @cached_property
+    def spec(self) -> ModelSpec:
+        return self.setting.spec if self.setting is not None else model_spec(self.catalog, self.adjusted)
+
+    @cached_property
+    def effort(self) -> np.ndarray:
+        """(N,) total effort of each combination."""
+        return _gather(self.catalog.effort[None], self.idx.astype(np.intp), 0.0).sum(2)[0]
 
     @cached_property
     def members(self) -> np.ndarray:
@@ -330,9 +495,10 @@ class Portfolios:
                 for r in np.atleast_1d(rows)]
 
     def frame(self, rows=None) -> pd.DataFrame:
-        """Criterion values of ``rows`` (all if None) with their tool lists."""
+        """Criterion values of ``rows`` (all if None) with their tool lists and effort."""
         rows = np.arange(len(self)) if rows is None else np.asarray(rows)
         df = pd.DataFrame(self.values[rows], columns=self.criteria)
+        df.insert(0, "effort", self.effort[rows])
         df.insert(0, "n_tools", self.n_tools[rows])
         df.insert(0, "tools", self.labels(rows))
         df.insert(0, "tool_ids", [tuple(x) for x in (self.tools_of(r) for r in rows)])
@@ -347,143 +513,38 @@ class Portfolios:
         hit = np.flatnonzero(self.bits == mask)
         if len(hit) == 0:
             raise DecisionError(f"combination {' + '.join(tools)} is not among the {len(self):,} feasible ones "
-                                "(a constraint or red line excludes it)")
+                                "(a constraint, red line, the floor or the effort capacity excludes it; "
+                                "`decision explain` says which)")
         return int(hit[0])
-
-
-def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
-                        constraints: Constraints | dict | None = None) -> Constraints:
-    """The catalogue's constraints with overrides (a dict of Constraints fields, or a full Constraints)."""
-    cons = catalog.constraints
-    if isinstance(constraints, Constraints):
-        cons = constraints
-    elif constraints:
-        names = {f.name for f in fields(Constraints)}
-        bad = [k for k in constraints if k not in names]
-        if bad:
-            raise DecisionError(f"unknown constraint '{bad[0]}'; known: {', '.join(sorted(names))}")
-        conv = dict(constraints)
-        for key in ("forced_in", "forced_out", "excluded_by_premise"):
-            if key in conv:
-                conv[key] = tuple(conv[key])
-        if "red_lines" in conv:
-            conv["red_lines"] = tuple(r if isinstance(r, RedLine) else RedLine(**r) for r in conv["red_lines"])
-        cons = replace(cons, **conv)
-    if max_tools is not None:
-        if not isinstance(max_tools, (int, np.integer)) or max_tools < 1:
-            raise DecisionError(f"max_tools must be a whole number >= 1, got {max_tools!r}")
-        cons = replace(cons, max_tools=int(max_tools), min_tools=min(cons.min_tools, int(max_tools)))
-    for key in ("forced_in", "forced_out"):
-        for t in getattr(cons, key):
-            catalog.tool_index(t)
-            if key == "forced_in" and t in cons.excluded_by_premise:
-                raise DecisionError(f"'{t}' is excluded by the premise (constraints.yaml) and cannot be forced in")
-    both = set(cons.forced_in) & set(cons.forced_out)
-    if both:
-        raise DecisionError(f"'{sorted(both)[0]}' is both forced in and forced out")
-    for rl in cons.red_lines:
-        catalog.criterion(rl.criterion)
-    check_constraints(cons, catalog.tool_ids)
-    return cons
 
 
 def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
                      constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
     """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
     ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
-    cons = resolve_constraints(catalog, max_tools, constraints)
-    adjusted = adjust_scores(catalog, scenario, horizon)
+    st = setting(catalog, scenario, max_tools, constraints, horizon)
+    cons = st.constraints
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
+    forced = list(dict.fromkeys([*cons.forced_in, *st.mandatory]))
+    if len(forced) > cons.max_tools:
+        raise DecisionError(f"{len(forced)} tools are forced in or mandatory ({', '.join(forced)}) but max_tools is "
+                            f"{cons.max_tools}")
     idx, bits = enumerate_combinations(
         len(catalog.tools), cons.max_tools, min_size=cons.min_tools,
         exclusive=[[tid[t] for t in g] for g in cons.exclusive],
-        forced_in=[tid[t] for t in cons.forced_in],
-        unavailable=[tid[t] for t in (*cons.excluded_by_premise, *cons.forced_out)])
+        forced_in=[tid[t] for t in forced],
+        unavailable=[tid[t] for t in (*cons.excluded_by_premise, *cons.forced_out, *st.tool_exclusions)])
+    values = portfolio_values(idx, bits, st.adjusted.score, st.spec)
     removed = {}
-    prereq = [(tid[t], sum(1 << tid[o] for o in opts)) for t, opts in cons.prerequisites]
-    keep = prerequisites_met(bits, prereq)
-    removed["prerequisites"] = int((~keep).sum())
-    factors = adjusted.scenario.factors
-    waived = any(factors.get(f, 0) >= v for f, v in cons.ladder_waived_if)
-    if cons.ladder_enabled and not waived:
-        rungs = np.array([t.rung for t in catalog.tools])
-        ok = ladder_respected(bits, rungs, cons.ladder_from_rung, cons.ladder_gap)
-        removed["escalation_ladder"] = int((keep & ~ok).sum())
-        keep &= ok
-    idx, bits = idx[keep], bits[keep]
-    values = portfolio_values(idx, bits, adjusted.score, model_spec(catalog))
     keep = np.ones(len(bits), dtype=bool)
-    for rl in cons.red_lines:
-        j = catalog.criterion_ids.index(rl.criterion)
-        ok = np.ones(len(bits), dtype=bool)
-        if rl.max is not None:
-            ok &= values[:, j] <= rl.max + TOLERANCE
-        if rl.min is not None:
-            ok &= values[:, j] >= rl.min - TOLERANCE
-        removed[f"red_line:{rl.criterion}"] = int((keep & ~ok).sum())
+    for name, ok in feasibility_masks(idx, bits, values, st).items():
+        removed[name] = int((keep & ~ok).sum())
         keep &= ok
     if not keep.any():
-        raise DecisionError(f"no combination is feasible in scenario '{adjusted.scenario.id}' with "
-                            f"max_tools={cons.max_tools}: {removed} candidates removed by each constraint; relax the "
-                            "red lines or forced tools")
-    for a in (idx, bits, values):
-        a.setflags(write=False)
-    if keep.all():
-        return Portfolios(catalog, adjusted, cons, idx, bits, values, removed)
-    return Portfolios(catalog, adjusted, cons, idx[keep], bits[keep], values[keep], removed)
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Explanation of one combination
-
-def explain(catalog: Catalog, tools, scenario=None, horizon: float | None = None) -> dict:
-    """Break one combination (tool ids) down: per tool the base score, scenario shift, adjusted score and marginal
-    contribution (value with the tool minus value without it); interactions that fired; rule shifts (the
-    ``scenario_shift`` column also holds the horizon discount when ``horizon`` is given); final values.
-
-    Returns a dict of DataFrames: ``values`` (criterion -> value), ``tools``, ``interactions``, ``shifts``.
-    Feasibility is not required (explain a combination to see why it fails a red line).
-    """
-    tools = list(dict.fromkeys(tools))
-    if not tools:
-        raise DecisionError("explain needs at least one tool")
-    ti = [catalog.tool_index(t) for t in tools]
-    adjusted = adjust_scores(catalog, scenario, horizon)
-    spec = model_spec(catalog)
-    T, k = len(catalog.tools), len(ti)
-    # row 0: the full combination; row 1+j: without tool j (no such rows for a single tool: nothing is left)
-    idx = np.full((k + 1 if k > 1 else 1, k), T, dtype=np.int64)
-    idx[0] = ti
-    for j in range(k if k > 1 else 0):
-        rest = [t for t in ti if t != ti[j]]
-        idx[j + 1, :len(rest)] = rest
-    bits = np.array([sum(1 << int(t) for t in row if t < T) for row in idx], dtype=np.int64)
-    values, fired = portfolio_values(idx, bits, adjusted.score, spec, with_fired=True)
-    crit = catalog.criterion_ids
-    rows = []
-    for j, t in enumerate(ti):
-        for c, cid in enumerate(crit):
-            marginal = values[0, c] - values[j + 1, c] if k > 1 else values[0, c]
-            rows.append((catalog.tools[t].id, catalog.tools[t].name, cid, catalog.score[t, c],
-                         adjusted.shift[t, c], adjusted.score[t, c], marginal,
-                         catalog.notes[catalog.tools[t].id, cid][0]))
-    tool_df = pd.DataFrame(rows, columns=["tool", "name", "criterion", "base", "scenario_shift", "adjusted",
-                                          "marginal", "rationale"])
-    inter = [(it.id, it.kind, it.criterion, it.effect, it.rationale, it.source)
-             for i, it in enumerate(catalog.interactions) if fired[0, i]]
-    inter_df = pd.DataFrame(inter, columns=["interaction", "kind", "criterion", "effect", "rationale", "source"])
-    shifts = rule_shifts(catalog, adjusted.scenario)
-    shifts = shifts[shifts["tool"].isin(tools)].reset_index(drop=True)
-    red = []
-    for rl in catalog.constraints.red_lines:
-        v = values[0, crit.index(rl.criterion)]
-        ok = (rl.max is None or v <= rl.max + TOLERANCE) and (rl.min is None or v >= rl.min - TOLERANCE)
-        red.append((rl.criterion, rl.max, rl.min, v, ok))
-    return {
-        "values": pd.Series(values[0], index=crit, name="value"),
-        "tools": tool_df,
-        "interactions": inter_df,
-        "shifts": shifts,
-        "red_lines": pd.DataFrame(red, columns=["criterion", "max", "min", "value", "satisfied"]),
-        "scenario": adjusted.scenario.id,
-    }
+        raise DecisionError(f"no combination is feasible in scenario '{st.scenario.id}' with max_tools="
+                            f"{cons.max_tools}: candidates removed by each constraint: {removed}; relax the binding "
+                            "one (red lines, the accountability floor, the effort capacity or forced tools)")
+    idx, bits, values = idx[keep], bits[keep], values[keep]
+    for arr in (idx, bits, values):
+        arr.setflags(write=False)
+    return Portfolios(catalog, st.adjusted, cons, idx, bits, values, removed, st)

@@ -1,8 +1,15 @@
 """Ranking alternatives through pymcdm, a consensus across methods, and fast re-ranking of combinations.
 
+Default method: ``wsm`` over combinations is the additive value on **fixed anchors**: each criterion is scaled on
+its catalogue scale (0-10), not min-max over the candidate set, so a preference is a value in [0, 1] that does not
+move when alternatives are added or dropped (no rank reversal), the status quo sits at a fixed point, and the same
+value function rolls back over time (decision.strategy). It equals 1 - SPOTIS with the scale as bounds, so SPOTIS
+adds no information here. TOPSIS and VIKOR (min-max over the set, the status quo included) are cross-checks.
+
 Tie rule (everywhere in ``decision``): preferences are rounded to 12 decimals; equal preferences share the best rank
-("competition" ranking 1, 1, 3); in sorted output, tied alternatives keep their input order (for combinations:
-fewer tools first, then catalogue order).
+("competition" ranking 1, 1, 3); in sorted output, tied combinations are ordered by less effort, then fewer tools,
+then catalogue order. "Statistically tied" (a weaker notion, reported beside rankings): a change of at most
+``TIE_DELTA`` in one weight (others rescaled proportionally) puts the other combination first.
 """
 from __future__ import annotations
 
@@ -20,6 +27,11 @@ from .portfolios import Portfolios, build_portfolios
 from .weights import direct, equal
 
 DECIMALS = 12
+DEFAULT_METHOD = "wsm"
+"""The one default method of rank, robustness, options, plans, the dashboard and the briefing (see module doc)."""
+TIE_DELTA = 0.02
+"""Weight change (absolute, one criterion, others rescaled) within which two combinations count as tied."""
+CROSS_CHECK = ("wsm", "topsis", "vikor")
 PROMETHEE_LIMIT = 5000
 """PROMETHEE II needs O(n^2) memory (about 50 bytes x n^2): larger problems are refused."""
 SHORTLIST = 2000
@@ -71,9 +83,11 @@ METHODS: dict[str, Method] = {
     "vikor": Method("vikor", lambda o, m, t: _vikor(o), True,
                     "VIKOR: compromise index Q, lower is better (option v, default 0.5)"),
     "spotis": Method("spotis", _spotis, True,
-                     "SPOTIS: distance to the ideal point within bounds, lower is better"),
+                     "SPOTIS: distance to the ideal point within bounds, lower is better (over combinations: the "
+                     "scale as bounds, the same ranking as wsm)"),
     "wsm": Method("wsm", lambda o, m, t: _wsm(o), False,
-                  "weighted sum of min-max normalised values, higher is better"),
+                  "weighted sum; over combinations the additive value on the fixed 0-10 scales (default), "
+                  "higher is better"),
     "promethee_ii": Method("promethee_ii", lambda o, m, t: _promethee(o), False,
                            "PROMETHEE II net flow, higher is better (O(n^2): shortlists only)"),
 }
@@ -220,9 +234,10 @@ class Normalised:
     gap_to_anti_sq: np.ndarray
 
 
-def normalise(matrix, types) -> Normalised:
+def normalise(matrix, types, bounds=None) -> Normalised:
+    """Min-max over the rows, or over fixed ``bounds`` = (lo, hi) per criterion (the fixed-anchor value scale)."""
     X = np.asarray(matrix, dtype=float)
-    lo, hi = X.min(0), X.max(0)
+    lo, hi = (X.min(0), X.max(0)) if bounds is None else (np.asarray(bounds[0], float), np.asarray(bounds[1], float))
     constant = hi == lo
     span = np.where(constant, 1.0, hi - lo)
     Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
@@ -247,38 +262,85 @@ def topsis_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
 FAST_METHODS = {"wsm": wsm_fast, "topsis": topsis_fast}
 
 
+def additive_value(values, weights, catalog) -> np.ndarray:
+    """Fixed-anchor additive value in [0, 1] (higher is better) of criterion ``values`` (N x C or C,): each criterion
+    scaled on its catalogue scale (costs reversed), weighted by normalised ``weights``."""
+    X = np.atleast_2d(np.asarray(values, dtype=float))
+    w = as_weights(weights, catalog.criterion_ids)
+    v = wsm_fast(normalise(X, catalog.types, catalog.bounds), w)
+    return v if np.ndim(values) == 2 else v[0]
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Fast re-ranking of combinations
 
 @dataclass(frozen=True)
 class Ranker:
     """Re-ranks the combinations of one :class:`Portfolios` after a weight change, doing per call only what
-    depends on the weights: min-max normalisation is done once (cached)."""
+    depends on the weights: normalisation is done once (cached). The status quo ("do nothing new") is ranked with
+    the combinations (it takes part in TOPSIS/VIKOR normalisation) but is never returned as a recommendation."""
     portfolios: Portfolios
 
     @cached_property
-    def normalised(self) -> "Normalised":
-        return normalise(self.portfolios.values, self.portfolios.types)
+    def matrix(self) -> np.ndarray:
+        """(N + 1) x C: the combinations, then the status quo."""
+        return np.vstack([self.portfolios.values, self.portfolios.status_quo[None, :]])
 
-    def preference(self, weights, method: str = "topsis", **options) -> np.ndarray:
-        """Preference of every combination (pymcdm semantics; fast path for wsm and topsis with default options)."""
+    @cached_property
+    def normalised(self) -> "Normalised":
+        return normalise(self.matrix, self.portfolios.types)
+
+    @cached_property
+    def anchored(self) -> "Normalised":
+        return normalise(self.matrix, self.portfolios.types, self.portfolios.catalog.bounds)
+
+    @cached_property
+    def effort_cost(self) -> np.ndarray:
+        """(N + 1,) effort cost in preference units (``model.yaml`` effort_cost x effort; 0 for the status quo)."""
+        return self.portfolios.catalog.model.effort_cost * np.append(self.portfolios.effort, 0.0)
+
+    def _all(self, weights, method: str, options: dict) -> np.ndarray:
+        """Net preference of every combination and the status quo: the method's score less the effort cost (plus
+        it for methods where lower is better)."""
         w = self.weights(weights)
-        if method in FAST_METHODS and not options:
-            return _finite(FAST_METHODS[method](self.normalised, w), method)
-        return _pymcdm_preference(self.portfolios.values, w, self.portfolios.types, method, options)
+        if method == "wsm":
+            if options:
+                raise DecisionError("wsm over combinations takes no options (fixed-anchor additive value)")
+            raw = wsm_fast(self.anchored, w)
+        else:
+            if method == "spotis" and "bounds" not in options:
+                options = {**options, "bounds": np.column_stack(self.portfolios.catalog.bounds)}
+            if method in FAST_METHODS and not options:
+                raw = _finite(FAST_METHODS[method](self.normalised, w), method)
+            else:
+                raw = _pymcdm_preference(self.matrix, w, self.portfolios.types, method, options)
+        return raw + self.effort_cost if _method(method).ascending else raw - self.effort_cost
+
+    def preference(self, weights, method: str = DEFAULT_METHOD, **options) -> np.ndarray:
+        """Preference of every combination (pymcdm semantics; ``wsm`` on fixed anchors)."""
+        return self._all(weights, method, options)[:-1]
+
+    def status_quo_preference(self, weights, method: str = DEFAULT_METHOD, **options) -> float:
+        """Preference of doing nothing new, on the same scale as :meth:`preference`."""
+        return float(self._all(weights, method, options)[-1])
 
     def weights(self, weights) -> np.ndarray:
         return as_weights(weights, self.portfolios.criteria)
 
-    def top(self, weights, method: str = "topsis", n: int = 10, **options) -> tuple[np.ndarray, np.ndarray,
-                                                                                        np.ndarray]:
+    def top(self, weights, method: str = DEFAULT_METHOD, n: int = 10, **options) -> tuple[np.ndarray, np.ndarray,
+                                                                                              np.ndarray]:
         """Rows, preferences and ranks of the ``n`` best combinations, sorted best first (tie rule)."""
         pref = self.preference(weights, method, **options)
-        return select_top(pref, n, _method(method).ascending)
+        return select_top(pref, n, _method(method).ascending, self._tiebreak)
 
-    def rank(self, weights, method: str = "topsis", top: int | None = 10, **options) -> pd.DataFrame:
+    @cached_property
+    def _tiebreak(self):
+        return (self.portfolios.effort, self.portfolios.n_tools)
+
+    def rank(self, weights, method: str = DEFAULT_METHOD, top: int | None = 10, **options) -> pd.DataFrame:
         """Ranked table of the ``top`` best combinations (all with ``top=None``). PROMETHEE II (O(n^2)) ranks a
-        shortlist: the :data:`SHORTLIST` best combinations by TOPSIS; ``df.attrs['shortlist']`` says so."""
+        shortlist: the :data:`SHORTLIST` best combinations by TOPSIS; ``df.attrs['shortlist']`` says so.
+        ``df.attrs['status_quo']`` holds the status quo's preference, rank and values."""
         if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
             raise DecisionError(f"top must be a whole number >= 1, got {top!r}")
         if method == "consensus":
@@ -286,38 +348,81 @@ class Ranker:
         n = len(self.portfolios) if top is None else top
         if method == "promethee_ii" and len(self.portfolios) > PROMETHEE_LIMIT:
             short, _, _ = self.top(weights, "topsis", SHORTLIST)
-            pref = _pymcdm_preference(self.portfolios.values[short], self.weights(weights), self.portfolios.types,
-                                      method, options)
-            pos, p, rank = select_top(pref, n)
-            df = self._table(short[pos], p, rank, method, weights)
+            X = np.vstack([self.portfolios.values[short], self.portfolios.status_quo[None]])
+            pref = _pymcdm_preference(X, self.weights(weights), self.portfolios.types, method, options)
+            pos, p, rank = select_top(pref[:-1], n)
+            df = self._table(short[pos], p, rank, method, weights, pref[-1], pref)
             df.attrs["shortlist"] = f"PROMETHEE II net flows among the {len(short):,} best combinations by TOPSIS"
             return df
-        rows, pref, rank = self.top(weights, method, n, **options)
-        return self._table(rows, pref, rank, method, weights)
+        allp = self._all(weights, method, options)
+        rows, pref, rank = select_top(allp[:-1], n, _method(method).ascending, self._tiebreak)
+        return self._table(rows, pref, rank, method, weights, allp[-1], allp)
 
-    def consensus(self, weights, top: int | None = 10, methods=("topsis", "vikor", "spotis", "wsm")):
+    def consensus(self, weights, top: int | None = 10, methods=("topsis", "vikor", "wsm")):
         """Mean-rank consensus of ``methods`` over all combinations."""
-        ranks = np.column_stack([competition_ranks(self.preference(weights, m), _method(m).ascending)
+        ranks = np.column_stack([competition_ranks(self._all(weights, m, {}), _method(m).ascending)
                                  for m in methods])
         score = ranks.mean(1)
         n = len(self.portfolios) if top is None else top
-        rows, s, rank = select_top(score, n, ascending=True)
-        return self._table(rows, s, rank, "consensus", weights)
+        rows, s, rank = select_top(score[:-1], n, True, self._tiebreak)
+        return self._table(rows, s, rank, "consensus", weights, score[-1], score, ascending=True)
 
-    def _table(self, rows, pref, rank, method, weights) -> pd.DataFrame:
-        df = self.portfolios.frame(rows)
+    def _table(self, rows, pref, rank, method, weights, sq_pref, allp, ascending=None) -> pd.DataFrame:
+        p = self.portfolios
+        df = p.frame(rows)
         df.insert(0, "rank", rank)
         df["preference"] = pref
-        df.attrs.update(method=method, scenario=self.portfolios.adjusted.scenario.id,
-                        horizon=self.portfolios.adjusted.horizon,
-                        weights=dict(zip(self.portfolios.criteria, self.weights(weights))),
-                        n_feasible=len(self.portfolios))
+        asc = _method(method).ascending if ascending is None else ascending
+        sq_rank = int(competition_ranks(np.asarray(allp, float), asc)[-1]) if len(allp) else None
+        st = p.setting
+        df.attrs.update(method=method, scenario=p.adjusted.scenario.id, horizon=p.adjusted.horizon,
+                        weights=dict(zip(p.criteria, self.weights(weights))), n_feasible=len(p),
+                        status_quo={"preference": float(sq_pref), "rank": sq_rank,
+                                    **{c: float(v) for c, v in zip(p.criteria, p.status_quo)}},
+                        floor=st.floor_text() if st else "", capacity=st.capacity if st else None,
+                        mandatory={t: list(v) for t, v in (st.mandatory if st else {}).items()})
         return df
 
+    def tied_with_first(self, weights, rows, method: str = DEFAULT_METHOD, delta: float = TIE_DELTA) -> np.ndarray:
+        """(len(rows),) bool: True where moving one weight by at most ``delta`` (others rescaled proportionally)
+        makes that combination beat ``rows[0]``: a statistical tie with the first."""
+        rows = np.asarray(rows)
+        w = self.weights(weights)
+        asc = _method(method).ascending
+        out = np.zeros(len(rows), dtype=bool)
+        for k in range(len(w)):
+            for t in (w[k] - delta, w[k] + delta):
+                t = min(1.0, max(0.0, t))
+                rest = np.delete(w, k)
+                rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
+                wk = np.insert(rest * (1 - t), k, t)
+                pref = self.preference(wk, method)[rows]
+                out |= (pref < pref[0]) if asc else (pref > pref[0])
+        out[0] = False
+        return out
 
-def select_top(pref: np.ndarray, n: int, ascending: bool = False):
-    """Indices, values and competition ranks of the ``n`` best entries of ``pref``, best first; ties keep index
-    order. Uses ``argpartition`` (no full sort)."""
+    def method_check(self, weights, methods=CROSS_CHECK) -> dict:
+        """The first combination (row) under each method, same weights."""
+        return {m: int(self.top(weights, m, 1)[0][0]) for m in methods}
+
+
+def checks(ranker: Ranker, weights, df: pd.DataFrame) -> dict:
+    """What an analyst must know beside a ranked table ``df``: ``methods`` (method -> tool ids of its #1, for the
+    cross-check methods), ``methods_agree`` (bool), ``tied`` (ranks listed that are statistically tied with #1)."""
+    firsts = ranker.method_check(weights)
+    p = ranker.portfolios
+    out = {"methods": {m: list(p.tools_of(r)) for m, r in firsts.items()},
+           "methods_agree": len(set(firsts.values())) == 1, "tied": []}
+    method = df.attrs.get("method", DEFAULT_METHOD)
+    if len(df) > 1 and method in METHODS and method != "promethee_ii":
+        tied = ranker.tied_with_first(weights, df.index.to_numpy(), method)
+        out["tied"] = [int(r) for r, t in zip(df["rank"], tied) if t]
+    return out
+
+
+def select_top(pref: np.ndarray, n: int, ascending: bool = False, tiebreak=()):
+    """Indices, values and competition ranks of the ``n`` best entries of ``pref``, best first; ties are ordered by
+    the ``tiebreak`` arrays (ascending, first array first), then by index. Uses ``argpartition`` (no full sort)."""
     p = np.round(np.asarray(pref, dtype=float), DECIMALS)
     key = p if ascending else -p
     if np.isnan(key).any():
@@ -330,19 +435,19 @@ def select_top(pref: np.ndarray, n: int, ascending: bool = False):
         cand = np.flatnonzero(key <= cut)         # every tie at the boundary, so the choice is stable
     else:
         cand = np.arange(len(key))
-    order = cand[np.lexsort((cand, key[cand]))][:n]
+    order = cand[np.lexsort((cand, *[np.asarray(t)[cand] for t in reversed(tiebreak)], key[cand]))][:n]
     # competition rank: 1 + number strictly better; everything strictly better than a selected item is selected
     ks = key[order]
     rank = 1 + np.searchsorted(ks, ks, side="left")
     return order, np.asarray(pref, dtype=float)[order], rank
 
 
-def rank(portfolios: Portfolios, weights=None, method: str = "topsis", top: int | None = 10, **options):
+def rank(portfolios: Portfolios, weights=None, method: str = DEFAULT_METHOD, top: int | None = 10, **options):
     """Ranked combinations of already built ``portfolios``. For repeated re-ranking keep a :class:`Ranker`."""
     return Ranker(portfolios).rank(weights, method, top, **options)
 
 
-def rank_portfolios(catalog, scenario=None, weights=None, method: str = "topsis", max_tools: int | None = None,
+def rank_portfolios(catalog, scenario=None, weights=None, method: str = DEFAULT_METHOD, max_tools: int | None = None,
                     constraints=None, top: int | None = 10, horizon: float | None = None, **options) -> pd.DataFrame:
     """Enumerate the feasible combinations of ``scenario`` and rank them.
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DecisionError
-from .portfolios import Portfolios, model_spec, portfolio_values
+from .portfolios import Portfolios, portfolio_values
 from .ranking import DECIMALS, as_weights, check_matrix
 
 SMAA_METHODS = ("wsm", "topsis", "vikor")
@@ -68,11 +68,26 @@ class _Scaled:
         return self.ideal - self.anti
 
 
-def _scaling(X: np.ndarray, types: np.ndarray, normalize: bool) -> _Scaled:
+def _scaling(X: np.ndarray, types: np.ndarray, normalize: bool, bounds=None) -> _Scaled:
     t = np.asarray(types)
     lo, hi = (X.min(0), X.max(0)) if normalize else (None, None)
+    if bounds is not None:
+        lo, hi = np.asarray(bounds[0], float), np.asarray(bounds[1], float)
     Xn = _Scaled(t, lo, hi, np.zeros(0), np.zeros(0))(X)
     return _Scaled(t, lo, hi, Xn.max(0), Xn.min(0))
+
+
+def portfolio_scaling(p: Portfolios, method: str) -> _Scaled:
+    """The Ranker's scaling for ``method``: fixed anchors (the catalogue scales) for ``wsm``, min-max over the
+    combinations and the status quo for ``topsis``."""
+    X = np.vstack([p.values, p.status_quo[None]])
+    return _scaling(X, p.types, True, p.catalog.bounds if method == "wsm" else None)
+
+
+def effort_offset(p: Portfolios, rows=None) -> np.ndarray:
+    """Effort cost of combinations ``rows`` in preference units (``model.yaml`` effort_cost x effort)."""
+    e = p.effort if rows is None else p.effort[rows]
+    return p.catalog.model.effort_cost * e
 
 
 def _matrix(matrix, types, criteria=None):
@@ -90,9 +105,15 @@ def _check_method(method, allowed=SMAA_METHODS):
 # ----------------------------------------------------------------------------------------------------------------
 # Preferences, vectorised over weight vectors (higher is better)
 
-def scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarray:
+def scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled, offset=None) -> np.ndarray:
     """Preferences of alternatives ``Xn`` (m x C scaled, or S x m x C one matrix per weight vector) under weight
-    vectors ``W`` (S x C). Returns S x m, higher is better (VIKOR's Q is negated)."""
+    vectors ``W`` (S x C), less a per-alternative ``offset`` (m,) (the effort cost). Returns S x m, higher is better
+    (VIKOR's Q is negated)."""
+    U = _scores(Xn, W, method, sc)
+    return U if offset is None else U - np.asarray(offset)[None, :]
+
+
+def _scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarray:
     per_sample = Xn.ndim == 3
     if method == "wsm":
         return np.einsum("smc,sc->sm", Xn, W) if per_sample else W @ Xn.T
@@ -175,13 +196,14 @@ def top_changes(sweep: pd.DataFrame) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int) -> tuple[float, float]:
-    """Exact interval of w_k keeping ``a`` on top of a weighted sum (docs/robustness.md, section 2)."""
+def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int, offset=None) -> tuple[float, float]:
+    """Exact interval of w_k keeping ``a`` on top of a weighted sum less ``offset`` (docs/robustness.md, section 2)."""
     rest = np.delete(w, k)
     rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
-    R = np.delete(Xn, k, axis=1) @ rest                            # value at w_k = 0
+    off = np.zeros(len(Xn)) if offset is None else np.asarray(offset)
+    R = np.delete(Xn, k, axis=1) @ rest - off                      # value at w_k = 0
     d0 = R[a] - R                                                  # gap to the top at w_k = 0
-    d1 = Xn[a, k] - Xn[:, k]                                       # gap at w_k = 1
+    d1 = (Xn[a, k] - off[a]) - (Xn[:, k] - off)                    # gap at w_k = 1
     cross = (d0 < 0) != (d1 < 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         tstar = d0 / (d0 - d1)
@@ -192,9 +214,9 @@ def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int) -> tuple[float,
     return low, high
 
 
-def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7) -> tuple[float, float]:
+def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7, offset=None) -> tuple[float, float]:
     """Interval of w_k around its current value keeping ``a`` on top: a grid sweep, then bisection at both ends."""
-    top_at = lambda t: _first(scores(Xn, walk_weights(w, k, np.atleast_1d(t)), method, sc))  # noqa: E731
+    top_at = lambda t: _first(scores(Xn, walk_weights(w, k, np.atleast_1d(t)), method, sc, offset))  # noqa: E731
     grid = np.unique(np.append(np.linspace(0.0, 1.0, n_points), w[k]))
     same = top_at(grid) == a
     i = int(np.searchsorted(grid, w[k]))
@@ -220,10 +242,11 @@ def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7) -> tuple[
     return bounds[0], bounds[1]
 
 
-def _intervals(Xn, w, method, sc, crit, labels, a) -> pd.DataFrame:
+def _intervals(Xn, w, method, sc, crit, labels, a, offset=None) -> pd.DataFrame:
     rows = []
     for k, c in enumerate(crit):
-        low, high = (_wsm_interval(Xn, w, k, a) if method == "wsm" else _numeric_interval(Xn, w, k, a, method, sc))
+        low, high = (_wsm_interval(Xn, w, k, a, offset) if method == "wsm"
+                     else _numeric_interval(Xn, w, k, a, method, sc, offset=offset))
         rows.append((c, w[k], low, high))
     df = pd.DataFrame(rows, columns=["criterion", "weight", "low", "high"]).set_index("criterion")
     df["margin"] = np.minimum(df["weight"] - df["low"], df["high"] - df["weight"])
@@ -231,6 +254,13 @@ def _intervals(Xn, w, method, sc, crit, labels, a) -> pd.DataFrame:
     df.attrs.update(top=labels[a], top_row=int(a), method=method,
                     most_critical=most_critical(df) if len(df) else None)
     return df
+
+
+def _best(U: np.ndarray, p: Portfolios, rows: np.ndarray) -> int:
+    """Position in ``rows`` of the best combination under the package tie rule (less effort, fewer tools, order)."""
+    R = _round(U)
+    cand = np.flatnonzero(R == R.max())
+    return int(cand[np.lexsort((cand, p.n_tools[rows[cand]], p.effort[rows[cand]]))][0])
 
 
 def most_critical(intervals: pd.DataFrame) -> str | None:
@@ -265,15 +295,16 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
     _check_method(method, PORTFOLIO_METHODS)
     p = portfolios
     w = as_weights(weights, p.criteria)
-    sc = _scaling(p.values, p.types, True)
+    sc = portfolio_scaling(p, method)
     Xn = sc(p.values)
+    off = effort_offset(p)
     if method == "topsis":
-        rows = np.flatnonzero(skyband_mask(Xn, 1))
-        Xn = Xn[rows]
+        rows = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), 1))
+        Xn, off = Xn[rows], off[rows]
     else:
         rows = np.arange(len(p))
-    a = int(_first(scores(Xn, w[None, :], method, sc))[0])
-    df = _intervals(Xn, w, method, sc, p.criteria, list(rows), a)
+    a = _best(scores(Xn, w[None, :], method, sc, off)[0], p, rows)
+    df = _intervals(Xn, w, method, sc, p.criteria, list(rows), a, off)
     df.attrs.update(top_row=int(rows[a]), top=p.labels([rows[a]])[0], scenario=p.adjusted.scenario.id)
     return df
 
@@ -691,7 +722,7 @@ def _batch_values(p: Portfolios, rows: np.ndarray, score_samples: np.ndarray, sp
                   chunk: int = 64) -> np.ndarray:
     """Values (S x n x C) of combinations ``rows`` for each sampled tool-score matrix (S x T x C): one
     :func:`decision.portfolios.portfolio_values` call per chunk of samples (bounded memory), not per sample."""
-    spec = spec or model_spec(p.catalog)
+    spec = spec or p.spec
     idx, bits = p.idx[rows], p.bits[rows]
     out = np.empty((len(score_samples), len(rows), score_samples.shape[2]))
     for s0 in range(0, len(score_samples), chunk):
@@ -731,18 +762,20 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     crit = p.criteria
     rng = np.random.default_rng(seed)
     W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit)
-    sc = _scaling(p.values, p.types, True)
+    sc = portfolio_scaling(p, method)
     Xn = sc(p.values)
+    off_all = effort_offset(p)
     exact, coverage = True, None
     if score_uncertainty is None:
-        cand = np.flatnonzero(skyband_mask(Xn, k))
+        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off_all]), k))
         Xc = Xn[cand]
     else:
         a = p.adjusted
-        spec = model_spec(p.catalog)
+        spec = p.spec
         lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
         hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
         pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
+        pes, opt = np.column_stack([pes, -off_all]), np.column_stack([opt, -off_all])
         mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
         if mask is None:                                             # ranges too wide for sure dominance
             exact = False
@@ -759,10 +792,10 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     for s0 in range(0, n_samples, step):
         Wc = W[s0:s0 + step]
         if score_uncertainty is None:
-            U = scores(Xc, Wc, method, sc)
+            U = scores(Xc, Wc, method, sc, off_all[cand])
         else:
             S = sample_scores(rng, p.adjusted.low, p.adjusted.score, p.adjusted.high, len(Wc), score_uncertainty)
-            U = scores(sc(_batch_values(p, cand, S, spec)), Wc, method, sc)
+            U = scores(sc(_batch_values(p, cand, S, spec)), Wc, method, sc, off_all[cand])
         _accumulate(_round(U), kk, B, CW, Wc, best, p.members[cand])
         if progress:
             progress(min(s0 + step, n_samples), n_samples)
@@ -782,8 +815,9 @@ def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, 
     draws = np.concatenate([a.score[None], sample_scores(rng, a.low, a.score, a.high, pilot, su)])
     for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
         Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
-        cand = np.flatnonzero(skyband_mask(Xn, k))
-        R = _round(scores(Xn[cand], W, method, sc))
+        off = effort_offset(p)
+        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), k))
+        R = _round(scores(Xn[cand], W, method, sc, off[cand]))
         kk = min(k, len(cand))
         kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]
         mask[cand[(R >= kth).any(0)]] = True
@@ -844,7 +878,7 @@ def _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bou
     inside[cand] = True
     shares = []
     for S, w in zip(sample_scores(rng, a.low, a.score, a.high, check, su), W):   # a check, not the hot path
-        U = _round(scores(sc(portfolio_values(p.idx, p.bits, S, spec)), w[None], method, sc))[0]
+        U = _round(scores(sc(portfolio_values(p.idx, p.bits, S, spec)), w[None], method, sc, effort_offset(p)))[0]
         top = U >= np.partition(U, len(U) - k)[len(U) - k]
         shares.append(inside[top].mean())
     return float(np.mean(shares))

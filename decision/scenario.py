@@ -1,8 +1,10 @@
-"""Scenario adjustment: shift tool scores by the ally profile's factor values (and, optionally, a time horizon).
+"""Scenario adjustment: the status quo's levels and the tools' changes in one ally profile (and, optionally, within
+a time horizon).
 
-A rule moves the named tools' score (and its low-high range) on one criterion by ``per_point * (value - 5)`` points;
-rules add up; results are clipped to the criterion's scale. With a horizon (months), tools whose lead time exceeds it
-keep only part of their score on the horizon criterion (``model.yaml`` ``time_horizon``).
+A rule moves the named tools' change (and its low-high range) on one criterion by ``per_point * (value - 5)`` points
+(``only: above`` / ``below`` counts one side of the neutral 5); rules add up; changes stay within +/- the scale's
+width. A status-quo rule moves the level of a criterion when nothing new is done. With a horizon (months), tools
+whose lead time exceeds it keep only part of their change on the horizon criterion (``model.yaml`` ``time_horizon``).
 """
 from __future__ import annotations
 
@@ -11,33 +13,45 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .catalog import NEUTRAL_FACTOR, Catalog, Scenario
+from .catalog import Catalog, Scenario
 from .errors import DecisionError
 
 
 @dataclass(frozen=True)
 class AdjustedScores:
-    """Scenario-adjusted (tools x criteria) arrays; ``shift`` is the total change applied to ``score`` (rules and
-    the horizon discount); ``horizon`` is the analysis horizon in months (None: no horizon)."""
+    """Scenario-adjusted (tools x criteria) changes from the status quo, with their ranges; ``shift`` is the total
+    change applied to ``score`` (rules and the horizon discount); ``status_quo`` (C,) the levels of doing nothing
+    new in this scenario; ``horizon`` the analysis horizon in months (None: no horizon)."""
     scenario: Scenario
     score: np.ndarray
     low: np.ndarray
     high: np.ndarray
     shift: np.ndarray
+    status_quo: np.ndarray
     horizon: float | None = None
 
 
 def rule_shifts(catalog: Catalog, scenario: Scenario | str | None = None) -> pd.DataFrame:
-    """One row per (rule, tool): the factor value and the unclipped shift in score points."""
+    """One row per (rule, tool): the factor value and the unclipped shift in points."""
     sc = scenario if isinstance(scenario, Scenario) else catalog.scenario(scenario)
     rows = []
     for r in catalog.rules:
         value = sc.factors[r.factor]
         for t in r.tools:
-            rows.append((r.id, t, r.criterion, r.factor, value, r.per_point * (value - NEUTRAL_FACTOR),
-                         r.rationale, r.source))
+            rows.append((r.id, t, r.criterion, r.factor, value, r.shift(value), r.rationale, r.source))
     return pd.DataFrame(rows, columns=["rule", "tool", "criterion", "factor", "value", "shift", "rationale",
                                        "source"])
+
+
+def status_quo_levels(catalog: Catalog, scenario: Scenario | str | None = None) -> pd.DataFrame:
+    """Per criterion: the neutral status-quo level, the scenario's shift (status-quo rules) and the resulting level."""
+    sc = scenario if isinstance(scenario, Scenario) else catalog.scenario(scenario)
+    rows = []
+    for c in catalog.criteria:
+        shift = sum(r.shift(sc.factors[r.factor]) for r in catalog.status_quo_rules if r.criterion == c.id)
+        level = float(np.clip(c.status_quo + shift, c.scale_min, c.scale_max))
+        rows.append((c.id, c.status_quo, shift, level))
+    return pd.DataFrame(rows, columns=["criterion", "neutral", "shift", "level"]).set_index("criterion")
 
 
 def beyond_horizon(catalog: Catalog, horizon: float | None) -> np.ndarray:
@@ -58,23 +72,25 @@ def beyond_horizon(catalog: Catalog, horizon: float | None) -> np.ndarray:
 
 def adjust_scores(catalog: Catalog, scenario: Scenario | str | None = None,
                   horizon: float | None = None) -> AdjustedScores:
-    """Apply every scenario rule to the catalogue's scores, then the horizon discount (``horizon`` in months)."""
+    """Apply every scenario rule to the catalogue's changes, then the horizon discount (``horizon`` in months)."""
     sc = scenario if isinstance(scenario, Scenario) else catalog.scenario(scenario)
     delta = np.zeros_like(catalog.score)
     cidx = {c: j for j, c in enumerate(catalog.criterion_ids)}
     for r in catalog.rules:
-        d = r.per_point * (sc.factors[r.factor] - NEUTRAL_FACTOR)
+        d = r.shift(sc.factors[r.factor])
         for t in r.tools:
             delta[catalog.tool_index(t), cidx[r.criterion]] += d
-    lo = np.array([c.scale_min for c in catalog.criteria])
-    hi = np.array([c.scale_max for c in catalog.criteria])
-    score = np.clip(catalog.score + delta, lo, hi)
-    low = np.clip(catalog.low + delta, lo, hi)
-    high = np.clip(catalog.high + delta, lo, hi)
+    lo, hi = catalog.bounds
+    span = hi - lo
+    score = np.clip(catalog.score + delta, -span, span)
+    low = np.clip(catalog.low + delta, -span, span)
+    high = np.clip(catalog.high + delta, -span, span)
     slow = beyond_horizon(catalog, horizon)
     if slow.any():
         h = catalog.model.horizon
         j = cidx[h.criterion]
         for a in (score, low, high):
-            a[slow, j] = lo[j] + h.discount * (a[slow, j] - lo[j])
-    return AdjustedScores(sc, score, low, high, score - catalog.score, None if horizon is None else float(horizon))
+            a[slow, j] = h.discount * a[slow, j]
+    sq = status_quo_levels(catalog, sc)["level"].to_numpy()
+    return AdjustedScores(sc, score, low, high, score - catalog.score, sq,
+                          None if horizon is None else float(horizon))

@@ -54,17 +54,16 @@ def test_seed_quotes_in_sources_are_verbatim(bundled):
 
 
 def test_a_fifth_criterion_needs_only_data(tiny_dir):
-    edit(tiny_dir, "criteria.csv", "e,Escalation,cost,saturating,0,10,test criterion",
-         "e,Escalation,cost,saturating,0,10,test criterion\nt,Time to effect,cost,mean,0,10,months until effect")
+    edit(tiny_dir, "criteria.csv", "e,Escalation,cost,2,0,10,test criterion",
+         "e,Escalation,cost,2,0,10,test criterion\nt,Time to effect,cost,5,0,10,months until effect")
     with (tiny_dir / "scores.csv").open("a") as fh:
-        fh.write("a,t,1,0,2,fast,hand\nb,t,5,4,6,slow,hand\nc,t,2,1,3,fast,hand\n")
+        fh.write("a,t,-1,-2,0,fast,hand\nb,t,4,3,5,slow,hand\nc,t,-2,-3,-1,fast,hand\n")
     cat = load_catalog(tiny_dir)
     assert cat.criterion_ids[-1] == "t"
     p = decision.build_portfolios(cat)
     assert p.values.shape == (7, 5)
-    # t is a cost with mean aggregation; a and b share a redundancy group and b scores higher on t, so a weighs
-    # rho = 0.5: (5 + 0.5 * 1) / 1.5
-    assert p.values[p.find(["a", "b"]), 4] == pytest.approx(5.5 / 1.5)
+    # t is a cost, status quo 5 (goodness 0.5): b's harm 0.4 -> 0.3; then a's improvement 0.1 -> 0.3 + 0.7 * 0.1
+    assert p.values[p.find(["a", "b"]), 4] == pytest.approx(10 - 10 * 0.37)
     df = decision.rank(p, method="wsm", top=3)
     assert "t" in df.columns
 
@@ -73,19 +72,25 @@ def test_a_fifth_criterion_needs_only_data(tiny_dir):
 
 BAD = [
     # (file, old, new, expected message fragments)
-    ("scores.csv", "a,r,4,3,5", "a,r,abc,3,5", ["scores.csv", "line 2", "field 'score'", "abc"]),
-    ("scores.csv", "a,r,4,3,5", "a,r,nan,3,5", ["scores.csv", "line 2", "field 'score'", "finite"]),
-    ("scores.csv", "a,r,4,3,5", "a,r,11,3,12", ["scores.csv", "line 2", "field 'score'", "outside the r scale 0-10"]),
-    ("scores.csv", "a,r,4,3,5", "a,r,6,3,5", ["scores.csv", "line 2", "field 'score'", "outside its own range"]),
+    ("scores.csv", "a,r,4,3,5", "a,r,abc,3,5", ["scores.csv", "line 2", "field 'change'", "abc"]),
+    ("scores.csv", "a,r,4,3,5", "a,r,nan,3,5", ["scores.csv", "line 2", "field 'change'", "finite"]),
+    ("scores.csv", "a,r,4,3,5", "a,r,11,3,12", ["scores.csv", "line 2", "field 'change'", "outside -10..10"]),
+    ("scores.csv", "a,r,4,3,5", "a,r,6,3,5", ["scores.csv", "line 2", "field 'change'", "outside its own range"]),
+    ("effort.csv", "a,1,test,hand", "a,-1,test,hand", ["effort.csv", "line 2", "field 'effort'"]),
+    ("effort.csv", "a,1,test,hand\n", "", ["effort.csv", "tool a", "no effort"]),
+    ("criteria.csv", "r,Rights,benefit,2,0,10", "r,Rights,benefit,12,0,10", ["criteria.csv", "line 2",
+                                                                            "field 'status_quo'", "outside the scale"]),
+    ("interactions.csv", "x1,synergy,a,c,with,l,1,,", "x1,synergy,a,c,with,l,1,zz,",
+     ["interactions.csv", "line 2", "field 'scales_with'", "unknown factor 'zz'"]),
     ("scores.csv", "a,r,4,3,5", "a,q,4,3,5", ["scores.csv", "line 2", "field 'criterion'", "unknown criterion 'q'"]),
     ("scores.csv", "a,r,4,3,5", "z,r,4,3,5", ["scores.csv", "line 2", "field 'tool'", "unknown tool 'z'"]),
-    ("scores.csv", "a,s,8,7,9", "a,r,8,7,9", ["scores.csv", "line 3", "duplicate score for a / r"]),
-    ("scores.csv", "a,s,8,7,9,test,hand\n", "", ["scores.csv", "tool a", "no score", "'s'"]),
-    ("scores.csv", "tool,criterion,score,low,high", "tool,criterion,points,low,high",
-     ["scores.csv", "line 1", "missing column(s) score"]),
+    ("scores.csv", "a,s,0,-1,0", "a,r,0,-1,0", ["scores.csv", "line 3", "duplicate score for a / r"]),
+    ("scores.csv", "a,s,0,-1,0,test,hand\n", "", ["scores.csv", "tool a", "no score", "'s'"]),
+    ("scores.csv", "tool,criterion,change,low,high", "tool,criterion,score,low,high",
+     ["scores.csv", "line 1", "missing column(s) change"]),
     ("tools.csv", "b,Tool B", "a,Tool B", ["tools.csv", "line 3", "duplicate tool id 'a'"]),
     ("tools.csv", "a,Tool A,signalling,1", "a,Tool A,signalling,one", ["tools.csv", "line 2", "field 'rung'"]),
-    ("criteria.csv", "benefit,saturating,0,10", "benefit,saturating,10,0", ["criteria.csv", "line 2", "scale_max"]),
+    ("criteria.csv", "benefit,2,0,10", "benefit,2,10,0", ["criteria.csv", "line 2", "scale_max"]),
     ("interactions.csv", "x1,synergy,a,c", "x1,synergy,a,zz", ["interactions.csv", "line 2", "field 'tools_b'",
                                                                  "unknown tool 'zz'"]),
     ("scenarios.yaml", "default_scenario: base", "default_scenario: nowhere",
@@ -162,7 +167,7 @@ def test_cli_prints_one_line_and_exits_2_on_bad_catalogue(tiny_dir, capsys):
     edit(tiny_dir, "scores.csv", "a,r,4,3,5", "a,r,x,3,5")
     assert main(["rank", "--catalog", str(tiny_dir)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("decision: error: scores.csv, line 2, field 'score'")
+    assert err.count("\n") == 1 and err.startswith("decision: error: scores.csv, line 2, field 'change'")
 
 
 @pytest.mark.parametrize("args,fragment", [

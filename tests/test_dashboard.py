@@ -80,15 +80,15 @@ def test_preset_sets_the_sliders_to_the_profile_weights(dash, bundled):
 
 def test_forced_tools_and_red_lines_rebuild_the_combinations(dash, bundled):
     dash.set(forced_in=["targeted_sanctions"], forced_out=["Démarche"],
-             red_lines={"escalation_risk": (None, 7.0), "security_continuity": (5.0, None)})
+             red_lines={"escalation_risk": (None, 6.0), "security_continuity": (5.0, None)})
     st = dash.state
     assert st.forced_in == ("targeted_sanctions",) and st.forced_out == ("demarche",)
-    assert ("escalation_risk", None, 7.0) in st.red_lines
+    assert ("escalation_risk", None, 6.0) in st.red_lines
     assert all("targeted_sanctions" in ids and "demarche" not in ids for ids in dash.ranking["tool_ids"])
-    assert (dash.ranking["escalation_risk"] <= 7.0 + 1e-9).all()
+    assert (dash.ranking["escalation_risk"] <= 6.0 + 1e-9).all()
     assert dash.ranking["tool_ids"].tolist() == engine_top(bundled, st)["tool_ids"].tolist()
     assert dash.timings["build_ms"] > 0
-    dash.set(forced_in=[], forced_out=[], red_lines={"escalation_risk": (None, 8.5),
+    dash.set(forced_in=[], forced_out=[], red_lines={"escalation_risk": (None, 7.0),
                                                      "security_continuity": (4.0, None)})
     assert dash.timings["build_ms"] == 0                        # back to the catalogue's settings: cached
 

@@ -72,7 +72,7 @@ def test_disagreement_table_hand_worked():
 def _top_sets_brute_force(portfolios, weights_by_name, k):
     sets = []
     for w in weights_by_name.values():
-        df = Ranker(portfolios).rank(w, "topsis", top=None)
+        df = Ranker(portfolios).rank(w, "wsm", top=None)
         sets.append(set(df.index[df["rank"] <= k]))
     return set.intersection(*sets)
 
@@ -91,7 +91,7 @@ def test_robust_top_equals_brute_force_intersection(small_portfolios, raw, k):
 def test_identical_profiles_share_their_whole_top_k(small_portfolios):
     w = pd.Series([0.4, 0.3, 0.2, 0.1], index=small_portfolios.criteria)
     got = robust_top(small_portfolios, {"a": w, "b": w}, top=5)
-    expected = Ranker(small_portfolios).rank(w, "topsis", top=5)
+    expected = Ranker(small_portfolios).rank(w, "wsm", top=5)
     assert list(got.index) == list(expected.index)
     assert got["rank_a"].tolist() == expected["rank"].tolist()
 

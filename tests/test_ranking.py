@@ -149,7 +149,7 @@ def test_scaling_all_weights_leaves_ranks_unchanged(matrix, factor, method, data
 def test_a_dominated_combination_never_ranks_first_under_weighted_sum(bundled_portfolios, w):
     p = bundled_portfolios
     top = decision.rank(p, w, "wsm", top=1).index[0]
-    better = p.values * p.types                       # larger is better on every column
+    better = np.column_stack([p.values * p.types, -p.effort])    # larger is better on every column (effort costs)
     dominators = (better >= better[top]).all(1) & (better > better[top]).any(1)
     assert not dominators.any()
 
@@ -165,9 +165,23 @@ def test_ranker_matches_rank_matrix_for_every_method(bundled_portfolios):
             np.testing.assert_allclose(got, expected, atol=1e-12)
     r = Ranker(p)
     df = r.rank(w, "topsis", top=5)
-    full = rank_matrix(p.values, w, p.types, "topsis")
-    assert df.index.tolist() == full.sort_values("rank", kind="stable").index[:5].tolist()
-    assert df["rank"].tolist() == full["rank"].sort_values(kind="stable").iloc[:5].tolist()
+    # the Ranker normalises over the combinations and the status quo, then charges the effort cost
+    with_sq = np.vstack([p.values, p.status_quo])
+    net = rank_matrix(with_sq, w, p.types, "topsis")["preference"].to_numpy()[:-1] - 0.01 * p.effort
+    np.testing.assert_allclose(r.preference(w, "topsis"), net, atol=1e-12)
+    assert df.index.tolist() == np.argsort(-np.round(net, 12), kind="stable")[:5].tolist()
+
+
+def test_wsm_over_combinations_is_one_minus_spotis_with_the_scale_as_bounds(bundled_portfolios):
+    # pymcdm's SPOTIS with the fixed 0-10 bounds is the fixed-anchor additive value's complement (reference brief)
+    from pymcdm import methods as pm
+    p = bundled_portfolios
+    rows = np.arange(0, len(p), 97)
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    spotis = pm.SPOTIS(np.column_stack(p.catalog.bounds))(p.values[rows], w, p.types)
+    raw = Ranker(p).preference(w, "wsm")[rows] + p.catalog.model.effort_cost * p.effort[rows]
+    np.testing.assert_allclose(raw, 1 - spotis, atol=1e-12)
+    np.testing.assert_allclose(decision.ranking.additive_value(p.values[rows], w, p.catalog), raw, atol=1e-12)
 
 
 def test_rank_portfolios_table(bundled):
@@ -175,7 +189,9 @@ def test_rank_portfolios_table(bundled):
                                                                      "legitimacy": 2, "escalation_risk": 1},
                                   method="vikor", top=7)
     assert len(df) == 7 and df["rank"].is_monotonic_increasing and df["preference"].is_monotonic_increasing
-    assert df.attrs["scenario"] == "arms_dependent_client" and df.attrs["n_feasible"] > 100_000
+    assert df.attrs["scenario"] == "arms_dependent_client" and df.attrs["n_feasible"] > 1_000
+    assert set(df.attrs["mandatory"]) == {"legal_review", "export_controls"}      # legal obligations apply
+    assert all({"legal_review", "export_controls"} <= set(t) for t in df["tool_ids"])
     assert df.attrs["weights"]["rights_protection"] == pytest.approx(0.4)
     assert list(df.columns[-5:]) == [*bundled.criterion_ids, "preference"]
 

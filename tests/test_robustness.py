@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from decision import DecisionError, build_portfolios, load_catalog
 from decision import robustness as rb
 from decision.cli import main
-from decision.portfolios import model_spec, portfolio_values
+from decision.portfolios import portfolio_values
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 THREE = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]])
@@ -297,7 +297,7 @@ def test_batched_values_equal_direct_calls():
     rows = np.arange(0, len(p), 991)
     a = p.adjusted
     S = rb.sample_scores(np.random.default_rng(0), a.low, a.score, a.high, 9)
-    spec = model_spec(p.catalog)
+    spec = p.spec
     got = rb._batch_values(p, rows, S, spec)
     want = np.stack([portfolio_values(p.idx[rows], p.bits[rows], s, spec) for s in S])
     np.testing.assert_allclose(got, want, atol=1e-12)
@@ -313,7 +313,9 @@ def test_score_uncertainty_on_tiny_catalogue_is_exact_and_deterministic(tiny):
 
 def test_portfolio_stability_matches_matrix_version(tiny):
     df = rb.portfolio_stability(tiny, None, "wsm")
-    ref = rb.stability_intervals(tiny.values, [1] * 4, tiny.types)
+    lo, hi = tiny.catalog.bounds                       # wsm over combinations: fixed anchors, costs reversed
+    scaled = np.where(tiny.types > 0, (tiny.values - lo) / (hi - lo), (hi - tiny.values) / (hi - lo))
+    ref = rb.stability_intervals(scaled, [1] * 4, np.ones(4, dtype=int), normalize=False)
     np.testing.assert_allclose(df[["low", "high"]].to_numpy(), ref[["low", "high"]].to_numpy())
     assert df.attrs["top_row"] == ref.attrs["top_row"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
+from ..ranking import DEFAULT_METHOD
 from .common import add_catalog, scenario_and_weights
 
 
@@ -12,7 +13,7 @@ def register(sub) -> None:
     add_catalog(b)
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
-    b.add_argument("--method", default="topsis")
+    b.add_argument("--method", default=DEFAULT_METHOD)
     b.add_argument("--top", type=int, default=5)
     b.add_argument("--max-tools", type=int)
     b.add_argument("--samples", type=int, default=10_000, help="SMAA weight samples (default 10000)")

@@ -52,3 +52,36 @@ def scenario_and_weights(p) -> None:
     p.add_argument("--profile", help="a named weight profile instead of --weights (see `decision weights list`)")
     p.add_argument("--horizon", type=float, metavar="MONTHS",
                    help="analysis horizon: tools whose effect lands later count less (model.yaml time_horizon)")
+
+
+def model_options(p) -> None:
+    """Options that change what is feasible: the accountability floor, the effort capacity, legal obligations."""
+    p.add_argument("--floor", type=float, metavar="POINTS",
+                   help="accountability floor: rights-protection gain over the status quo every option must reach "
+                        "(default: derived from the scenario, constraints.yaml)")
+    p.add_argument("--no-floor", action="store_true", help="switch the accountability floor off (to explore)")
+    p.add_argument("--capacity", type=float, metavar="UNITS", help="effort capacity (default: the scenario's)")
+    p.add_argument("--no-obligations", action="store_true",
+                   help="switch legal obligations off (mandatory tools become optional; to explore only)")
+
+
+def constraints_of(args, catalog: Catalog) -> dict:
+    """Constraint overrides from :func:`model_options`."""
+    out = {}
+    if getattr(args, "floor", None) is not None and getattr(args, "no_floor", False):
+        raise DecisionError("give either --floor or --no-floor, not both")
+    if getattr(args, "no_floor", False):
+        out["floor"] = {"enabled": False}
+    elif getattr(args, "floor", None) is not None:
+        if not 0 <= args.floor <= 10:
+            raise DecisionError(f"--floor must be between 0 and 10 points, got {args.floor:g}")
+        out["floor"] = {"enabled": True, "base": args.floor, "per_point": (), "minimum": 0.0, "maximum": 10.0}
+    if getattr(args, "capacity", None) is not None:
+        if not 0 < args.capacity <= 1000:
+            raise DecisionError(f"--capacity must be a positive number of effort units, got {args.capacity:g}")
+        out["capacity_override"] = args.capacity
+    if getattr(args, "no_obligations", False):
+        out["obligations_enabled"] = False
+    if "floor" in out and catalog.constraints.floor is None and out["floor"].get("enabled"):
+        out["floor"] = {**out["floor"], "criterion": catalog.criterion_ids[0], "min_tool_change": 0.0}
+    return out

@@ -7,11 +7,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalog import CAVEAT, Catalog
-from ..portfolios import build_portfolios, explain
-from ..ranking import METHODS, Ranker
-from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
+from ..explain import explain
+from ..portfolios import build_portfolios
+from ..ranking import DEFAULT_METHOD, METHODS, Ranker, checks
+from .common import (add_catalog, catalog_of, constraints_of, model_options, scenario_and_weights, weights_of,
+                     write_output)
 
-def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
+
+def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None) -> str:
     """A readable fixed-width table of a ranking, with its context and the scores caveat."""
     a = df.attrs
     crit = catalog.criterion_ids
@@ -20,30 +23,65 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog) -> str:
     horizon = f"   Horizon: {a['horizon']:g} months" if a.get("horizon") else ""
     lines = [f"Scenario: {sc.id} ({sc.name}){horizon}", f"Method: {a.get('method')}   Weights: {w}",
              f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown"
-             + (f" ({a['shortlist']})" if a.get("shortlist") else ""), ""]
+             + (f" ({a['shortlist']})" if a.get("shortlist") else "")]
+    if a.get("floor"):
+        lines.append(f"Accountability floor: {a['floor']}")
+    else:
+        lines.append("Accountability floor: off.")
+    if a.get("capacity") is not None:
+        lines.append(f"Effort capacity: {a['capacity']:g} units (effort.csv); each unit costs "
+                     f"{catalog.model.effort_cost:g} of preference.")
+    for t, obs in (a.get("mandatory") or {}).items():
+        names = [o.name for o in catalog.constraints.obligations if o.id in obs]
+        lines.append(f"Mandatory by law: {catalog.tool(t).name} ({'; '.join(names)}).")
+    lines.append("")
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
-    lines.append(f"{'rank':>4}  {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + "  tools")
+    lines.append(f"{'rank':>4}  {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  tools")
+    tied = set((check or {}).get("tied", []))
     for _, r in df.iterrows():
         vals = "  ".join(f"{r[c]:>10.2f}" for c in crit)
-        lines.append(f"{int(r['rank']):>4}  {r['preference']:>7.4f}  {vals}  {r['tools']}")
+        mark = "=" if int(r["rank"]) in tied else " "
+        lines.append(f"{int(r['rank']):>3}{mark}  {r['preference']:>7.4f}  {vals}  {r['effort']:>6g}  {r['tools']}")
+    sq = a.get("status_quo")
+    if sq:
+        vals = "  ".join(f"{sq[c]:>10.2f}" for c in crit)
+        lines.append(f"{sq['rank']:>4}  {sq['preference']:>7.4f}  {vals}  {0:>6}  (status quo: do nothing new)")
+    if tied:
+        lines.append(f"= statistically tied with #1: a change of 0.02 or less in one weight puts it first.")
+    if check:
+        if check["methods_agree"]:
+            lines.append("Methods: " + ", ".join(check["methods"]) + " agree on #1.")
+        else:
+            lines.append("Methods DISAGREE on #1: " + "; ".join(
+                f"{m}: {' + '.join(catalog.tool(t).name for t in tools)}" for m, tools in check["methods"].items()))
     dirs = ", ".join(f"{c.name} {'higher' if c.type > 0 else 'lower'} is better" for c in catalog.criteria)
-    lines += ["", f"Values on 0-10 scales ({dirs}).", CAVEAT]
+    lines += ["", f"Values on 0-10 scales ({dirs}); pref = value less effort cost.", CAVEAT]
     return "\n".join(lines)
 
 
 def cmd_rank(args) -> int:
     cat = catalog_of(args)
-    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
-    df = Ranker(p).rank(weights_of(args, cat), args.method, args.top)
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
+                         constraints=constraints_of(args, cat))
+    ranker = Ranker(p)
+    weights = weights_of(args, cat)
+    df = ranker.rank(weights, args.method, args.top)
+    check = checks(ranker, weights, df)
+    sq = df.attrs["status_quo"]
     if args.format == "table":
-        text = format_ranking(df, cat)
+        text = format_ranking(df, cat, check)
     elif args.format == "csv":
         out = df.drop(columns=["tool_ids"]).assign(tool_ids=[" | ".join(t) for t in df["tool_ids"]])
-        text = out.to_csv()
+        ref = pd.DataFrame([{"rank": sq["rank"], "tools": "(status quo: do nothing new)", "n_tools": 0, "effort": 0,
+                             **{c: sq[c] for c in cat.criterion_ids}, "preference": sq["preference"],
+                             "tool_ids": ""}], index=pd.Index(["status_quo"], name="combination"))
+        text = pd.concat([out, ref]).to_csv()
     else:
         recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
+                 "effort": float(r["effort"]), "statistically_tied_with_first": int(r["rank"]) in check["tied"],
                  **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
-        text = json.dumps({**{k: v for k, v in df.attrs.items()}, "caveat": CAVEAT, "ranking": recs}, indent=2)
+        text = json.dumps({**{k: v for k, v in df.attrs.items()}, "checks": check, "caveat": CAVEAT,
+                           "ranking": recs}, indent=2)
     print(text)
     if args.out:
         write_output(Path(args.out), text + "\n")
@@ -54,7 +92,7 @@ def cmd_tools(args) -> int:
     cat = catalog_of(args)
     for t in cat.tools:
         excl = "  [excluded by premise]" if t.id in cat.constraints.excluded_by_premise else ""
-        print(f"{t.id:<38} rung {t.rung}  {t.family:<14} {t.name}{excl}")
+        print(f"{t.id:<38} rung {t.rung}  effort {t.effort:g}  {t.family:<14} {t.name}{excl}")
     return 0
 
 
@@ -69,11 +107,19 @@ def cmd_scenarios(args) -> int:
 
 def cmd_explain(args) -> int:
     cat = catalog_of(args)
-    e = explain(cat, args.tools, args.scenario, args.horizon)
-    print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}\n")
-    print("Values:\n" + e["values"].round(2).to_string() + "\n")
+    e = explain(cat, args.tools, args.scenario, args.horizon, constraints=constraints_of(args, cat))
+    print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}   "
+          f"effort: {e['effort']:g}\n")
+    if e["feasible"]:
+        print("Feasible: yes, it can be chosen.\n")
+    else:
+        print("Feasible: NO, it cannot be chosen:\n" + "\n".join(f"  - {r}" for r in e["reasons"]) + "\n")
+    vals = pd.DataFrame({"value": e["values"], "status quo": e["status_quo"],
+                         "change": e["values"] - e["status_quo"]})
+    print("Values (and doing nothing new):\n" + vals.round(2).to_string() + "\n")
     cols = ["tool", "criterion", "base", "scenario_shift", "adjusted", "marginal"]
-    print("Tool contributions (marginal = value with the tool minus value without it):")
+    print("Tool contributions (base/adjusted: the tool's change from the status quo; marginal = value with the tool "
+          "minus value without it):")
     print(e["tools"][cols].round(2).to_string(index=False) + "\n")
     print("Interactions that fired:")
     print((e["interactions"][["interaction", "criterion", "effect", "rationale"]].to_string(index=False)
@@ -87,7 +133,9 @@ def register(sub) -> None:
     r = sub.add_parser("rank", help="rank the feasible combinations for a scenario")
     add_catalog(r)
     scenario_and_weights(r)
-    r.add_argument("--method", default="topsis", choices=[*METHODS, "consensus"])
+    model_options(r)
+    r.add_argument("--method", default=DEFAULT_METHOD, choices=[*METHODS, "consensus"],
+                   help="default wsm (additive value on fixed 0-10 anchors); spotis gives the same ranking here")
     r.add_argument("--top", type=int, default=10)
     r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
     r.add_argument("--format", default="table", choices=["table", "csv", "json"])
@@ -105,4 +153,5 @@ def register(sub) -> None:
     e.add_argument("tools", nargs="+", help="tool ids")
     e.add_argument("--scenario")
     e.add_argument("--horizon", type=float, metavar="MONTHS", help="analysis horizon in months")
+    model_options(e)
     e.set_defaults(func=cmd_explain)

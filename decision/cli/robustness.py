@@ -8,15 +8,19 @@ import pandas as pd
 from ..catalog import CAVEAT
 from ..errors import DecisionError
 from ..portfolios import build_portfolios
+from ..ranking import DEFAULT_METHOD, as_weights
 from ..robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
-from .common import add_catalog, catalog_of, scenario_and_weights, weights_of
+from .common import add_catalog, catalog_of, constraints_of, model_options, scenario_and_weights, weights_of
 
 
 def register(sub) -> None:
     r = sub.add_parser("robustness", help="stability intervals, SMAA acceptability and core tools for a scenario")
     add_catalog(r)
     scenario_and_weights(r)
-    r.add_argument("--method", default="wsm", choices=PORTFOLIO_METHODS)
+    model_options(r)
+    r.add_argument("--method", default=DEFAULT_METHOD, choices=PORTFOLIO_METHODS)
+    r.add_argument("--spread", type=float, default=0.1,
+                   help="with --weights/--profile, SMAA draws each weight within +/- this of it (default 0.1)")
     r.add_argument("--samples", type=int, default=10_000, help="Monte Carlo weight samples (default 10000)")
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--top-k", type=int, default=10, help="acceptability of reaching the top k (default 10)")
@@ -40,7 +44,19 @@ def _progress():
     return step, bar
 
 
-def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int) -> str:
+def weight_region(weights, criteria, spread: float):
+    """SMAA weight bounds that honour the analyst's weights: each within +/- ``spread`` of them (None: uniform on
+    the simplex when no weights were given). Returns (bounds or None, a sentence saying which)."""
+    if weights is None:
+        return None, "uniform on the simplex (no --weights or --profile given)"
+    if not 0 < spread <= 1:
+        raise DecisionError(f"--spread must be in (0, 1], got {spread:g}")
+    w = as_weights(weights, criteria)
+    bounds = {c: (max(0.0, x - spread), min(1.0, x + spread)) for c, x in zip(criteria, w)}
+    return bounds, f"uniform within +/- {spread:g} of the given weights"
+
+
+def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, where: str = "") -> str:
     """Readable report: stability intervals, the top combinations' acceptability, the core tools."""
     a = stab.attrs
     lines = [f"Scenario: {a['scenario']}   Method: {a['method']}",
@@ -64,7 +80,7 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int) -
     else:
         scores_line = (f"Scores sampled ({smaa.scores}) within their ranges; the shortlist held {smaa.coverage:.1%} "
                        f"of top-{k} places in a full-set check.")
-    lines += ["", f"SMAA: {smaa.n_samples:,} weight samples (uniform on the simplex), seed {smaa.seed}; {reach}; "
+    lines += ["", f"SMAA: {smaa.n_samples:,} weight samples ({where or 'uniform on the simplex'}), seed {smaa.seed}; {reach}; "
                   f"Monte Carlo error +/- {smaa.mc_error:.3f} (95%).", scores_line,
               f"{'first':>7}{'top_' + str(k):>8}  tools"]
     for _, r in smaa.table.head(show).iterrows():
@@ -84,14 +100,16 @@ def cmd_robustness(args) -> int:
         raise DecisionError(f"--samples must be >= 1, got {args.samples}")
     cat = catalog_of(args)
     weights = weights_of(args, cat)
-    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
+                         constraints=constraints_of(args, cat))
     stab = portfolio_stability(p, weights, args.method)
+    bounds, where = weight_region(weights, cat.criterion_ids, args.spread)
     step, bar = _progress()
     try:
         smaa = smaa_portfolios(p, args.samples, seed=args.seed, method=args.method, k=args.top_k,
-                               score_uncertainty=args.scores, progress=step)
+                               weight_bounds=bounds, score_uncertainty=args.scores, progress=step)
     finally:
         if bar is not None:
             bar.close()
-    print(format_robustness(stab, smaa, core_index(p), args.show))
+    print(format_robustness(stab, smaa, core_index(p), args.show, where))
     return 0

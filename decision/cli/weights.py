@@ -16,6 +16,7 @@ from ..catalog import CAVEAT, load_catalog
 from ..errors import DecisionError
 from ..profiles import (INPUT_KEY, METHODS, Profile, list_profiles, load_profile, make_profile, save_profile,
                         user_dir)
+from ..ranking import DEFAULT_METHOD
 from .common import add_catalog
 
 BAR = 30
@@ -360,6 +361,6 @@ def register(sub) -> None:
     p.add_argument("profiles", nargs="+", help="two or more profile names or paths")
     p.add_argument("--scenario")
     p.add_argument("--top", type=int, default=5)
-    p.add_argument("--method", default="topsis", help="ranking method (as in `decision rank`)")
+    p.add_argument("--method", default=DEFAULT_METHOD, help="ranking method (as in `decision rank`)")
     p.add_argument("--max-tools", type=int)
     p.set_defaults(func=cmd_group)

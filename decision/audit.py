@@ -1,0 +1,174 @@
+"""``audit``: read a catalogue's advice as a sceptical analyst would, over every scenario x bundled preset x method.
+
+Each check is a pure function of the sweep; a finding is ``fail`` (the advice is indefensible or the data is
+incomplete) or ``note`` (worth reading, not wrong). The bundled catalogue passes: no ``fail``.
+
+Checks: a #1 made only of tools that continue today's cooperation; a #1 that misses the accountability floor or
+holds no tool acting on the abuses; #1s that fill the cap on tools in most runs; methods that disagree on #1 beyond
+a statistical tie; tools that are in no non-dominated combination of any scenario (never recommendable) unless
+listed as contrast only; rules, interactions, scores or obligations without a source; ties at #1 settled only by
+catalogue order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .catalog import Catalog
+from .portfolios import build_portfolios
+from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
+from .ranking import CROSS_CHECK, DECIMALS, Ranker
+from .robustness import pareto_mask
+
+MATERIAL_EFFORT = 3.0
+"""A disagreement between methods fails when another method's #1 is worth less than the default method's #1 by more
+than the effort cost of a medium tool (this many effort units, ``model.yaml`` effort_cost each; 0.03 of the value
+scale in the bundled catalogue) and no weight change of ``TIE_DELTA`` makes it first. Within that the two packages
+are practically equivalent: the difference would not pay for one more measure (a note, not a failure)."""
+CONTINUATION = "de_escalating"
+"""Stance of tools that continue or protect today's cooperation without pressing on the abuses."""
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """``runs``: one row per scenario x preset x method with its #1; ``findings``: one row per finding
+    (``level`` fail or note, ``check``, ``where``, ``detail``); ``tools``: per tool, the scenarios where it is in a
+    non-dominated combination."""
+    runs: pd.DataFrame
+    findings: pd.DataFrame
+    tools: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        return not (self.findings["level"] == "fail").any()
+
+
+def presets(catalog: Catalog) -> dict:
+    """The bundled weight presets (name -> weights Series)."""
+    out = {}
+    for row in list_profiles(BUNDLED_PROFILES, catalog).itertuples():
+        if row.status == "ok":
+            out[row.name] = load_profile_file(BUNDLED_PROFILES / f"{row.name}.yaml", catalog).weights
+    return out
+
+
+def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """The #1 (and #2) of every scenario x weight set x method; returns the runs and the built portfolios."""
+    weight_sets = weight_sets if weight_sets is not None else presets(catalog)
+    stance = np.array([t.stance for t in catalog.tools])
+    rows, built = [], {}
+    for sc in catalog.scenarios:
+        p = build_portfolios(catalog, sc.id)
+        built[sc.id] = p
+        r = Ranker(p)
+        st = p.setting
+        j = catalog.criterion_ids.index(st.constraints.floor.criterion) if st.constraints.floor else 0
+        for name, w in weight_sets.items():
+            firsts = {}
+            for m in methods:
+                top, pref, _ = r.top(w, m, 2)
+                a = int(top[0])
+                firsts[m] = a
+                tied = bool(r.tied_with_first(w, top, m)[1]) if len(top) > 1 else False
+                exact_tie = (len(top) > 1 and round(pref[0], DECIMALS) == round(pref[1], DECIMALS)
+                             and p.effort[top[0]] == p.effort[top[1]] and p.n_tools[top[0]] == p.n_tools[top[1]])
+                tools = np.flatnonzero(p.members[a])
+                gain = (p.values[a, j] - p.status_quo[j]) * catalog.types[j]
+                acts = st.floor_points is None or bool(
+                    (p.adjusted.score[tools, j] * catalog.types[j] >= st.constraints.floor.min_tool_change - 1e-9).any())
+                rows.append(dict(scenario=sc.id, preset=name, method=m, first=" + ".join(p.tools_of(a)),
+                                 n_tools=int(p.n_tools[a]), max_tools=st.constraints.max_tools,
+                                 effort=float(p.effort[a]), capacity=st.capacity, rights_gain=float(gain),
+                                 floor=st.floor_points, acts_on_abuses=acts,
+                                 only_continuation=bool((stance[tools] == CONTINUATION).all()),
+                                 tied_with_second=tied, order_tie=bool(exact_tie), row=a))
+    return pd.DataFrame(rows), built
+
+
+def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> AuditReport:
+    """Run every check (module doc) and return the report."""
+    runs, built = sweep(catalog, methods, weight_sets)
+    f = []
+
+    def add(level, check, where, detail):
+        f.append(dict(level=level, check=check, where=where, detail=detail))
+
+    for r in runs.itertuples():
+        where = f"{r.scenario} / {r.preset} / {r.method}"
+        if r.only_continuation:
+            add("fail", "does nothing on the abuses", where, f"#1 is only continued cooperation: {r.first}")
+        if r.floor is not None and (r.rights_gain < r.floor - 1e-9 or not r.acts_on_abuses):
+            add("fail", "below the accountability floor", where, f"rights +{r.rights_gain:.2f} < {r.floor:.2f}")
+        if r.order_tie:
+            add("fail", "tie settled by catalogue order", where, f"#1 and #2 have equal preference, effort and size")
+    fills = (runs["n_tools"] >= runs["max_tools"]).mean()
+    add("fail" if fills > 0.5 else "note", "#1 fills the cap on tools", "all runs",
+        f"{fills:.0%} of runs ({int((runs['n_tools'] >= runs['max_tools']).sum())} of {len(runs)})")
+    cap = runs["capacity"].notna()
+    full = (runs.loc[cap, "effort"] >= runs.loc[cap, "capacity"] - 1e-9).mean() if cap.any() else 0.0
+    add("note", "#1 uses the whole effort capacity", "all runs", f"{full:.0%} of runs")
+    for (sc, pr), g in runs.groupby(["scenario", "preset"], sort=False):
+        if g["row"].nunique() > 1:
+            r = Ranker(built[sc])
+            w = (weight_sets or presets(catalog))[pr]
+            base = g.iloc[0]
+            pref = r.preference(w, base["method"])
+            gaps = [float(pref[int(base["row"])] - pref[int(x)]) for x in g["row"]]
+            detail = "; ".join(f"{m} #1 {t} ({-gap:+.3f})" for m, t, gap in zip(g["method"], g["first"], gaps))
+            rows = [int(base["row"]), *[int(x) for x in g["row"]]]
+            tied = r.tied_with_first(w, rows, base["method"])[1:]
+            gap_limit = MATERIAL_EFFORT * (catalog.model.effort_cost or 0.01)
+            material = any(gap > gap_limit and not t for gap, t in zip(gaps, tied))
+            add("fail" if material else "note", "methods disagree on #1", f"{sc} / {pr}",
+                f"value under {base['method']} relative to its #1: " + detail)
+    tools = _recommendable(catalog, built)
+    for t in tools.itertuples():
+        if t.n_scenarios == 0 and t.tool not in catalog.constraints.contrast_only \
+                and t.tool not in catalog.constraints.excluded_by_premise:
+            add("fail", "never recommendable", t.tool, "in no non-dominated combination of any scenario")
+    for what, items in _sources(catalog):
+        add("fail", "no source", what, items)
+    return AuditReport(runs.drop(columns="row"), pd.DataFrame(f, columns=["level", "check", "where", "detail"]),
+                       tools)
+
+
+def _recommendable(catalog: Catalog, built: dict) -> pd.DataFrame:
+    """Per tool: in how many scenarios it belongs to some non-dominated (Pareto) combination."""
+    hits = np.zeros(len(catalog.tools), dtype=int)
+    for p in built.values():
+        nd = pareto_mask(p.values, p.types)
+        hits += p.members[nd].any(0)
+    return pd.DataFrame({"tool": catalog.tool_ids, "n_scenarios": hits})
+
+
+def _sources(catalog: Catalog):
+    """(what, detail) for every sourced item whose source is empty."""
+    cons = catalog.constraints
+    checks = [(f"scenario rule {r.id}", r.source) for r in (*catalog.rules, *catalog.status_quo_rules)]
+    checks += [(f"interaction {i.id} ({i.criterion})", i.source) for i in catalog.interactions]
+    checks += [(f"obligation {o.id}", o.source) for o in cons.obligations]
+    checks += [(f"score {t}/{c}", src) for (t, c), (_, src) in catalog.notes.items()]
+    if cons.floor is not None:
+        checks.append(("accountability floor", cons.floor.source))
+    return [(what, "empty source") for what, src in checks if not str(src).strip()]
+
+
+def format_report(rep: AuditReport) -> str:
+    """The runs as a table, then the findings (fails first)."""
+    runs = rep.runs
+    lines = [f"{len(runs)} runs: {runs['scenario'].nunique()} scenarios x {runs['preset'].nunique()} presets x "
+             f"{runs['method'].nunique()} methods", "",
+             f"{'scenario':<22} {'preset':<20} {'method':<7} {'tools':>5} {'effort':>6} {'rights+':>7}  #1"]
+    for r in runs.itertuples():
+        lines.append(f"{r.scenario:<22} {r.preset:<20} {r.method:<7} {r.n_tools:>5} {r.effort:>6g} "
+                     f"{r.rights_gain:>7.2f}  {r.first}")
+    lines += ["", "Findings:"]
+    fnd = rep.findings.sort_values("level", key=lambda s: s.map({"fail": 0, "note": 1}), kind="stable")
+    for r in fnd.itertuples():
+        lines.append(f"  {r.level.upper():<5} {r.check}: {r.where}: {r.detail}")
+    lines.append("")
+    lines.append("audit: PASS (no failing check)" if rep.ok else
+                 f"audit: FAIL ({int((rep.findings['level'] == 'fail').sum())} failing findings)")
+    return "\n".join(lines)
