@@ -13,7 +13,7 @@ import numpy as np
 from .catalog import CAVEAT, Catalog
 from .portfolios import build_portfolios
 from .reactions import Principles, ReactionModel, load_reactions
-from .strategy import Policy, StrategyProblem, additive_value, strategy_problem
+from .strategy import Policy, StrategyProblem, period_value, strategy_problem
 
 PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
                       "targets conceded in 23% of threatened sanctions (TIES); threats 56%, imposed measures 33% "
@@ -85,23 +85,26 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
     expected = np.zeros(len(crit))
     leaves = []          # (value, path, criterion vector)
 
-    def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, path) -> PlanNode:
+    def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, cost: float,
+             path) -> PlanNode:
         nonlocal expected
         pr = problem.probs[i]
         expected += reach * (pr[:, None] * problem.outcomes[i]).sum(0) / n_periods
+        cost = cost + float(problem.effort_cost[i])
         children = []
         for k, react in enumerate(reactions):
             total = acc + problem.outcomes[i, k]
             if r == problem.reviews:
                 if pr[k] > 0:
                     avg = total / n_periods
-                    leaves.append((float(additive_value(avg, w, *problem.anchors)), (*path, react), avg))
+                    leaves.append((float(period_value(avg, w, cat)) - cost / n_periods, (*path, react), avg))
                 continue
             prev = problem.sig_id[i]
             nxt = policy.choice[r + 1, prev, k]
             j = int(policy.best_row[r + 1, nxt])
             f = ("bluff",) if problem.bluff[k, prev, nxt] else ()
-            children.append(node(r + 1, j, react, float(pr[k]), reach * float(pr[k]), f, total, (*path, react)))
+            children.append(node(r + 1, j, react, float(pr[k]), reach * float(pr[k]), f, total, cost,
+                                 (*path, react)))
         row = int(problem.rows[i])
         tools = p.tools_of(row)
         return PlanNode(r, reaction, prob, reach, row, tools, tuple(cat.tool(t).name for t in tools),
@@ -109,7 +112,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
                         dict(zip(reactions, map(float, pr))), tuple(children))
 
     root_i = int(policy.best_row[0, policy.root_signature])
-    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), ())
+    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, ())
     worst_value, worst_path, worst_vec = min(leaves, key=lambda x: x[0])
     sc = p.adjusted.scenario
     return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,

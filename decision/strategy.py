@@ -9,10 +9,12 @@ package's static values in the scenario (:mod:`decision.portfolios`) and ``P(k |
 
 A strategy is scored by the expected additive value of its outcomes, averaged over the periods::
 
-    U = 1/(R+1) * sum_t E[ u(o(x_t, k_{t+1})) ],   u(v) = sum_j w_j * (v_j - lo_j) / (hi_j - lo_j)  (cost reversed)
+    U = 1/(R+1) * sum_t E[ u(o(x_t, k_{t+1})) - c * effort(x_t) ],   u(v) = sum_j w_j (v_j - lo_j) / (hi_j - lo_j)
 
-with fixed anchors (each criterion's catalogue scale), so u is affine and rollback is exact (expected values of u
-equal u of expected criterion values; TOPSIS/VIKOR would not be, docs/strategy.md).
+(cost criteria reversed; c = model.yaml effort_cost), the static default ``wsm`` on fixed anchors
+(:func:`decision.ranking.additive_value`), so u is affine and rollback is exact (expected values of u equal u of
+expected criterion values; TOPSIS/VIKOR would not be, docs/strategy.md). A one-period plan (0 reviews, no reaction
+effects) ranks packages exactly as ``decision rank`` does.
 
 Constraints (the seed's principles, :class:`decision.reactions.Principles`) depend on a package only through its
 *signature*: highest rung, highest pressure rung, number of pressure tools, and whether it holds a threat, a
@@ -35,7 +37,7 @@ import numpy as np
 
 from .errors import DecisionError
 from .portfolios import Portfolios
-from .ranking import as_weights
+from .ranking import additive_value, as_weights
 from .reactions import Principles, ReactionModel, feature_matrix, reaction_probabilities, rule_design
 
 DECIMALS = 12
@@ -46,13 +48,11 @@ SIGNATURE = ("rung", "pressure_rung", "n_pressure", "threat", "verification", "i
 # ----------------------------------------------------------------------------------------------------------------
 # Pure computation
 
-def additive_value(values: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                   direction: np.ndarray) -> np.ndarray:
-    """Fixed-anchor weighted value in [0, 1] of criterion vectors (..., C): each criterion on its catalogue scale,
-    cost criteria reversed. Affine in ``values``, so expectations commute with it."""
-    scaled = (np.asarray(values, dtype=float) - lo) / (hi - lo)
-    scaled = np.where(direction > 0, scaled, 1.0 - scaled)
-    return scaled @ np.asarray(weights, dtype=float)
+def period_value(outcomes: np.ndarray, weights, catalog) -> np.ndarray:
+    """Fixed-anchor additive value (:func:`decision.ranking.additive_value`, the static default ``wsm``) of
+    criterion vectors (..., C). Affine in the values, so expectations commute with it."""
+    X = np.asarray(outcomes, dtype=float)
+    return additive_value(X.reshape(-1, X.shape[-1]), weights, catalog).reshape(X.shape[:-1])
 
 
 def signatures(members: np.ndarray, features: np.ndarray, feature_ids: list[str], rungs: np.ndarray,
@@ -65,8 +65,22 @@ def signatures(members: np.ndarray, features: np.ndarray, feature_ids: list[str]
                             col("threat"), col("verification"), col("incentives"), col("de_escalation")]).astype(int)
 
 
-def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles) -> tuple[np.ndarray, np.ndarray,
-                                                                                     np.ndarray]:
+def required_tools(portfolios: Portfolios) -> tuple[str, ...]:
+    """Tools in every package by rule (forced in, or mandatory under a legal obligation): not a calibration choice."""
+    st = getattr(portfolios, "setting", None)
+    mandatory = tuple(st.mandatory) if st is not None else ()
+    return tuple(dict.fromkeys([*portfolios.constraints.forced_in, *mandatory]))
+
+
+def opening_cap(pr: Principles, required_rung: int) -> int | None:
+    """Highest rung the opening may reach: ``opening_max_rung``, raised to the rung of tools required by rule."""
+    if not pr.calibration or pr.opening_max_rung is None:
+        return None
+    return max(pr.opening_max_rung, required_rung)
+
+
+def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles, required_rung: int = 0
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which next signature may follow a previous signature after each reaction.
 
     Returns ``(opening, admissible, bluff)``: (S,) bool, (K x S x S) bool [reaction, previous, next], and (K x S x S)
@@ -76,8 +90,9 @@ def admissibility(sig: np.ndarray, reactions: list[str], pr: Principles) -> tupl
     rung, p_rung, n_p, threat, verif, incent, deesc = (sig[:, j] for j in range(sig.shape[1]))
     S, K = len(sig), len(reactions)
     opening = np.ones(S, dtype=bool)
-    if pr.calibration and pr.opening_max_rung is not None:
-        opening &= rung <= pr.opening_max_rung
+    cap = opening_cap(pr, required_rung)
+    if cap is not None:
+        opening &= rung <= cap
     if pr.verified_progress:
         opening &= incent == 0
     stronger = (p_rung[None, :] > p_rung[:, None]) | (n_p[None, :] > n_p[:, None])     # [prev, next]
@@ -185,25 +200,25 @@ class StrategyProblem:
     def catalog(self):
         return self.portfolios.catalog
 
-    @cached_property
-    def anchors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        c = self.catalog.criteria
-        return (np.array([x.scale_min for x in c]), np.array([x.scale_max for x in c]),
-                self.catalog.types.astype(float))
-
     def weights(self, weights=None) -> np.ndarray:
         return as_weights(weights, self.catalog.criterion_ids)
 
     def immediate(self, w: np.ndarray, probs: np.ndarray | None = None) -> np.ndarray:
-        """(N,) expected value of one period of each package: sum_k P(k|x) u(o(x, k)) / (R + 1)."""
+        """(N,) expected value of one period of each package, net of its effort cost as in the static ranking:
+        (sum_k P(k|x) u(o(x, k)) - effort_cost * effort(x)) / (R + 1)."""
         probs = self.probs if probs is None else probs
-        u = self.scaled @ np.asarray(w, dtype=float)                            # (N, K), = additive_value
-        return np.einsum("nk,nk->n", probs, u) / (self.reviews + 1)
+        u = self.scaled @ np.asarray(w, dtype=float)                            # (N, K), = period_value
+        return (np.einsum("nk,nk->n", probs, u) - self.effort_cost) / (self.reviews + 1)
+
+    @cached_property
+    def effort_cost(self) -> np.ndarray:
+        """(N,) effort cost in value units (model.yaml effort_cost x the package's effort)."""
+        return self.catalog.model.effort_cost * self.portfolios.effort[self.rows]
 
     @cached_property
     def scaled(self) -> np.ndarray:
-        """(N, K, C) outcomes on 0-1 fixed-anchor scales, cost criteria reversed (additive_value before weights)."""
-        return np.stack([additive_value(self.outcomes, e, *self.anchors) for e in np.eye(len(self.anchors[0]))],
+        """(N, K, C) outcomes on 0-1 fixed-anchor scales, cost criteria reversed (period_value before weights)."""
+        return np.stack([period_value(self.outcomes, e, self.catalog) for e in np.eye(self.outcomes.shape[-1])],
                         axis=-1)
 
     @cached_property
@@ -262,6 +277,7 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
         key = key * 64 + full[:, j]
     _, first, sig_id = np.unique(key, return_index=True, return_inverse=True)
     sig = full[first]
-    opening, adm, bluff = admissibility(sig, model.ids, pr)
+    required_rung = max((cat.tool(t).rung for t in required_tools(portfolios)), default=0)
+    opening, adm, bluff = admissibility(sig, model.ids, pr, required_rung)
     return StrategyProblem(portfolios, model, int(reviews), float(months), rows, outcomes[rows], design, probs,
                            sig_id.ravel(), sig, opening, adm, bluff)

@@ -95,7 +95,10 @@ class Truth:
     # the principles, pairwise on tool sets -------------------------------------------------------------------
     def opening_ok(self, x) -> bool:
         pr = self.pr
-        if pr.calibration and pr.opening_max_rung is not None and self.rung(x) > pr.opening_max_rung:
+        st = self.port.setting
+        required = set(self.port.constraints.forced_in) | set(st.mandatory if st is not None else ())
+        cap = max([pr.opening_max_rung or 0] + [self.tool[t].rung for t in required])
+        if pr.calibration and pr.opening_max_rung is not None and self.rung(x) > cap:
             return False
         return not (pr.verified_progress and self.has(x, "incentives"))
 
@@ -133,8 +136,12 @@ class Truth:
         return ok
 
     # values ---------------------------------------------------------------------------------------------------
+    def effort_cost(self, x) -> float:
+        return self.cat.model.effort_cost * sum(self.cat.effort[self.cat.tool_index(t)] for t in x)
+
     def immediate(self, x) -> float:
-        return sum(p * self.u(o) for p, o in zip(self.prob(x), self.outcome(x))) / (self.reviews + 1)
+        return (sum(p * self.u(o) for p, o in zip(self.prob(x), self.outcome(x))) - self.effort_cost(x)) / (
+            self.reviews + 1)
 
     def tree_value(self) -> float:
         """Exhaustive search of the explicit tree over actual packages (memoised on (review, package, reaction))."""
@@ -167,7 +174,7 @@ class Truth:
                 v = 0.0
                 for k in range(K):
                     p = self.prob(x0)[k]
-                    v += p * (self.u(self.outcome(x0)[k]) + sum(
+                    v += p * (self.u(self.outcome(x0)[k]) - self.effort_cost(x0) - self.effort_cost(nexts[k]) + sum(
                         p2 * self.u(o2) for p2, o2 in zip(self.prob(nexts[k]), self.outcome(nexts[k]))))
                 best = max(best, v / 2)
         return best

@@ -45,7 +45,7 @@ def test_cli_text_is_an_indented_playbook(capsys):
     assert out.startswith("Playbook: base (Base), 6 months, 1 review(s) every 3 months")
     assert "Opening (month 0): Tool A" in out
     assert "  Review 1 (month 3), if the ally stalls (p 0.60): Tool B  (add Tool B; drop Tool A)" in out
-    assert "(value 0.578)" in out
+    assert "(value 0.585)" in out
 
 
 def test_cli_switching_credibility_off_shows_the_bluff(capsys):

@@ -39,11 +39,11 @@ def test_worked_example_reproduces_by_hand(hand_plan):
     assert [c.probability for c in p.root.children] == pytest.approx([0.2, 0.6, 0.2])
     assert kids["stalls"].reaction_probabilities == pytest.approx({"complies": 1 / 6, "stalls": 1 / 2,
                                                                    "retaliates": 1 / 3})
-    assert p.value == pytest.approx(0.5776, abs=1e-12)
-    assert p.expected == pytest.approx({"r": 4.78, "s": 6.52, "l": 6.4, "e": 3.6})
+    assert p.value == pytest.approx(0.5846, abs=1e-12)
+    assert p.expected == pytest.approx({"r": 5.74, "s": 6.56, "l": 5.85, "e": 4.66})
     assert p.worst_path == ("retaliates", "retaliates")
-    assert p.worst == pytest.approx({"r": 3.0, "s": 7.0, "l": 5.0, "e": 3.0})
-    assert p.worst_value == pytest.approx(0.5)
+    assert p.worst == pytest.approx({"r": 3.6, "s": 6.0, "l": 5.25, "e": 4.3})
+    assert p.worst_value == pytest.approx(0.483)
     assert p.flags == []
 
 
@@ -53,7 +53,7 @@ def test_dropping_credibility_gains_value_but_flags_a_bluff(tiny):
                   principles=model.principles.switched(off=["credibility"]))
     kids = {c.reaction: c for c in p.root.children}
     assert kids["stalls"].tools == ("a",) and kids["stalls"].flags == ("bluff",)
-    assert p.value == pytest.approx(0.596, abs=1e-12)          # 0.5 * (0.600 + 0.592), docs/strategy.md
+    assert p.value == pytest.approx(0.6054, abs=1e-12)         # 0.5 * (0.616 + 0.5948), docs/strategy.md
 
 
 def test_expected_value_equals_value_of_expected_criteria(hand_plan):
@@ -71,7 +71,7 @@ def test_plan_json_follows_the_contract(hand_plan):
     assert set(root) >= {"review", "reaction", "probability", "tools", "values", "flags", "children"}
     assert [c["reaction"] for c in root["children"]] == ["complies", "stalls", "retaliates"]
     assert all(c["children"] == [] for c in root["children"])
-    assert root["values"] == {"r": 4.0, "s": 8.0, "l": 6.0, "e": 2.0}
+    assert root["values"] == {"r": 5.2, "s": 8.0, "l": 6.0, "e": 3.6}
 
 
 def test_plan_text_is_an_indented_tree_with_caveats(hand_plan):
@@ -153,7 +153,7 @@ def small_catalogue(draw):
     tools = [dict(id=f"t{i}", name=f"T{i}", family="f", rung=draw(st.integers(0, 6)),
                   stance=draw(st.sampled_from(STANCES)), redundancy_group="", lead_time="days", description="x")
              for i in range(n)]
-    score = st.integers(0, 10)
+    score = st.integers(-6, 6)
     scores = {(t["id"], c): draw(score) for t in tools for c in "rsle"}
     ids = [t["id"] for t in tools]
     subset = lambda: draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))  # noqa: E731
@@ -169,7 +169,7 @@ def small_catalogue(draw):
     return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles,
                 threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
                 max_tools=draw(st.integers(1, 3)), up=draw(st.integers(0, 3)), opening=draw(st.integers(0, 6)),
-                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()),
+                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()), effort_cost=draw(st.sampled_from([0, 0.01, 0.05])),
                 effects=[draw(st.integers(-3, 3)) for _ in range(4)],
                 weights=draw(st.lists(st.integers(1, 10), min_size=4, max_size=4)))
 
@@ -178,11 +178,16 @@ def _write(spec: dict, folder: Path) -> None:
     shutil.copytree(TINY, folder)
     (folder / "tools.csv").write_text("id,name,family,rung,stance,redundancy_group,lead_time,description\n" + "".join(
         f"{t['id']},{t['name']},{t['family']},{t['rung']},{t['stance']},,days,x\n" for t in spec["tools"]))
-    (folder / "scores.csv").write_text("tool,criterion,score,low,high,rationale,source\n" + "".join(
+    (folder / "scores.csv").write_text("tool,criterion,change,low,high,rationale,source\n" + "".join(
         f"{t},{c},{v},{v},{v},x,x\n" for (t, c), v in spec["scores"].items()))
+    (folder / "effort.csv").write_text("tool,effort,rationale,source\n" + "".join(
+        f"{t['id']},{1 + i % 3},x,x\n" for i, t in enumerate(spec["tools"])))
     t0 = spec["tools"][0]["id"]
-    (folder / "interactions.csv").write_text("id,kind,tools_a,tools_b,condition,criterion,effect,rationale,source\n"
-                                             f"x1,synergy,{t0},{t0},with,l,0,x,x\n")
+    (folder / "interactions.csv").write_text("id,kind,tools_a,tools_b,condition,criterion,effect,scales_with,"
+                                             f"rationale,source\nx1,synergy,{t0},{t0},with,l,0,,x,x\n")
+    model = yaml.safe_load((folder / "model.yaml").read_text())
+    model["effort_cost"] = {"value": spec["effort_cost"], "rationale": "x"}
+    (folder / "model.yaml").write_text(yaml.safe_dump(model))
     sc = yaml.safe_load((folder / "scenarios.yaml").read_text())
     sc["rules"] = []
     (folder / "scenarios.yaml").write_text(yaml.safe_dump(sc))
