@@ -64,6 +64,8 @@ class Plan:
     n_signatures: int
     criteria: tuple[str, ...]
     criterion_names: tuple[str, ...]
+    status_quo: dict[str, float]
+    context: tuple[str, ...] = ()
 
     @property
     def nodes(self) -> list[PlanNode]:
@@ -118,7 +120,23 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
     return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,
                 dict(zip(crit, map(float, expected))), dict(zip(crit, map(float, worst_vec))), worst_path,
                 worst_value, root, problem.model.principles, len(problem.rows), len(problem.sig), tuple(crit),
-                tuple(c.name for c in cat.criteria))
+                tuple(c.name for c in cat.criteria), dict(zip(crit, map(float, p.status_quo))), _context(p))
+
+
+def _context(p) -> tuple[str, ...]:
+    """What bounds every package in the scenario: the accountability floor, legal obligations, effort capacity."""
+    st = getattr(p, "setting", None)
+    if st is None:
+        return ()
+    cat = p.catalog
+    lines = [f"Accountability floor: {st.floor_text() or 'off.'}"]
+    for t, obs in st.mandatory.items():
+        names = [o.name for o in cat.constraints.obligations if o.id in obs]
+        lines.append(f"Mandatory by law on every branch: {cat.tool(t).name} ({'; '.join(names)}).")
+    if st.capacity is not None:
+        lines.append(f"Effort capacity: {st.capacity:g} units per package; each unit costs {cat.model.effort_cost:g} "
+                     "of value per period.")
+    return tuple(lines)
 
 
 def make_plan(catalog: Catalog, scenario=None, weights=None, reviews: int = 3, months: float = 12,
@@ -147,6 +165,7 @@ def plan_json(plan: Plan) -> dict:
     return {"scenario": plan.scenario, "weights": r6(plan.weights), "reviews": plan.reviews, "months": plan.months,
             "expected": r6(plan.expected), "worst": r6(plan.worst), "root": _node_json(plan.root),
             "value": round(plan.value, 6), "worst_path": list(plan.worst_path),
+            "status_quo": r6(plan.status_quo), "context": list(plan.context),
             "principles": {n: getattr(plan.principles, n) for n in Principles.NAMES},
             "caveat": f"{CAVEAT} {PROBABILITY_CAVEAT}"}
 
@@ -169,7 +188,8 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
     fmt = lambda vals: "  ".join(f"{s} {vals[c]:.1f}" for s, c in zip(short, plan.criteria))  # noqa: E731
     w = ", ".join(f"{k}={v:.2f}" for k, v in plan.weights.items())
     lines = [f"Playbook: {plan.scenario} ({plan.scenario_name}), {plan.months:g} months, {plan.reviews} review(s) "
-             f"every {step:g} months", f"Weights: {w}", ""]
+             f"every {step:g} months", f"Weights: {w}", *plan.context,
+             f"Doing nothing new (status quo): {fmt(plan.status_quo)}", ""]
 
     def emit(n: PlanNode, parent: PlanNode | None, depth: int):
         pad = "  " * depth
@@ -195,5 +215,5 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
               f"({plan.n_signatures} constraint signatures); additive value with fixed anchors.",
               "", CAVEAT, PROBABILITY_CAVEAT]
     if "bluff" in plan.flags:
-        lines.insert(3, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
+        lines.insert(2, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
     return "\n".join(lines)
