@@ -123,6 +123,11 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             material = any(gap > gap_limit and not t for gap, t in zip(gaps, tied))
             add("fail" if material else "note", "methods disagree on #1", f"{sc} / {pr}",
                 f"value under {base['method']} relative to its #1: " + detail)
+    for sc, p in built.items():
+        j = 0 if p.setting.constraints.floor is None else catalog.criterion_ids.index(p.setting.constraints.floor.criterion)
+        top = p.values[:, j]
+        add("note", "rights protection near the top", sc,
+            f"{(top >= 9).mean():.1%} of {len(p):,} feasible combinations reach 9 or more (highest {top.max():.2f})")
     tools = _recommendable(catalog, built)
     for t in tools.itertuples():
         if t.n_scenarios == 0 and t.tool not in catalog.constraints.contrast_only \

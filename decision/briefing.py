@@ -22,7 +22,7 @@ from .explain import explain
 from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
-from .weights import equal, parse_weights
+from .weights import direct, equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
 E = html.escape
@@ -58,6 +58,23 @@ def resolve_weights(catalog: Catalog, profile: str | None = None, weights: str |
                          str(p.date or ""), p.rationale or "", inputs)
 
 
+def resolved_weights(src: WeightsSource) -> dict:
+    """``src`` as plain data (JSON-able) that :func:`weights_source` turns back into a WeightsSource: what
+    ``decision brief`` hands the briefing notebook, so the notebook never looks a profile up itself."""
+    return {"weights": {str(k): float(v) for k, v in src.weights.items()}, "label": src.label, "method": src.method,
+            "author": src.author, "date": src.date, "rationale": src.rationale, "inputs": src.inputs}
+
+
+def weights_source(catalog: Catalog, resolved: dict) -> WeightsSource:
+    """The WeightsSource of :func:`resolved_weights`' data, checked against ``catalog``'s criteria."""
+    w = resolved.get("weights") if isinstance(resolved, dict) else None
+    if not isinstance(w, dict) or sorted(w) != sorted(catalog.criterion_ids):
+        raise DecisionError("resolved weights must give one weight per criterion of the catalogue")
+    text = {k: str(resolved.get(k) or "") for k in ("label", "method", "author", "date", "rationale", "inputs")}
+    return WeightsSource(direct(w, catalog.criterion_ids), text["label"] or "weights given directly",
+                         text["method"] or "direct", text["author"], text["date"], text["rationale"], text["inputs"])
+
+
 def _plain(v) -> str:
     if isinstance(v, dict):
         return ", ".join(f"{k}={_plain(x)}" for k, x in v.items())
@@ -86,13 +103,14 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
                      method: str = DEFAULT_METHOD, top: int = 5, max_tools: int | None = None,
                      catalog: str | Catalog | None = None, samples: int = 10_000, seed: int = 0,
                      explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
-                     horizon: float | None = None) -> Briefing:
+                     horizon: float | None = None, resolved: dict | None = None) -> Briefing:
     """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section; ``horizon`` (months)
-    discounts tools whose effect lands later."""
+    discounts tools whose effect lands later. ``resolved`` (from :func:`resolved_weights`, as ``decision brief``
+    passes it): the weights already resolved by the caller; ``profile`` and ``weights`` are then only shown."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
-    src = resolve_weights(cat, profile, weights)
+    src = resolve_weights(cat, profile, weights) if resolved is None else weights_source(cat, resolved)
     p = build_portfolios(cat, scenario, max_tools=max_tools, horizon=horizon)
     ranker = Ranker(p)
     ranking = ranker.rank(src.weights, method, top)

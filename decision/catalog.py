@@ -5,7 +5,6 @@ line or key, the field and what was expected. Nothing is dropped or coerced sile
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 import re
@@ -14,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from . import safeio
 from .errors import CatalogError
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data"
@@ -539,56 +538,18 @@ def _validate(model: type[BaseModel], data: Any, file: str, where: str):
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         got = err.get("input")
-        got_txt = "missing" if err["type"] == "missing" else f"got {got!r}"
+        got_txt = "missing" if err["type"] == "missing" else f"got {safeio.short(got)}"
         msg = err["msg"].replace("Input should be", "expected").replace("String should match pattern", "expected a "
                                                                          "snake_case id matching")
         raise CatalogError(f"{msg} ({got_txt})", file=file, where=where, field=loc or None) from None
 
 
 def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
-    path = folder / name
-    if not path.is_file():
-        raise CatalogError(f"file not found (expected {path})", file=name)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in columns if c not in header]
-            if missing:
-                raise CatalogError(f"missing column(s) {', '.join(missing)}; the header has: {', '.join(header)}",
-                                   file=name, where="line 1")
-            rows = []
-            for row in reader:
-                line = reader.line_num
-                if None in row:
-                    raise CatalogError(f"more fields than the header's {len(header)} columns (unquoted comma?)",
-                                       file=name, where=f"line {line}")
-                empty = [c for c in columns if row.get(c) is None]
-                if empty:
-                    raise CatalogError(f"fewer fields than the header ({empty[0]} missing)", file=name,
-                                       where=f"line {line}", field=empty[0])
-                rows.append((line, row))
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"not valid UTF-8 text ({exc.reason})", file=name) from None
-    except csv.Error as exc:
-        raise CatalogError(f"malformed CSV ({exc})", file=name) from None
-    if not rows:
-        raise CatalogError("the file has a header but no rows", file=name)
-    return rows
+    return safeio.read_csv(folder / name, columns, name=name, error=CatalogError)
 
 
 def _read_yaml(folder: Path, name: str) -> dict:
-    path = folder / name
-    if not path.is_file():
-        raise CatalogError(f"file not found (expected {path})", file=name)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}" if mark else None
-        raise CatalogError(f"invalid YAML: {exc.problem}", file=name, where=where) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"invalid YAML: {exc}", file=name) from None
+    data = safeio.load_yaml(folder / name, limit=safeio.MAX_CATALOG_FILE_BYTES, name=name, error=CatalogError)
     if not isinstance(data, dict):
         raise CatalogError("expected a mapping at the top level", file=name)
     return data
@@ -606,6 +567,24 @@ def _check_tools(ids, known: set, file: str, where: str, fieldname: str):
     for t in ids:
         if t not in known:
             raise CatalogError(f"unknown tool '{t}' (not in tools.csv)", file=file, where=where, field=fieldname)
+
+
+def _check_interaction(it, criterion: Criterion, earlier, line: int) -> None:
+    """An interaction's effect stays within its criterion's scale width, and no interaction comes twice (same id and
+    criterion, or same tools, condition and criterion: it would be counted twice)."""
+    width = criterion.scale_max - criterion.scale_min
+    if not abs(it.effect) <= width:
+        raise CatalogError(f"effect {it.effect:g} is larger than the {criterion.id} scale width {width:g}",
+                           file="interactions.csv", where=f"line {line}", field="effect")
+    key = (frozenset(it.tools_a), frozenset(it.tools_b), it.condition, it.criterion)
+    for k, other in enumerate(earlier):
+        if (other.id, other.criterion) == (it.id, it.criterion):
+            raise CatalogError(f"interaction '{it.id}' on {it.criterion} is given twice (it would count twice)",
+                               file="interactions.csv", where=f"line {line}", field="id")
+        if (frozenset(other.tools_a), frozenset(other.tools_b), other.condition, other.criterion) == key:
+            raise CatalogError(f"same tools, condition and criterion as interaction '{other.id}' (it would count "
+                               "twice; merge the two rows)", file="interactions.csv", where=f"line {line}",
+                               field="tools_a")
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
@@ -699,10 +678,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         if it.criterion not in cidx:
             raise CatalogError(f"unknown criterion '{it.criterion}'", file="interactions.csv", where=f"line {ln}",
                                field="criterion")
-        span = criteria[cidx[it.criterion]].scale_max - criteria[cidx[it.criterion]].scale_min
-        if not -span <= it.effect <= span:
-            raise CatalogError(f"{it.effect:g} is outside -{span:g}..{span:g} (a change on the {it.criterion} scale)",
-                               file="interactions.csv", where=f"line {ln}", field="effect")
+        _check_interaction(it, criteria[cidx[it.criterion]], interactions, ln)
         interactions.append(Interaction(**{**it.model_dump(), "scales_with": it.scales_with or None}))
         inter_lines.append(ln)
 

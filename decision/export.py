@@ -15,8 +15,9 @@ from pathlib import Path
 
 from .catalog import load_catalog
 from .errors import DecisionError
-from .files import atomic_write_text
+from .files import atomic_write_text, check_output
 from .ranking import DEFAULT_METHOD
+from .safeio import inputs_read
 
 ROOT = Path(__file__).resolve().parent
 NOTEBOOK = ROOT.parent / "notebooks" / "05_briefing.ipynb"
@@ -30,16 +31,23 @@ _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</sc
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
                      **_) -> str:
     """Fail fast, in this process, on the user mistakes the notebook would hit; return the scenario id."""
-    from .briefing import resolve_weights  # noqa: PLC0415
+    return resolve_parameters(scenario, profile, weights, method, catalog, horizon)[0]
+
+
+def resolve_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, horizon=None,
+                       **_) -> tuple[str, dict]:
+    """Resolve, once and in this process (this working folder, this DECISION_PROFILES), everything the briefing
+    notebook needs: the scenario id and the weights (see :func:`decision.briefing.resolved_weights`)."""
+    from .briefing import resolve_weights, resolved_weights  # noqa: PLC0415
     from .ranking import METHODS  # noqa: PLC0415
     from .scenario import beyond_horizon  # noqa: PLC0415
     cat = load_catalog(catalog)
     sid = cat.scenario(scenario).id
     beyond_horizon(cat, horizon)
-    resolve_weights(cat, profile, weights)
+    src = resolve_weights(cat, profile, weights)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
-    return sid
+    return sid, resolved_weights(src)
 
 
 def _kernel_dir(tmp: Path) -> Path:
@@ -68,6 +76,12 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
         except pm.PapermillExecutionError as exc:
             raise DecisionError(f"the briefing notebook failed in cell {exc.exec_count}: {exc.ename}: "
                                 f"{exc.evalue}") from None
+        except TimeoutError:                     # nbclient's CellTimeoutError
+            raise DecisionError(f"a briefing cell ran longer than the timeout of {timeout} s; allow more with "
+                                "--timeout SECONDS (default 180)") from None
+        except RuntimeError as exc:              # nbclient's DeadKernelError and kernel start-up failures
+            raise DecisionError(f"the briefing kernel failed: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+                                ) from None
         finally:
             if old is None:
                 os.environ.pop("JUPYTER_PATH", None)
@@ -102,15 +116,16 @@ def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_MET
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
                   max_tools=max_tools, catalog=str(Path(catalog).resolve()) if catalog else None,
                   samples=int(samples), seed=int(seed), horizon=None if horizon is None else float(horizon))
-    sid = check_parameters(**params)
+    sid, params["resolved"] = resolve_parameters(**params)   # the notebook gets data, never looks a profile up
     params["scenario"] = sid
     if not NOTEBOOK.is_file():
         raise DecisionError(f"the briefing notebook {NOTEBOOK} is missing: briefings need the repository checkout "
                             "(pip install -e .), not a copy of the package alone")
     out = Path(out) if out else Path("briefings") / f"{sid}.html"
-    with tempfile.TemporaryDirectory() as tmp:
+    check_output(out, inputs_read())            # before the run, not after it
+    with tempfile.TemporaryDirectory(prefix="decision-brief-") as tmp:
         executed = Path(tmp) / "briefing.ipynb"
         execute(params, executed, timeout)
         html = to_html(executed)
-    atomic_write_text(out, html)
+    atomic_write_text(out, html, protect=inputs_read())
     return out

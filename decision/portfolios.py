@@ -159,7 +159,7 @@ def _extend(idx: np.ndarray, bits: np.ndarray, free: np.ndarray, conflict: np.nd
 
 
 def candidate_count(n_free: int, k: int) -> int:
-    return sum(math.comb(n_free, s) for s in range(0, max(k, -1) + 1))
+    return sum(math.comb(n_free, s) for s in range(0, min(max(k, -1), n_free) + 1))  # none larger than n_free
 
 
 def largest_cap(n_free: int, n_forced: int) -> int:
@@ -216,6 +216,8 @@ def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
     each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination)."""
+    if not share.any():                                          # no tool acts in this pool: interactions only
+        return np.broadcast_to(-np.expm1(inter_log)[None, :], (len(share), len(idx)))
     top = _gather(share, idx, 0.0).max(2)
     lf = np.log1p(-spec.kappa * share)
     logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
@@ -410,8 +412,8 @@ def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting) -> np.ndarray:
     return (gain >= st.floor_points - TOLERANCE) & acts
 
 
-def feasibility_masks(idx: np.ndarray, bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
-    """(N,) bool per constraint checked after enumeration: True where the combination passes it."""
+def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
+    """(N,) bool per constraint that needs no values (prerequisites, ladder, effort capacity): True = passes."""
     cat, cons = st.catalog, st.constraints
     tid = {t: i for i, t in enumerate(cat.tool_ids)}
     out = {}
@@ -423,11 +425,22 @@ def feasibility_masks(idx: np.ndarray, bits: np.ndarray, values: np.ndarray, st:
     if st.capacity is not None:
         eff = _gather(cat.effort[None], idx.astype(np.intp), 0.0).sum(2)[0]
         out["effort_capacity"] = eff <= st.capacity + TOLERANCE
-    if cons.red_lines:
-        out["red_lines"] = ~_over_red_line(values, cat, cons)
+    return out
+
+
+def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
+    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes."""
+    out = {}
+    if st.constraints.red_lines:
+        out["red_lines"] = ~_over_red_line(values, st.catalog, st.constraints)
     if st.floor_points is not None:
         out["accountability_floor"] = _floor_met(values, bits, st)
     return out
+
+
+def feasibility_masks(idx: np.ndarray, bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
+    """Every constraint checked after enumeration, in order: :func:`structural_masks` then :func:`value_masks`."""
+    return {**structural_masks(idx, bits, st), **value_masks(bits, values, st)}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -534,10 +547,15 @@ def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = No
         exclusive=[[tid[t] for t in g] for g in cons.exclusive],
         forced_in=[tid[t] for t in forced],
         unavailable=[tid[t] for t in (*cons.excluded_by_premise, *cons.forced_out, *st.tool_exclusions)])
-    values = portfolio_values(idx, bits, st.adjusted.score, st.spec)
     removed = {}
     keep = np.ones(len(bits), dtype=bool)
-    for name, ok in feasibility_masks(idx, bits, values, st).items():
+    for name, ok in structural_masks(idx, bits, st).items():         # cheap filters before valuing anything
+        removed[name] = int((keep & ~ok).sum())
+        keep &= ok
+    idx, bits = idx[keep], bits[keep]
+    values = portfolio_values(idx, bits, st.adjusted.score, st.spec)
+    keep = np.ones(len(bits), dtype=bool)
+    for name, ok in value_masks(bits, values, st).items():
         removed[name] = int((keep & ~ok).sum())
         keep &= ok
     if not keep.any():

@@ -22,6 +22,7 @@ from types import MappingProxyType
 import pandas as pd
 import yaml
 
+from . import safeio
 from . import weights as W
 from .catalog import BUNDLED, Catalog, load_catalog
 from .errors import DecisionError
@@ -39,7 +40,8 @@ FIELDS = ("name", "author", "date", "method", "inputs", "weights", "rationale")
 REQUIRED = ("name", "method", "inputs", "weights")
 WEIGHT_TOLERANCE = 5e-4
 """Largest accepted difference between a stored weight and the weight recomputed from the inputs."""
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+"""A profile name: also its file name, so short (64 characters) and without a path or a line break."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,9 @@ def _thaw(obj):
 
 
 def _check_name(name) -> None:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise DecisionError(f"profile name {name!r}: use lower-case letters, digits, '-' and '_' (e.g. rights-first)")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise DecisionError(f"profile name {safeio.short(name)}: use up to 64 lower-case letters, digits, '-' and "
+                            "'_' (e.g. rights-first)")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -178,13 +181,7 @@ def to_yaml(profile: Profile) -> str:
 
 def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>") -> Profile:
     """Parse and validate a profile's YAML text against ``criteria`` (errors name ``source`` and the field)."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise DecisionError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", file=source,
-                            where=where) from None
+    doc = safeio.parse_yaml(text, name=source, label="not valid YAML")
     if not isinstance(doc, Mapping):
         raise DecisionError("expected a mapping with name, author, date, method, inputs, weights, rationale",
                             file=source)
@@ -242,10 +239,11 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
 
 def user_dir(directory: str | Path | None = None) -> Path:
     """The user's profile folder: ``directory``, else ``$DECISION_PROFILES``, else ``./profiles``."""
-    if directory is not None:
-        return Path(directory)
     env = os.environ.get(PROFILES_ENV)
-    return Path(env) if env else DEFAULT_USER_DIR
+    folder = Path(directory) if directory is not None else Path(env) if env else DEFAULT_USER_DIR
+    if folder.exists() and not folder.is_dir():
+        raise DecisionError(f"the profile folder {folder} is a file, not a folder")
+    return folder
 
 
 def _criteria(catalog: Catalog | Sequence[str] | None) -> tuple[str, ...]:
@@ -257,12 +255,7 @@ def _criteria(catalog: Catalog | Sequence[str] | None) -> tuple[str, ...]:
 def load_profile_file(path: str | Path, catalog: Catalog | Sequence[str] | None = None) -> Profile:
     """Load and validate one profile file against the catalogue's criteria (bundled catalogue if None)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DecisionError(f"profile file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DecisionError(f"cannot read profile file ({exc})", file=str(path)) from None
+    text = safeio.read_text(path, limit=safeio.MAX_PROFILE_BYTES, name=str(path))
     return replace(parse_profile(text, _criteria(catalog), source=str(path)), path=path)
 
 
@@ -298,10 +291,16 @@ def save_profile(profile: Profile, directory: str | Path | None = None, overwrit
     """Write ``profile`` to ``<user folder>/<name>.yaml`` atomically (a failed save leaves any old file intact)."""
     _check_name(profile.name)
     path = user_dir(directory) / f"{profile.name}.yaml"
+    exists = (f"profile '{profile.name}' already exists at {path}; choose another name or overwrite "
+              "(CLI: --force)")
     if path.exists() and not overwrite:
-        raise DecisionError(f"profile '{profile.name}' already exists at {path}; choose another name or overwrite "
-                            "(CLI: --force)")
-    return atomic_write_text(path, to_yaml(profile))
+        raise DecisionError(exists)
+    try:                        # created without replacing: of two concurrent saves of a new name, one wins
+        return atomic_write_text(path, to_yaml(profile), replace=overwrite)
+    except DecisionError:
+        if not overwrite and os.path.lexists(path):
+            raise DecisionError(exists) from None
+        raise
 
 
 def list_profiles(directory: str | Path | None = None,

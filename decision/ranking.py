@@ -373,7 +373,7 @@ class Ranker:
         df.insert(0, "rank", rank)
         df["preference"] = pref
         asc = _method(method).ascending if ascending is None else ascending
-        sq_rank = int(competition_ranks(np.asarray(allp, float), asc)[-1]) if len(allp) else None
+        sq_rank = _rank_of_last(np.asarray(allp, float), asc)
         st = p.setting
         df.attrs.update(method=method, scenario=p.adjusted.scenario.id, horizon=p.adjusted.horizon,
                         weights=dict(zip(p.criteria, self.weights(weights))), n_feasible=len(p),
@@ -404,6 +404,13 @@ class Ranker:
     def method_check(self, weights, methods=CROSS_CHECK) -> dict:
         """The first combination (row) under each method, same weights."""
         return {m: int(self.top(weights, m, 1)[0][0]) for m in methods}
+
+
+def _rank_of_last(pref: np.ndarray, ascending: bool) -> int:
+    """Competition rank of the last entry (the status quo) among all: 1 + the number strictly better (O(N))."""
+    p = np.round(pref, DECIMALS)
+    better = p[:-1] < p[-1] if ascending else p[:-1] > p[-1]
+    return int(1 + better.sum())
 
 
 def checks(ranker: Ranker, weights, df: pd.DataFrame) -> dict:

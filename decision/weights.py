@@ -47,10 +47,7 @@ def direct(values, criteria: Sequence[str] | None = None) -> pd.Series:
             raise DecisionError(f"{len(raw)} weights given for {len(index)} criteria")
     nums = []
     for name, v in zip(index, raw):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise DecisionError(f"weight of '{name}' is not a number: {v!r}") from None
+        f = _plain_number(v, f"weight of '{name}'")
         if math.isnan(f) or math.isinf(f):
             raise DecisionError(f"weight of '{name}' is {f} (expected a finite number >= 0)")
         if f < 0:
@@ -60,6 +57,26 @@ def direct(values, criteria: Sequence[str] | None = None) -> pd.Series:
     if total <= 0:
         raise DecisionError("all weights are zero; give at least one criterion a positive weight")
     return pd.Series(np.array(nums) / total, index=index, name="weight")
+
+
+def _plain_number(v, what: str) -> float:
+    """A number, or plain decimal text ("0_5" is not 5), finite and within +-1e9 (safeio.MAX_ABS_NUMBER)."""
+    from .safeio import strict_float  # noqa: PLC0415
+    try:
+        return strict_float(v, what)
+    except DecisionError:
+        try:
+            f = float(v)
+        except (TypeError, ValueError, OverflowError):
+            raise DecisionError(f"{what} is not a number: {_short(v)}") from None
+        if math.isnan(f) or math.isinf(f):
+            raise DecisionError(f"{what} is {f} (expected a finite number >= 0)") from None
+        raise
+
+
+def _short(v) -> str:
+    from .safeio import short  # noqa: PLC0415
+    return short(v)
 
 
 def parse_weights(text: str, criteria: Sequence[str]) -> pd.Series:
@@ -125,6 +142,10 @@ def format_order(groups: Sequence[Sequence[str]]) -> str:
     return " > ".join(" = ".join(g) for g in groups)
 
 
+MAX_RANKS = 1_000
+"""Largest number of ranks for the rank-order rules (a catalogue has at most 32 criteria)."""
+
+
 def _by_rank(n: int) -> dict[str, np.ndarray]:
     """Weights of ranks 1..n (1 = most important) for each rank-order rule."""
     k = np.arange(1, n + 1)
@@ -139,8 +160,8 @@ def _by_rank(n: int) -> dict[str, np.ndarray]:
 def _rank_weights(rule: str, n_or_order, criteria: Sequence[str] | None) -> pd.Series:
     if isinstance(n_or_order, (int, np.integer)) and not isinstance(n_or_order, bool):
         n = int(n_or_order)
-        if n < 1:
-            raise DecisionError(f"number of criteria must be at least 1, got {n}")
+        if not 1 <= n <= MAX_RANKS:
+            raise DecisionError(f"number of criteria must be at least 1 and at most {MAX_RANKS:,}, got {n:,}")
         return pd.Series(_by_rank(n)[rule], index=pd.RangeIndex(1, n + 1, name="rank"), name="weight")
     groups = parse_order(n_or_order, criteria)
     by_rank = _by_rank(sum(len(g) for g in groups))[rule]
@@ -230,6 +251,10 @@ def _ri_table() -> tuple[float, ...]:
     return tuple(float(x) for x in AHP.RI_M)
 
 
+MAX_RATIO = 1_000.0
+"""Largest pairwise judgment accepted (and smallest: its reciprocal); beyond it the eigenvector overflows."""
+
+
 def _number(v, where: str) -> float:
     """A judgment: a number or a fraction string such as ``"1/3"``."""
     if isinstance(v, bool):
@@ -237,16 +262,20 @@ def _number(v, where: str) -> float:
     if isinstance(v, str):
         num, sep, den = v.strip().partition("/")
         try:
-            f = float(num) / float(den) if sep else float(num)
-        except (ValueError, ZeroDivisionError):
-            raise DecisionError(f"{where}: expected a positive number or a fraction like 1/3, got {v!r}") from None
+            f = _plain_number(num, where) / _plain_number(den, where) if sep else _plain_number(num, where)
+        except (DecisionError, ZeroDivisionError):
+            raise DecisionError(f"{where}: expected a positive number or a fraction like 1/3, got "
+                                f"{_short(v)}") from None
     else:
         try:
             f = float(v)
-        except (TypeError, ValueError):
-            raise DecisionError(f"{where}: expected a positive number, got {v!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise DecisionError(f"{where}: expected a positive number, got {_short(v)}") from None
     if not math.isfinite(f) or f <= 0:
-        raise DecisionError(f"{where}: judgments must be positive finite numbers, got {v!r}")
+        raise DecisionError(f"{where}: judgments must be positive finite numbers, got {_short(v)}")
+    if not 1 / MAX_RATIO <= f <= MAX_RATIO:
+        raise DecisionError(f"{where}: a judgment of {f:g} is outside 1/{MAX_RATIO:g} to {MAX_RATIO:g} (Saaty's "
+                            "scale runs from 1/9 to 9)")
     return f
 
 

@@ -59,6 +59,18 @@ def test_seed_pairings_show_in_the_top_combinations_of_high_severity_scenarios(b
     assert all(found.values()), {k: sorted(set(v)) for k, v in found.items()}
 
 
+def test_few_packages_approach_ending_the_abuses_and_only_with_pressure_and_verification(bundled):
+    from decision import build_portfolios
+    j = bundled.criterion_ids.index("rights_protection")
+    for sc in bundled.scenarios:
+        p = build_portfolios(bundled, sc.id)
+        assert (p.values[:, j] >= 9).mean() < 0.05
+        best = int(p.values[:, j].argmax())
+        tools = [bundled.tool(t) for t in p.tools_of(best)]
+        assert any(t.family == "verification" for t in tools), sc.id
+        assert any(p.adjusted.score[bundled.tool_index(t.id), j] >= 2.5 for t in tools), sc.id
+
+
 def test_the_bundled_catalogue_passes_the_audit(bundled):
     rep = audit(bundled)
     assert rep.ok, format_report(rep)

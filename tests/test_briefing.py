@@ -23,7 +23,7 @@ def test_content_matches_the_engine(bundled):
     w = decision.profiles.load_profile("rights-first", bundled).weights
     expected = decision.rank_portfolios(bundled, "arms_dependent_client", w, "topsis", top=4)
     assert b.ranking["tool_ids"].tolist() == expected["tool_ids"].tolist()
-    assert len(b.explanations) == 3 and b.by_method["method"].tolist()[0] == "topsis"
+    assert len(b.explanations) == 3 and b.by_method["method"].tolist()[0] == "wsm"
     assert b.by_method["same as recommendation"].iloc[0]
     assert "preset: security-first" in b.presets
     html = B.weights_html(b)

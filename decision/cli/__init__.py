@@ -24,14 +24,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from ..safeio import forget_inputs  # noqa: PLC0415
+    forget_inputs()                              # outputs are checked against this command's inputs only
+    restore = _terminate_as_interrupt()
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except DecisionError as exc:
-        print(f"decision: error: {exc}", file=sys.stderr)
+        print(f"decision: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("decision: interrupted (temporary files removed)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    finally:
+        restore()
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _one_line(text: str) -> str:
+    """A message on one line, whatever a file name or value held (newlines are shown escaped)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _terminate_as_interrupt():
+    """Treat SIGTERM like Ctrl-C while a command runs, so temporary files and folders are removed on the way out."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 if __name__ == "__main__":

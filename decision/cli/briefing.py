@@ -5,7 +5,8 @@ import sys
 import time
 
 from ..ranking import DEFAULT_METHOD
-from .common import add_catalog, scenario_and_weights
+from .common import (MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
+                     scenario_and_weights)
 
 
 def register(sub) -> None:
@@ -14,12 +15,12 @@ def register(sub) -> None:
     scenario_and_weights(b)
     b.add_argument("--all-scenarios", action="store_true", help="one briefing per scenario")
     b.add_argument("--method", default=DEFAULT_METHOD)
-    b.add_argument("--top", type=int, default=5)
-    b.add_argument("--max-tools", type=int)
-    b.add_argument("--samples", type=int, default=10_000, help="SMAA weight samples (default 10000)")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--top", type=count(1, 1_000, "top"), default=5)
+    b.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
+    b.add_argument("--samples", type=SAMPLES_OPTION, default=10_000, help="SMAA weight samples (default 10000)")
+    b.add_argument("--seed", type=SEED_OPTION, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
-    b.add_argument("--timeout", type=int, default=180, help="seconds allowed per notebook cell")
+    b.add_argument("--timeout", type=TIMEOUT_OPTION, default=180, help="seconds allowed per notebook cell")
     b.set_defaults(func=cmd_brief)
 
 
@@ -31,6 +32,8 @@ def cmd_brief(args) -> int:
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..files import check_output  # noqa: PLC0415
+    from ..safeio import inputs_read  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
                 timeout=args.timeout, horizon=args.horizon)
@@ -47,8 +50,9 @@ def cmd_brief(args) -> int:
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
-    check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                     catalog=args.catalog, horizon=args.horizon)
+    sid = check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
+                           catalog=args.catalog, horizon=args.horizon)
+    check_output(Path(args.out or Path("briefings") / f"{sid}.html"), inputs_read())   # before the 10-20 s run
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
     out = build_briefing(scenario=args.scenario, out=args.out, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")

@@ -36,8 +36,33 @@ def weights_of(args, catalog: Catalog):
 def write_output(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically and say so on stderr."""
     from ..files import atomic_write_text  # noqa: PLC0415
-    atomic_write_text(path, text)
+    from ..safeio import inputs_read  # noqa: PLC0415
+    atomic_write_text(path, text, protect=inputs_read())
     print(f"written: {path}", file=sys.stderr)
+
+
+def count(lo: int, hi: int, what: str = "value"):
+    """An argparse type: a whole number in ``lo..hi``, checked before any work starts (one-line error)."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, got {text!r}") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number from {lo:,} to {hi:,}, got {n:,}")
+        return n
+    parse.__name__ = what
+    return parse
+
+
+MAX_TOOLS_OPTION = count(1, 62, "max_tools")
+"""--max-tools: a combination is a 64-bit mask of at most 62 tools (safeio.ROW_LIMITS)."""
+TOP_OPTION = count(1, 1_000_000, "top")
+MAX_SAMPLES = 1_000_000
+"""SMAA samples: 10,000 give +-0.01; a million (+-0.001) already takes minutes on a laptop."""
+SAMPLES_OPTION = count(1, MAX_SAMPLES, "samples")
+SEED_OPTION = count(0, 2**32 - 1, "seed")
+TIMEOUT_OPTION = count(1, 86_400, "timeout")
 
 
 def add_catalog(p) -> None:

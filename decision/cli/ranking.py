@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from ..catalog import CAVEAT, Catalog
 from ..explain import explain
+from ..files import neutralise_csv
 from ..portfolios import build_portfolios
 from ..ranking import DEFAULT_METHOD, METHODS, Ranker, checks
-from .common import (add_catalog, catalog_of, constraints_of, model_options, scenario_and_weights, weights_of,
+from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, constraints_of, model_options,
+                     scenario_and_weights, weights_of,
                      write_output)
 
 
@@ -66,6 +69,8 @@ def cmd_rank(args) -> int:
     ranker = Ranker(p)
     weights = weights_of(args, cat)
     df = ranker.rank(weights, args.method, args.top)
+    if len(df) < min(args.top, len(p)) and df.attrs.get("shortlist"):
+        print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)
     check = checks(ranker, weights, df)
     sq = df.attrs["status_quo"]
     if args.format == "table":
@@ -75,7 +80,7 @@ def cmd_rank(args) -> int:
         ref = pd.DataFrame([{"rank": sq["rank"], "tools": "(status quo: do nothing new)", "n_tools": 0, "effort": 0,
                              **{c: sq[c] for c in cat.criterion_ids}, "preference": sq["preference"],
                              "tool_ids": ""}], index=pd.Index(["status_quo"], name="combination"))
-        text = pd.concat([out, ref]).to_csv()
+        text = neutralise_csv(pd.concat([out, ref])).to_csv()   # no cell runs as a spreadsheet formula
     else:
         recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
                  "effort": float(r["effort"]), "statistically_tied_with_first": int(r["rank"]) in check["tied"],
@@ -136,8 +141,9 @@ def register(sub) -> None:
     model_options(r)
     r.add_argument("--method", default=DEFAULT_METHOD, choices=[*METHODS, "consensus"],
                    help="default wsm (additive value on fixed 0-10 anchors); spotis gives the same ranking here")
-    r.add_argument("--top", type=int, default=10)
-    r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
+    r.add_argument("--top", type=TOP_OPTION, default=10)
+    r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
+                   help="cap on tools per combination (default: constraints.yaml)")
     r.add_argument("--format", default="table", choices=["table", "csv", "json"])
     r.add_argument("--out", help="also write the output to this file")
     r.set_defaults(func=cmd_rank)

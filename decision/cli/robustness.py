@@ -10,7 +10,8 @@ from ..errors import DecisionError
 from ..portfolios import build_portfolios
 from ..ranking import DEFAULT_METHOD, as_weights
 from ..robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
-from .common import add_catalog, catalog_of, constraints_of, model_options, scenario_and_weights, weights_of
+from .common import (MAX_SAMPLES, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, add_catalog, catalog_of, constraints_of,
+                     count, model_options, scenario_and_weights, weights_of)
 
 
 def register(sub) -> None:
@@ -21,13 +22,16 @@ def register(sub) -> None:
     r.add_argument("--method", default=DEFAULT_METHOD, choices=PORTFOLIO_METHODS)
     r.add_argument("--spread", type=float, default=0.1,
                    help="with --weights/--profile, SMAA draws each weight within +/- this of it (default 0.1)")
-    r.add_argument("--samples", type=int, default=10_000, help="Monte Carlo weight samples (default 10000)")
-    r.add_argument("--seed", type=int, default=1)
-    r.add_argument("--top-k", type=int, default=10, help="acceptability of reaching the top k (default 10)")
-    r.add_argument("--show", type=int, default=10, help="combinations listed (default 10)")
+    r.add_argument("--samples", type=SAMPLES_OPTION, default=10_000,
+                   help=f"Monte Carlo weight samples (default 10000, at most {MAX_SAMPLES:,})")
+    r.add_argument("--seed", type=SEED_OPTION, default=1)
+    r.add_argument("--top-k", type=count(1, 1_000, "top_k"), default=10,
+                   help="acceptability of reaching the top k (default 10)")
+    r.add_argument("--show", type=count(0, 100_000, "show"), default=10, help="combinations listed (default 10)")
     r.add_argument("--scores", choices=["triangular", "uniform"],
                    help="also sample tool scores within their low-high ranges (slower)")
-    r.add_argument("--max-tools", type=int, help="cap on tools per combination (default: constraints.yaml)")
+    r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
+                   help="cap on tools per combination (default: constraints.yaml)")
     r.set_defaults(func=cmd_robustness)
 
 

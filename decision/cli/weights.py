@@ -5,19 +5,21 @@ line on stderr, exit 2).
 """
 from __future__ import annotations
 
+import io
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from .. import safeio
 from .. import weights as W
 from ..catalog import CAVEAT, load_catalog
 from ..errors import DecisionError
 from ..profiles import (INPUT_KEY, METHODS, Profile, list_profiles, load_profile, make_profile, save_profile,
                         user_dir)
 from ..ranking import DEFAULT_METHOD
-from .common import add_catalog
+from .common import MAX_TOOLS_OPTION, add_catalog, count
 
 BAR = 30
 
@@ -32,23 +34,20 @@ def read_pairwise(path: str | Path):
     first column too. YAML: ``{criteria: [...], matrix: [[...], ...]}`` or ``{judgments: {"a/b": 3, ...}}``.
     """
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise DecisionError(f"pairwise matrix file not found: {path}")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             return _pairwise_yaml(path)
         if path.suffix.lower() == ".csv":
-            return _pairwise_csv(path)
+            return _pairwise_csv(io.StringIO(safeio.read_text(path, limit=safeio.MAX_PROFILE_BYTES)))
     except DecisionError as exc:
         raise DecisionError(exc.problem, file=str(path), where=exc.where, field=exc.field) from None
     raise DecisionError(f"pairwise matrix file must be .csv, .yaml or .yml: {path}")
 
 
 def _pairwise_yaml(path: Path):
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DecisionError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    doc = safeio.load_yaml(path, limit=safeio.MAX_PROFILE_BYTES, label="not valid YAML")
     if isinstance(doc, dict) and "judgments" in doc:
         if not isinstance(doc["judgments"], dict):
             raise DecisionError("expected a mapping 'more/less': ratio", field="judgments")
@@ -68,7 +67,7 @@ def _pairwise_yaml(path: Path):
     raise DecisionError("expected a mapping with 'criteria' and 'matrix', or with 'judgments'")
 
 
-def _pairwise_csv(path: Path):
+def _pairwise_csv(path):
     try:
         df = pd.read_csv(path, dtype=str, skipinitialspace=True, comment="#")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -83,6 +82,7 @@ def _pairwise_csv(path: Path):
             return False
 
     if all(numeric(h) for h in heads):            # no header row: plain numbers
+        path.seek(0)
         df = pd.read_csv(path, dtype=str, header=None, skipinitialspace=True, comment="#")
         return df.to_numpy(dtype=object)
     if df.shape[1] == df.shape[0] + 1:            # first column holds row labels
@@ -328,7 +328,7 @@ def register(sub) -> None:
         p = ws.add_parser(name, help=desc)
         add_catalog(p)
         p.add_argument("--scenario")
-        p.add_argument("--max-tools", type=int)
+        p.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
         p.set_defaults(func=cmd_objective)
 
     p = ws.add_parser("save", help="save a named weight profile (YAML)")
@@ -360,7 +360,7 @@ def register(sub) -> None:
     profiles_dir(p)
     p.add_argument("profiles", nargs="+", help="two or more profile names or paths")
     p.add_argument("--scenario")
-    p.add_argument("--top", type=int, default=5)
+    p.add_argument("--top", type=count(1, 1_000, "top"), default=5)
     p.add_argument("--method", default=DEFAULT_METHOD, help="ranking method (as in `decision rank`)")
-    p.add_argument("--max-tools", type=int)
+    p.add_argument("--max-tools", type=MAX_TOOLS_OPTION)
     p.set_defaults(func=cmd_group)
