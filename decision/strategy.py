@@ -42,6 +42,7 @@ from .reactions import Principles, ReactionModel, feature_matrix, reaction_proba
 
 DECIMALS = 12
 MAX_REVIEWS = 8
+MAX_MONTHS = 240
 SIGNATURE = ("rung", "pressure_rung", "n_pressure", "threat", "verification", "incentives", "de_escalation")
 
 
@@ -240,8 +241,8 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
     """Prepare the review tree of a scenario (validating ``reviews`` and ``months``)."""
     if not isinstance(reviews, (int, np.integer)) or not 0 <= reviews <= MAX_REVIEWS:
         raise DecisionError(f"reviews must be a whole number from 0 to {MAX_REVIEWS}, got {reviews!r}")
-    if not months > 0:
-        raise DecisionError(f"months must be positive, got {months!r}")
+    if not (isinstance(months, (int, float, np.number)) and 0 < months <= MAX_MONTHS):
+        raise DecisionError(f"months must be a number above 0 and at most {MAX_MONTHS}, got {months!r}")
     pr = principles or model.principles
     model = model.with_principles(pr)
     cat = portfolios.catalog

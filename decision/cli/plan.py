@@ -7,9 +7,13 @@ from pathlib import Path
 from ..portfolios import build_portfolios
 from ..playbook import build_plan, plan_json, plan_text
 from ..reactions import Principles, load_reactions
-from ..strategy import strategy_problem
+from ..strategy import MAX_REVIEWS, strategy_problem
 from ..strategy_robustness import opening_stability
-from .common import add_catalog, catalog_of, scenario_and_weights, weights_of, write_output
+from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,
+                     write_output)
+
+MAX_SAMPLES = 10_000
+"""Robustness draws: each re-solves the tree (about 0.1-0.2 s on the bundled catalogue)."""
 
 
 def cmd_plan(args) -> int:
@@ -43,16 +47,16 @@ def register(sub) -> None:
                                     "ally complies, stalls or retaliates")
     add_catalog(r)
     scenario_and_weights(r)
-    r.add_argument("--reviews", type=int, default=3, help="review points (default 3)")
+    r.add_argument("--reviews", type=count(0, MAX_REVIEWS, "reviews"), default=3, help="review points (default 3)")
     r.add_argument("--months", type=float, default=12, help="horizon in months, cut into reviews + 1 equal periods")
     r.add_argument("--off", type=lambda s: [x.strip() for x in s.split(",") if x.strip()], metavar="P[,P]",
                    help=f"switch principles off: {', '.join(Principles.NAMES)}")
-    r.add_argument("--max-rungs-up", type=int, help="calibration: rungs up per review (default: reactions.yaml)")
+    r.add_argument("--max-rungs-up", type=count(0, 8, "max_rungs_up"), help="calibration: rungs up per review (default: reactions.yaml)")
     r.add_argument("--reactions", metavar="FILE", help="reactions.yaml to use (default: the catalogue's)")
-    r.add_argument("--samples", type=int, default=0,
+    r.add_argument("--samples", type=count(0, MAX_SAMPLES, "samples"), default=0,
                    help="robustness draws of weights and of reaction probabilities (default 0: skip)")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--max-tools", type=int, help="cap on tools per package (default: constraints.yaml)")
+    r.add_argument("--seed", type=SEED_OPTION, default=0)
+    r.add_argument("--max-tools", type=MAX_TOOLS_OPTION, help="cap on tools per package (default: constraints.yaml)")
     r.add_argument("--format", default="text", choices=["text", "json"])
     r.add_argument("--out", help="also write the output to this file")
     r.set_defaults(func=cmd_plan)
