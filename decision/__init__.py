@@ -1,12 +1,14 @@
 """decision: rank combinations of diplomatic tools that press an abusive ally for accountability without severing
 security ties.
 
-Data flows one way: catalog -> scenario -> portfolios -> ranking / robustness -> figures -> dashboard / briefing.
+Data flows one way: catalog -> scenario -> portfolios -> ranking / robustness -> strategy (reactions, review tree,
+playbook) -> figures -> dashboard / briefing.
 """
 from .catalog import CAVEAT, Catalog, load_catalog
 from .dashboard import Dashboard, dashboard
 from .errors import CatalogError, DecisionError
 from .group import GroupView, group_view
+from .playbook import Plan, make_plan, plan_json, plan_text
 from .explain import explain
 from .portfolios import Portfolios, build_portfolios
 from .profiles import Profile, list_profiles, load_profile, make_profile, save_profile
@@ -18,11 +20,11 @@ from .weights import AHPResult, ahp, critic, direct, entropy, rank_reciprocal, r
 __version__ = "0.1.0"
 
 __all__ = [
-    "AHPResult", "CAVEAT", "Catalog", "CatalogError", "Dashboard", "DecisionError", "GroupView", "METHODS",
+    "AHPResult", "CAVEAT", "Catalog", "CatalogError", "Dashboard", "DecisionError", "GroupView", "METHODS", "Plan",
     "PortfolioSMAA", "Portfolios", "Profile", "Ranker", "SMAAResult", "__version__", "ahp", "build_portfolios",
     "consensus", "core_index", "critic", "dashboard", "direct", "entropy", "explain", "group_view",
-    "list_profiles", "load_catalog", "load_profile", "make_profile", "nondominated", "pareto_mask",
-    "portfolio_stability", "rank", "rank_matrix", "rank_portfolios", "rank_reciprocal", "rank_sum", "roc",
+    "list_profiles", "load_catalog", "load_profile", "make_plan", "make_profile", "nondominated", "pareto_mask",
+    "plan_json", "plan_text", "portfolio_stability", "rank", "rank_matrix", "rank_portfolios", "rank_reciprocal", "rank_sum", "roc",
     "save_profile", "smaa_matrix", "smaa_portfolios", "stability_intervals", "swing", "top_changes",
     "weight_sweep",
 ]
