@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
-import time
 
 import numpy as np
+from bench_core import timed      # benchmarks/ is on sys.path when a benchmark runs as a script
 
 import decision
 from decision.playbook import build_plan, make_plan
 from decision.reactions import load_reactions
 from decision.strategy import strategy_problem
 from decision.strategy_robustness import opening_stability
-
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times)
 
 
 def main():
