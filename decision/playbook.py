@@ -6,6 +6,7 @@ Views (dashboard, briefing) call these and :func:`decision.strategy_figures.plan
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,3 +218,24 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
     if "bluff" in plan.flags:
         lines.insert(2, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
     return "\n".join(lines)
+
+
+def plan_html(plan: Plan) -> str:
+    """The playbook as nested HTML lists (escaped), for a briefing's "Playbook" section; same content as
+    :func:`plan_text` without the footer (the briefing prints its own caveats)."""
+    step = plan.months / (plan.reviews + 1)
+    esc = html.escape
+
+    def item(n: PlanNode, parent: PlanNode | None) -> str:
+        head = ("Opening (month 0)" if parent is None else
+                f"Review {n.review} (month {n.review * step:g}), if the ally {esc(n.reaction)} (p {n.probability:.2f})")
+        flag = "".join(f' <span class="flag">{esc(f.upper())}</span>' for f in n.flags)
+        vals = ", ".join(f"{esc(name)} {n.values[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
+        kids = "".join(item(c, n) for c in n.children)
+        return (f"<li><b>{head}:</b> {esc(' + '.join(n.names))}{flag}{esc(_changes(n, parent))}"
+                f'<br><span class="values">{vals}</span>' + (f"<ul>{kids}</ul>" if kids else "") + "</li>")
+
+    exp = ", ".join(f"{esc(name)} {plan.expected[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
+    return (f'<ul class="playbook">{item(plan.root, None)}</ul>'
+            f"<p>Expected over {plan.months:g} months: {exp} (value {plan.value:.3f}). Worst branch: "
+            f"{esc(' → '.join(plan.worst_path))}.</p>")

@@ -229,8 +229,32 @@ class StrategyProblem:
     def solve(self, weights=None, probs: np.ndarray | None = None) -> Policy:
         w = self.weights(weights)
         probs = self.probs if probs is None else probs
-        return backward_induction(self.immediate(w, probs), probs, self.sig_id, self.opening, self.admissible,
-                                  self.reviews, self.groups)
+        try:
+            return backward_induction(self.immediate(w, probs), probs, self.sig_id, self.opening, self.admissible,
+                                      self.reviews, self.groups)
+        except DecisionError:
+            raise DecisionError(f"no playbook meets every principle in scenario "
+                                f"'{self.portfolios.adjusted.scenario.id}': {self.binding_principles(w)}") from None
+
+    def binding_principles(self, w) -> str:
+        """Which single principle, switched off, makes a playbook possible (the error path only)."""
+        pr = self.model.principles
+        fixes = []
+        for name in Principles.NAMES:
+            if not getattr(pr, name):
+                continue
+            try:
+                other = strategy_problem(self.portfolios, self.model, self.reviews, self.months,
+                                         pr.switched(off=[name]))
+                backward_induction(other.immediate(w), other.probs, other.sig_id, other.opening, other.admissible,
+                                   other.reviews, other.groups)
+                fixes.append(name)
+            except DecisionError:
+                pass
+        if fixes:
+            return (f"switching off {' or '.join(fixes)} makes one possible (decision plan --off NAME, or edit "
+                    "reactions.yaml)")
+        return "no single principle is to blame; relax the constraints or switch several principles off"
 
     def opening_row(self, policy: Policy) -> int:
         return int(self.rows[policy.best_row[0, policy.root_signature]])

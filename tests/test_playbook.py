@@ -7,7 +7,7 @@ import pytest
 
 import decision
 from decision.cli import main
-from decision.playbook import make_plan
+from decision.playbook import make_plan, plan_html
 from decision.reactions import load_reactions
 from decision.strategy import strategy_problem
 from decision.strategy_figures import plan_figure, plan_figure_data
@@ -87,3 +87,21 @@ def test_opening_stability_counts_draws(tiny):
     assert 0 <= r["weights_same"] <= 1 and 0 <= r["probabilities_same"] <= 1
     assert sum(c for _, c in r["weights_top"]) <= 50
     assert r == opening_stability(problem, HAND_WEIGHTS, n_samples=50, seed=3)     # seeded, reproducible
+
+
+def test_cli_names_the_principle_that_makes_a_playbook_impossible(capsys):
+    # no rung up at all: after retaliation the crisis protocol C (rung 4) can never follow A or B
+    assert main(["plan", "--catalog", str(TINY), "--scenario", "base", "--weights", "r=.4,s=.2,l=.2,e=.2",
+                 "--reviews", "1", "--months", "6", "--max-tools", "1", "--max-rungs-up", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "no playbook meets every principle in scenario 'base'" in err
+    assert "switching off calibration or de_escalation makes one possible" in err and err.count("\n") == 1
+
+
+def test_plan_html_escapes_names(tiny_dir):
+    tools = tiny_dir / "tools.csv"
+    tools.write_text(tools.read_text().replace("Tool A", "<b>Tool A</b>"))
+    plan = make_plan(decision.load_catalog(tiny_dir), "base", HAND_WEIGHTS, reviews=1, months=6, max_tools=1)
+    out = plan_html(plan)
+    assert "&lt;b&gt;Tool A&lt;/b&gt;" in out and "<b>Tool A</b>" not in out
+    assert out.count("<li>") == 4

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from ..portfolios import build_portfolios
@@ -22,7 +23,7 @@ def cmd_plan(args) -> int:
     model = load_reactions(cat, args.reactions)
     pr = model.principles.switched(off=args.off or ())
     if args.max_rungs_up is not None:
-        pr = Principles(**{**pr.__dict__, "max_rungs_up": args.max_rungs_up})
+        pr = replace(pr, max_rungs_up=args.max_rungs_up)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon)
     problem = strategy_problem(p, model, args.reviews, args.months, pr)
     plan = build_plan(problem, problem.solve(weights), weights)
