@@ -31,7 +31,6 @@ FILE = "reactions.yaml"
 RUNG_FEATURE = "rung"
 MAX_RUNG = 8
 PROBABILITY_TOLERANCE = 1e-6
-STANCES = ("de_escalating", "engagement", "scrutiny", "pressure")
 REQUIRED_FEATURES = {"calibration": (), "credibility": ("threat", "pressure"),
                      "verified_progress": ("verification", "incentives"), "de_escalation": ("de_escalation",),
                      "security_floor": ()}
