@@ -196,7 +196,7 @@ def test_a_huge_catalogue_file_is_refused_by_size(cat, capsys):
 
 def test_too_many_interactions_are_refused(cat, capsys):
     rows = (cat / "interactions.csv").read_text().splitlines()
-    extra = [f"z{k:04d},synergy,demarche,private_letter,with,legitimacy,0.01,r,s" for k in range(500)]
+    extra = [f"z{k:04d},synergy,demarche,private_letter,with,legitimacy,0.01,,r,s" for k in range(500)]
     (cat / "interactions.csv").write_text("\n".join(rows + extra) + "\n")
     code, _, err = run(capsys, "tools", "--catalog", cat)
     one_line_error(code, err, "interactions.csv", "more than 500 rows")
@@ -309,9 +309,9 @@ def test_duplicate_yaml_keys_are_refused(cat, capsys):
 
 def test_duplicate_csv_header_columns_are_refused(tiny_dir, capsys):
     text = (tiny_dir / "scores.csv").read_text().splitlines()
-    (tiny_dir / "scores.csv").write_text("\n".join([text[0] + ",score"] + [r + ",0" for r in text[1:]]) + "\n")
+    (tiny_dir / "scores.csv").write_text("\n".join([text[0] + ",change"] + [r + ",0" for r in text[1:]]) + "\n")
     code, _, err = run(capsys, "tools", "--catalog", tiny_dir)
-    one_line_error(code, err, "scores.csv", "line 1", "'score' appears twice")
+    one_line_error(code, err, "scores.csv", "line 1", "'change' appears twice")
 
 
 def test_numbers_with_underscores_are_refused(tiny_dir, capsys):
@@ -364,7 +364,7 @@ def test_promethee_says_when_it_stops_at_its_shortlist(capsys):
     code, out, err = run(capsys, "rank", "--method", "promethee_ii", "--top", 100000, "--format", "csv")
     assert code == 0
     rows = [r for r in csv.reader(io.StringIO(out)) if r]
-    assert len(rows) - 1 == decision.ranking.SHORTLIST
+    assert len(rows) - 2 == decision.ranking.SHORTLIST          # header and the status-quo row
     assert "not 100,000" in err and "shortlist" not in err.split("not 100,000")[0]
 
 
