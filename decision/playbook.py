@@ -212,8 +212,8 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
                      f"weight draws and {robustness['probabilities_same']:.0%} of {robustness['n_samples']} "
                      "reaction-probability draws (Dirichlet base rates, rules within their ranges).")
     lines += ["", "Principles:", *[f"  {s}" for s in plan.principles.describe()],
-              f"Exact backward induction over all {plan.n_packages:,} feasible packages at every node "
-              f"({plan.n_signatures} constraint signatures); additive value with fixed anchors.",
+              f"Exact backward induction: every node chooses among all {plan.n_packages:,} feasible packages (above "
+              f"the security floor; {plan.n_signatures} constraint signatures); additive value with fixed anchors.",
               "", CAVEAT, PROBABILITY_CAVEAT]
     if "bluff" in plan.flags:
         lines.insert(2, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
