@@ -48,26 +48,29 @@ def plan_figure_data(plan: Plan) -> dict:
 
 
 def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
-    """The review tree: one marker per decision node, one line per reaction labelled with its probability.
-    Packages are written next to nodes up to ``label_depth`` (deeper ones: hover)."""
+    """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
+    review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
     d = plan_figure_data(plan)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     fig = go.Figure()
+    crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
     for reaction in dict.fromkeys(e["reaction"] for e in edges):
-        xs, ys, mx, my, mt = [], [], [], [], []
+        xs, ys, mx, my, mt, mh = [], [], [], [], [], []
         for e in (e for e in edges if e["reaction"] == reaction):
             a, b = nodes[e["from"]], nodes[e["to"]]
             xs += [a["x"], b["x"], None]
             ys += [a["y"], b["y"], None]
             mx.append((a["x"] + b["x"]) / 2)
             my.append((a["y"] + b["y"]) / 2)
-            mt.append(f"{e['probability']:.2f}")
+            deep = round(b["x"] / step) > 2 and crowded
+            mt.append("" if deep else f"{e['probability']:.2f}")
+            mh.append(f"{reaction}: p {e['probability']:.2f}")
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
         fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=2), name=reaction,
                         hoverinfo="skip", legendgroup=reaction)
         fig.add_scatter(x=mx, y=my, mode="text", text=mt, textfont=dict(color=colour, size=10), showlegend=False,
-                        hoverinfo="skip", legendgroup=reaction)
+                        hovertext=mh, hoverinfo="text", legendgroup=reaction)
     depth = [round(n["x"] / step) for n in nodes]
     fig.add_scatter(x=[n["x"] for n in nodes], y=[n["y"] for n in nodes], mode="markers+text",
                     text=[n["label"] if k <= label_depth else "" for n, k in zip(nodes, depth)],
