@@ -18,6 +18,7 @@ from decision.playbook import build_plan, make_plan, plan_json, plan_text
 from decision.profiles import BUNDLED_PROFILES, load_profile
 from decision.reactions import load_reactions
 from decision.strategy import strategy_problem
+from decision.strategy_audit import plan_violations
 
 from .strategy_support import Truth, violations
 
@@ -232,8 +233,9 @@ def _solve(spec, tmp_path_factory, reviews):
         problem = strategy_problem(port, model, reviews=reviews)
         plan = build_plan(problem, problem.solve(weights), weights)
     except DecisionError:
-        plan = None
-    return truth, plan, port
+        return truth, None, None
+    assert plan_violations(plan, problem) == []      # the audit's checker agrees with the solver
+    return truth, plan, problem
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
