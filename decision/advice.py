@@ -76,8 +76,7 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
         out.update(margin=float(stab["margin"].min()), critical=crit, bound=bound, weight=float(w[j]),
                    direction="falls below" if falls else "rises above", replacement=str(new["tools"].iloc[0]))
     if smaa and samples > 0:
-        bounds = {c: (max(0.0, x - SPREAD), min(1.0, x + SPREAD)) for c, x in zip(p.criteria, w)}
-        res = smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=1, weight_bounds=bounds)
+        res = smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=1, weight_center=w, spread=SPREAD)
         tab = res.table
         row = options.best.row
         out.update(first_share=float(tab.loc[row, "first"]) if row in tab.index else 0.0, draws=samples)
