@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .advice import Confidence, assess, bottom_line
 from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from .explain import explain
+from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options
 from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
@@ -97,16 +99,22 @@ class Briefing:
     parameters: dict
     generated: str
     robustness: dict = field(default_factory=dict)
+    options: Options | None = None
+    confidence: Confidence | None = None
+    bottom_line: tuple[str, ...] = ()
 
 
 def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
                      method: str = DEFAULT_METHOD, top: int = 5, max_tools: int | None = None,
                      catalog: str | Catalog | None = None, samples: int = 10_000, seed: int = 0,
                      explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
-                     horizon: float | None = None, resolved: dict | None = None) -> Briefing:
+                     horizon: float | None = None, resolved: dict | None = None, current=None,
+                     k: int = DEFAULT_K, share: float = DEFAULT_SHARE) -> Briefing:
     """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section; ``horizon`` (months)
     discounts tools whose effect lands later. ``resolved`` (from :func:`resolved_weights`, as ``decision brief``
-    passes it): the weights already resolved by the caller; ``profile`` and ``weights`` are then only shown."""
+    passes it): the weights already resolved by the caller; ``profile`` and ``weights`` are then only shown.
+    ``current``: today's policy (tool ids, a list or ``"a,b"``; None: not given), ranked among ``k`` distinct options
+    with its minimal change reaching ``share`` of option 1's gain over doing nothing new."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
@@ -130,9 +138,15 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
         presets[f"preset: {pre.name}"] = ranker.rank(pre.weights, method, top)
     params = {"scenario": p.adjusted.scenario.id, "profile": profile, "weights": weights, "method": method,
               "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed}
+    if isinstance(current, str):
+        current = [t.strip() for t in current.split(",") if t.strip()]
+    params.update(current=",".join(current) if current is not None else None, k=k, share=share)
     rob = robustness_content(p, src.weights, method, ranking, samples, seed) if robustness else {}
+    opts = find_options(p, src.weights, method, k, current, share, ranker)
+    conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob)
+    return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
+                    tuple(bottom_line(opts, conf, cat)))
 
 
 def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: pd.DataFrame, samples: int,
@@ -201,6 +215,30 @@ STYLE = """<style>
 .briefing .caveat {background: #fff6e0; border-left: 4px solid #e0a100; padding: .5em .8em}
 .briefing .prov {font-family: ui-monospace, monospace; font-size: 85%; color: #333}
 .briefing .tag {display: inline-block; background: #eef; border-radius: 3px; padding: 0 4px; margin: 1px}
+.briefing .bottom-line {font-size: 96%; line-height: 1.35; background: #eef4fb; border-left: 4px solid #2166ac;
+  padding: .6em .9em}
+.briefing .options td small {color: #555}
+.briefing .tied {color: #8c510a; font-weight: 600}
+.briefing table.options {width: 100%; font-size: 82%; table-layout: auto !important}
+.briefing table.options td, .briefing table.options th {padding: 1px 4px !important}
+.briefing table.options tr.head td {border-bottom: none; padding-top: 3px !important}
+.briefing .tied {white-space: nowrap}
+.briefing table.options tr.head td:first-child {width: 44%}
+.briefing table.options tr.detail td {color: #333; padding-left: 1.2em !important}
+@page {margin: 15mm}
+@media print {
+  html, body {-webkit-print-color-adjust: exact; print-color-adjust: exact; background: white}
+  body, .jp-Notebook {margin: 0 !important; padding: 0 !important}
+  .jp-OutputArea-child {break-inside: auto !important}
+  .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon {padding-top: 0 !important; padding-bottom: 0 !important}
+  .briefing h2 {margin: .5em 0 .2em 0}
+  .briefing h1 {font-size: 150%; margin: 0 0 .3em 0}
+  .briefing .sub, .briefing .caveat {font-size: 85%; margin: .3em 0}
+  .briefing .bottom-line, .briefing tr, .plotly-graph-div, .js-plotly-plot,
+  .jp-OutputArea-child:has(.plotly-graph-div) {break-inside: avoid; page-break-inside: avoid}
+  .briefing h1, .briefing h2, .briefing h3 {break-after: avoid; page-break-after: avoid}
+  .briefing {max-width: none}
+}
 </style>"""
 
 
@@ -226,11 +264,77 @@ def _level(v: float) -> str:
 
 
 def header_html(b: Briefing) -> str:
+    """Title, then the bottom line: the first paragraph a reader sees."""
     sc = b.portfolios.adjusted.scenario
-    return (f"{STYLE}<div class='briefing'><h1>Briefing: {E(sc.name)}</h1>"
-            f"<p class='sub'>Which combination of diplomatic tools presses the ally for accountability without "
-            f"severing security ties? &middot; generated <span class='briefing-timestamp'>{E(b.generated)}</span>"
-            f"</p><p class='caveat'><b>Read this first.</b> {E(CAVEAT)}</p></div>")
+    return f"{STYLE}<div class='briefing'><h1>Briefing: {E(sc.name)}</h1>{bottom_line_html(b)}</div>"
+
+
+def first_page_end_html(b: Briefing) -> str:
+    """Under the first page's chart: how the options were chosen, the question, the timestamp and the caveat (the
+    detail follows)."""
+    rule = f"<p class='sub'>{E(b.options.rule)}</p>" if b.options is not None else ""
+    return (f"<div class='briefing'>{rule}<p class='sub'>Which combination of diplomatic tools presses the ally for "
+            f"accountability without severing security ties? &middot; generated <span class='briefing-timestamp'>"
+            f"{E(b.generated)}</span></p><p class='caveat'><b>Read this first.</b> {E(CAVEAT)}</p></div>")
+
+
+def bottom_line_html(b: Briefing) -> str:
+    """The bottom line as one paragraph (what to do, why, how sure, what would change it)."""
+    if not b.bottom_line:
+        return ""
+    return "<p class='bottom-line'>" + " ".join(E(s) for s in b.bottom_line) + "</p>"
+
+
+def options_html(b: Briefing) -> str:
+    """The options table: the distinct options, doing nothing new, today's policy and its minimal change."""
+    o = b.options
+    if o is None:
+        return ""
+    crit = b.catalog.criteria
+    head = "".join(f"<th class='num' title='{E(c.name)}'>{E(c.name.split()[0])}"
+                   f"{' (cost)' if c.direction == 'cost' else ''}</th>" for c in crit)
+    body = []
+    for i, r in enumerate(o.rows()):
+        name = f"Option {i + 1}" if r.kind == "option" else {"status_quo": "Do nothing new",
+                                                            "current": "Today's policy",
+                                                            "minimal_change": "Minimal change"}[r.kind]
+        notes = []
+        if r.tradeoff:
+            notes.append(f"vs option 1: {r.tradeoff}")
+        if r.kind == "minimal_change":
+            names = {t.id: t.name for t in b.catalog.tools}
+            notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
+                         (", ".join(names[t] for t in r.drop) or "nothing"))
+        if not r.feasible:
+            notes.append("not feasible: " + ("; ".join(_brief_reason(x) for x in r.reasons) if r.reasons else
+                                             "outside the constraints"))
+        tied = (f"<span class='tied'>with {', '.join(str(j + 1) for j in r.tied_with)}</span>"
+                if r.tied_with else "")
+        vals = "".join(f"<td class='num'>{r.values[c.id]:.1f}</td>" for c in crit)
+        pref = f"{r.preference:.3f}" if r.preference == r.preference else "n/a"
+        eff = f"{r.effort:.0f}" if r.effort is not None else ""
+        body.append(f"<tr class='head' data-kind='{r.kind}'><td><b>{E(name)}</b>: {E(r.label)}</td>{vals}"
+                    f"<td class='num'>{eff}</td><td class='num'>{pref}</td><td>{tied}</td></tr>"
+                    f"<tr class='detail' data-kind='{r.kind}'><td colspan='{len(crit) + 4}'>"
+                    f"{E(' + '.join(r.names) or 'no new step')}"
+                    + (f" <small>&middot; {E('; '.join(notes))}</small>" if notes else "") + "</td></tr>")
+    return (f"<div class='briefing'><h2>The options</h2><table class='options'><thead><tr><th>Course of action "
+            f"(tools below)</th>{head}<th class='num'>Effort</th><th class='num'>Preference</th><th>Tied</th></tr>"
+            f"</thead><tbody>"
+            f"{''.join(body)}</tbody></table><p class='sub'>Values on 0-10 scales; preference by {E(o.method)}; "
+            f"the rule that picks the options is under the chart.</p></div>")
+
+
+def _brief_reason(reason: str) -> str:
+    """The first clause of a feasibility reason (the full text is in the CLI, the dashboard and explain)."""
+    head = reason.split(":", 1)[0].split(" (", 1)[0].strip()
+    return head if len(head) <= 70 else head[:69] + "\u2026"
+
+
+def options_figure(b: Briefing):
+    """One chart comparing the options and doing nothing new on the criteria, sized to print."""
+    from . import figures as F  # noqa: PLC0415
+    return F.options_figure([*b.options.options, b.options.status_quo], b.catalog.criteria)
 
 
 def scenario_html(b: Briefing) -> str:

@@ -29,13 +29,13 @@ _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</sc
 
 
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
-                     **_) -> str:
+                     current=None, **_) -> str:
     """Fail fast, in this process, on the user mistakes the notebook would hit; return the scenario id."""
-    return resolve_parameters(scenario, profile, weights, method, catalog, horizon)[0]
+    return resolve_parameters(scenario, profile, weights, method, catalog, horizon, current)[0]
 
 
-def resolve_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, horizon=None,
-                       **_) -> tuple[str, dict]:
+def resolve_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
+                       current=None, **_) -> tuple[str, dict]:
     """Resolve, once and in this process (this working folder, this DECISION_PROFILES), everything the briefing
     notebook needs: the scenario id and the weights (see :func:`decision.briefing.resolved_weights`)."""
     from .briefing import resolve_weights, resolved_weights  # noqa: PLC0415
@@ -45,6 +45,9 @@ def resolve_parameters(scenario=None, profile=None, weights=None, method="topsis
     sid = cat.scenario(scenario).id
     beyond_horizon(cat, horizon)
     src = resolve_weights(cat, profile, weights)
+    for t in (current.split(",") if isinstance(current, str) else current or ()):
+        if t.strip():
+            cat.tool_index(t.strip())                       # an unknown tool in today's policy is a user error
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
     return sid, resolved_weights(src)
@@ -113,11 +116,16 @@ def offline(body: str) -> str:
 
 
 def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, top=5, max_tools=None,
-                   catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None) -> Path:
-    """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically."""
+                   catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None, current=None, k=4,
+                   share=0.9) -> Path:
+    """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically.
+    ``current``: today's policy (tool ids, list or ``"a,b"``), ranked among the ``k`` options."""
+    if current is not None and not isinstance(current, str):
+        current = ",".join(current)
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
                   max_tools=max_tools, catalog=str(Path(catalog).resolve()) if catalog else None,
-                  samples=int(samples), seed=int(seed), horizon=None if horizon is None else float(horizon))
+                  samples=int(samples), seed=int(seed), horizon=None if horizon is None else float(horizon),
+                  current=current, k=int(k), share=float(share))
     sid, params["resolved"] = resolve_parameters(**params)   # the notebook gets data, never looks a profile up
     params["scenario"] = sid
     if not NOTEBOOK.is_file():

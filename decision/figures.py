@@ -150,3 +150,32 @@ def tool_in_best_figure(tool_in_best: pd.DataFrame, title: str = "Probability th
                       yaxis=dict(autorange="reversed", automargin=True), height=max(280, 24 * len(d) + 120),
                       margin=dict(l=10, r=10, t=50, b=10))
     return fig
+
+
+PRINT_WIDTH = 680
+"""CSS pixels of an A4 / Letter page's printable width at 15 mm margins: print figures are fixed at this width."""
+
+
+def options_data(rows, criteria) -> list[dict]:
+    """Per criterion, the bar data for :func:`options_figure`: ``rows`` are :class:`decision.options.Option`s."""
+    labels = [f"{'option ' + str(i + 1) if r.kind == 'option' else r.kind.replace('_', ' ')}: {_short(r.label, 26)}"
+              for i, r in enumerate(rows)]
+    return [{"x": [round(r.values[c.id], 2) for r in rows], "y": labels, "name": c.name} for c in criteria]
+
+
+def options_figure(rows, criteria, title: str = "The options on the four criteria (0-10)",
+                   width: int = PRINT_WIDTH) -> go.Figure:
+    """Grouped horizontal bars: one group per option or reference row (status quo, today's policy, minimal change),
+    one bar per criterion. Fixed width (printable), not responsive, so it prints whole."""
+    fig = go.Figure()
+    for k, (c, d) in enumerate(zip(criteria, options_data(rows, criteria))):
+        name = d["name"] + (" (lower is better)" if c.direction == "cost" else "")
+        fig.add_bar(x=d["x"], y=d["y"], name=name, orientation="h",
+                    marker_color=CRITERION_COLOURS[k % len(CRITERION_COLOURS)],
+                    hovertemplate="%{y}<br>" + c.name + ": %{x:.2f}<extra></extra>")
+    fig.update_layout(barmode="group", title=dict(text=title, y=0.98, yanchor="top"), xaxis=dict(range=[0, 10]),
+                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2,
+                                                                                      yanchor="top"),
+                      width=width, height=max(170, 17 * len(rows) + 90), autosize=False,
+                      margin=dict(l=10, r=10, t=30, b=10))
+    return fig

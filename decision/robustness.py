@@ -485,8 +485,19 @@ def _simplex(rng: np.random.Generator, n_samples: int, n: int) -> np.ndarray:
     return np.diff(u, axis=1, prepend=0.0, append=1.0)
 
 
+def near(weights: np.ndarray, spread: float, n_samples: int, rng) -> np.ndarray:
+    """``n_samples`` weight vectors uniform on the simplex shrunk by ``spread`` toward ``weights``:
+    ``(1 - spread) w + spread u`` with ``u`` uniform on the simplex, so every weight stays within +/- ``spread`` of
+    the given one and every draw is valid (no rejection, even for weights at a corner of the simplex)."""
+    if not 0 < spread <= 1:
+        raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
+    w = np.asarray(weights, dtype=float)
+    return (1 - spread) * w[None, :] + spread * _simplex(rng, n_samples, len(w))
+
+
 def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, weight_bounds=None,
-                   criteria: Sequence[str] | None = None) -> tuple[np.ndarray, float]:
+                   criteria: Sequence[str] | None = None, weight_center=None,
+                   spread: float = 0.1) -> tuple[np.ndarray, float]:
     """``n_samples`` weight vectors (rows sum to 1) and the acceptance rate.
 
     Uniform on the simplex; with ``weight_order`` (criteria, most important first) uniform on the ordered region
@@ -496,6 +507,10 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
     """
     crit = list(criteria) if criteria is not None else list(range(n_criteria))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if weight_center is not None:
+        if weight_order is not None or weight_bounds is not None:
+            raise DecisionError("give weight_center, or weight_order/weight_bounds, not both")
+        return near(as_weights(weight_center, crit), spread, n_samples, rng), 1.0
     order = _order_index(weight_order, crit) if weight_order is not None else None
     lo, hi = _bounds(weight_bounds, crit) if weight_bounds is not None else (None, None)
 
@@ -732,6 +747,7 @@ def _batch_values(p: Portfolios, rows: np.ndarray, score_samples: np.ndarray, sp
 
 def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, method: str = "wsm", k: int = 10,
                     weight_order=None, weight_bounds=None, score_uncertainty: str | None = None,
+                    weight_center=None, spread: float = 0.1,
                     candidate_limit: int = 20_000, pilot: int = 12, pilot_weights: int = 1000, check: int = 32,
                     progress: Progress = None) -> PortfolioSMAA:
     """SMAA over every feasible combination of a scenario: top-``k`` acceptability per combination, and per tool
@@ -761,7 +777,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     n_samples = int(n_samples)
     crit = p.criteria
     rng = np.random.default_rng(seed)
-    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit)
+    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
     sc = portfolio_scaling(p, method)
     Xn = sc(p.values)
     off_all = effort_offset(p)

@@ -9,7 +9,9 @@ import pytest
 import decision
 from decision import briefing as B
 from decision.catalog import BUNDLED
+from decision.advice import bottom_line
 from decision.export import build_briefing, offline
+from decision.pdf import html_to_pdf
 
 from .browser_support import chromium
 
@@ -28,6 +30,25 @@ def test_content_matches_the_engine(bundled):
     assert "preset: security-first" in b.presets
     html = B.weights_html(b)
     assert "rank-order centroid" in html and "0.52" in html
+
+
+def test_first_page_opens_with_the_bottom_line_then_the_options(bundled):
+    b = B.prepare_briefing("hedging_partner", profile="security-first", robustness=False,
+                           current="private_letter,interoperability_exercises", k=3)
+    assert b.bottom_line == tuple(bottom_line(b.options, b.confidence, bundled))
+    head = B.header_html(b)
+    first_p = re.search(r"<p[^>]*>(.*?)</p>", head.split("</style>", 1)[1], re.S).group(1)
+    assert first_p.startswith("Recommended course of action: ") and "How sure:" in first_p
+    assert b.options.best.label in first_p
+    table = B.options_html(b)
+    kinds = re.findall(r"<tr class='head' data-kind='(\w+)'", table)
+    assert kinds == ["option"] * len(b.options.options) + ["status_quo", "current", "minimal_change"]
+    assert len(b.options.options) == 3
+    assert b.options.best.tools == tuple(b.ranking["tool_ids"].iloc[0])
+    fig = B.options_figure(b)
+    assert len(fig.data) == len(bundled.criteria) and fig.layout.width <= 680
+    assert list(fig.data[0].x) == [round(o.values[bundled.criteria[0].id], 2)
+                                   for o in (*b.options.options, b.options.status_quo)]
 
 
 def test_html_pieces_escape_catalogue_text(tmp_path):
@@ -60,7 +81,7 @@ def test_briefing_is_self_contained_and_small(briefing_file):
     assert html.count(PLOTLY_BANNER) == 1                       # plotly.js embedded exactly once
     assert not re.search(r"<script[^>]*src=\"https?:", html)    # no CDN scripts
     assert not re.search(r"<link[^>]*href=\"https?:", html)
-    for section in ("The situation", "What matters, and how much", "Recommended combinations",
+    for section in ("The options", "The situation", "What matters, and how much", "Recommended combinations",
                     "How robust is this?", "What would change the recommendation", "Caveats", "Provenance"):
         assert section in html
     assert decision.CAVEAT in html
@@ -102,7 +123,7 @@ def test_briefing_opens_offline_without_errors(briefing_file):
         assert page.locator(".jp-InputArea, .jp-CodeCell .jp-Editor, .CodeMirror").count() == 0
         assert "import decision" not in page.content()
         # kernel-free interactivity: the dropdown switches the ranking chart to a bundled preset
-        title = page.locator(".gtitle").first
+        title = page.locator(".js-plotly-plot:has(.updatemenu-header-group) .gtitle").first
         before = title.text_content()
         page.locator(".updatemenu-header-group").first.click()
         page.locator(".updatemenu-dropdown-button", has_text="preset: security-first").first.click()
@@ -130,3 +151,59 @@ def test_script_in_a_tool_name_is_escaped_and_never_runs(tmp_path):
         page.wait_for_timeout(500)
         assert dialogs == []
         assert "<script>alert(1)</script>" in page.locator("body").inner_text()   # shown as text
+
+
+@pytest.mark.browser
+def test_first_visible_paragraph_states_the_recommendation_and_confidence(briefing_file):
+    with chromium() as ctx:
+        page = ctx.new_page()
+        page.goto(briefing_file.as_uri())
+        page.wait_for_selector(".main-svg", timeout=30_000)
+        first = page.locator("p:visible").first.inner_text()
+        assert first.startswith("Recommended course of action: ")
+        assert "How sure:" in first and "ranking methods rank it first" in first
+        # the options table comes before the scenario's factor table
+        html = page.content()
+        assert html.index("The options") < html.index("The situation")
+
+
+def pdf_pages(data: bytes) -> list[bytes]:
+    """Decompressed content stream of every page of a (Chromium/Skia) PDF, in object order."""
+    import zlib
+    objs = {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.S)}
+    out = []
+    for body in objs.values():
+        if re.search(rb"/Type\s*/Page\b(?!s)", body):
+            ref = int(re.search(rb"/Contents\s+(\d+) 0 R", body).group(1))
+            body_ref = objs[ref]
+            start = re.search(rb"stream\r?\n", body_ref).end()
+            length = re.search(rb"/Length\s+(\d+)(?!\s+0\s+R)", body_ref)
+            stream = body_ref[start:start + int(length.group(1))] if length else body_ref[start:]
+            out.append(zlib.decompressobj().decompress(stream) if b"FlateDecode" in body_ref else stream)
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("paper, width_pt", [("a4", 595.92), ("letter", 612.0)])
+def test_pdf_export_is_valid_and_has_no_blank_page(briefing_file, tmp_path, paper, width_pt):
+    from .browser_support import require_chromium
+    require_chromium()
+    pdf = html_to_pdf(briefing_file, tmp_path / f"brief-{paper}.pdf", paper=paper)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    pages = pdf_pages(data)
+    assert 2 <= len(pages) <= 30
+    assert all(re.search(rb"T[Jj]\b", p) for p in pages), "a page without any text"
+    box = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert float(box.group(1)) == pytest.approx(width_pt, abs=1)
+    # the first page carries the bottom line, the options table and the options chart (drawn as vector paths)
+    first = pages[0]
+    assert len(first) > 5000 and first.count(b" re") + first.count(b" l\n") > 20
+
+
+def test_pdf_export_without_chromium_is_a_clear_user_error(briefing_file, monkeypatch):
+    import decision.pdf as P
+    monkeypatch.setattr(P, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(P.shutil, "which", lambda _name: None)
+    with pytest.raises(decision.DecisionError, match="Chromium"):
+        html_to_pdf(briefing_file)

@@ -206,6 +206,14 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
             page.locator(".decision-dashboard .js-plotly-plot").nth(1).wait_for(state="attached")
             record["run_all_to_dashboard_s"] = round(time.perf_counter() - t0, 2)
 
+            # the dashboard opens with the bottom line: recommendation and confidence in its first paragraph
+            page.wait_for_function("""() => { const p = document.querySelector(
+                '.decision-dashboard .decision-bottom-line p');
+                return p && p.innerText.includes('ranking methods rank it first'); }""")
+            first = page.locator(".decision-dashboard p:visible").first.inner_text()
+            assert first.startswith("Recommended course of action: ") and "How sure:" in first
+            record["bottom_line"] = first
+
             widget = page.locator(".decision-ranking-widget").first
             widget.evaluate(RECORDER)
             state = json.loads(table.get_attribute("data-state"))

@@ -240,3 +240,21 @@ def test_time_horizon_control_discounts_slow_tools(dash, bundled):
     dash.horizon.value = None                                 # back to no horizon (the observer re-ranks)
     assert dash.state.horizon is None and dash.ranking["tool_ids"].tolist() == engine_top(bundled, dash.state)[
         "tool_ids"].tolist()
+
+
+def test_bottom_line_opens_the_dashboard_and_states_the_confidence(dash, bundled):
+    dash.check_stability()
+    children = dash.widget.children
+    assert children[1] is dash.bottom_line                     # right under the title, before settings and tables
+    text = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
+    assert text.startswith(f"Recommended course of action: {dash.options.best.label}")
+    assert "How sure:" in text and "ranking methods rank it first" in text
+    assert dash.options.best.tools == tuple(dash.ranking["tool_ids"].iloc[0])
+
+
+def test_todays_policy_picker_adds_current_and_minimal_change(dash, bundled):
+    dash.controls.current.value = ["Démarche", "Interoperability exercises"]
+    assert dash.state.current == ("demarche", "interoperability_exercises")
+    assert dash.options.current.tools == ("demarche", "interoperability_exercises")
+    kinds = re.findall(r"<tr data-kind='(\w+)'", dash.options_panel.value)
+    assert kinds[-3:] == ["status_quo", "current", "minimal_change"]

@@ -358,3 +358,15 @@ def test_bad_inputs_raise_decision_error():
     with pytest.raises(DecisionError):
         rb.smaa_matrix(THREE, [1, 1], weight_order=["zz"])
     assert list(itertools.islice(rb.holistic_meta_weights(3, "linear"), 3)) == [1.0, 0.5, 0.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=4, max_size=4).filter(lambda w: sum(w) > 0.01), st.floats(0.01, 1))
+def test_weights_near_a_profile_stay_within_the_spread_even_at_a_corner(raw, spread):
+    w = np.array(raw) / sum(raw)
+    W, acc = rb.sample_weights(500, 4, 3, weight_center=w, spread=spread)
+    assert acc == 1.0 and W.shape == (500, 4)
+    np.testing.assert_allclose(W.sum(1), 1.0)
+    assert (W >= -1e-12).all() and (np.abs(W - w) <= spread + 1e-12).all()
+    corner, _ = rb.sample_weights(200, 4, 3, weight_center=[1, 0, 0, 0], spread=0.1)
+    assert (corner[:, 0] >= 0.9 - 1e-12).all()

@@ -5,7 +5,7 @@ import sys
 import time
 
 from ..ranking import DEFAULT_METHOD
-from .common import (MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
+from .common import (K_OPTION, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
                      scenario_and_weights)
 
 
@@ -21,6 +21,11 @@ def register(sub) -> None:
     b.add_argument("--seed", type=SEED_OPTION, default=0)
     b.add_argument("--out", help="output file (default briefings/<scenario>.html); a folder with --all-scenarios")
     b.add_argument("--timeout", type=TIMEOUT_OPTION, default=180, help="seconds allowed per notebook cell")
+    b.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids, ranked among the options")
+    b.add_argument("--k", type=K_OPTION, default=4, help="number of distinct options (default 4)")
+    b.add_argument("--pdf", action="store_true",
+                   help="also print a PDF next to the HTML (needs playwright and Chromium: apt-get install chromium)")
+    b.add_argument("--paper", default="a4", choices=["a4", "letter"], help="PDF paper size (default a4)")
     b.set_defaults(func=cmd_brief)
 
 
@@ -33,27 +38,37 @@ def cmd_brief(args) -> int:
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import build_briefing, check_parameters  # noqa: PLC0415
     from ..files import check_output  # noqa: PLC0415
+    from ..pdf import html_to_pdf, require_pdf  # noqa: PLC0415
     from ..safeio import inputs_read  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
-                timeout=args.timeout, horizon=args.horizon)
+                timeout=args.timeout, horizon=args.horizon, current=args.current, k=args.k)
     if args.all_scenarios:
         if args.scenario:
             raise DecisionError("give either --scenario or --all-scenarios")
         folder = Path(args.out or "briefings")
         if folder.suffix == ".html":
             raise DecisionError("--out must be a folder with --all-scenarios")
+        if args.pdf:
+            require_pdf()
         ids = [s.id for s in load_catalog(args.catalog).scenarios]
         for sid in (bar := tqdm(ids, desc="briefings", unit="scenario", file=sys.stderr)):
             bar.set_postfix_str(sid)
-            build_briefing(scenario=sid, out=folder / f"{sid}.html", **opts)
+            out = build_briefing(scenario=sid, out=folder / f"{sid}.html", **opts)
+            if args.pdf:
+                html_to_pdf(out, paper=args.paper)
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
     sid = check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                           catalog=args.catalog, horizon=args.horizon)
+                           catalog=args.catalog, horizon=args.horizon, current=args.current)
     check_output(Path(args.out or Path("briefings") / f"{sid}.html"), inputs_read())   # before the 10-20 s run
+    if args.pdf:
+        require_pdf()                                     # fail before the 10-20 s of work, not after
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
     out = build_briefing(scenario=args.scenario, out=args.out, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")
+    if args.pdf:
+        pdf = html_to_pdf(out, paper=args.paper)
+        print(f"written: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -63,6 +63,7 @@ MAX_SAMPLES = 1_000_000
 SAMPLES_OPTION = count(1, MAX_SAMPLES, "samples")
 SEED_OPTION = count(0, 2**32 - 1, "seed")
 TIMEOUT_OPTION = count(1, 86_400, "timeout")
+K_OPTION = count(1, 50, "k")
 
 
 def add_catalog(p) -> None:

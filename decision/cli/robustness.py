@@ -8,7 +8,7 @@ import pandas as pd
 from ..catalog import CAVEAT
 from ..errors import DecisionError
 from ..portfolios import build_portfolios
-from ..ranking import DEFAULT_METHOD, as_weights
+from ..ranking import DEFAULT_METHOD
 from ..robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
 from .common import (MAX_SAMPLES, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, add_catalog, catalog_of, constraints_of,
                      count, model_options, scenario_and_weights, weights_of)
@@ -48,16 +48,14 @@ def _progress():
     return step, bar
 
 
-def weight_region(weights, criteria, spread: float):
-    """SMAA weight bounds that honour the analyst's weights: each within +/- ``spread`` of them (None: uniform on
-    the simplex when no weights were given). Returns (bounds or None, a sentence saying which)."""
+def weight_region(weights, spread: float) -> tuple[dict, str]:
+    """SMAA options that honour the analyst's weights: draws within +/- ``spread`` of them (the simplex shrunk
+    toward them); uniform on the simplex when no weights were given. Returns (options, a sentence saying which)."""
     if weights is None:
-        return None, "uniform on the simplex (no --weights or --profile given)"
+        return {}, "uniform on the simplex (no --weights or --profile given)"
     if not 0 < spread <= 1:
         raise DecisionError(f"--spread must be in (0, 1], got {spread:g}")
-    w = as_weights(weights, criteria)
-    bounds = {c: (max(0.0, x - spread), min(1.0, x + spread)) for c, x in zip(criteria, w)}
-    return bounds, f"uniform within +/- {spread:g} of the given weights"
+    return {"weight_center": weights, "spread": spread}, f"within +/- {spread:g} of the given weights"
 
 
 def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, where: str = "") -> str:
@@ -107,11 +105,11 @@ def cmd_robustness(args) -> int:
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
     stab = portfolio_stability(p, weights, args.method)
-    bounds, where = weight_region(weights, cat.criterion_ids, args.spread)
+    region, where = weight_region(weights, args.spread)
     step, bar = _progress()
     try:
         smaa = smaa_portfolios(p, args.samples, seed=args.seed, method=args.method, k=args.top_k,
-                               weight_bounds=bounds, score_uncertainty=args.scores, progress=step)
+                               score_uncertainty=args.scores, progress=step, **region)
     finally:
         if bar is not None:
             bar.close()

@@ -1,0 +1,94 @@
+"""``decision options``: a few distinct courses of action, the status quo, today's policy and its minimal change."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..catalog import CAVEAT, Catalog
+from ..errors import DecisionError
+from ..files import neutralise_csv
+from ..options import DEFAULT_K, DEFAULT_SHARE, Options, default_method, find_options
+from ..portfolios import build_portfolios
+from ..ranking import METHODS
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, constraints_of, model_options,
+                     scenario_and_weights, weights_of, write_output)
+
+
+def tool_list(text: str | None) -> list[str] | None:
+    """``a,b,c`` -> ids (None stays None; an empty string is an empty policy)."""
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def format_options(o: Options, catalog: Catalog) -> str:
+    """Fixed-width table: one row per option and reference row, then the trade-offs and the rules."""
+    sc = catalog.scenario(o.scenario)
+    w = ", ".join(f"{k}={v:.2f}" for k, v in o.weights.items())
+    lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {o.method}   Weights: {w}",
+             f"{len(o.options)} distinct options from {o.n_feasible:,} feasible combinations", ""]
+    heads = [c.name.split()[0][:10] for c in catalog.criteria]
+    lines.append(f"{'':<15} {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  label: tools")
+    for i, r in enumerate(o.rows()):
+        name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
+        pref = f"{r.preference:>7.4f}" if r.preference == r.preference else f"{'n/a':>7}"
+        vals = "  ".join(f"{r.values[c]:>10.2f}" for c in catalog.criterion_ids)
+        tools = " + ".join(r.names) or "(nothing new)"
+        flag = "" if r.feasible else "  [not feasible, see below]"
+        eff = f"{r.effort:>6.1f}" if r.effort is not None else f"{'':>6}"
+        lines.append(f"{name:<15} {pref}  {vals}  {eff}  {r.label}: {tools}{flag}")
+    lines.append("")
+    for i, r in enumerate(o.rows()):
+        name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
+        bits = []
+        if r.tradeoff:
+            bits.append(f"vs option 1: {r.tradeoff}")
+        if r.tied_with:
+            bits.append("statistically tied with " + ", ".join(f"option {j + 1}" for j in r.tied_with))
+        if r.reasons:
+            bits.append("not feasible: " + "; ".join(r.reasons))
+        if r.kind == "minimal_change":
+            bits.append(f"add: {', '.join(r.add) or 'nothing'}; drop: {', '.join(r.drop) or 'nothing'} "
+                        f"(reaches {o.share:.0%} of option 1's gain over doing nothing new)")
+        if bits:
+            lines.append(f"{name}: " + "; ".join(bits))
+    lines += ["", o.rule, CAVEAT]
+    return "\n".join(lines)
+
+
+def cmd_options(args) -> int:
+    cat = catalog_of(args)
+    if not 0 < args.share <= 1:
+        raise DecisionError(f"--share must be in (0, 1], got {args.share:g}")
+    p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
+                         constraints=constraints_of(args, cat))
+    o = find_options(p, weights_of(args, cat), args.method or default_method(), args.k, tool_list(args.current),
+                     args.share)
+    if args.format == "table":
+        text = format_options(o, cat)
+    elif args.format == "csv":
+        text = neutralise_csv(o.frame()).to_csv()       # "+1.2 rights ..." must not run as a spreadsheet formula
+    else:
+        text = json.dumps({**o.to_dict(), "caveat": CAVEAT}, indent=2, ensure_ascii=False)
+    print(text)
+    if args.out:
+        write_output(Path(args.out), text + "\n")
+    return 0
+
+
+def register(sub) -> None:
+    o = sub.add_parser("options", help="a few distinct courses of action, the status quo and today's policy")
+    add_catalog(o)
+    scenario_and_weights(o)
+    model_options(o)
+    o.add_argument("--method", choices=[*METHODS, "consensus"], help="ranking method (default: the package's)")
+    o.add_argument("--k", type=K_OPTION, default=DEFAULT_K, help=f"number of options (default {DEFAULT_K})")
+    o.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids ('' = nothing new)")
+    o.add_argument("--share", type=float, default=DEFAULT_SHARE,
+                   help=f"part of option 1's gain over doing nothing new the minimal change must reach "
+                        f"(default {DEFAULT_SHARE})")
+    o.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
+                   help="cap on tools per combination (default: constraints.yaml)")
+    o.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    o.add_argument("--out", help="also write the output to this file")
+    o.set_defaults(func=cmd_options)

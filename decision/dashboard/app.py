@@ -1,0 +1,460 @@
+"""The live dashboard for JupyterLab: move a weight, see the ranked combinations change.
+
+``dashboard()`` returns the ipywidgets layout; :class:`Dashboard` is the controller behind it (``.widget``,
+``.state``, ``.update()``, ``.set(...)``, ``.ranking``, ``.check_stability()``, ``.export_profile()``), so tests and
+notebooks can drive it without a browser.
+
+How an update runs
+------------------
+* Controls are read into a :class:`ViewState` (immutable). Only a change of scenario, maximum number of tools,
+  must-include / must-exclude tools or red lines rebuilds the combinations (``build_portfolios``, about 0.3 s for the
+  bundled catalogue); the last few builds are cached, so switching back is instant. A weight, method or top-N change
+  only re-ranks through a cached :class:`~decision.ranking.Ranker` (a few ms for TOPSIS / weighted sum).
+* Outputs are updated in place: one HTML table (``<table class="decision-ranking">``, whose ``data-*`` attributes
+  carry the exact state and the top combination's tool ids for tests), and two plotly ``FigureWidget``s whose existing
+  traces get new data inside ``batch_update`` (figures are never re-created).
+* Fast slider moves: sliders use ``continuous_update=False`` (one value per drag, sent on release, and per key press),
+  and the kernel throttles on its asyncio loop: a change after a quiet spell updates at once (leading edge); changes
+  arriving within ``debounce`` seconds (default 40 ms) of the last update are folded into one update at the end of
+  that window (trailing edge), so a held arrow key or a burst of messages costs one update per window and the
+  final state is always drawn. Why not live updates during a drag: with ``continuous_update=True``
+  ipywidgets 8 echoes every value noUiSlider snaps to its step back to the kernel, so a preset's exact weights
+  (0.5208...) would be overwritten by the rounded slider position, and a drag floods the kernel with ~60 messages/s,
+  each redrawing two charts in the browser.
+* The stability panel (decision.robustness) costs 0.1-0.3 s, so it runs ``sensitivity_delay`` seconds after the last
+  change (a true debounce) and never delays the table.
+* A failed update (a :class:`~decision.errors.DecisionError`: infeasible red lines, too many tools, all weights zero,
+  ...) shows its one-line message in the panel, keeps every control as the analyst set it, and leaves the last valid
+  table on screen, marked as such.
+
+Without a running asyncio loop (plain Python, tests) every change updates synchronously.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from pathlib import Path
+
+import ipywidgets as W
+import pandas as pd
+
+from .. import profiles as P
+from ..catalog import Catalog, load_catalog
+from ..errors import DecisionError
+from ..explain import explain
+from ..ranking import DEFAULT_METHOD
+from ..robustness import portfolio_stability
+from ..weights import direct
+from . import render as R
+from .controls import CUSTOM, Controls
+from .state import View, ViewModel, ViewState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEBOUNCE = 0.04
+"""Seconds after an update during which further control changes are folded into one (trailing) update."""
+SENSITIVITY_DELAY = 0.4
+"""Seconds of quiet after the last change before the stability panel and the bottom line's confidence are
+recomputed."""
+STABILITY_METHODS = ("wsm", "topsis")
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class Dashboard:
+    """Wires :class:`~.controls.Controls` (widgets) to :class:`~.state.ViewModel` (computing) through
+    :mod:`~.render` (HTML and figures). Display it with ``dash.widget`` (or just ``dash``); every widget is also an
+    attribute of the dashboard (``dash.sliders``, ``dash.table``, ...).
+
+    ``catalog``: a Catalog, a folder, or None for the bundled one. ``scenario``: scenario id (default: the
+    catalogue's). ``preset``: a weight profile name (decision.profiles), ignored if ``weights`` is given; default
+    "balanced" when that profile exists, else equal weights. ``profiles_dir``: where "export current view" writes and
+    where user profiles are listed (default: decision.profiles' user folder). ``debounce``: seconds folding rapid
+    changes into one update (0: update at once). ``sensitivity``: recompute the stability panel and the bottom
+    line's confidence after changes.
+    """
+
+    def __init__(self, catalog: Catalog | str | Path | None = None, scenario: str | None = None, *,
+                 method: str = DEFAULT_METHOD, weights=None, preset: str | None = None, top: int = 10,
+                 max_tools: int | None = None, profiles_dir: str | Path | None = None,
+                 debounce: float = DEFAULT_DEBOUNCE, sensitivity: bool = True):
+        self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+        scenario = self.catalog.scenario(scenario).id                # validates
+        if method not in R.METHOD_LABELS:
+            raise DecisionError(f"unknown method '{method}'; choose one of {', '.join(R.METHOD_LABELS)}")
+        self.profiles_dir = profiles_dir
+        self.debounce = float(debounce)
+        self.model = ViewModel(self.catalog)
+        self.controls = Controls(self.catalog, scenario, method, top, max_tools, profiles_dir)
+        self.view: View | None = None
+        self.error: str | None = None
+        self.last_exception: BaseException | None = None
+        self.timings: dict[str, float] = {}
+        self.n_updates = 0
+        self._pending = None
+        self._pending_sensitivity = None
+        self._last_update = -1e9
+        self._quiet = 0
+        self._explained = None
+        start = self._initial_weights(weights, preset)
+        with self._silenced():
+            for c, v in start.items():
+                self.sliders[c].value = v
+        self.controls.refresh_weight_labels()
+        if not self.update(sensitivity=False):
+            raise DecisionError(f"the dashboard cannot start: {self.error}")
+        import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
+        from .. import figures  # noqa: PLC0415
+        self.profile_figure = go.FigureWidget(figures.profile_figure(self.ranking, self.catalog.criteria))
+        self.frequency_figure = go.FigureWidget(figures.tool_frequency_figure(self.ranking, self.catalog.tools))
+        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure)
+        self.widget.controller = self
+        self._refresh_explain_options()
+        self.sensitivity_box.value = bool(sensitivity)
+        if sensitivity:
+            self.check_stability()
+        self._wire()
+
+    def __getattr__(self, name):                  # the widgets live on the controls
+        if name.startswith("__") or name in ("controls",):
+            raise AttributeError(name)
+        try:
+            return getattr(self.__dict__["controls"], name)
+        except (KeyError, AttributeError):
+            raise AttributeError(f"'Dashboard' object has no attribute '{name}'") from None
+
+    @property
+    def ranking(self) -> pd.DataFrame | None:
+        return None if self.view is None else self.view.ranking
+
+    @property
+    def options(self):
+        """The distinct options of the current view (:class:`decision.options.Options`)."""
+        return None if self.view is None else self.view.options
+
+    @property
+    def stability(self) -> pd.DataFrame | None:
+        return None if self.view is None else self.view.stability
+
+    @property
+    def state(self) -> ViewState:
+        """The settings the controls hold right now (raises DecisionError for an unknown tool name)."""
+        return self.controls.state()
+
+    def _wire(self):
+        c = self.controls
+        for s in c.sliders.values():
+            s.observe(self._on_weight, "value")
+        c.preset.observe(self._on_preset, "value")
+        for w in (c.scenario, c.method, c.max_tools, c.top, c.horizon, c.forced_in, c.forced_out, c.current,
+                  *c.red_lines.values()):
+            w.observe(self._on_setting, "value")
+        c.sensitivity_box.observe(self._on_sensitivity_box, "value")
+        c.export_button.on_click(self._on_export)
+        c.explain_rank.observe(self._on_explain, "value")
+        c.explain_box.observe(self._on_explain, "selected_index")
+
+    def _initial_weights(self, weights, preset) -> dict[str, float]:
+        crit = self.catalog.criterion_ids
+        if weights is not None:
+            w = direct(dict(weights) if isinstance(weights, (dict, pd.Series)) else weights, crit)
+            return {c: float(w[c]) for c in crit}
+        options = [v for _, v in self.preset.options if v != CUSTOM]
+        if preset is None and "balanced" in options:
+            preset = "balanced"
+        if preset is not None:
+            w = self._load_preset(preset)
+            with self._silenced():
+                self.preset.value = preset if preset in options else CUSTOM
+            return w
+        return {c: 1.0 / len(crit) for c in crit}
+
+    def set(self, *, weights=None, preset=None, scenario=None, method=None, max_tools=None, top=None,
+            forced_in=None, forced_out=None, red_lines=None, horizon=None, update: bool = True) -> bool:
+        """Change several controls at once (as the analyst would), then update once. ``weights``: a mapping
+        criterion -> raw value (others unchanged); ``forced_in``/``forced_out``: tool ids or names; ``red_lines``:
+        {criterion: (min, max)} (None = the scale's end). Returns True if the update succeeded."""
+        tags = {k: self.controls.tool_names(v) for k, v in (("in", forced_in), ("out", forced_out)) if v is not None}
+        with self._silenced():
+            if preset is not None:
+                for c, v in self._load_preset(preset).items():
+                    self.sliders[c].value = v
+                self.preset.value = preset if preset in [v for _, v in self.preset.options] else CUSTOM
+            if weights is not None:
+                unknown = [c for c in weights if c not in self.sliders]
+                if unknown:
+                    raise DecisionError(f"unknown criterion '{unknown[0]}'; known: {', '.join(self.sliders)}")
+                for c, v in weights.items():
+                    self.sliders[c].value = float(v)
+                self.preset.value = CUSTOM
+            for widget, value in ((self.scenario, scenario), (self.method, method), (self.max_tools, max_tools),
+                                  (self.top, top), (self.horizon, None if horizon is None else float(horizon))):
+                if value is not None:
+                    widget.value = value
+            for key, widget in (("in", self.forced_in), ("out", self.forced_out)):
+                if key in tags:
+                    widget.value = tags[key]
+            if red_lines is not None:
+                for c, (lo, hi) in red_lines.items():
+                    cr = self.catalog.criterion(c)
+                    self.red_lines[c].value = (cr.scale_min if lo is None else lo, cr.scale_max if hi is None else hi)
+        self.controls.refresh_weight_labels()
+        return self.update() if update else True
+
+    # -- updating ------------------------------------------------------------------------------------------------
+    def update(self, sensitivity: bool | None = None) -> bool:
+        """Recompute and redraw now from the controls' values. Returns False (and shows the error in the panel,
+        keeping the controls as they are) if the settings are not usable."""
+        self._cancel(self._pending)
+        self._pending = None
+        try:
+            return self._update(sensitivity)
+        finally:
+            self._last_update = time.monotonic()
+
+    def _update(self, sensitivity):
+        t0 = time.perf_counter()
+        try:
+            view = self.model.view(self.state)
+            table = R.ranking_table_html(view.ranking, self.catalog, view.state)
+            options = R.options_html(view.options, self.catalog)
+        except DecisionError as exc:
+            self._fail(str(exc))
+            return False
+        except Exception as exc:  # a bug: show it in the panel too, keep the traceback for a report
+            self._bug(exc)
+            return False
+        t1 = time.perf_counter()
+        self.view, self.error = view, None
+        self.table.value, self.options_panel.value = table, options
+        self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        try:
+            if hasattr(self, "profile_figure"):
+                R.draw_figures(self.profile_figure, self.frequency_figure, view.ranking, self.catalog)
+        except Exception as exc:  # noqa: BLE001  (a drawing bug must not lose the table)
+            self._bug(exc)
+            return False
+        self.error_panel.value, self.error_panel.layout.display = "", "none"
+        t2 = time.perf_counter()
+        self.n_updates += 1
+        self.timings = {"total_ms": (t2 - t0) * 1e3, **view.timings, "draw_ms": (t2 - t1) * 1e3}
+        self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
+                                          view.state.method, self.timings)
+        self._refresh_explain_options()
+        if sensitivity is None:
+            sensitivity = self.sensitivity_box.value
+        if sensitivity:
+            self._schedule_sensitivity()
+        return True
+
+    def _bug(self, exc: BaseException):
+        log.exception("dashboard update failed", exc_info=exc)
+        self.last_exception = exc
+        self._fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the settings above")
+
+    def _fail(self, message: str):
+        self.error = message
+        if self.view is not None:
+            self.table.value = R.ranking_table_html(self.view.ranking, self.catalog, self.view.state, stale=True)
+        self.error_panel.value = R.error_html(message)
+        self.error_panel.layout.display = None
+
+    # -- explanation ---------------------------------------------------------------------------------------------
+    def _refresh_explain_options(self):
+        if not hasattr(self, "explain_box"):
+            return
+        options = tuple((f"#{int(r)}", k) for k, r in enumerate(self.ranking["rank"]))
+        keep = min(self.explain_rank.value or 0, len(options) - 1)
+        with self._silenced():                          # no explanation per intermediate value
+            if tuple(self.explain_rank.options) != options:
+                self.explain_rank.options = options
+            self.explain_rank.value = keep
+        self.explain_current()
+
+    def _on_explain(self, _change):
+        if not self._quiet:
+            self.explain_current()
+
+    def explain_current(self, position: int | None = None) -> dict | None:
+        """Explain the combination at ``position`` (0 = first row; default: the one picked in the panel) and show
+        it when the panel is open; returns :func:`decision.explain`'s breakdown."""
+        if position is not None:
+            with self._silenced():
+                self.explain_rank.value = position
+        self._explained = None
+        if self.view is None or self.explain_box.selected_index is None:
+            return None
+        row = self.view.ranking.iloc[self.explain_rank.value]
+        e = explain(self.catalog, row["tool_ids"], self.view.state.scenario, self.view.state.horizon)
+        self.explain_panel.value = R.explanation_html(e, self.catalog, f"#{int(row['rank'])}: {row['tools']}")
+        self._explained = e
+        return e
+
+    # -- stability and the bottom line's confidence ------------------------------------------------------------
+    def check_stability(self) -> pd.DataFrame | None:
+        """Recompute the stability panel and the bottom line's confidence now for the current view; returns the
+        stability table (None if the method has no stability analysis)."""
+        self._cancel(self._pending_sensitivity)
+        self._pending_sensitivity = None
+        view = self.view
+        if view is None:
+            return None
+        view.stability = None
+        t0 = time.perf_counter()
+        df = None
+        if view.state.method not in STABILITY_METHODS:
+            self.sensitivity_panel.value = ("<small><b>Stability of the recommendation:</b> available for "
+                                            "TOPSIS and the weighted sum; switch the method to see it.</small>")
+        else:
+            try:
+                df = portfolio_stability(view.ranker.portfolios, view.state.weights, view.state.method)
+            except DecisionError as exc:
+                self.sensitivity_panel.value = f"<small>Stability not available: {html.escape(str(exc))}</small>"
+            else:
+                view.stability = df
+                self.sensitivity_panel.value = R.stability_html(df, self.catalog)
+        try:
+            self.model.confidence(view)
+            self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        except DecisionError as exc:
+            log.info("bottom-line confidence not available: %s", exc)
+        self.timings["stability_ms"] = (time.perf_counter() - t0) * 1e3
+        return df
+
+    def _schedule_sensitivity(self):
+        loop = _running_loop()
+        self._cancel(self._pending_sensitivity)
+        if loop is None or self.debounce <= 0:
+            self.check_stability()
+            return
+        self.sensitivity_panel.value = "<small><i>Checking the stability of the new recommendation…</i></small>"
+        self._pending_sensitivity = loop.call_later(SENSITIVITY_DELAY, self._scheduled_stability)
+
+    def _scheduled_stability(self):
+        try:
+            self.check_stability()
+        except Exception as exc:  # noqa: BLE001  (runs on the event loop: report in the panel, not only the log)
+            log.exception("stability panel failed", exc_info=exc)
+            self.sensitivity_panel.value = (f"<small>Stability check failed: {html.escape(type(exc).__name__)}: "
+                                            f"{html.escape(str(exc))}</small>")
+
+    # -- events --------------------------------------------------------------------------------------------------
+    def _silenced(self):
+        dash = self
+
+        class _Quiet:
+            def __enter__(self):
+                dash._quiet += 1
+
+            def __exit__(self, *exc):
+                dash._quiet -= 1
+        return _Quiet()
+
+    def _schedule(self):
+        loop = _running_loop()
+        if loop is None or self.debounce <= 0:
+            self.update()
+            return
+        if self._pending is not None:                         # folded into the update already scheduled
+            return
+        wait = self._last_update + self.debounce - time.monotonic()
+        self._pending = loop.call_soon(self.update) if wait <= 0 else loop.call_later(wait, self.update)
+
+    @staticmethod
+    def _cancel(handle):
+        if handle is not None:
+            handle.cancel()
+
+    def _on_weight(self, change):
+        self.controls.refresh_weight_labels()
+        if self._quiet:
+            return
+        if self.preset.value != CUSTOM:
+            with self._silenced():
+                self.preset.value = CUSTOM
+        self._schedule()
+
+    def _on_preset(self, change):
+        if self._quiet or change["new"] == CUSTOM:
+            return
+        try:
+            w = self._load_preset(change["new"])
+        except DecisionError as exc:
+            self._fail(str(exc))
+            return
+        with self._silenced():
+            for c, v in w.items():
+                self.sliders[c].value = v
+        self.controls.refresh_weight_labels()
+        self._schedule()
+
+    def _on_setting(self, change):
+        if not self._quiet:
+            self._schedule()
+
+    def _on_sensitivity_box(self, change):
+        if change["new"]:
+            self.check_stability()
+        else:
+            self._cancel(self._pending_sensitivity)
+            self.sensitivity_panel.value = "<small>Stability check switched off.</small>"
+
+    def _on_export(self, _button):
+        try:
+            path = self.export_profile(self.export_name.value.strip(), overwrite=self.export_overwrite.value)
+        except DecisionError as exc:
+            self.message.value = f"<span style='color:#8a1c1c'>Not saved: {html.escape(str(exc))}</span>"
+            return
+        self.message.value = f"<small>Saved profile to <code>{html.escape(str(path))}</code></small>"
+
+    # -- profiles ------------------------------------------------------------------------------------------------
+    def _load_preset(self, name: str) -> dict[str, float]:
+        w = P.load_profile(name, self.catalog, self.profiles_dir).weights
+        return {c: float(w[c]) for c in self.catalog.criterion_ids}
+
+    def export_profile(self, name: str, overwrite: bool = False, author: str = "dashboard export") -> Path:
+        """Write the current weights as a weight profile ``name`` (method ``direct``; scenario, method, tool limits,
+        forced tools and red lines are recorded in its rationale). Atomic write; returns the path."""
+        st = self.state
+        norm = st.normalised                                  # raises if all weights are zero
+        cat = self.catalog
+        names = lambda ids: ", ".join(self.controls.tool_names(ids)) or "none"  # noqa: E731
+        red = "; ".join(f"{c}" + (f" >= {lo:g}" if lo is not None else "") + (f" <= {hi:g}" if hi is not None else "")
+                        for c, lo, hi in st.red_lines) or "none"
+        rationale = (f"Exported from the dashboard. Scenario {st.scenario} ({cat.scenario(st.scenario).name}), method "
+                     f"{st.method}, at most {st.max_tools} tools, top {st.top} shown. Must include: "
+                     f"{names(st.forced_in)}. Must exclude: {names(st.forced_out)}. Red lines: {red}. Catalogue "
+                     f"digest {cat.digest[:12]}.")
+        prof = P.make_profile(name, "direct", {c: round(norm[c], 6) for c in cat.criterion_ids}, cat.criterion_ids,
+                              author=author, rationale=rationale)
+        path = P.save_profile(prof, self.profiles_dir, overwrite=overwrite)
+        with self._silenced():
+            self.preset.options = self.controls.preset_options()
+            if name in [v for _, v in self.preset.options]:
+                self.preset.value = name
+        return path
+
+    # -- display -------------------------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def summary(self, decimals: int = 3) -> pd.DataFrame:
+        """The current ranked table (rank, tools, values, preference), rounded, for printing."""
+        df = self.ranking[["rank", "preference", *self.catalog.criterion_ids, "n_tools", "tools"]]
+        return df.round(decimals).reset_index(drop=True)
+
+
+def dashboard(catalog: Catalog | str | Path | None = None, scenario: str | None = None, **options) -> W.VBox:
+    """The dashboard's ipywidgets layout (display it in JupyterLab). Its controller is ``.controller`` (a
+    :class:`Dashboard`); ``options`` are :class:`Dashboard`'s keyword arguments."""
+    return Dashboard(catalog, scenario, **options).widget
+
+
+__all__ = ["Dashboard", "dashboard"]

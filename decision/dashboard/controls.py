@@ -1,0 +1,178 @@
+"""The dashboard's widgets: the controls the analyst sets (read into a :class:`~.state.ViewState`), the output
+panels, and their layout. No computing and no event handling (that is :class:`~.app.Dashboard`'s wiring)."""
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+
+from .. import profiles as P
+from ..catalog import CAVEAT, Catalog
+from ..errors import DecisionError
+from .render import METHOD_LABELS
+from .state import ViewState
+
+HORIZONS = (3, 12, 36)
+"""Months offered by the time-horizon control (the domain's 0-3, 3-12 and over-12-month horizons)."""
+CUSTOM = "(custom)"
+
+
+class Controls:
+    """Every widget of one dashboard. ``state()`` reads the controls; ``layout(figures)`` arranges everything."""
+
+    def __init__(self, catalog: Catalog, scenario: str, method: str, top: int, max_tools: int | None,
+                 profiles_dir=None):
+        self.catalog = cat = catalog
+        self.profiles_dir = profiles_dir
+        self._names = {t.id: t.name for t in cat.tools}
+        self._ids = {t.name: t.id for t in cat.tools}
+        desc = {"description_width": "130px"}
+        full = W.Layout(width="100%")
+        self.preset = W.Dropdown(options=self.preset_options(), value=CUSTOM, description="Weight profile",
+                                 style=desc, layout=full)
+        self.scenario = W.Dropdown(options=[(s.name, s.id) for s in cat.scenarios], value=scenario,
+                                   description="Scenario", style=desc, layout=full)
+        self.method = W.Dropdown(options=[(v, k) for k, v in METHOD_LABELS.items()], value=method,
+                                 description="Method", style=desc, layout=full)
+        default_cap = cat.constraints.max_tools if max_tools is None else int(max_tools)
+        cap_max = max(default_cap, min(len(cat.tools), cat.constraints.max_tools + 2))
+        self.max_tools = W.IntSlider(value=default_cap, min=1, max=cap_max,
+                                     description="Max tools", continuous_update=False, style=desc, layout=full)
+        self.top = W.IntSlider(value=int(top), min=1, max=max(25, int(top)), description="Show top",
+                               continuous_update=False, style=desc, layout=full)
+        horizons = [("none", None)] + ([(f"{m} months", float(m)) for m in HORIZONS] if cat.model.horizon else [])
+        self.horizon = W.Dropdown(options=horizons, value=None, description="Time horizon", style=desc, layout=full,
+                                  disabled=cat.model.horizon is None)
+        self.sliders = {c.id: W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
+                                            description=c.name, continuous_update=False, style=desc,
+                                            layout=W.Layout(width="320px"))
+                        for c in cat.criteria}
+        for c in cat.criteria:
+            self.sliders[c.id].add_class(f"decision-weight-{c.id}")
+        self.weight_labels = {c.id: W.HTML(layout=W.Layout(width="44px")) for c in cat.criteria}
+        names = [t.name for t in cat.tools]
+        tags = dict(allowed_tags=names, allow_duplicates=False, layout=W.Layout(width="98%"))
+        self.forced_in = W.TagsInput(value=[], **tags)
+        self.forced_out = W.TagsInput(value=[], **tags)
+        self.current = W.TagsInput(value=[], **tags)
+        self.current.add_class("decision-current")
+        red = {rl.criterion: rl for rl in cat.constraints.red_lines}
+        self.red_lines = {}
+        for c in cat.criteria:
+            rl = red.get(c.id)
+            lo = rl.min if rl is not None and rl.min is not None else c.scale_min
+            hi = rl.max if rl is not None and rl.max is not None else c.scale_max
+            self.red_lines[c.id] = W.FloatRangeSlider(value=(lo, hi), min=c.scale_min, max=c.scale_max, step=0.1,
+                                                      readout_format=".1f", description=c.name,
+                                                      continuous_update=False, style=desc, layout=full)
+        self.sensitivity_box = W.Checkbox(value=True, description="Check stability after each change", indent=False)
+        self.export_name = W.Text(value="my-view", placeholder="profile name, e.g. my-view",
+                                  layout=W.Layout(width="140px"))
+        self.export_overwrite = W.Checkbox(value=False, description="overwrite", indent=False,
+                                           layout=W.Layout(width="90px"))
+        self.export_button = W.Button(description="Export", icon="save", layout=W.Layout(width="auto"),
+                                      tooltip="Save the current weights (and settings, in the rationale) as a "
+                                              "weight profile")
+        self.explain_rank = W.Dropdown(options=[("#1", 0)], value=0, description="Explain",
+                                       layout=W.Layout(width="160px"))
+        # outputs
+        self.bottom_line = W.HTML(layout=W.Layout(width="100%"))
+        self.bottom_line.add_class("decision-bottom-line-widget")
+        self.options_panel = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
+        self.options_panel.add_class("decision-options-widget")
+        self.table = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
+        self.table.add_class("decision-ranking-widget")
+        self.status = W.HTML()
+        self.status.add_class("decision-status")
+        self.error_panel = W.HTML(layout=W.Layout(display="none"))
+        self.error_panel.add_class("decision-error")
+        self.sensitivity_panel = W.HTML()
+        self.sensitivity_panel.add_class("decision-sensitivity")
+        self.explain_panel = W.HTML()
+        self.message = W.HTML()
+        self.message.add_class("decision-message")
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def state(self) -> ViewState:
+        """The settings the controls hold right now (raises DecisionError for an unknown tool name)."""
+        cat = self.catalog
+        red = []
+        for c in cat.criteria:
+            lo, hi = self.red_lines[c.id].value
+            lo = None if lo <= c.scale_min + 1e-9 else round(float(lo), 6)
+            hi = None if hi >= c.scale_max - 1e-9 else round(float(hi), 6)
+            if lo is not None or hi is not None:
+                red.append((c.id, lo, hi))
+        current = self.tool_ids(self.current.value)
+        return ViewState(scenario=self.scenario.value, method=self.method.value, max_tools=int(self.max_tools.value),
+                         top=int(self.top.value), weights={c: float(s.value) for c, s in self.sliders.items()},
+                         forced_in=self.tool_ids(self.forced_in.value),
+                         forced_out=self.tool_ids(self.forced_out.value), red_lines=tuple(red),
+                         preset=None if self.preset.value == CUSTOM else self.preset.value,
+                         horizon=self.horizon.value, current=current or None)
+
+    def tool_ids(self, names) -> tuple[str, ...]:
+        out = []
+        for n in names:
+            if n in self._ids:
+                out.append(self._ids[n])
+            elif n in self._names:                                  # an id typed instead of a name
+                out.append(n)
+            else:
+                raise DecisionError(f"unknown tool '{n}'; type a tool's name as listed (e.g. "
+                                    f"{self.catalog.tools[0].name})")
+        return tuple(out)
+
+    def tool_names(self, tools) -> list[str]:
+        """Display names of tools given by id or name (DecisionError for an unknown one)."""
+        return [self._names[t] for t in self.tool_ids(tools)]
+
+    def preset_options(self) -> list[tuple[str, str]]:
+        opts: list[tuple[str, str]] = [(CUSTOM, CUSTOM)]
+        try:
+            df = P.list_profiles(self.profiles_dir, self.catalog)
+        except DecisionError:
+            return opts
+        for _, r in df.iterrows():
+            if r["status"] == "ok":
+                opts.append((f"{r['name']} ({r['source']})", r["name"]))
+        return opts
+
+    def refresh_weight_labels(self) -> None:
+        raw = {c: float(s.value) for c, s in self.sliders.items()}
+        total = sum(raw.values())
+        for c, lab in self.weight_labels.items():
+            lab.value = f"<span title='normalised weight'>{raw[c] / total:.0%}</span>" if total > 0 else "–"
+
+    # -- layout --------------------------------------------------------------------------------------------------
+    def layout(self, profile_figure, frequency_figure) -> W.VBox:
+        """The whole dashboard: the bottom line under the title; settings on the left; on the right the options,
+        the ranked table, stability, explanation and the charts."""
+        cat = self.catalog
+        weights = W.VBox([W.HBox([self.sliders[c], self.weight_labels[c]]) for c in cat.criterion_ids])
+        tools = W.VBox([W.HTML("<b>Must include</b> (type a tool's name)"), self.forced_in,
+                        W.HTML("<b>Must exclude</b>"), self.forced_out])
+        red = W.VBox([W.HTML("<small>A combination is feasible only if each value lies in its range "
+                             "(the catalogue's red lines are pre-set).</small>"), *self.red_lines.values()])
+        more = W.Accordion(children=[tools, red], titles=("Must include / exclude tools", "Red lines"))
+        export = W.HBox([self.export_name, self.export_overwrite, self.export_button])
+        controls = W.VBox([W.HTML("<b>Settings</b>"), self.preset, self.scenario, self.method, self.max_tools,
+                           self.top, self.horizon, W.HTML("<b>Weights</b> <small>(share of the total at right)"
+                                                          "</small>"), weights,
+                           W.HTML("<b>Today's policy</b> <small>(type a tool's name; ranked among the options)"
+                                  "</small>"), self.current,
+                           more, self.sensitivity_box, W.HTML("<b>Export current view</b> as a weight profile"),
+                           export, self.message],
+                          layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
+        self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
+                                       titles=("Why is a combination ranked where it is?",), selected_index=None)
+        outputs = W.VBox([self.status, self.error_panel, W.HTML("<b>The options</b>"),
+                          self.options_panel, W.HTML("<b>All combinations, ranked</b>"), self.table,
+                          self.sensitivity_panel, self.explain_box, profile_figure, frequency_figure],
+                         layout=W.Layout(flex="1 1 0", min_width="440px"))
+        title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"
+                       f"<small><i>{html.escape(CAVEAT)}</i></small>")
+        widget = W.VBox([title, self.bottom_line, W.HBox([controls, outputs], layout=W.Layout(
+            flex_flow="row wrap", align_items="flex-start"))])
+        widget.add_class("decision-dashboard")
+        return widget

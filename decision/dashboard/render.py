@@ -1,0 +1,176 @@
+"""The dashboard's renderers: HTML strings and in-place figure updates from computed results (no widgets, no
+state)."""
+from __future__ import annotations
+
+import html
+import json
+
+import pandas as pd
+
+from .. import figures
+from ..catalog import Catalog
+from ..errors import DecisionError
+from ..options import Options
+from ..ranking import METHODS
+from .state import ViewState
+
+TABLE_CLASS = "decision-ranking"
+"""CSS class of the ranked-table element (browser tests read it)."""
+METHOD_LABELS = {
+    "topsis": "TOPSIS (closeness to the ideal)",
+    "wsm": "Weighted sum",
+    "vikor": "VIKOR (compromise)",
+    "spotis": "SPOTIS (distance to the ideal)",
+    "consensus": "Consensus of the four (slower)",
+}
+
+
+def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState, stale: bool = False) -> str:
+    """The ranked combinations as an HTML table with plain-language names.
+
+    The ``<table>`` carries ``class="decision-ranking"`` and ``data-top-ids`` (the first row's tool ids, ``|``-joined)
+    and ``data-state`` (the :class:`ViewState` as JSON, normalised weights included) so a browser test can check the
+    table against the engine."""
+    e = html.escape
+    crit = catalog.criteria
+    try:
+        norm = state.normalised
+    except DecisionError:
+        norm = {}
+    ascending = state.method != "consensus" and METHODS[state.method].ascending
+    pref_note = "lower is better" if (ascending or state.method == "consensus") else "higher is better"
+    top_ids = "|".join(ranking["tool_ids"].iloc[0]) if len(ranking) else ""
+    data_state = e(json.dumps({**state.to_dict(), "normalised": norm}, sort_keys=True), quote=True)
+    head = "".join(f"<th class='num' title='{e(c.description)}'>{e(c.name)} "
+                   f"{'↓' if c.direction == 'cost' else '↑'}</th>" for c in crit)
+    rows = []
+    for _, r in ranking.iterrows():
+        vals = "".join(f"<td class='num'>{r[c.id]:.2f}</td>" for c in crit)
+        rows.append(f"<tr data-ids='{e('|'.join(r['tool_ids']))}'><td class='num'>{int(r['rank'])}</td>"
+                    f"<td class='combo'>{e(r['tools'])}</td><td class='num'>{int(r['n_tools'])}</td>{vals}"
+                    f"<td class='num'>{r['preference']:.4f}</td></tr>")
+    style = ("<style>.decision-ranking{border-collapse:collapse;font-size:12px;width:100%;line-height:1.3}"
+             ".decision-ranking th,.decision-ranking td{border-bottom:1px solid #ddd;padding:3px 5px;"
+             "vertical-align:top;text-align:left}.decision-ranking th{font-weight:600;vertical-align:bottom}"
+             ".decision-ranking .num{text-align:right;font-variant-numeric:tabular-nums}"
+             ".decision-ranking td.combo{min-width:12em}.decision-ranking.stale{opacity:.45}"
+             ".decision-ranking caption{caption-side:bottom;text-align:left;font-size:11px;color:#666}</style>")
+    cls = TABLE_CLASS + (" stale" if stale else "")
+    return (f"{style}<table class='{cls}' data-top-ids='{e(top_ids)}' data-state='{data_state}' "
+            f"data-stale='{str(stale).lower()}'><caption>Values on 0-10 scales: ↑ higher is better, ↓ lower is "
+            f"better. Preference: {pref_note}. Scores are illustrative.</caption><thead><tr><th class='num'>Rank</th>"
+            f"<th>Combination</th><th class='num'>Tools</th>{head}<th class='num'>Preference</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def stability_html(stability: pd.DataFrame, catalog: Catalog) -> str:
+    """The stability panel: for each criterion, the weight range within which today's top combination stays first
+    (the other weights rescaled proportionally, which is what moving one slider does)."""
+    e = html.escape
+    a = stability.attrs
+    names = {c.id: c.name for c in catalog.criteria}
+    rows = "".join(
+        f"<tr><td>{e(names.get(c, c))}</td><td class='num'>{r['weight']:.3f}</td>"
+        f"<td class='num'>{r['low']:.3f} – {r['high']:.3f}</td><td class='num'>{r['margin']:.3f}</td></tr>"
+        for c, r in stability.iterrows())
+    crit = a.get("most_critical")
+    if crit:
+        r = stability.loc[crit]
+        verdict = (f"Most sensitive: <b>{e(names.get(crit, crit))}</b>: a change of {r['margin']:.3f} in its share "
+                   f"of the weight changes the top combination.")
+    else:
+        verdict = "No single weight change within 0-1 changes the top combination."
+    how = "exact" if bool(stability["exact"].all()) else "found numerically (to 1e-7)"
+    return (f"<div class='decision-stability'><b>Stability of the recommendation</b> ({e(a.get('method', ''))}, "
+            f"bounds {how})<br><small>Top: {e(str(a.get('top', '')))}</small><br>{verdict}"
+            f"<table class='{TABLE_CLASS}-stability' style='border-collapse:collapse;font-size:12px'><thead><tr>"
+            "<th>Criterion</th><th>Weight now</th><th>Stays on top between</th><th>Margin</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def explanation_html(e: dict, catalog: Catalog, label: str) -> str:
+    """Why one combination scores as it does (:func:`decision.explain`): per tool and criterion the marginal
+    contribution (value with the tool minus value without it), then the interactions that fired and the red lines."""
+    esc = html.escape
+    crit = catalog.criteria
+    marg = e["tools"].pivot_table(index="name", columns="criterion", values="marginal", sort=False)
+    head = "".join(f"<th class='num'>{esc(c.name)}{' (cost)' if c.direction == 'cost' else ''}</th>" for c in crit)
+    rows = "".join(f"<tr><td>{esc(name)}</td>" + "".join(f"<td class='num'>{r[c.id]:+.2f}</td>" for c in crit)
+                   + "</tr>" for name, r in marg.iterrows())
+    vals = "".join(f"<td class='num'><b>{e['values'][c.id]:.2f}</b></td>" for c in crit)
+    inter = "".join(f"<li>{esc(r.kind)}: {esc(next(c.name for c in crit if c.id == r.criterion))} "
+                    f"{r.effect:+.1f}: {esc(r.rationale)}</li>" for r in e["interactions"].itertuples()) \
+        or "<li>none</li>"
+    red = "".join(f"<li>{esc(r.criterion)} {r.value:.2f} ({'max' if r.max == r.max and r.max is not None else 'min'} "
+                  f"{(r.max if r.max == r.max and r.max is not None else r.min):g})</li>"
+                  for r in e["red_lines"].itertuples())
+    return (f"<div class='decision-explain'><b>{esc(label)}</b><table style='border-collapse:collapse;"
+            f"font-size:12px'><thead><tr><th>What each tool adds</th>{head}</tr></thead><tbody>{rows}"
+            f"<tr><td><b>Combination value</b></td>{vals}</tr></tbody></table><small>Synergies and conflicts that "
+            f"fire:</small><ul style='margin:2px 0'>{inter}</ul><small>Red lines:</small><ul style='margin:2px 0'>"
+            f"{red or '<li>none</li>'}</ul></div>")
+
+
+def bottom_line_html(lines) -> str:
+    """The bottom line as the dashboard's first paragraph."""
+    return ("<div class='decision-bottom-line' style='background:#eef4fb;border-left:4px solid #2166ac;"
+            "padding:6px 10px;margin:4px 0'><p style='margin:0'>" + " ".join(html.escape(s) for s in lines) +
+            "</p></div>")
+
+
+def options_html(o: Options, catalog: Catalog) -> str:
+    """The distinct options with doing nothing new, today's policy and its minimal change."""
+    e = html.escape
+    crit = catalog.criteria
+    names = {t.id: t.name for t in catalog.tools}
+    head = "".join(f"<th class='num'>{e(c.name)} {'↓' if c.direction == 'cost' else '↑'}</th>" for c in crit)
+    rows = []
+    for i, r in enumerate(o.rows()):
+        name = f"Option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ").capitalize()
+        notes = [f"vs option 1: {r.tradeoff}"] if r.tradeoff else []
+        if r.kind == "minimal_change":
+            notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
+                         (", ".join(names[t] for t in r.drop) or "nothing"))
+        if not r.feasible:
+            notes.append("not feasible: " + ("; ".join(r.reasons) if r.reasons else "outside the constraints"))
+        tied = f"tied with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
+        vals = "".join(f"<td class='num'>{r.values[c.id]:.2f}</td>" for c in crit)
+        pref = f"{r.preference:.4f}" if r.preference == r.preference else "n/a"
+        eff = f"{r.effort:.1f}" if r.effort is not None else ""
+        rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(name)}</b>: "
+                    f"{e(r.label)}</td><td class='combo'>{e(' + '.join(r.names) or 'no new step')}<br><small>"
+                    f"{e('; '.join(notes))}</small></td>{vals}<td class='num'>{eff}</td><td class='num'>{pref}</td>"
+                    f"<td>{e(tied)}</td></tr>")
+    return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(o.rule)}</caption><thead><tr>"
+            f"<th>Course of action</th><th>Tools</th>{head}<th class='num'>Effort</th><th class='num'>Preference</th>"
+            f"<th>Statistically</th>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict) -> str:
+    built = f", rebuilt combinations {timings['build_ms']:.0f} ms" if timings.get("build_ms") else ""
+    return (f"<small><b>{n_feasible:,}</b> feasible combinations · scenario <b>{html.escape(scenario_name)}</b> · "
+            f"{html.escape(METHOD_LABELS[method])} · updated in <span class='decision-update-ms'>"
+            f"{timings['total_ms']:.0f}</span> ms{built} · <i>scores are illustrative</i></small>")
+
+
+def error_html(message: str) -> str:
+    return (f"<div style='color:#8a1c1c;background:#fdecea;padding:6px;border-radius:4px'><b>Could not update:</b> "
+            f"{html.escape(message)}<br><small>Your settings are kept; the table below still shows the last valid "
+            "result. Change a setting to retry.</small></div>")
+
+
+def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog) -> None:
+    """Give the two FigureWidgets the new ranking's data in place (traces are never re-created)."""
+    prof = figures.profile_data(ranking, catalog.criteria)
+    freq = figures.tool_frequency_data(ranking, catalog.tools)
+    with profile_figure.batch_update():
+        for trace, d in zip(profile_figure.data, prof):
+            trace.x, trace.y = d["x"], d["y"]
+        profile_figure.layout.height = max(320, 60 * len(ranking) + 120)
+    with frequency_figure.batch_update():
+        bar = frequency_figure.data[0]
+        bar.x, bar.y = freq["x"], freq["y"]
+        frequency_figure.layout.title.text = f"Tools in the top {len(ranking)} combinations"
+        frequency_figure.layout.xaxis.range = [0, max(1, len(ranking))]
+        frequency_figure.layout.height = max(280, 26 * len(freq["y"]) + 120)

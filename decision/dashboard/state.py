@@ -1,0 +1,132 @@
+"""The dashboard's pure part: what the analyst has set (:class:`ViewState`) and what follows from it
+(:class:`ViewModel` -> :class:`View`). No widgets: unit-tested without a kernel.
+
+Only a change of scenario, maximum number of tools, must-include / must-exclude tools, red lines or horizon rebuilds
+the combinations (``build_portfolios``); the last few builds are cached with their :class:`~decision.ranking.Ranker`,
+so a weight, method, top-N or current-policy change only re-ranks.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from ..advice import Confidence, assess, bottom_line
+from ..catalog import Catalog
+from ..options import DEFAULT_K, Options, find_options
+from ..portfolios import build_portfolios
+from ..ranking import Ranker
+from ..weights import direct
+
+CACHE_SIZE = 3
+"""Number of built combination sets kept (scenario / max tools / forced tools / red lines / horizon)."""
+CONFIDENCE_DRAWS = 2000
+"""SMAA weight draws behind the dashboard's 'how sure' sentence."""
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything the analyst has set. ``weights`` are the raw slider values (any scale); ``normalised`` sums to 1.
+    ``red_lines`` is a tuple of ``(criterion, min or None, max or None)``. ``current``: today's policy (tool ids;
+    None when not given)."""
+    scenario: str
+    method: str
+    max_tools: int
+    top: int
+    weights: dict[str, float]
+    forced_in: tuple[str, ...] = ()
+    forced_out: tuple[str, ...] = ()
+    red_lines: tuple[tuple[str, float | None, float | None], ...] = ()
+    preset: str | None = None
+    horizon: float | None = None
+    current: tuple[str, ...] | None = None
+    k: int = DEFAULT_K
+
+    @property
+    def normalised(self) -> dict[str, float]:
+        """Weights summing to 1 (raises DecisionError if all are zero)."""
+        w = direct(self.weights, list(self.weights))
+        return {k: float(v) for k, v in w.items()}
+
+    @property
+    def constraints(self) -> dict:
+        """Overrides for ``build_portfolios`` (these red lines replace the catalogue's)."""
+        red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
+               for c, lo, hi in self.red_lines]
+        return {"forced_in": list(self.forced_in), "forced_out": list(self.forced_out), "red_lines": red}
+
+    @property
+    def build_key(self) -> tuple:
+        """What the set of feasible combinations depends on."""
+        return (self.scenario, self.max_tools, tuple(sorted(self.forced_in)), tuple(sorted(self.forced_out)),
+                self.red_lines, self.horizon)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["red_lines"] = [list(r) for r in self.red_lines]
+        d["forced_in"], d["forced_out"] = list(self.forced_in), list(self.forced_out)
+        d["current"] = None if self.current is None else list(self.current)
+        return d
+
+
+@dataclass
+class View:
+    """What one state shows: the ranked table, the distinct options and (once checked) stability and confidence."""
+    state: ViewState
+    ranker: Ranker
+    ranking: pd.DataFrame
+    options: Options
+    built: bool = False
+    stability: pd.DataFrame | None = None
+    confidence: Confidence | None = None
+    timings: dict = field(default_factory=dict)
+
+    def bottom_line(self) -> list[str]:
+        return bottom_line(self.options, self.confidence, self.ranker.portfolios.catalog)
+
+
+class ViewModel:
+    """Computes :class:`View`s for a catalogue, caching the combination sets."""
+
+    def __init__(self, catalog: Catalog, cache_size: int = CACHE_SIZE):
+        self.catalog = catalog
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, Ranker] = OrderedDict()
+
+    def ranker(self, state: ViewState) -> tuple[Ranker, bool]:
+        """The Ranker of ``state``'s combinations, and whether they were just built."""
+        key = state.build_key
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key], False
+        p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints,
+                             horizon=state.horizon)
+        ranker = Ranker(p)
+        ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
+        self._cache[key] = ranker
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return ranker, True
+
+    def view(self, state: ViewState) -> View:
+        """Rank and pick the options for ``state`` (DecisionError for unusable settings)."""
+        import time  # noqa: PLC0415
+        t0 = time.perf_counter()
+        ranker, built = self.ranker(state)
+        t1 = time.perf_counter()
+        ranking = ranker.rank(state.weights, state.method, state.top)
+        t2 = time.perf_counter()
+        options = find_options(ranker.portfolios, state.weights, state.method, state.k, state.current,
+                               ranker=ranker)
+        t3 = time.perf_counter()
+        return View(state, ranker, ranking, options, built,
+                    timings={"build_ms": (t1 - t0) * 1e3 if built else 0.0, "rank_ms": (t2 - t1) * 1e3,
+                             "options_ms": (t3 - t2) * 1e3})
+
+    @staticmethod
+    def confidence(view: View, draws: int = CONFIDENCE_DRAWS) -> Confidence:
+        """The 'how sure' numbers of ``view`` (reuses its stability table when present); stored on the view."""
+        view.confidence = assess(view.ranker.portfolios, view.options, view.ranker, samples=draws,
+                                 stability=view.stability)
+        return view.confidence

@@ -1,0 +1,518 @@
+"""Options a minister can choose between: a few materially different courses of action, doing nothing new, today's
+policy and the smallest change to it that does nearly as well.
+
+Pure computation over a :class:`~decision.portfolios.Portfolios` and a :class:`~decision.ranking.Ranker`; no
+printing, no files. The rules (documented with their limits in ``docs/options.md``):
+
+* **Diversity rule.** Option 1 is the ranking's #1 (``Ranker.rank(weights, method, 1)``). Each further option is
+  the best-ranked *non-dominated* combination that shares at most half of the tools of every option already chosen
+  (``2 * |A & B| <= min(|A|, |B|)``) and neither dominates nor is dominated by one of them. Greedy, in ranking order
+  with the package tie rule, so deterministic (a thresholded "modelling to generate alternatives", Brill 1979).
+* **Tie rule** (the package's, :data:`decision.ranking.TIE_DELTA`, applied to every pair of rows shown): two rows
+  are *statistically tied* when moving one weight by at most ``TIE_DELTA`` (the others rescaled proportionally)
+  reverses their order (or they are equal).
+* **Minimal change.** Among all feasible combinations whose score reaches ``share`` of option 1's gain over doing
+  nothing new, the one nearest to today's policy in tools added plus tools dropped (Hamming distance: popcount of
+  ``bits XOR current``); ties: the better score, then the ranking order.
+
+"Score" is the method's preference on a 0-1, higher-is-better scale (see :func:`goodness`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from . import ranking as _ranking
+from .errors import DecisionError
+from .explain import explain
+from .portfolios import Portfolios
+from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker
+from .robustness import pareto_mask
+
+DEFAULT_K = 4
+MAX_SHARED = 0.5
+"""An option may share at most this fraction of the tools of any other option."""
+DEFAULT_SHARE = 0.9
+DIFF_SHOWN = 0.05
+"""Criterion differences smaller than this are left out of a trade-off sentence."""
+
+FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
+                "multilateral": "coalition", "trust_building": "trust-building"}
+STANCE_WORDS = {"pressure": "pressure", "scrutiny": "scrutiny", "engagement": "engagement",
+                "de_escalating": "de-escalation"}
+STANCE_STRENGTH = ("pressure", "scrutiny", "engagement", "de_escalating")
+"""Ties between stances go to the stronger one (a package with as much pressure as engagement is 'pressure')."""
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What the value model provides (status quo, effort, the default method and the tie margin)
+
+def default_method() -> str:
+    return _ranking.DEFAULT_METHOD
+
+
+def effort_cost_of(p: Portfolios, tools) -> float:
+    """Effort cost (preference units) of any set of tools, feasible or not (0 for doing nothing new)."""
+    eff = sum(p.catalog.tool(t).effort for t in tools)
+    return float(p.catalog.model.effort_cost * eff)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Preferences of a few rows under many weight vectors
+
+@dataclass(frozen=True)
+class Scale:
+    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors; TOPSIS: min-max over the set) as an
+    affine map ``xn = a + b * x``, recovered from the Ranker itself: under a unit weight vector both methods return
+    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is."""
+    method: str
+    a: np.ndarray
+    b: np.ndarray
+
+    @classmethod
+    def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
+        if method not in ("wsm", "topsis"):
+            raise DecisionError(f"no linear scale for method '{method}'")
+        X = ranker.portfolios.values
+        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X) + 1)))[:len(X)]
+        C = X.shape[1]
+        a, b = np.ones(C), np.zeros(C)
+        for j in range(C):
+            lo, hi = int(np.argmin(X[:, j])), int(np.argmax(X[:, j]))
+            if X[hi, j] == X[lo, j]:
+                continue                          # a constant column scales to 1 (pymcdm and Ranker)
+            xn = ranker.preference(np.eye(C)[j], method)[[lo, hi]] + cost[[lo, hi]]
+            b[j] = (xn[1] - xn[0]) / (X[hi, j] - X[lo, j])
+            a[j] = xn[0] - b[j] * X[lo, j]
+        return cls(method, a, b)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.a + self.b * np.asarray(X, dtype=float)
+
+    def preference(self, X: np.ndarray, W: np.ndarray, cost=0.0) -> np.ndarray:
+        """Net preferences of rows ``X`` (m x C values, ``cost``: their effort costs) under weights ``W`` ((C,) ->
+        (m,), (S x C) -> (S x m)), by the Ranker's formulas for WSM or TOPSIS."""
+        Xn = self(X)
+        W2 = np.atleast_2d(W)
+        if self.method == "wsm":
+            out = W2 @ Xn.T
+        else:
+            w2 = np.where(self.b == 0, 0.0, W2) ** 2
+            dp, dm = np.sqrt(w2 @ ((1 - Xn) ** 2).T), np.sqrt(w2 @ (Xn ** 2).T)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = dm / (dm + dp)
+        out = out - np.asarray(cost, dtype=float)
+        return out[0] if np.ndim(W) == 1 else out
+
+
+def weight_shifts(w: np.ndarray, delta: float) -> np.ndarray:
+    """(2C x C) weight vectors: each weight moved by -``delta`` and +``delta`` (clipped to 0-1), the others rescaled
+    proportionally (equal shares if they were all 0), as :meth:`decision.ranking.Ranker.tied_with_first` does."""
+    out = []
+    for k in range(len(w)):
+        for t in (w[k] - delta, w[k] + delta):
+            t = min(1.0, max(0.0, t))
+            rest = np.delete(w, k)
+            rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
+            out.append(np.insert(rest * (1 - t), k, t))
+    return np.array(out)
+
+
+def tied_pairs(u0: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """(m x m) bool: rows whose order at the analyst's weights (higher-is-better scores ``u0``, (m,)) is reversed,
+    or becomes a tie, under some shifted weights (``U``, S x m); equal rows are tied. Diagonal False."""
+    u0, U = np.round(u0, DECIMALS), np.round(U, DECIMALS)
+    d0 = np.sign(u0[:, None] - u0[None, :])                             # (m, m)
+    d = np.sign(U[:, :, None] - U[:, None, :])                          # (S, m, m)
+    tied = (d0 == 0) | (d != d0[None]).any(0)
+    np.fill_diagonal(tied, False)
+    return tied
+
+
+def tie_groups(tied: np.ndarray) -> list[tuple[int, ...]]:
+    """Per row, the other rows it is statistically tied with."""
+    return [tuple(int(j) for j in np.flatnonzero(r)) for r in tied]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Scores on a 0-1 higher-is-better scale
+
+def goodness(ranker: Ranker, weights, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """(native preference, score) of every combination; the preference is the Ranker's (net of the effort cost).
+    Score: WSM / TOPSIS preference as is; VIKOR Q and SPOTIS distance as ``1 - pref``; PROMETHEE II net flow as
+    ``(1 + flow) / 2`` (over the Ranker's TOPSIS shortlist when the set is large; the rest gets -inf); consensus
+    mean rank ``r`` as ``1 - (r - 1) / (N - 1)``."""
+    n = len(ranker.portfolios)
+    if method == "consensus":
+        df = ranker.rank(weights, method, top=None)
+        r = df["preference"].reindex(np.arange(n)).to_numpy(dtype=float)
+        return r, 1 - (r - 1) / max(1, n - 1)
+    if method == "promethee_ii" and n > PROMETHEE_LIMIT:
+        df = ranker.rank(weights, method, top=None)
+        pref = np.full(n, np.nan)
+        pref[df.index.to_numpy()] = df["preference"].to_numpy()
+        score = np.where(np.isnan(pref), -np.inf, (1 + pref) / 2)
+        return pref, score
+    pref = ranker.preference(weights, method)
+    return pref, to_score(pref, method)
+
+
+def consensus_score(r: float, n: int) -> float:
+    return 1 - (r - 1) / max(1, n - 1)
+
+
+def to_score(pref, method: str):
+    pref = np.asarray(pref, dtype=float)
+    if method in ("vikor", "spotis"):
+        return 1 - pref
+    if method == "promethee_ii":
+        return (1 + pref) / 2
+    return pref
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Selection
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(np.asarray(x, dtype=np.int64).view(np.uint64)).astype(np.int64)
+
+
+def dominance(Y: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(m,) int: +1 where row of ``Y`` dominates ``y``, -1 where ``y`` dominates it, 0 otherwise (higher is
+    better in every column)."""
+    ge, le = (Y >= y).all(1), (Y <= y).all(1)
+    eq = ge & le
+    return np.where(ge & ~eq, 1, np.where(le & ~eq, -1, 0))
+
+
+class Dominators:
+    """Answers "does any row of ``Y`` dominate ``y``?" (higher is better in every column) cheaply for good rows:
+    rows are sorted once by their column sum, and a dominator's sum is larger, so only rows summing to at least
+    ``y``'s are compared (for the best-ranked candidates, a handful)."""
+
+    def __init__(self, Y: np.ndarray):
+        s = Y.sum(1)
+        order = np.argsort(-s, kind="stable")
+        self.Y, self.neg_sum = Y[order], -s[order]
+
+    def dominated(self, y: np.ndarray) -> bool:
+        m = int(np.searchsorted(self.neg_sum, -(y.sum() - 1e-9), side="right"))
+        Z = self.Y[:m]
+        return bool(((Z >= y).all(1) & (Z > y).any(1)).any())
+
+
+def select_distinct(bits: np.ndarray, Y: np.ndarray, order: np.ndarray, first: int, k: int,
+                    max_shared: float = MAX_SHARED) -> list[int]:
+    """Greedy diversity rule over candidate rows ``order`` (best first): start from ``first``, then repeatedly take
+    the first candidate that no row of ``Y`` dominates, that shares at most ``max_shared`` of the tools of every
+    chosen row, and that neither dominates nor is dominated by one (``Y``: higher-is-better values).
+
+    The overlap and pairwise tests are vectorised over all candidates, once per option; dominance by the whole set
+    is checked lazily, candidate by candidate in ranking order (:class:`Dominators`), so the non-dominated set is
+    never built: the best-ranked candidates are almost always non-dominated, and a dominated one is dropped for good.
+    """
+    size = popcount(bits)
+    dom = Dominators(Y)
+    chosen = [int(first)]
+    ok = order != first
+    for _ in range(k - 1):
+        c = chosen[-1]
+        shared = popcount(bits[order] & bits[c])
+        ok &= (shared <= max_shared * size[order] + 1e-9) & (shared <= max_shared * size[c] + 1e-9)
+        ok &= dominance(Y[order], Y[c]) == 0
+        pick = None
+        for pos in np.flatnonzero(ok):
+            if not dom.dominated(Y[order[pos]]):
+                pick = int(pos)
+                break
+            ok[pos] = False                               # dominated rows never become options
+        if pick is None:
+            break
+        chosen.append(int(order[pick]))
+        ok[pick] = False
+    return chosen
+
+
+def change_target(best: float, status_quo: float, share: float) -> float:
+    """The score the minimal change must reach: ``share`` of option 1's gain over doing nothing new
+    (``status_quo + share * (best - status_quo)``); ``share * best`` when option 1 does not beat the status quo."""
+    if np.isfinite(status_quo) and best > status_quo:
+        return status_quo + share * (best - status_quo)
+    return share * best
+
+
+def minimal_change_row(bits: np.ndarray, score: np.ndarray, current_mask: int, target: float) -> int | None:
+    """Row nearest to ``current_mask`` (tools added + dropped) among those scoring at least ``target``; ties: higher
+    score, then lower row. None if no row reaches the target."""
+    ok = np.flatnonzero(np.round(score, DECIMALS) >= np.round(target, DECIMALS))
+    if len(ok) == 0:
+        return None
+    dist = popcount(bits[ok] ^ np.int64(current_mask))
+    best = ok[np.lexsort((ok, -np.round(score[ok], DECIMALS), dist))]
+    return int(best[0])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Labels and words
+
+def label_of(tools, catalog) -> str:
+    """Short label from the tools' families and stances: the most common family's word, then the most common
+    stance's (ties: the family listed first in the catalogue; the stronger stance)."""
+    if not tools:
+        return "do nothing new"
+    ts = [catalog.tool(t) for t in tools]
+    fam_order = list(dict.fromkeys(t.family for t in catalog.tools))
+    fams = pd.Series([t.family for t in ts]).value_counts()
+    fam = min(fams.index[fams == fams.max()], key=lambda f: fam_order.index(f) if f in fam_order else 99)
+    sts = pd.Series([t.stance for t in ts]).value_counts()
+    st = min(sts.index[sts == sts.max()],
+             key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
+    fw = FAMILY_WORDS.get(fam, fam.replace("_", " "))
+    sw = STANCE_WORDS.get(st, st.replace("_", " "))
+    return f"{fw} {sw}"
+
+
+def distinct_labels(tool_sets, catalog) -> list[str]:
+    """Labels; where two clash, each gets the first tool (catalogue order) that the others with that label lack."""
+    base = [label_of(t, catalog) for t in tool_sets]
+    labels = list(base)
+    for i, lab in enumerate(base):
+        if base.count(lab) > 1 and tool_sets[i]:
+            clash = [set(t) for j, t in enumerate(tool_sets) if j != i and base[j] == lab]
+            own = [t for t in catalog.tool_ids if t in tool_sets[i] and t not in set().union(*clash)]
+            labels[i] = f"{lab} with {catalog.tool(own[0]).name.lower()}" if own else f"{lab} ({i + 1})"
+    return labels
+
+
+def tradeoff(values: np.ndarray, reference: np.ndarray, catalog, min_shown: float = DIFF_SHOWN,
+             effort: float | None = None, reference_effort: float | None = None) -> str:
+    """'+1.2 rights protection, -0.8 security continuity, -2.0 effort' (values minus the reference's; the effort
+    difference when both efforts are given)."""
+    diffs = [(c.name.lower(), d) for c, d in zip(catalog.criteria, np.asarray(values) - np.asarray(reference))]
+    if effort is not None and reference_effort is not None:
+        diffs.append(("effort", effort - reference_effort))
+    parts = [f"{d:+.1f} {name}".replace("-", "\u2212", 1) for name, d in diffs if abs(d) >= min_shown]
+    return ", ".join(parts) if parts else "about the same values"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Result
+
+@dataclass(frozen=True)
+class Option:
+    """One row of the options table. ``kind``: option, status_quo, current or minimal_change."""
+    kind: str
+    label: str
+    tools: tuple[str, ...]
+    names: tuple[str, ...]
+    values: dict
+    preference: float
+    score: float
+    row: int | None = None
+    effort: float | None = None
+    feasible: bool = True
+    tradeoff: str = ""
+    tied_with: tuple[int, ...] = ()
+    add: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        d = {"label": self.label, "tools": list(self.tools), **{k: float(v) for k, v in self.values.items()},
+             "preference": _num(self.preference), "score": _num(self.score), "tied_with": list(self.tied_with),
+             "tradeoff": self.tradeoff, "feasible": bool(self.feasible)}
+        if self.effort is not None:
+            d["effort"] = float(self.effort)
+        if self.kind == "minimal_change":
+            d.update(add=list(self.add), drop=list(self.drop))
+        if self.reasons:
+            d["reasons"] = list(self.reasons)
+        return d
+
+
+def _num(x):
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+@dataclass(frozen=True)
+class Options:
+    """K distinct options (best first), the status quo, and with a current policy that policy and its minimal
+    change. ``tied_with`` holds 0-based indices into ``options``."""
+    options: tuple[Option, ...]
+    status_quo: Option
+    current: Option | None
+    minimal_change: Option | None
+    method: str
+    weights: dict
+    scenario: str
+    share: float
+    tie_method: str
+    n_feasible: int
+    rule: str = field(default="")
+
+    @property
+    def best(self) -> Option:
+        return self.options[0]
+
+    def rows(self) -> list[Option]:
+        """Options, then the reference rows present (status quo, current policy, minimal change)."""
+        return [*self.options, *(r for r in (self.status_quo, self.current, self.minimal_change) if r is not None)]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per :meth:`rows` entry: kind, label, tools (names), criterion values, preference, tied_with."""
+        crit = list(self.weights)
+        recs = []
+        for i, o in enumerate(self.rows()):
+            name = f"option {i + 1}" if o.kind == "option" else o.kind.replace("_", " ")
+            recs.append({"row": name, "kind": o.kind, "label": o.label, "tools": " + ".join(o.names) or "(none new)",
+                         **{c: o.values[c] for c in crit}, "preference": o.preference,
+                         "tied_with": ", ".join(f"option {j + 1}" for j in o.tied_with), "tradeoff": o.tradeoff,
+                         "add": ", ".join(o.add), "drop": ", ".join(o.drop)})
+        return pd.DataFrame(recs).set_index("row")
+
+    def to_dict(self) -> dict:
+        """The JSON contract (docs/options.md)."""
+        out = {"scenario": self.scenario, "method": self.method, "weights": self.weights,
+               "preference_higher_is_better": not _ranking._method(self.method).ascending
+               if self.method != "consensus" else False,
+               "options": [o.to_dict() for o in self.options], "status_quo": self.status_quo.to_dict()}
+        if self.current is not None:
+            out["current"] = self.current.to_dict()
+        if self.minimal_change is not None:
+            out["minimal_change"] = self.minimal_change.to_dict()
+        out.update(share=self.share, tie_method=self.tie_method, rule=self.rule, n_feasible=self.n_feasible)
+        return out
+
+
+RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked non-dominated combination (criteria and "
+        "effort) that shares at most half of the tools of every earlier option and neither dominates nor is "
+        "dominated by one. Rows are statistically tied when moving one weight by at most "
+        f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
+
+
+def dominance_matrix(p: Portfolios) -> np.ndarray:
+    """(N x C+1) higher-is-better columns for dominance: the criteria (costs negated) and the effort (negated)."""
+    return np.column_stack([p.values * p.types, -p.effort])
+
+
+def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
+                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None) -> Options:
+    """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
+
+    ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
+    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`).
+    """
+    p = portfolios
+    method = method or default_method()
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise DecisionError(f"k must be a whole number >= 1, got {k!r}")
+    if not 0 < share <= 1:
+        raise DecisionError(f"share must be in (0, 1], got {share!r}")
+    ranker = ranker or Ranker(p)
+    w = ranker.weights(weights)
+    cat = p.catalog
+    top1 = ranker.rank(w, method, 1)
+    first = int(top1.index[0])
+    sq_pref = float(top1.attrs["status_quo"]["preference"])
+    pref, score = goodness(ranker, w, method)
+    sq_score = consensus_score(sq_pref, len(p)) if method == "consensus" else float(to_score(sq_pref, method))
+    Y = dominance_matrix(p)
+    pool = dominance(Y, Y[first]) <= 0                    # nothing that dominates option 1 (it may be dominated)
+    cand = np.flatnonzero(pool & np.isfinite(score))
+    order = cand[np.lexsort((cand, p.n_tools[cand], p.effort[cand], -np.round(score[cand], DECIMALS)))]
+    rows = select_distinct(p.bits, Y, order, first, int(k))
+
+    best_vals = p.values[first]
+    cost = np.asarray(ranker.effort_cost)
+
+    def make(kind, label, tools, values, pref_, score_, row=None, effort=None, **extra):
+        eff = float(p.effort[row]) if row is not None else effort
+        words = tradeoff(values, best_vals, cat, effort=eff, reference_effort=float(p.effort[first]))
+        return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
+                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
+                      tradeoff="" if kind == "option" and row == first else words, **extra)
+
+    tool_sets = [p.tools_of(r) for r in rows]
+    labels = distinct_labels(tool_sets, cat)
+    opts = [make("option", lab, ts, p.values[r], pref[r], score[r], r) for r, lab, ts in zip(rows, labels, tool_sets)]
+    sq = make("status_quo", "do nothing new", (), p.status_quo, sq_pref, sq_score, effort=0.0,
+              **_status_quo_feasibility(p))
+    shown_cost = [*cost[rows], 0.0]
+    cur = mc = None
+    if current is not None:
+        for t in current:
+            cat.tool_index(t)                             # unknown ids are a user error
+        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
+        mask = sum(1 << cat.tool_index(t) for t in cur_tools)
+        if not cur_tools:
+            cur = replace(sq, kind="current", label="today's policy (nothing new)")
+            shown_cost.append(0.0)
+        else:
+            hit = np.flatnonzero(p.bits == np.int64(mask))
+            if len(hit):
+                r = int(hit[0])
+                cur = make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r)
+                shown_cost.append(cost[r])
+            else:
+                cur = _infeasible_current(p, cur_tools, w, method, ranker, make)
+                shown_cost.append(effort_cost_of(p, cur_tools))
+        r = minimal_change_row(p.bits, score, mask, change_target(score[first], sq_score, share))
+        if r is not None:
+            mc_tools = p.tools_of(r)
+            mc = make("minimal_change", "minimal change", mc_tools, p.values[r], pref[r], score[r], r,
+                      add=tuple(t for t in mc_tools if t not in cur_tools),
+                      drop=tuple(t for t in cur_tools if t not in mc_tools))
+            shown_cost.append(cost[r])
+    # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
+    shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
+    tie_method = method if method in ("wsm", "topsis") else default_method()
+    scale = Scale.of(ranker, tie_method)
+    X = np.array([[o.values[c] for c in p.criteria] for o in shown])
+    u0 = scale.preference(X, w, shown_cost)
+    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), shown_cost)
+    groups = tie_groups(tied_pairs(u0, U))
+    n_opt = len(opts)
+    shown = [replace(o, tied_with=tuple(j for j in g if j < n_opt)) for o, g in zip(shown, groups)]
+    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
+    if cur is not None:
+        cur = rest.pop(0)
+    if mc is not None:
+        mc = rest.pop(0)
+    return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
+                   p.adjusted.scenario.id, share, tie_method, len(p), RULE)
+
+
+def _status_quo_feasibility(p: Portfolios) -> dict:
+    """Doing nothing new is a reference row: it fails the accountability floor and any legal obligation."""
+    st = p.setting
+    reasons = []
+    if st is not None and st.floor_points is not None:
+        reasons.append(f"below the accountability floor: {st.floor_text()}")
+    if st is not None and st.mandatory:
+        names = ", ".join(p.catalog.tool(t).name for t in st.mandatory)
+        reasons.append(f"leaves out what the law requires here ({names})")
+    return {"feasible": not reasons, "reasons": tuple(reasons)}
+
+
+def nondominated_mask(p: Portfolios) -> np.ndarray:
+    """(N,) bool: combinations no other beats on every criterion and on effort (options are drawn from these; not
+    needed by :func:`find_options`, which tests its candidates lazily)."""
+    Y = dominance_matrix(p)
+    return pareto_mask(Y, np.ones(Y.shape[1]))
+
+
+def _infeasible_current(p: Portfolios, tools, w, method, ranker, make) -> Option:
+    """Today's policy when it is not among the feasible combinations: its values and why it is not feasible
+    (:func:`decision.explain.explain`); its preference on the ranking's scale where the method allows."""
+    e = explain(p.catalog, tools, p.adjusted.scenario, p.adjusted.horizon, p.constraints.max_tools, p.constraints)
+    vals = e["values"].reindex(p.criteria).to_numpy(dtype=float)
+    cost = effort_cost_of(p, tools)
+    if method in ("wsm", "topsis"):
+        cp = float(Scale.of(ranker, method).preference(vals[None], w, cost)[0])
+    else:
+        cp = float("nan")
+    return make("current", "today's policy", tools, vals, cp, to_score(cp, method) if method != "consensus"
+                else float("nan"), effort=float(sum(p.catalog.tool(t).effort for t in tools)),
+                feasible=bool(e.get("feasible", False)), reasons=tuple(e.get("reasons", ())))
