@@ -199,8 +199,18 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
             head = "Opening (month 0): "
         else:
             head = f"Review {n.review} (month {n.review * step:g}), if the ally {n.reaction} (p {n.probability:.2f}): "
-        lines.append(f"{pad}{head}{' + '.join(n.names)}{flag}{_changes(n, parent)}")
-        lines.append(f"{pad}    {fmt(n.values)}")
+        unchanged = parent is not None and n.tools == parent.tools
+        if unchanged:
+            lines.append(f"{pad}{head}keep the package{flag}")
+        else:
+            lines.append(f"{pad}{head}{' + '.join(n.names)}{flag}{_changes(n, parent)}")
+            lines.append(f"{pad}    {fmt(n.values)}")
+        rest = list(n.walk())[1:]
+        if rest and all(d.tools == n.tools and not d.flags for d in rest):
+            first, last = n.review + 1, plan.reviews
+            span = f"Review {first}" if first == last else f"Reviews {first}-{last}"
+            lines.append(f"{pad}  {span}: keep the package whatever the ally does")
+            return
         for c in n.children:
             emit(c, n, depth + 1)
 

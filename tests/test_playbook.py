@@ -105,3 +105,27 @@ def test_plan_html_escapes_names(tiny_dir):
     out = plan_html(plan)
     assert "&lt;b&gt;Tool A&lt;/b&gt;" in out and "<b>Tool A</b>" not in out
     assert out.count("<li>") == 4
+
+
+@pytest.mark.browser
+def test_plan_figure_and_html_render_offline_in_chromium(tmp_path):
+    from .browser_support import chromium
+    cat = decision.load_catalog()
+    plan = make_plan(cat, "arms_dependent_client", reviews=2)
+    page_html = (plan_figure(plan).to_html(include_plotlyjs=True, full_html=False)
+                 + f'<div id="playbook">{plan_html(plan)}</div>')
+    path = tmp_path / "plan.html"
+    path.write_text(f"<!doctype html><html><body>{page_html}</body></html>", encoding="utf-8")
+    with chromium() as ctx:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:"))
+                   else r.abort())
+        page.goto(path.as_uri())
+        page.wait_for_selector(".plotly .scatterlayer .trace")
+        markers = page.eval_on_selector_all(".scatterlayer .trace:last-child .point", "els => els.length")
+        assert markers == 1 + 3 + 9                                  # one marker per decision point
+        assert page.locator("#playbook li").count() == 13
+        assert "Opening (month 0)" in page.inner_text("#playbook")
+        assert errors == []
