@@ -30,7 +30,9 @@ NEUTRAL_FACTOR = 5.0
 _ID = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=_ID)]
 Text = Annotated[str, Field(min_length=1)]
-Number = Annotated[float, Field(allow_inf_nan=False)]
+Number = Annotated[float, BeforeValidator(lambda v: safeio.strict_float(v, "number", ValueError) if isinstance(v, str)
+                                          else v), Field(allow_inf_nan=False, ge=-safeio.MAX_ABS_NUMBER,
+                                                         le=safeio.MAX_ABS_NUMBER)]
 
 
 def _id_list(v: Any) -> tuple[str, ...]:

@@ -69,10 +69,11 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
     import os  # noqa: PLC0415
 
     import papermill as pm  # noqa: PLC0415
-    with tempfile.TemporaryDirectory() as kdir:
+    with tempfile.TemporaryDirectory(prefix="decision-kernel-") as kdir:
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
-        try:
+        old_tempdir, tempfile.tempdir = tempfile.tempdir, kdir   # the kernel's connection file goes here too, so
+        try:                                                     # an interrupted run leaves nothing behind
             pm.execute_notebook(str(NOTEBOOK), str(executed), parameters=parameters, kernel_name=KERNEL,
                                 execution_timeout=timeout, progress_bar=False, log_output=False,
                                 cwd=str(NOTEBOOK.parent))
@@ -86,6 +87,7 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
             raise DecisionError(f"the briefing kernel failed: {str(exc).splitlines()[0] if str(exc) else exc!r}"
                                 ) from None
         finally:
+            tempfile.tempdir = old_tempdir
             if old is None:
                 os.environ.pop("JUPYTER_PATH", None)
             else:

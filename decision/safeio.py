@@ -165,6 +165,8 @@ def strict_float(value, what: str, error=DecisionError, **where) -> float:
         raise error(f"{what}: expected a number, got {value!r}", **where)
     if isinstance(value, str):
         text = value.strip()
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise error(f"{what}: expected a finite number, got {short(value)}", **where)
         if "_" in text or not _NUMBER_LIKE.match(text) or not re.search(r"\d", text):
             raise error(f"{what}: expected a plain decimal number, got {short(value)}", **where)
     try:
@@ -202,9 +204,13 @@ class SafeLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
+            event = self.peek_event()
             if self._aliases > MAX_YAML_ALIASES:
-                raise LimitError(None, None, f"more than {MAX_YAML_ALIASES} aliases (*name)",
-                                 self.peek_event().start_mark)
+                raise LimitError(None, None, f"more than {MAX_YAML_ALIASES} aliases (*name)", event.start_mark)
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._weight:
+                raise LimitError(None, None, f"alias *{event.anchor} refers to a value that contains it",
+                                 event.start_mark)
         self._depth += 1
         if self._depth > MAX_YAML_DEPTH:
             raise LimitError(None, None, f"nested more than {MAX_YAML_DEPTH} levels deep",
@@ -266,6 +272,9 @@ class SafeLoader(yaml.SafeLoader):
         return self.construct_scalar(node)
 
 
+# YAML 1.1 reads "1e308" (no dot) as text, which pydantic would then turn into a float: read it as a number, bounded.
+SafeLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+                                 list("-+0123456789"))
 SafeLoader.add_constructor("tag:yaml.org,2002:int", SafeLoader.construct_yaml_int)
 SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_float)
 SafeLoader.add_constructor(_TIMESTAMP, SafeLoader.construct_timestamp_as_text)

@@ -57,7 +57,8 @@ def _csv_text(rows) -> str:
 def mutate_csv(data, text: str) -> bytes:
     rows = _csv_rows(text)
     kind = data.draw(st.sampled_from(["cell", "cell", "cell", "header", "dup_header", "drop_cell", "add_cell",
-                                      "dup_row", "drop_row", "swap_rows", "truncate", "encoding", "bytes"]),
+                                      "dup_row", "drop_row", "swap_rows", "grow", "truncate", "encoding",
+                                      "bytes"]),
                      label="csv mutation")
     r = data.draw(st.integers(0, len(rows) - 1), label="row")
     c = data.draw(st.integers(0, max(len(rows[r]) - 1, 0)), label="column")
@@ -78,6 +79,9 @@ def mutate_csv(data, text: str) -> bytes:
         rows.append(list(rows[r]))
     elif kind == "drop_row":
         del rows[r]
+    elif kind == "grow":                      # past the row limits (safeio.ROW_LIMITS), with distinct ids
+        n = data.draw(st.sampled_from([70, 600, 5_100]), label="copies")
+        rows += [[f"{cell}_{k}" if j == 0 else cell for j, cell in enumerate(rows[r])] for k in range(n)]
     elif kind == "swap_rows":
         r2 = data.draw(st.integers(0, len(rows) - 1), label="row 2")
         rows[r], rows[r2] = rows[r2], rows[r]
@@ -104,10 +108,16 @@ def _paths(node, prefix=()):
             yield from _paths(v, (*prefix, i))
 
 
+def _get(doc, path):
+    for k in path:
+        doc = doc[k]
+    return doc
+
+
 def mutate_yaml(data, text: str) -> bytes:
     doc = yaml.safe_load(text)
     kind = data.draw(st.sampled_from(["value", "value", "value", "delete", "add_key", "dup_key", "alias_bomb",
-                                      "deep", "truncate", "encoding", "bytes", "not_a_mapping"]),
+                                      "deep", "grow", "truncate", "encoding", "bytes", "not_a_mapping"]),
                      label="yaml mutation")
     paths = [p for p in _paths(doc) if p]
     path = data.draw(st.sampled_from(paths), label="path")
@@ -122,7 +132,12 @@ def mutate_yaml(data, text: str) -> bytes:
     elif kind == "add_key" and isinstance(parent, dict):
         parent[data.draw(st.sampled_from(["x_note", "unknown", "max_tools", "id", "weights"]), label="key")] = \
             data.draw(st.sampled_from(NASTY_YAML), label="value")
-    if kind in ("value", "delete", "add_key"):
+    elif kind == "grow":                      # a long list (e.g. 2,000 copies of a rule or a scenario)
+        lists = [p for p in paths if isinstance(_get(doc, p), list) and _get(doc, p)]
+        if lists:
+            target = _get(doc, data.draw(st.sampled_from(lists), label="list"))
+            target.extend([target[0]] * data.draw(st.sampled_from([50, 2_000]), label="copies"))
+    if kind in ("value", "delete", "add_key", "grow"):
         return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False).encode()
     if kind == "dup_key":
         first = next(iter(doc))
@@ -199,7 +214,7 @@ def _setup(source: Path, tmp: Path) -> tuple[Path, Path]:
     return folder, profile
 
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                         HealthCheck.too_slow])
 
 
@@ -212,7 +227,7 @@ def test_fuzzed_tiny_catalogue_and_profile(data, capsys):
         check(capsys, folder, profile, target)
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=80)
 @given(data=st.data())
 def test_fuzzed_bundled_catalogue_and_profile(data, capsys):
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -487,3 +488,60 @@ def test_brief_end_to_end_shows_the_profile_of_the_calling_folder(tmp_path, monk
     code, _, err = run(capsys, "brief", "--profile", "security-first", "--samples", 200, "--out", "b.html")
     assert code == 0, err
     assert "marker-saved-in-the-working-folder" in (tmp_path / "b.html").read_text(encoding="utf-8")
+
+
+def test_real_ctrl_c_during_a_brief_is_one_line_exit_130_and_cleans_up(tmp_path):
+    """Item 4/8 for real: SIGINT to a running `decision brief` (kernel started) gives one line, exit 130, and
+    leaves neither the output, a .tmp file nor a temporary folder."""
+    import subprocess
+    import sys
+    import time
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(Path(decision.__file__).parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from decision.cli import main; sys.exit(main())", "brief", "--samples", "200", "--out", "b.html"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()                   # "making the briefing ..." comes just before the run
+    assert first.startswith("making the briefing"), first
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["decision: interrupted (temporary files removed)"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("a: &a [1, *a]\n", "contains it"),                      # a recursive structure (printing it never ends)
+    ("a: .inf\n", "accepted range"),
+    ("a: 1e400\n", "accepted range"),
+    ("a: 1:30\n", "not a plain number"),                     # YAML 1.1 reads this as 90
+    ("a: 1\na: 2\n", "duplicate key 'a' (first at line 1)"),
+])
+def test_safe_yaml_loader_refuses(text, fragment):
+    with pytest.raises(DecisionError, match=re.escape(fragment)):
+        safeio.parse_yaml(text, name="t.yaml")
+
+
+def test_safe_yaml_loader_keeps_dates_as_text_and_merges_keys():
+    assert safeio.parse_yaml("d: 2024-01-31\nbad: 2024-13-01\nb: &b {k: 1}\nm:\n  <<: *b\n  j: 2\n", name="t") == {
+        "d": "2024-01-31", "bad": "2024-13-01", "b": {"k": 1}, "m": {"k": 1, "j": 2}}
+
+
+@pytest.mark.parametrize("value", ["'1e308'", "1e308", "'0_5'", "'nan'"])
+def test_quoted_or_unquoted_huge_numbers_in_catalogue_yaml_are_refused(tiny_dir, capsys, value):
+    """YAML 1.1 reads 1e308 (no dot) and '1e308' as text that pydantic turned into a float: a rule of 1e308 points
+    per factor step made scores infinite (and +inf - inf = nan)."""
+    path = tiny_dir / "scenarios.yaml"
+    path.write_text(path.read_text().replace("per_point: 0.2", f"per_point: {value}"))
+    code, _, err = run(capsys, "rank", "--catalog", tiny_dir)
+    one_line_error(code, err, "scenarios.yaml")
+
+
+def test_a_hard_link_to_an_input_is_not_an_output(cat, tmp_path, capsys):
+    alias = tmp_path / "also-scores.csv"
+    os.link(cat / "scores.csv", alias)
+    before = snapshot(cat)
+    code, _, err = run(capsys, "rank", "--catalog", cat, "--format", "csv", "--top", 2, "--out", alias)
+    one_line_error(code, err, "input of this command")
+    assert snapshot(cat) == before
