@@ -332,6 +332,25 @@ class Option:
         return d
 
 
+def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
+    """What a table says under a row: its trade-off against option 1, what the minimal change adds and drops, and
+    why a row is not feasible (``brief``: the first clause of each reason)."""
+    names = {t.id: t.name for t in catalog.tools}
+    notes = [f"vs option 1: {r.tradeoff}"] if r.tradeoff else []
+    if r.kind == "minimal_change":
+        notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
+                     (", ".join(names[t] for t in r.drop) or "nothing"))
+    if not r.feasible:
+        reasons = [_first_clause(x) for x in r.reasons] if brief else list(r.reasons)
+        notes.append("not feasible: " + ("; ".join(reasons) or "outside the constraints"))
+    return notes
+
+
+def _first_clause(reason: str) -> str:
+    head = reason.split(":", 1)[0].split(" (", 1)[0].strip()
+    return head if len(head) <= 70 else head[:69] + "\u2026"
+
+
 def _num(x):
     return None if x is None or not np.isfinite(x) else float(x)
 
