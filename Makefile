@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_robustness.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_options.py
+	$(BIN)/python benchmarks/bench_strategy.py
 
 clean:
 	rm -rf $(VENV) out briefings .pytest_cache

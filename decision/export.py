@@ -34,7 +34,7 @@ def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_M
     return resolve_parameters(scenario, profile, weights, method, catalog, horizon, current)[0]
 
 
-def resolve_parameters(scenario=None, profile=None, weights=None, method="topsis", catalog=None, horizon=None,
+def resolve_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
                        current=None, **_) -> tuple[str, dict]:
     """Resolve, once and in this process (this working folder, this DECISION_PROFILES), everything the briefing
     notebook needs: the scenario id and the weights (see :func:`decision.briefing.resolved_weights`)."""

@@ -127,11 +127,12 @@ def neutralise_csv_cell(value):
 def neutralise_csv(df):
     """A copy of DataFrame ``df`` whose text cells (and column and index labels) cannot run as spreadsheet
     formulas."""
+    from pandas.api.types import is_numeric_dtype  # noqa: PLC0415
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if not is_numeric_dtype(out[col]):
             out[col] = out[col].map(neutralise_csv_cell)
     out.columns = [neutralise_csv_cell(c) for c in out.columns]
-    if out.index.dtype == object:
+    if not is_numeric_dtype(out.index):
         out.index = out.index.map(neutralise_csv_cell)
     return out

@@ -235,7 +235,7 @@ class SafeLoader(yaml.SafeLoader):
                     continue
                 key = (key_node.tag, key_node.value)
                 if key in seen:
-                    raise LimitError(None, None, f"duplicate key '{short(key_node.value, 40)}' (first at line "
+                    raise LimitError(None, None, f"duplicate key '{str(key_node.value)[:40]}' (first at line "
                                                  f"{seen[key]})", key_node.start_mark)
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
@@ -243,7 +243,7 @@ class SafeLoader(yaml.SafeLoader):
     def construct_yaml_int(self, node):
         value = self.construct_scalar(node)
         if "_" in value or ":" in value:
-            raise LimitError(None, None, f"'{short(value, 30)}' is not a plain number (no '_' or ':' in numbers)",
+            raise LimitError(None, None, f"'{value[:30]}' is not a plain number (no '_' or ':' in numbers)",
                              node.start_mark)
         n = super().construct_yaml_int(node)
         if abs(n) > MAX_ABS_NUMBER:
@@ -254,7 +254,7 @@ class SafeLoader(yaml.SafeLoader):
     def construct_yaml_float(self, node):
         value = self.construct_scalar(node)
         if "_" in value or ":" in value:
-            raise LimitError(None, None, f"'{short(value, 30)}' is not a plain number (no '_' or ':' in numbers)",
+            raise LimitError(None, None, f"'{value[:30]}' is not a plain number (no '_' or ':' in numbers)",
                              node.start_mark)
         f = super().construct_yaml_float(node)
         if not math.isfinite(f) or abs(f) > MAX_ABS_NUMBER:
@@ -317,7 +317,7 @@ def read_csv(path: str | Path, columns: tuple[str, ...], *, name: str | None = N
                 header = fields
                 dup = sorted({c for c in header if header.count(c) > 1})
                 if dup:
-                    raise error(f"column '{short(dup[0], 40)}' appears twice in the header", file=label,
+                    raise error(f"column '{dup[0][:40]}' appears twice in the header", file=label,
                                 where="line 1")
                 missing = [c for c in columns if c not in header]
                 if missing:

@@ -37,7 +37,9 @@ def cmd_brief(args) -> int:
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..files import check_output  # noqa: PLC0415
     from ..pdf import html_to_pdf, require_pdf  # noqa: PLC0415
+    from ..safeio import inputs_read  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
                 timeout=args.timeout, horizon=args.horizon, current=args.current, k=args.k)
@@ -58,8 +60,9 @@ def cmd_brief(args) -> int:
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
-    check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                     catalog=args.catalog, horizon=args.horizon, current=args.current)
+    sid = check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
+                           catalog=args.catalog, horizon=args.horizon, current=args.current)
+    check_output(Path(args.out or Path("briefings") / f"{sid}.html"), inputs_read())   # before the 10-20 s run
     if args.pdf:
         require_pdf()                                     # fail before the 10-20 s of work, not after
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)

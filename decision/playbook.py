@@ -1,0 +1,241 @@
+"""The playbook: a solved strategy as a tree of packages (:class:`Plan`), and its text and JSON views.
+
+``make_plan(catalog, scenario, weights)`` is the one call most users need; :func:`plan_text` gives the indented tree
+a desk officer pastes into a memo, :func:`plan_json` the JSON contract other tools read (docs/strategy.md).
+Views (dashboard, briefing) call these and :func:`decision.strategy_figures.plan_figure`; nothing here prints.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import CAVEAT, Catalog
+from .portfolios import build_portfolios
+from .reactions import Principles, ReactionModel, load_reactions
+from .strategy import Policy, StrategyProblem, period_value, strategy_problem
+
+PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
+                      "targets conceded in 23% of threatened sanctions (TIES); threats 56%, imposed measures 33% "
+                      "(Drezner 2003); 34% partial success (HSE), far less after recoding (Pape)); see "
+                      "data/reactions.yaml.")
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    """A decision point: the package in force from this review until the next (``reaction`` led here from the
+    parent with ``probability``; ``reach`` is the probability of the whole path)."""
+    review: int
+    reaction: str | None
+    probability: float
+    reach: float
+    row: int
+    tools: tuple[str, ...]
+    names: tuple[str, ...]
+    values: dict[str, float]
+    flags: tuple[str, ...]
+    reaction_probabilities: dict[str, float]
+    children: tuple[PlanNode, ...]
+
+    def walk(self):
+        """This node and its descendants, depth first."""
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A strategy over ``months`` with ``reviews`` review points; ``expected`` and ``worst`` are criterion values
+    averaged over the periods (expected over reactions, and on the worst branch ``worst_path``)."""
+    scenario: str
+    scenario_name: str
+    weights: dict[str, float]
+    reviews: int
+    months: float
+    value: float
+    expected: dict[str, float]
+    worst: dict[str, float]
+    worst_path: tuple[str, ...]
+    worst_value: float
+    root: PlanNode
+    principles: Principles
+    n_packages: int
+    n_signatures: int
+    criteria: tuple[str, ...]
+    criterion_names: tuple[str, ...]
+    status_quo: dict[str, float]
+    context: tuple[str, ...] = ()
+
+    @property
+    def nodes(self) -> list[PlanNode]:
+        return list(self.root.walk())
+
+    @property
+    def flags(self) -> list[str]:
+        return sorted({f for n in self.nodes for f in n.flags})
+
+
+def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
+    """Unfold a solved policy into the tree, with expected and worst-branch criterion values."""
+    cat = problem.catalog
+    p = problem.portfolios
+    crit = cat.criterion_ids
+    w = problem.weights(weights)
+    reactions = problem.model.ids
+    n_periods = problem.reviews + 1
+    expected = np.zeros(len(crit))
+    leaves = []          # (value, path, criterion vector)
+
+    def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, cost: float,
+             path) -> PlanNode:
+        nonlocal expected
+        pr = problem.probs[i]
+        expected += reach * (pr[:, None] * problem.outcomes[i]).sum(0) / n_periods
+        cost = cost + float(problem.effort_cost[i])
+        children = []
+        for k, react in enumerate(reactions):
+            total = acc + problem.outcomes[i, k]
+            if r == problem.reviews:
+                if pr[k] > 0:
+                    avg = total / n_periods
+                    leaves.append((float(period_value(avg, w, cat)) - cost / n_periods, (*path, react), avg))
+                continue
+            prev = problem.sig_id[i]
+            nxt = policy.choice[r + 1, prev, k]
+            j = int(policy.best_row[r + 1, nxt])
+            f = ("bluff",) if problem.bluff[k, prev, nxt] else ()
+            children.append(node(r + 1, j, react, float(pr[k]), reach * float(pr[k]), f, total, cost,
+                                 (*path, react)))
+        row = int(problem.rows[i])
+        tools = p.tools_of(row)
+        return PlanNode(r, reaction, prob, reach, row, tools, tuple(cat.tool(t).name for t in tools),
+                        dict(zip(crit, map(float, p.values[row]))), tuple(flags),
+                        dict(zip(reactions, map(float, pr))), tuple(children))
+
+    root_i = int(policy.best_row[0, policy.root_signature])
+    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, ())
+    worst_value, worst_path, worst_vec = min(leaves, key=lambda x: x[0])
+    sc = p.adjusted.scenario
+    return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,
+                dict(zip(crit, map(float, expected))), dict(zip(crit, map(float, worst_vec))), worst_path,
+                worst_value, root, problem.model.principles, len(problem.rows), len(problem.sig), tuple(crit),
+                tuple(c.name for c in cat.criteria), dict(zip(crit, map(float, p.status_quo))), _context(p))
+
+
+def _context(p) -> tuple[str, ...]:
+    """What bounds every package in the scenario: the accountability floor, legal obligations, effort capacity."""
+    st = getattr(p, "setting", None)
+    if st is None:
+        return ()
+    cat = p.catalog
+    lines = [f"Accountability floor: {st.floor_text() or 'off.'}"]
+    for t, obs in st.mandatory.items():
+        names = [o.name for o in cat.constraints.obligations if o.id in obs]
+        lines.append(f"Mandatory by law on every branch: {cat.tool(t).name} ({'; '.join(names)}).")
+    if st.capacity is not None:
+        lines.append(f"Effort capacity: {st.capacity:g} units per package; each unit costs {cat.model.effort_cost:g} "
+                     "of value per period.")
+    return tuple(lines)
+
+
+def make_plan(catalog: Catalog, scenario=None, weights=None, reviews: int = 3, months: float = 12,
+              principles: Principles | None = None, reactions: ReactionModel | None = None,
+              max_tools: int | None = None, horizon: float | None = None) -> Plan:
+    """Enumerate the scenario's feasible packages, solve the review tree exactly and unfold the plan."""
+    model = reactions or load_reactions(catalog)
+    problem = strategy_problem(build_portfolios(catalog, scenario, max_tools=max_tools, horizon=horizon), model,
+                               reviews, months, principles)
+    return build_plan(problem, problem.solve(weights), weights)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Views
+
+def _node_json(n: PlanNode) -> dict:
+    return {"review": n.review, "reaction": n.reaction, "probability": round(n.probability, 6),
+            "tools": list(n.tools), "values": {k: round(v, 6) for k, v in n.values.items()}, "flags": list(n.flags),
+            "children": [_node_json(c) for c in n.children]}
+
+
+def plan_json(plan: Plan) -> dict:
+    """The JSON contract of issue 11: scenario, weights, reviews, months, expected, worst, root (a node: review,
+    reaction, probability, tools, values, flags, children). Extra keys: value, worst_path, principles, caveats."""
+    r6 = lambda d: {k: round(v, 6) for k, v in d.items()}  # noqa: E731
+    return {"scenario": plan.scenario, "weights": r6(plan.weights), "reviews": plan.reviews, "months": plan.months,
+            "expected": r6(plan.expected), "worst": r6(plan.worst), "root": _node_json(plan.root),
+            "value": round(plan.value, 6), "worst_path": list(plan.worst_path),
+            "status_quo": r6(plan.status_quo), "context": list(plan.context),
+            "principles": {n: getattr(plan.principles, n) for n in Principles.NAMES},
+            "caveat": f"{CAVEAT} {PROBABILITY_CAVEAT}"}
+
+
+def _changes(node: PlanNode, parent: PlanNode | None) -> str:
+    if parent is None:
+        return ""
+    added = [nm for t, nm in zip(node.tools, node.names) if t not in parent.tools]
+    dropped = [nm for t, nm in zip(parent.tools, parent.names) if t not in node.tools]
+    if not added and not dropped:
+        return "  (unchanged)"
+    parts = ([f"add {', '.join(added)}"] if added else []) + ([f"drop {', '.join(dropped)}"] if dropped else [])
+    return f"  ({'; '.join(parts)})"
+
+
+def plan_text(plan: Plan, robustness: dict | None = None) -> str:
+    """The playbook as an indented tree, with values, principles, expected / worst branch and caveats."""
+    step = plan.months / (plan.reviews + 1)
+    short = [n.split()[0] for n in plan.criterion_names]
+    fmt = lambda vals: "  ".join(f"{s} {vals[c]:.1f}" for s, c in zip(short, plan.criteria))  # noqa: E731
+    w = ", ".join(f"{k}={v:.2f}" for k, v in plan.weights.items())
+    lines = [f"Playbook: {plan.scenario} ({plan.scenario_name}), {plan.months:g} months, {plan.reviews} review(s) "
+             f"every {step:g} months", f"Weights: {w}", *plan.context,
+             f"Doing nothing new (status quo): {fmt(plan.status_quo)}", ""]
+
+    def emit(n: PlanNode, parent: PlanNode | None, depth: int):
+        pad = "  " * depth
+        flag = f"  [{', '.join(n.flags).upper()}]" if n.flags else ""
+        if parent is None:
+            head = "Opening (month 0): "
+        else:
+            head = f"Review {n.review} (month {n.review * step:g}), if the ally {n.reaction} (p {n.probability:.2f}): "
+        lines.append(f"{pad}{head}{' + '.join(n.names)}{flag}{_changes(n, parent)}")
+        lines.append(f"{pad}    {fmt(n.values)}")
+        for c in n.children:
+            emit(c, n, depth + 1)
+
+    emit(plan.root, None, 0)
+    lines += ["", f"Expected over the horizon: {fmt(plan.expected)}   (value {plan.value:.3f})",
+              f"Worst branch ({' -> '.join(plan.worst_path)}): {fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
+    if robustness:
+        lines.append(f"Opening package unchanged in {robustness['weights_same']:.0%} of {robustness['n_samples']} "
+                     f"weight draws and {robustness['probabilities_same']:.0%} of {robustness['n_samples']} "
+                     "reaction-probability draws (Dirichlet base rates, rules within their ranges).")
+    lines += ["", "Principles:", *[f"  {s}" for s in plan.principles.describe()],
+              f"Exact backward induction: every node chooses among all {plan.n_packages:,} feasible packages (above "
+              f"the security floor; {plan.n_signatures} constraint signatures); additive value with fixed anchors.",
+              "", CAVEAT, PROBABILITY_CAVEAT]
+    if "bluff" in plan.flags:
+        lines.insert(2, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
+    return "\n".join(lines)
+
+
+def plan_html(plan: Plan) -> str:
+    """The playbook as nested HTML lists (escaped), for a briefing's "Playbook" section; same content as
+    :func:`plan_text` without the footer (the briefing prints its own caveats)."""
+    step = plan.months / (plan.reviews + 1)
+    esc = html.escape
+
+    def item(n: PlanNode, parent: PlanNode | None) -> str:
+        head = ("Opening (month 0)" if parent is None else
+                f"Review {n.review} (month {n.review * step:g}), if the ally {esc(n.reaction)} (p {n.probability:.2f})")
+        flag = "".join(f' <span class="flag">{esc(f.upper())}</span>' for f in n.flags)
+        vals = ", ".join(f"{esc(name)} {n.values[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
+        kids = "".join(item(c, n) for c in n.children)
+        return (f"<li><b>{head}:</b> {esc(' + '.join(n.names))}{flag}{esc(_changes(n, parent))}"
+                f'<br><span class="values">{vals}</span>' + (f"<ul>{kids}</ul>" if kids else "") + "</li>")
+
+    exp = ", ".join(f"{esc(name)} {plan.expected[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
+    return (f'<ul class="playbook">{item(plan.root, None)}</ul>'
+            f"<p>Expected over {plan.months:g} months: {exp} (value {plan.value:.3f}). Worst branch: "
+            f"{esc(' → '.join(plan.worst_path))}.</p>")

@@ -1,0 +1,108 @@
+"""Audit of strategies: every bundled scenario x preset gets a playbook that obeys every principle.
+
+:func:`plan_violations` re-checks a solved plan node by node from the tool sets (not from the signatures the solver
+uses), so a bug in the signature bookkeeping shows up as a finding. :func:`audit_plans` runs it for every scenario x
+weight set and returns findings in the shape of :mod:`decision.audit` (``level``, ``check``, ``where``, ``detail``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .catalog import Catalog
+from .errors import DecisionError
+from .playbook import Plan, PlanNode, build_plan
+from .reactions import load_reactions
+from .strategy import StrategyProblem, opening_cap, required_tools, strategy_problem
+
+
+def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
+    """Every way ``plan`` breaks a principle or static feasibility (empty when it obeys them all)."""
+    cat = problem.catalog
+    pr = problem.model.principles
+    feats = {f.id: f for f in problem.model.features}
+    tool = {t.id: t for t in cat.tools}
+
+    def has(tools, fid) -> bool:
+        f = feats.get(fid)
+        return f is not None and any(t in f.tools or tool[t].family in f.families or tool[t].stance in f.stances
+                                     for t in tools)
+
+    def rung(tools) -> int:
+        return max((tool[t].rung for t in tools), default=0)
+
+    def pressure(tools) -> tuple[int, int]:
+        p = [tool[t].rung for t in tools if has([t], "pressure")]
+        return max(p, default=0), len(p)
+
+    allowed = {tuple(problem.portfolios.tools_of(int(r))) for r in problem.rows}
+    out = []
+    cap = opening_cap(pr, max((tool[t].rung for t in required_tools(problem.portfolios)), default=0))
+    if cap is not None and rung(plan.root.tools) > cap:
+        out.append(f"opening climbs to rung {rung(plan.root.tools)} (cap {cap})")
+    if pr.verified_progress and has(plan.root.tools, "incentives"):
+        out.append("incentives in the opening package")
+
+    def visit(n: PlanNode, parent: PlanNode | None, where: str):
+        if n.tools not in allowed:
+            out.append(f"{where}: package not feasible or below the security floor")
+        if n.children and abs(sum(c.probability for c in n.children) - 1) > 1e-9:
+            out.append(f"{where}: reaction probabilities do not sum to 1")
+        if parent is not None:
+            prev, nxt, k = parent.tools, n.tools, n.reaction
+            if pr.calibration and rung(nxt) > rung(prev) + pr.max_rungs_up:
+                out.append(f"{where}: climbs {rung(nxt) - rung(prev)} rungs (calibration allows {pr.max_rungs_up})")
+            if pr.verified_progress and has(nxt, "incentives") and not (
+                    k == pr.verified_reaction and has(prev, "verification")):
+                out.append(f"{where}: incentives without verified compliance")
+            if pr.de_escalation and k == pr.de_escalation_reaction:
+                if not has(nxt, "de_escalation"):
+                    out.append(f"{where}: no crisis protocol after '{k}'")
+                if pr.hold_after_retaliation and rung(nxt) > rung(prev):
+                    out.append(f"{where}: climbs the ladder after '{k}'")
+            idle = k == pr.credibility_reaction and has(prev, "threat") and not (
+                pressure(nxt)[0] > pressure(prev)[0] or pressure(nxt)[1] > pressure(prev)[1])
+            if idle != ("bluff" in n.flags):
+                out.append(f"{where}: bluff flag {'missing' if idle else 'wrong'}")
+            if idle and pr.credibility:
+                out.append(f"{where}: a threat is not carried out on '{k}'")
+        for c in n.children:
+            visit(c, n, f"{where} > {c.reaction}")
+
+    visit(plan.root, None, "opening")
+    return out
+
+
+def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
+    """Findings for the playbooks of every scenario (``built``: scenario -> Portfolios) x weight set."""
+    f = []
+    add = lambda level, check, where, detail: f.append(dict(level=level, check=check, where=where,  # noqa: E731
+                                                             detail=detail))
+    try:
+        model = load_reactions(catalog)
+    except DecisionError as exc:
+        add("note", "strategies not checked", "reactions.yaml", str(exc))
+        return f
+    for r in (*model.rules, *model.reactions):
+        if not str(r.source).strip():
+            add("fail", "no source", f"reaction rule {r.id}", "empty source")
+    for sc, p in built.items():
+        try:
+            problem = strategy_problem(p, model)
+        except DecisionError as exc:
+            add("fail", "no playbook", sc, str(exc))
+            continue
+        for name, w in weight_sets.items():
+            where = f"{sc} / {name}"
+            try:
+                plan = build_plan(problem, problem.solve(w), w)
+            except DecisionError as exc:
+                add("fail", "no playbook", where, str(exc))
+                continue
+            bad = plan_violations(plan, problem)
+            if bad:
+                add("fail", "playbook breaks a principle", where, "; ".join(bad[:3]))
+            if "bluff" in plan.flags:
+                add("note", "playbook bluffs", where, "a threat is left idle on 'stalls' (credibility is off)")
+            if not np.isfinite(plan.value):
+                add("fail", "no playbook", where, "no finite value")
+    return f

@@ -1,0 +1,92 @@
+"""The playbook as a plotly tree (pure: a Plan in, a ``go.Figure`` out). Used by the notebook, dashboard, briefing.
+
+x is the month of the review, y the position among the leaves (a node sits at the mean of its children). Edges
+carry the reaction and its probability; node colour is the path probability; hovering a node shows its package and
+values. :func:`plan_figure_data` returns the same numbers as plain lists so a view can update a figure in place.
+"""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from .playbook import Plan, PlanNode
+
+REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b"}
+OTHER_COLOUR = "#555555"
+
+
+def _short(names, width: int = 42) -> str:
+    text = " + ".join(names)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plan_figure_data(plan: Plan) -> dict:
+    """Node and edge coordinates, labels and probabilities of the plan tree (lists, in depth-first order)."""
+    step = plan.months / (plan.reviews + 1)
+    nodes, edges, counter = [], [], [0]
+
+    def place(n: PlanNode, parent_index: int | None) -> float:
+        i = len(nodes)
+        nodes.append(None)
+        if n.children:
+            ys = [place(c, i) for c in n.children]
+            y = sum(ys) / len(ys)
+        else:
+            y = float(counter[0])
+            counter[0] += 1
+        vals = ", ".join(f"{c} {n.values[c]:.1f}" for c in plan.criteria)
+        flag = f" [{', '.join(n.flags).upper()}]" if n.flags else ""
+        nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": _short(n.names) + flag,
+                    "hover": f"review {n.review}, {n.reaction or 'opening'} (p {n.probability:.2f}, path "
+                             f"{n.reach:.3f})<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
+                    "flags": list(n.flags), "tools": list(n.tools)}
+        if parent_index is not None:
+            edges.append({"from": parent_index, "to": i, "reaction": n.reaction, "probability": n.probability})
+        return y
+
+    place(plan.root, None)
+    return {"nodes": nodes, "edges": edges}
+
+
+def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
+    """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
+    review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
+    d = plan_figure_data(plan)
+    nodes, edges = d["nodes"], d["edges"]
+    step = plan.months / (plan.reviews + 1)
+    fig = go.Figure()
+    crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
+    for reaction in dict.fromkeys(e["reaction"] for e in edges):
+        xs, ys, mx, my, mt, mh = [], [], [], [], [], []
+        for e in (e for e in edges if e["reaction"] == reaction):
+            a, b = nodes[e["from"]], nodes[e["to"]]
+            xs += [a["x"], b["x"], None]
+            ys += [a["y"], b["y"], None]
+            mx.append((a["x"] + b["x"]) / 2)
+            my.append((a["y"] + b["y"]) / 2)
+            deep = round(b["x"] / step) > 2 and crowded
+            mt.append("" if deep else f"{e['probability']:.2f}")
+            mh.append(f"{reaction}: p {e['probability']:.2f}")
+        colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
+        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=2), name=reaction,
+                        hoverinfo="skip", legendgroup=reaction)
+        fig.add_scatter(x=mx, y=my, mode="text", text=mt, textfont=dict(color=colour, size=10), showlegend=False,
+                        hovertext=mh, hoverinfo="text", legendgroup=reaction)
+    depth = [round(n["x"] / step) for n in nodes]
+    fig.add_scatter(x=[n["x"] for n in nodes], y=[n["y"] for n in nodes], mode="markers+text",
+                    text=[n["label"] if k <= label_depth else "" for n, k in zip(nodes, depth)],
+                    textposition="top center", textfont=dict(size=10),
+                    hovertext=[n["hover"] for n in nodes], hoverinfo="text", name="package",
+                    marker=dict(size=[16 if n["flags"] else 11 for n in nodes], color=[n["reach"] for n in nodes],
+                                colorscale="Blues", cmin=0, cmax=1, line=dict(color="#222", width=1),
+                                symbol=["x" if n["flags"] else "circle" for n in nodes],
+                                colorbar=dict(title="path<br>probability", len=0.6)))
+    months = [k * step for k in range(plan.reviews + 1)]
+    n_leaves = len(nodes) - len({e["from"] for e in edges})
+    fig.update_layout(
+        title=title or f"Playbook for {plan.scenario_name}: opening and next package per reaction (illustrative "
+                       "probabilities)",
+        xaxis=dict(title="month", tickvals=months, ticktext=[f"{m:g}" for m in months], zeroline=False,
+                   range=[-0.6 * step, plan.months - 0.6 * step]),
+        yaxis=dict(visible=False, autorange="reversed"), height=max(360, 22 * n_leaves + 140),
+        legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=50, b=10))
+    return fig

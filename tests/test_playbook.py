@@ -1,0 +1,107 @@
+"""`decision plan` (text and JSON contract), the plan figure and opening robustness."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import decision
+from decision.cli import main
+from decision.playbook import make_plan, plan_html
+from decision.reactions import load_reactions
+from decision.strategy import strategy_problem
+from decision.strategy_figures import plan_figure, plan_figure_data
+from decision.strategy_robustness import opening_stability
+
+from .test_strategy import HAND_WEIGHTS, TINY
+
+
+def _check_node(node, review, reactions, reviews):
+    assert node["review"] == review
+    assert set(node) >= {"review", "reaction", "probability", "tools", "values", "flags", "children"}
+    if review < reviews:
+        assert [c["reaction"] for c in node["children"]] == reactions
+        assert sum(c["probability"] for c in node["children"]) == pytest.approx(1, abs=1e-5)
+        for c in node["children"]:
+            _check_node(c, review + 1, reactions, reviews)
+    else:
+        assert node["children"] == []
+
+
+def test_cli_json_follows_the_contract(capsys):
+    assert main(["plan", "--scenario", "arms_dependent_client", "--profile", "rights-first", "--reviews", "2",
+                 "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["scenario"] == "arms_dependent_client" and d["reviews"] == 2 and d["months"] == 12
+    assert set(d["expected"]) == set(d["worst"]) == set(d["weights"]) == set(d["root"]["values"])
+    assert d["root"]["reaction"] is None and d["root"]["probability"] == 1
+    _check_node(d["root"], 0, ["complies", "stalls", "retaliates"], 2)
+
+
+def test_cli_text_is_an_indented_playbook(capsys):
+    assert main(["plan", "--catalog", str(TINY), "--scenario", "base", "--weights", "r=.4,s=.2,l=.2,e=.2",
+                 "--reviews", "1", "--months", "6", "--max-tools", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Playbook: base (Base), 6 months, 1 review(s) every 3 months")
+    assert "Opening (month 0): Tool A" in out
+    assert "  Review 1 (month 3), if the ally stalls (p 0.60): Tool B  (add Tool B; drop Tool A)" in out
+    assert "(value 0.585)" in out
+
+
+def test_cli_switching_credibility_off_shows_the_bluff(capsys):
+    assert main(["plan", "--catalog", str(TINY), "--scenario", "base", "--weights", "r=.4,s=.2,l=.2,e=.2",
+                 "--reviews", "1", "--months", "6", "--max-tools", "1", "--off", "credibility"]) == 0
+    out = capsys.readouterr().out
+    assert "[BLUFF]" in out and "[off] credibility" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plan", "--scenario", "nope"], "unknown scenario 'nope'"),
+    (["plan", "--off", "patience"], "unknown principle 'patience'"),
+    (["plan", "--reviews", "-1"], "reviews must be a whole number"),
+    (["plan", "--profile", "balanced", "--weights", "a=1"], "either --weights or --profile"),
+])
+def test_cli_user_errors_exit_2_with_one_line(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_figure_has_one_node_per_decision_point_and_edge_probabilities(tiny):
+    plan = make_plan(tiny, "base", HAND_WEIGHTS, reviews=2, months=9, max_tools=1)
+    d = plan_figure_data(plan)
+    assert len(d["nodes"]) == 1 + 3 + 9 and len(d["edges"]) == 12
+    assert [e["probability"] for e in d["edges"][:1]] == pytest.approx([0.2])
+    assert {n["x"] for n in d["nodes"]} == {0, 3, 6}
+    fig = plan_figure(plan)
+    assert fig.layout.xaxis.title.text == "month"
+    labels = [t for tr in fig.data if tr.mode == "text" for t in tr.text]
+    assert "0.60" in labels and "0.33" in labels           # stalls 0.6 after A; retaliates 1/3 after B
+
+
+def test_opening_stability_counts_draws(tiny):
+    model = load_reactions(tiny)
+    problem = strategy_problem(decision.build_portfolios(tiny, "base", max_tools=1), model, reviews=1, months=6)
+    r = opening_stability(problem, HAND_WEIGHTS, n_samples=50, seed=3)
+    assert r["opening"] == ("a",)
+    assert 0 <= r["weights_same"] <= 1 and 0 <= r["probabilities_same"] <= 1
+    assert sum(c for _, c in r["weights_top"]) <= 50
+    assert r == opening_stability(problem, HAND_WEIGHTS, n_samples=50, seed=3)     # seeded, reproducible
+
+
+def test_cli_names_the_principle_that_makes_a_playbook_impossible(capsys):
+    # no rung up at all: after retaliation the crisis protocol C (rung 4) can never follow A or B
+    assert main(["plan", "--catalog", str(TINY), "--scenario", "base", "--weights", "r=.4,s=.2,l=.2,e=.2",
+                 "--reviews", "1", "--months", "6", "--max-tools", "1", "--max-rungs-up", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "no playbook meets every principle in scenario 'base'" in err
+    assert "switching off calibration or de_escalation makes one possible" in err and err.count("\n") == 1
+
+
+def test_plan_html_escapes_names(tiny_dir):
+    tools = tiny_dir / "tools.csv"
+    tools.write_text(tools.read_text().replace("Tool A", "<b>Tool A</b>"))
+    plan = make_plan(decision.load_catalog(tiny_dir), "base", HAND_WEIGHTS, reviews=1, months=6, max_tools=1)
+    out = plan_html(plan)
+    assert "&lt;b&gt;Tool A&lt;/b&gt;" in out and "<b>Tool A</b>" not in out
+    assert out.count("<li>") == 4

@@ -1,0 +1,271 @@
+"""Strategies over time: the hand-worked example of docs/strategy.md, constraints on every bundled scenario x preset,
+and hypothesis properties (every principle holds; backward induction equals brute force) on random small catalogues."""
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import decision
+from decision.errors import CatalogError, DecisionError
+from decision.playbook import build_plan, make_plan, plan_json, plan_text
+from decision.profiles import BUNDLED_PROFILES, load_profile
+from decision.reactions import load_reactions
+from decision.strategy import strategy_problem
+from decision.strategy_audit import plan_violations
+
+from .strategy_support import Truth, violations
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+HAND_WEIGHTS = {"r": 0.4, "s": 0.2, "l": 0.2, "e": 0.2}
+
+
+@pytest.fixture(scope="module")
+def hand_plan(tiny):
+    return make_plan(tiny, "base", HAND_WEIGHTS, reviews=1, months=6, max_tools=1)
+
+
+def test_worked_example_reproduces_by_hand(hand_plan):
+    # docs/strategy.md, "Worked example": open with A; stalls -> B (the threat is carried out); retaliates -> C
+    p = hand_plan
+    assert p.root.tools == ("a",)
+    kids = {c.reaction: c for c in p.root.children}
+    assert kids["complies"].tools == ("a",) and kids["stalls"].tools == ("b",) and kids["retaliates"].tools == ("c",)
+    assert [c.probability for c in p.root.children] == pytest.approx([0.2, 0.6, 0.2])
+    assert kids["stalls"].reaction_probabilities == pytest.approx({"complies": 1 / 6, "stalls": 1 / 2,
+                                                                   "retaliates": 1 / 3})
+    assert p.value == pytest.approx(0.5846, abs=1e-12)
+    assert p.expected == pytest.approx({"r": 5.74, "s": 6.56, "l": 5.85, "e": 4.66})
+    assert p.worst_path == ("retaliates", "retaliates")
+    assert p.worst == pytest.approx({"r": 3.6, "s": 6.0, "l": 5.25, "e": 4.3})
+    assert p.worst_value == pytest.approx(0.483)
+    assert p.flags == []
+
+
+def test_dropping_credibility_gains_value_but_flags_a_bluff(tiny):
+    model = load_reactions(tiny)
+    p = make_plan(tiny, "base", HAND_WEIGHTS, reviews=1, months=6, max_tools=1,
+                  principles=model.principles.switched(off=["credibility"]))
+    kids = {c.reaction: c for c in p.root.children}
+    assert kids["stalls"].tools == ("a",) and kids["stalls"].flags == ("bluff",)
+    assert p.value == pytest.approx(0.6054, abs=1e-12)         # 0.5 * (0.616 + 0.5948), docs/strategy.md
+
+
+def test_expected_value_equals_value_of_expected_criteria(hand_plan):
+    # the additive value is affine: u(E[outcome]) = E[u(outcome)] (what makes rollback exact)
+    w = np.array([HAND_WEIGHTS[c] for c in "rsle"])
+    e = np.array([hand_plan.expected[c] for c in "rsle"])
+    assert w[:3] @ e[:3] / 10 + w[3] * (10 - e[3]) / 10 == pytest.approx(hand_plan.value)
+
+
+def test_plan_json_follows_the_contract(hand_plan):
+    j = plan_json(hand_plan)
+    assert {"scenario", "weights", "reviews", "months", "expected", "worst", "root"} <= set(j)
+    root = j["root"]
+    assert root["review"] == 0 and root["reaction"] is None and root["probability"] == 1
+    assert set(root) >= {"review", "reaction", "probability", "tools", "values", "flags", "children"}
+    assert [c["reaction"] for c in root["children"]] == ["complies", "stalls", "retaliates"]
+    assert all(c["children"] == [] for c in root["children"])
+    assert root["values"] == {"r": 5.2, "s": 8.0, "l": 6.0, "e": 3.6}
+
+
+def test_plan_text_is_an_indented_tree_with_caveats(hand_plan):
+    text = plan_text(hand_plan)
+    assert "Opening (month 0): Tool A" in text
+    assert "  Review 1 (month 3), if the ally stalls (p 0.60): Tool B" in text
+    assert "illustrative" in text and "Principles:" in text
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# reactions.yaml validation: one line naming file, key and field
+
+def _edit(folder: Path, fn) -> None:
+    path = folder / "reactions.yaml"
+    data = yaml.safe_load(path.read_text())
+    fn(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda d: d["reactions"][0]["probability"].update(value=0.3), "base probabilities sum to 1.1"),
+    (lambda d: d["rules"][0].pop("source"), "rules[0] (pressure_doubles_retaliation_odds), field 'source'"),
+    (lambda d: d["rules"][0].update(factor="nope"), "unknown scenario factor 'nope'"),
+    (lambda d: d["rules"][0].update(log_odds=5), "expected low <= log_odds <= high"),
+    (lambda d: d["features"]["threat"].update(tools=["zz"]), "features.threat, field 'tools': unknown tool 'zz'"),
+    (lambda d: d["reactions"][2]["effects"].update(x=1), "reactions[2] (retaliates), field 'effects'"),
+    (lambda d: d["features"].pop("de_escalation"), "principle needs the feature 'de_escalation'"),
+])
+def test_reactions_file_errors_name_file_key_and_field(tiny_dir, edit, expected):
+    _edit(tiny_dir, edit)
+    cat = decision.load_catalog(tiny_dir)
+    with pytest.raises(CatalogError) as err:
+        load_reactions(cat)
+    msg = str(err.value)
+    assert msg.startswith("reactions.yaml") and expected in msg and "\n" not in msg
+
+
+def test_catalogue_without_reactions_file_says_so(tiny_dir):
+    (tiny_dir / "reactions.yaml").unlink()
+    with pytest.raises(CatalogError, match="reactions.yaml: file not found"):
+        load_reactions(decision.load_catalog(tiny_dir))
+
+
+def test_bundled_reaction_rules_are_sourced(bundled):
+    model = load_reactions(bundled)
+    assert all(r.source.strip() and r.rationale.strip() for r in model.rules)
+    assert all(r.source.strip() for r in model.reactions)
+    assert model.base.sum() == pytest.approx(1)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every bundled scenario x preset obeys every principle
+
+PRESETS = sorted(p.stem for p in BUNDLED_PROFILES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", [s.id for s in decision.load_catalog().scenarios])
+def test_bundled_plans_obey_every_principle(bundled, scenario):
+    model = load_reactions(bundled)
+    port = decision.build_portfolios(bundled, scenario)
+    problem = strategy_problem(port, model, reviews=2)
+    truth = Truth(port, model, dict.fromkeys(bundled.criterion_ids, 1.0), reviews=2)
+    for preset in PRESETS:
+        weights = dict(load_profile(preset, bundled).weights)
+        plan = build_plan(problem, problem.solve(weights), weights)
+        assert violations(plan, truth) == [], preset
+        assert len(plan.nodes) == 1 + 3 + 9
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Random small catalogues: principles hold, backward induction = brute force
+
+STANCES = ("de_escalating", "engagement", "scrutiny", "pressure")
+
+
+@st.composite
+def small_catalogue(draw):
+    n = draw(st.integers(3, 5))
+    tools = [dict(id=f"t{i}", name=f"T{i}", family="f", rung=draw(st.integers(0, 6)),
+                  stance=draw(st.sampled_from(STANCES)), redundancy_group="", lead_time="days", description="x")
+             for i in range(n)]
+    score = st.integers(-6, 6)
+    scores = {(t["id"], c): draw(score) for t in tools for c in "rsle"}
+    ids = [t["id"] for t in tools]
+    subset = lambda: draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))  # noqa: E731
+    base = draw(st.lists(st.integers(1, 10), min_size=3, max_size=3))
+    probs = [b / sum(base) for b in base]
+    probs[-1] = 1 - probs[0] - probs[1]
+    rules = [dict(id=f"r{i}", reaction=draw(st.sampled_from(["complies", "stalls", "retaliates"])),
+                  feature=draw(st.sampled_from(["threat", "pressure", "verification", "incentives", "rung"])),
+                  log_odds=lo, low=-2.0, high=2.0, rationale="x", source="x")
+             for i, lo in enumerate(draw(st.lists(st.floats(-2, 2), max_size=3)))]
+    principles = {p: draw(st.booleans()) for p in ("calibration", "credibility", "verified_progress", "de_escalation",
+                                                   "security_floor")}
+    return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles,
+                threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
+                max_tools=draw(st.integers(1, 3)), up=draw(st.integers(0, 3)), opening=draw(st.integers(0, 6)),
+                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()), effort_cost=draw(st.sampled_from([0, 0.01, 0.05])),
+                effects=[draw(st.integers(-3, 3)) for _ in range(4)],
+                weights=draw(st.lists(st.integers(1, 10), min_size=4, max_size=4)))
+
+
+def _write(spec: dict, folder: Path) -> None:
+    shutil.copytree(TINY, folder)
+    (folder / "tools.csv").write_text("id,name,family,rung,stance,redundancy_group,lead_time,description\n" + "".join(
+        f"{t['id']},{t['name']},{t['family']},{t['rung']},{t['stance']},,days,x\n" for t in spec["tools"]))
+    (folder / "scores.csv").write_text("tool,criterion,change,low,high,rationale,source\n" + "".join(
+        f"{t},{c},{v},{v},{v},x,x\n" for (t, c), v in spec["scores"].items()))
+    (folder / "effort.csv").write_text("tool,effort,rationale,source\n" + "".join(
+        f"{t['id']},{1 + i % 3},x,x\n" for i, t in enumerate(spec["tools"])))
+    t0 = spec["tools"][0]["id"]
+    (folder / "interactions.csv").write_text("id,kind,tools_a,tools_b,condition,criterion,effect,scales_with,"
+                                             f"rationale,source\nx1,synergy,{t0},{t0},with,l,0,,x,x\n")
+    model = yaml.safe_load((folder / "model.yaml").read_text())
+    model["effort_cost"] = {"value": spec["effort_cost"], "rationale": "x"}
+    (folder / "model.yaml").write_text(yaml.safe_dump(model))
+    sc = yaml.safe_load((folder / "scenarios.yaml").read_text())
+    sc["rules"] = []
+    (folder / "scenarios.yaml").write_text(yaml.safe_dump(sc))
+    cons = yaml.safe_load((folder / "constraints.yaml").read_text())
+    cons.update(max_tools=spec["max_tools"], red_lines=[{"criterion": "s", "min": spec["floor"]}])
+    (folder / "constraints.yaml").write_text(yaml.safe_dump(cons))
+    on = spec["principles"]
+    sw = lambda name, **kw: {"enabled": on[name], "rationale": "x", "source": "x", **kw}  # noqa: E731
+    r_eff, s_eff, l_eff, e_eff = spec["effects"]
+    reactions = {
+        "concentration": {"value": 10, "rationale": "x", "source": "x"},
+        "reactions": [
+            {"id": rid, "name": rid, "probability": {"value": p, "low": 0, "high": 1, "rationale": "x",
+                                                     "source": "x"},
+             "effects": eff, "effects_rationale": "x", "effects_source": "x"}
+            for rid, p, eff in zip(["complies", "stalls", "retaliates"], spec["probs"],
+                                   [{"r": r_eff, "l": l_eff}, {"l": -abs(l_eff)}, {"s": s_eff, "e": e_eff}])],
+        "features": {"threat": {"tools": spec["threat"]}, "pressure": {"stances": ["pressure"]},
+                     "verification": {"tools": spec["verification"]}, "incentives": {"tools": spec["incentives"]},
+                     "de_escalation": {"tools": spec["de_escalation"]}},
+        "rules": spec["rules"],
+        "principles": {"calibration": sw("calibration", max_rungs_up=spec["up"], opening_max_rung=spec["opening"]),
+                       "credibility": sw("credibility"), "verified_progress": sw("verified_progress"),
+                       "de_escalation": sw("de_escalation", hold_rung=spec["hold"]),
+                       "security_floor": sw("security_floor", criteria=["s"])},
+    }
+    (folder / "reactions.yaml").write_text(yaml.safe_dump(reactions, sort_keys=False))
+
+
+def _solve(spec, tmp_path_factory, reviews):
+    folder = tmp_path_factory.mktemp("cat") / "c"
+    _write(spec, folder)
+    cat = decision.load_catalog(folder)
+    model = load_reactions(cat)
+    weights = dict(zip("rsle", spec["weights"]))
+    try:
+        port = decision.build_portfolios(cat, "base")
+    except DecisionError:
+        return None, None, None
+    truth = Truth(port, model, {k: v / sum(weights.values()) for k, v in weights.items()}, reviews)
+    try:
+        problem = strategy_problem(port, model, reviews=reviews)
+        plan = build_plan(problem, problem.solve(weights), weights)
+    except DecisionError:
+        return truth, None, None
+    assert plan_violations(plan, problem) == []      # the audit's checker agrees with the solver
+    return truth, plan, problem
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(spec=small_catalogue(), reviews=st.integers(1, 2))
+def test_backward_induction_equals_exhaustive_tree_search(spec, reviews, tmp_path_factory):
+    truth, plan, _ = _solve(spec, tmp_path_factory, reviews)
+    if truth is None:
+        return
+    best = truth.tree_value()
+    if plan is None:
+        assert best == -math.inf          # the solver refuses only when no policy meets the principles
+        return
+    assert plan.value == pytest.approx(best, abs=1e-9)
+    assert violations(plan, truth) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(spec=small_catalogue())
+def test_one_review_optimum_equals_enumerating_every_policy(spec, tmp_path_factory):
+    spec = {**spec, "max_tools": min(spec["max_tools"], 2), "tools": spec["tools"][:4]}
+    spec["scores"] = {k: v for k, v in spec["scores"].items() if k[0] in {t["id"] for t in spec["tools"]}}
+    for key in ("threat", "verification", "incentives", "de_escalation"):
+        spec[key] = [t for t in spec[key] if t in {x["id"] for x in spec["tools"]}] or [spec["tools"][0]["id"]]
+    truth, plan, _ = _solve(spec, tmp_path_factory, 1)
+    if truth is None:
+        return
+    best = truth.policy_value()
+    if plan is None:
+        assert best == -math.inf
+    else:
+        assert plan.value == pytest.approx(best, abs=1e-9)

@@ -1,0 +1,52 @@
+"""The audit of strategies: clean plans pass, tampered plans and impossible principles are reported."""
+from __future__ import annotations
+
+import dataclasses
+
+import yaml
+
+import decision
+from decision.playbook import build_plan
+from decision.reactions import load_reactions
+from decision.strategy import strategy_problem
+from decision.strategy_audit import audit_plans, plan_violations
+
+from .test_strategy import HAND_WEIGHTS
+
+
+def _problem(cat):
+    return strategy_problem(decision.build_portfolios(cat, "base", max_tools=1), load_reactions(cat), 1, 6)
+
+
+def test_solved_plan_has_no_violations(tiny):
+    problem = _problem(tiny)
+    assert plan_violations(build_plan(problem, problem.solve(HAND_WEIGHTS)), problem) == []
+
+
+def test_tampered_plan_is_caught(tiny):
+    problem = _problem(tiny)
+    plan = build_plan(problem, problem.solve(HAND_WEIGHTS))
+    stalls, retaliates = plan.root.children[1], plan.root.children[2]
+    idle = dataclasses.replace(stalls, tools=("a",), names=("Tool A",))                 # threat left idle
+    calm = dataclasses.replace(retaliates, tools=("b",), names=("Tool B",))            # no crisis protocol
+    bad = dataclasses.replace(plan, root=dataclasses.replace(plan.root, children=(plan.root.children[0], idle, calm)))
+    found = " | ".join(plan_violations(bad, problem))
+    assert "bluff flag missing" in found and "threat is not carried out" in found
+    assert "no crisis protocol after 'retaliates'" in found
+
+
+def test_audit_fails_when_no_package_can_follow_retaliation(tiny_dir):
+    path = tiny_dir / "reactions.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["principles"]["de_escalation"]["hold_rung"] = True      # C (rung 4) can never follow A or B after retaliation
+    path.write_text(yaml.safe_dump(data))
+    cat = decision.load_catalog(tiny_dir)
+    built = {"base": decision.build_portfolios(cat, "base", max_tools=1)}
+    found = audit_plans(cat, built, {"hand": HAND_WEIGHTS})
+    assert [(f["level"], f["check"]) for f in found] == [("fail", "no playbook")]
+
+
+def test_bundled_audit_checks_every_playbook(bundled):
+    from decision.audit import presets
+    built = {s.id: decision.build_portfolios(bundled, s.id) for s in bundled.scenarios}
+    assert [f for f in audit_plans(bundled, built, presets(bundled)) if f["level"] == "fail"] == []
