@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import DecisionError
 from .options import Options, tradeoff
 from .portfolios import Portfolios
 from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker
@@ -76,11 +77,19 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
         out.update(margin=float(stab["margin"].min()), critical=crit, bound=bound, weight=float(w[j]),
                    direction="falls below" if falls else "rises above", replacement=str(new["tools"].iloc[0]))
     if smaa and samples > 0:
-        res = smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=1, weight_center=w, spread=SPREAD)
+        res, spread = _smaa_near(p, w, samples, seed, m)
         tab = res.table
         row = options.best.row
-        out.update(first_share=float(tab.loc[row, "first"]) if row in tab.index else 0.0, draws=samples)
+        out.update(first_share=float(tab.loc[row, "first"]) if row in tab.index else 0.0, draws=samples,
+                   spread=spread)
     return Confidence(**out)
+
+
+def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: str):
+    """SMAA with every weight drawn within +/- ``SPREAD`` of ``w`` (uniform on the simplex shrunk toward ``w``, so a
+    weight of 0 or 1 needs no widening). Returns the result and the spread used."""
+    res = smaa_portfolios(p, n_samples=samples, seed=seed, method=method, k=1, weight_center=w, spread=SPREAD)
+    return res, SPREAD
 
 
 def _names(names) -> str:
@@ -114,8 +123,9 @@ def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
         return [what, why, "How sure: not computed yet (the stability check runs after each change)."]
     sure = [f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first"]
     if c.first_share is not None and c.draws:
-        sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws within "
-                    f"\u00b1{c.spread:g} of these weights (\u00b1{_share(mc_error(c.draws))})")
+        where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "drawn uniformly (any weights)")
+        sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws {where} "
+                    f"(\u00b1{_share(mc_error(c.draws))})")
     if c.margin is not None:
         sure.append(f"the smallest weight change that replaces it is {c.margin:.2f} (on "
                     f"{crit_names.get(c.critical, c.critical)})")

@@ -20,7 +20,7 @@ from .advice import Confidence, assess, bottom_line
 from .catalog import BUNDLED, CAVEAT, Catalog, load_catalog
 from .errors import DecisionError
 from .explain import explain
-from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options
+from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options, row_notes
 from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
@@ -298,16 +298,7 @@ def options_html(b: Briefing) -> str:
         name = f"Option {i + 1}" if r.kind == "option" else {"status_quo": "Do nothing new",
                                                             "current": "Today's policy",
                                                             "minimal_change": "Minimal change"}[r.kind]
-        notes = []
-        if r.tradeoff:
-            notes.append(f"vs option 1: {r.tradeoff}")
-        if r.kind == "minimal_change":
-            names = {t.id: t.name for t in b.catalog.tools}
-            notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
-                         (", ".join(names[t] for t in r.drop) or "nothing"))
-        if not r.feasible:
-            notes.append("not feasible: " + ("; ".join(_brief_reason(x) for x in r.reasons) if r.reasons else
-                                             "outside the constraints"))
+        notes = row_notes(r, b.catalog, brief=True)
         tied = (f"<span class='tied'>with {', '.join(str(j + 1) for j in r.tied_with)}</span>"
                 if r.tied_with else "")
         vals = "".join(f"<td class='num'>{r.values[c.id]:.1f}</td>" for c in crit)
@@ -323,12 +314,6 @@ def options_html(b: Briefing) -> str:
             f"</thead><tbody>"
             f"{''.join(body)}</tbody></table><p class='sub'>Values on 0-10 scales; preference by {E(o.method)}; "
             f"the rule that picks the options is under the chart.</p></div>")
-
-
-def _brief_reason(reason: str) -> str:
-    """The first clause of a feasibility reason (the full text is in the CLI, the dashboard and explain)."""
-    head = reason.split(":", 1)[0].split(" (", 1)[0].strip()
-    return head if len(head) <= 70 else head[:69] + "\u2026"
 
 
 def options_figure(b: Briefing):

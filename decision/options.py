@@ -19,6 +19,7 @@ printing, no files. The rules (documented with their limits in ``docs/options.md
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -188,18 +189,15 @@ def dominance(Y: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 class Dominators:
-    """Answers "does any row of ``Y`` dominate ``y``?" (higher is better in every column) cheaply for good rows:
-    rows are sorted once by their column sum, and a dominator's sum is larger, so only rows summing to at least
-    ``y``'s are compared (for the best-ranked candidates, a handful)."""
+    """Answers "does any row of ``Y`` dominate ``y``?" (higher is better in every column) cheaply for good rows: a
+    dominator's column sum is larger, so only rows summing to at least ``y``'s are compared (for the best-ranked
+    candidates, a handful); one vectorised comparison of the sums per question, no sort."""
 
     def __init__(self, Y: np.ndarray):
-        s = Y.sum(1)
-        order = np.argsort(-s, kind="stable")
-        self.Y, self.neg_sum = Y[order], -s[order]
+        self.Y, self.sum = Y, Y.sum(1)
 
     def dominated(self, y: np.ndarray) -> bool:
-        m = int(np.searchsorted(self.neg_sum, -(y.sum() - 1e-9), side="right"))
-        Z = self.Y[:m]
+        Z = self.Y[self.sum >= y.sum() - 1e-9]
         return bool(((Z >= y).all(1) & (Z > y).any(1)).any())
 
 
@@ -264,10 +262,11 @@ def label_of(tools, catalog) -> str:
         return "do nothing new"
     ts = [catalog.tool(t) for t in tools]
     fam_order = list(dict.fromkeys(t.family for t in catalog.tools))
-    fams = pd.Series([t.family for t in ts]).value_counts()
-    fam = min(fams.index[fams == fams.max()], key=lambda f: fam_order.index(f) if f in fam_order else 99)
-    sts = pd.Series([t.stance for t in ts]).value_counts()
-    st = min(sts.index[sts == sts.max()],
+    fams = Counter(t.family for t in ts)
+    fam = min((f for f, n in fams.items() if n == max(fams.values())),
+              key=lambda f: fam_order.index(f) if f in fam_order else 99)
+    sts = Counter(t.stance for t in ts)
+    st = min((s for s, n in sts.items() if n == max(sts.values())),
              key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
     fw = FAMILY_WORDS.get(fam, fam.replace("_", " "))
     sw = STANCE_WORDS.get(st, st.replace("_", " "))
@@ -332,6 +331,25 @@ class Option:
         return d
 
 
+def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
+    """What a table says under a row: its trade-off against option 1, what the minimal change adds and drops, and
+    why a row is not feasible (``brief``: the first clause of each reason)."""
+    names = {t.id: t.name for t in catalog.tools}
+    notes = [f"vs option 1: {r.tradeoff}"] if r.tradeoff else []
+    if r.kind == "minimal_change":
+        notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
+                     (", ".join(names[t] for t in r.drop) or "nothing"))
+    if not r.feasible:
+        reasons = [_first_clause(x) for x in r.reasons] if brief else list(r.reasons)
+        notes.append("not feasible: " + ("; ".join(reasons) or "outside the constraints"))
+    return notes
+
+
+def _first_clause(reason: str) -> str:
+    head = reason.split(":", 1)[0].split(" (", 1)[0].strip()
+    return head if len(head) <= 70 else head[:69] + "\u2026"
+
+
 def _num(x):
     return None if x is None or not np.isfinite(x) else float(x)
 
@@ -392,6 +410,24 @@ RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked no
         f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
 
 
+PREFIX = 4096
+"""The greedy rule first runs on the best this many candidates (ties at the cut included, so it is an exact prefix of
+the ranking order); only if it cannot fill ``k`` options there does it run on all."""
+
+
+def _greedy(p: Portfolios, Y: np.ndarray, score: np.ndarray, cand: np.ndarray, first: int, k: int) -> list[int]:
+    """:func:`select_distinct` over ``cand`` in ranking order (score, then less effort, fewer tools, row)."""
+    def ordered(rows):
+        return rows[np.lexsort((rows, p.n_tools[rows], p.effort[rows], -np.round(score[rows], DECIMALS)))]
+    if len(cand) > PREFIX:
+        key = -np.round(score[cand], DECIMALS)
+        head = cand[key <= np.partition(key, PREFIX - 1)[PREFIX - 1]]
+        rows = select_distinct(p.bits, Y, ordered(head), first, k)
+        if len(rows) == k:
+            return rows
+    return select_distinct(p.bits, Y, ordered(cand), first, k)
+
+
 def dominance_matrix(p: Portfolios) -> np.ndarray:
     """(N x C+1) higher-is-better columns for dominance: the criteria (costs negated) and the effort (negated)."""
     return np.column_stack([p.values * p.types, -p.effort])
@@ -421,8 +457,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     Y = dominance_matrix(p)
     pool = dominance(Y, Y[first]) <= 0                    # nothing that dominates option 1 (it may be dominated)
     cand = np.flatnonzero(pool & np.isfinite(score))
-    order = cand[np.lexsort((cand, p.n_tools[cand], p.effort[cand], -np.round(score[cand], DECIMALS)))]
-    rows = select_distinct(p.bits, Y, order, first, int(k))
+    rows = _greedy(p, Y, score, cand, first, int(k))
 
     best_vals = p.values[first]
     cost = np.asarray(ranker.effort_cost)

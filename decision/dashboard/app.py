@@ -1,33 +1,5 @@
-"""The live dashboard for JupyterLab: move a weight, see the ranked combinations change.
-
-``dashboard()`` returns the ipywidgets layout; :class:`Dashboard` is the controller behind it (``.widget``,
-``.state``, ``.update()``, ``.set(...)``, ``.ranking``, ``.check_stability()``, ``.export_profile()``), so tests and
-notebooks can drive it without a browser.
-
-How an update runs
-------------------
-* Controls are read into a :class:`ViewState` (immutable). Only a change of scenario, maximum number of tools,
-  must-include / must-exclude tools or red lines rebuilds the combinations (``build_portfolios``, about 0.3 s for the
-  bundled catalogue); the last few builds are cached, so switching back is instant. A weight, method or top-N change
-  only re-ranks through a cached :class:`~decision.ranking.Ranker` (a few ms for TOPSIS / weighted sum).
-* Outputs are updated in place: one HTML table (``<table class="decision-ranking">``, whose ``data-*`` attributes
-  carry the exact state and the top combination's tool ids for tests), and two plotly ``FigureWidget``s whose existing
-  traces get new data inside ``batch_update`` (figures are never re-created).
-* Fast slider moves: sliders use ``continuous_update=False`` (one value per drag, sent on release, and per key press),
-  and the kernel throttles on its asyncio loop: a change after a quiet spell updates at once (leading edge); changes
-  arriving within ``debounce`` seconds (default 40 ms) of the last update are folded into one update at the end of
-  that window (trailing edge), so a held arrow key or a burst of messages costs one update per window and the
-  final state is always drawn. Why not live updates during a drag: with ``continuous_update=True``
-  ipywidgets 8 echoes every value noUiSlider snaps to its step back to the kernel, so a preset's exact weights
-  (0.5208...) would be overwritten by the rounded slider position, and a drag floods the kernel with ~60 messages/s,
-  each redrawing two charts in the browser.
-* The stability panel (decision.robustness) costs 0.1-0.3 s, so it runs ``sensitivity_delay`` seconds after the last
-  change (a true debounce) and never delays the table.
-* A failed update (a :class:`~decision.errors.DecisionError`: infeasible red lines, too many tools, all weights zero,
-  ...) shows its one-line message in the panel, keeps every control as the analyst set it, and leaves the last valid
-  table on screen, marked as such.
-
-Without a running asyncio loop (plain Python, tests) every change updates synchronously.
+"""The dashboard's wiring: :class:`Dashboard` connects the controls to the view model and the renderers (events,
+debouncing, scheduling). How an update runs is described in the package docstring (:mod:`decision.dashboard`).
 """
 from __future__ import annotations
 

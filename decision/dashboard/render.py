@@ -10,7 +10,7 @@ import pandas as pd
 from .. import figures
 from ..catalog import Catalog
 from ..errors import DecisionError
-from ..options import Options
+from ..options import Options, row_notes
 from ..ranking import METHODS
 from .state import ViewState
 
@@ -122,17 +122,11 @@ def options_html(o: Options, catalog: Catalog) -> str:
     """The distinct options with doing nothing new, today's policy and its minimal change."""
     e = html.escape
     crit = catalog.criteria
-    names = {t.id: t.name for t in catalog.tools}
     head = "".join(f"<th class='num'>{e(c.name)} {'↓' if c.direction == 'cost' else '↑'}</th>" for c in crit)
     rows = []
     for i, r in enumerate(o.rows()):
         name = f"Option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ").capitalize()
-        notes = [f"vs option 1: {r.tradeoff}"] if r.tradeoff else []
-        if r.kind == "minimal_change":
-            notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
-                         (", ".join(names[t] for t in r.drop) or "nothing"))
-        if not r.feasible:
-            notes.append("not feasible: " + ("; ".join(r.reasons) if r.reasons else "outside the constraints"))
+        notes = row_notes(r, catalog)
         tied = f"tied with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
         vals = "".join(f"<td class='num'>{r.values[c.id]:.2f}</td>" for c in crit)
         pref = f"{r.preference:.4f}" if r.preference == r.preference else "n/a"
