@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DecisionError
 from .options import Options, tradeoff
 from .portfolios import Portfolios
 from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker

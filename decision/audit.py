@@ -104,7 +104,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
         if r.floor is not None and (r.rights_gain < r.floor - 1e-9 or not r.acts_on_abuses):
             add("fail", "below the accountability floor", where, f"rights +{r.rights_gain:.2f} < {r.floor:.2f}")
         if r.order_tie:
-            add("fail", "tie settled by catalogue order", where, f"#1 and #2 have equal preference, effort and size")
+            add("fail", "tie settled by catalogue order", where, "#1 and #2 have equal preference, effort and size")
     fills = (runs["n_tools"] >= runs["max_tools"]).mean()
     add("fail" if fills > 0.5 else "note", "#1 fills the cap on tools", "all runs",
         f"{fills:.0%} of runs ({int((runs['n_tools'] >= runs['max_tools']).sum())} of {len(runs)})")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from .catalog import AccountabilityFloor, Catalog, Constraints, RedLine, Scenario, check_constraints
 from .errors import DecisionError
-from .scenario import AdjustedScores, adjust_scores, rule_shifts
+from .scenario import AdjustedScores, adjust_scores
 
 ENUMERATION_LIMIT = 3_000_000
 """Largest number of candidate combinations enumerated (memory grows ~60 bytes per candidate)."""

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from decision import load_catalog
+
 from decision.audit import audit, format_report, sweep
 from decision.catalog import BUNDLED
 from decision.cli import main

@@ -50,7 +50,7 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
         vals = "  ".join(f"{sq[c]:>10.2f}" for c in crit)
         lines.append(f"{sq['rank']:>4}  {sq['preference']:>7.4f}  {vals}  {0:>6}  (status quo: do nothing new)")
     if tied:
-        lines.append(f"= statistically tied with #1: a change of 0.02 or less in one weight puts it first.")
+        lines.append("= statistically tied with #1: a change of 0.02 or less in one weight puts it first.")
     if check:
         if check["methods_agree"]:
             lines.append("Methods: " + ", ".join(check["methods"]) + " agree on #1.")
