@@ -226,6 +226,8 @@ class Dashboard:
         self.view, self.error = view, None
         self.table.value, self.options_panel.value = table, options
         self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        if self.playbook_open:          # before the two charts: their redraw would queue ahead of the tree's
+            self.refresh_playbook()
         try:
             if hasattr(self, "profile_figure"):
                 R.draw_figures(self.profile_figure, self.frequency_figure, view.ranking, self.catalog)
@@ -240,8 +242,6 @@ class Dashboard:
         self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
                                           view.state.method, self.timings, st.floor_text() if st else "",
                                           st.capacity if st else None, self.catalog.model.effort_cost)
-        if self.playbook_open:
-            self.refresh_playbook()
         self._refresh_explain_options()
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
@@ -307,7 +307,7 @@ class Dashboard:
         t0 = time.perf_counter()
         try:
             plan, error = self.model.plan(self.view.state)
-            self.playbook_panel.value = R.playbook_html(plan, error)
+            self.playbook_panel.value = R.playbook_html(plan, error, (time.perf_counter() - t0) * 1e3)
             if plan is not None:
                 R.draw_plan(self.plan_figure, plan)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)

@@ -173,7 +173,7 @@ def error_html(message: str) -> str:
             "result. Change a setting to retry.</small></div>")
 
 
-def playbook_html(plan, error: str = "") -> str:
+def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
     """The playbook panel: the plan as nested lists (:func:`decision.playbook.plan_html`) with its flags, or the
     one-line reason no playbook meets every principle. The ``<div>`` carries ``data-opening`` (the opening package's
     tool ids, ``|``-joined) and ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
@@ -184,8 +184,11 @@ def playbook_html(plan, error: str = "") -> str:
                 f"{e(error)}</div>")
     flags = (f"<p style='color:#8a1c1c'><b>Flags:</b> {e(', '.join(plan.flags))}</p>" if plan.flags else "")
     weights = e(json.dumps({k: round(float(v), 6) for k, v in plan.weights.items()}, sort_keys=True), quote=True)
+    solved = (f" Re-solved for these weights in <span class='decision-playbook-ms'>{solve_ms:.0f}</span> ms."
+              if solve_ms is not None else "")
     return (f"<div class='decision-playbook' data-opening='{e('|'.join(plan.root.tools))}' data-weights='{weights}' "
-            f"style='font-size:12px'>{flags}{plan_html(plan)}<small><i>{e(PROBABILITY_CAVEAT)}</i></small></div>")
+            f"style='font-size:12px'>{flags}{plan_html(plan)}<small><i>{e(PROBABILITY_CAVEAT)}</i>{solved}</small>"
+            f"</div>")
 
 
 def plan_trace_data(plan) -> list[dict]:
@@ -228,7 +231,7 @@ def draw_plan(figure, plan) -> None:
     upd = plan_trace_data(plan)
     names = [u.get("name") for u in upd]
     same = ([t.name for t in figure.data] == names and plan.scenario_name in (figure.layout.title.text or "")
-            and all(len(t.x) == len(u["x"]) for t, u in zip(figure.data, upd)))
+            and all(list(t.x) == u["x"] and list(t.y) == u["y"] for t, u in zip(figure.data, upd)))
     if not same:
         from ..strategy_figures import plan_figure  # noqa: PLC0415
         new = plan_figure(plan)
@@ -237,13 +240,14 @@ def draw_plan(figure, plan) -> None:
             figure.add_traces(new.data)
             figure.update_layout(new.layout.to_plotly_json())
         return
-    with figure.batch_update():
+    with figure.batch_update():                  # x and y follow the tree's shape only: the same here, not re-sent
         for trace, u in zip(figure.data, upd):
             for key, value in u.items():
                 if key == "marker":
-                    trace.marker.size, trace.marker.color = value["size"], value["color"]
-                    trace.marker.symbol = value["symbol"]
-                elif key != "name":
+                    for attr in ("size", "color", "symbol"):
+                        if list(getattr(trace.marker, attr)) != value[attr]:
+                            setattr(trace.marker, attr, value[attr])
+                elif key in ("text", "hovertext") and list(getattr(trace, key)) != value:
                     setattr(trace, key, value)
 
 
