@@ -485,32 +485,27 @@ def _simplex(rng: np.random.Generator, n_samples: int, n: int) -> np.ndarray:
     return np.diff(u, axis=1, prepend=0.0, append=1.0)
 
 
-def near(weights: np.ndarray, spread: float, n_samples: int, rng) -> np.ndarray:
-    """``n_samples`` weight vectors uniform on the simplex shrunk by ``spread`` toward ``weights``:
-    ``(1 - spread) w + spread u`` with ``u`` uniform on the simplex, so every weight stays within +/- ``spread`` of
-    the given one and every draw is valid (no rejection, even for weights at a corner of the simplex)."""
-    if not 0 < spread <= 1:
-        raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
-    w = np.asarray(weights, dtype=float)
-    return (1 - spread) * w[None, :] + spread * _simplex(rng, n_samples, len(w))
-
-
 def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, weight_bounds=None,
                    criteria: Sequence[str] | None = None, weight_center=None,
                    spread: float = 0.1) -> tuple[np.ndarray, float]:
     """``n_samples`` weight vectors (rows sum to 1) and the acceptance rate.
 
     Uniform on the simplex; with ``weight_order`` (criteria, most important first) uniform on the ordered region
-    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region by
-    rejection from the (ordered) simplex. The acceptance rate is the share of draws kept (1.0 without bounds); a
-    region that keeps fewer than ``MIN_ACCEPTANCE`` of draws is refused with a DecisionError.
+    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region:
+    the lower bounds exactly (``low + (1 - sum low) u``, u uniform on the simplex), the upper bounds by rejection
+    (from the ordered simplex when an order is given too); ``weight_center`` with ``spread`` is the box of +/-
+    ``spread`` around those weights. The acceptance rate is the share of draws kept by the rejection (1.0 without
+    bounds); a region that keeps fewer than ``MIN_ACCEPTANCE`` of draws is refused with a DecisionError.
     """
     crit = list(criteria) if criteria is not None else list(range(n_criteria))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if weight_center is not None:
         if weight_order is not None or weight_bounds is not None:
             raise DecisionError("give weight_center, or weight_order/weight_bounds, not both")
-        return near(as_weights(weight_center, crit), spread, n_samples, rng), 1.0
+        if not 0 < spread <= 1:
+            raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
+        w = as_weights(weight_center, crit)
+        weight_bounds = {c: (max(0.0, x - spread), min(1.0, x + spread)) for c, x in zip(crit, w)}
     order = _order_index(weight_order, crit) if weight_order is not None else None
     lo, hi = _bounds(weight_bounds, crit) if weight_bounds is not None else (None, None)
 
@@ -518,6 +513,8 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
         W = _simplex(rng, m, n_criteria)
         if order is not None:
             W[:, order] = -np.sort(-W[:, order], axis=1)         # exact: the coordinates are exchangeable
+        elif lo is not None:
+            W = lo + (1 - lo.sum()) * W                          # exact for lower bounds; upper ones by rejection
         return W
 
     if lo is None:
