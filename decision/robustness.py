@@ -84,6 +84,13 @@ def portfolio_scaling(p: Portfolios, method: str) -> _Scaled:
     return _scaling(X, p.types, True, p.catalog.bounds if method == "wsm" else None)
 
 
+def with_offset(Xn: np.ndarray, off: np.ndarray, method: str) -> np.ndarray:
+    """Columns whose Pareto dominance implies dominance of the preference less ``off`` for every weight vector: for
+    ``wsm`` (weights sum to 1, so ``w . x - off = w . (x - off)``) the scaled values less the offset; otherwise the
+    scaled values plus the offset as one more (cost) column."""
+    return Xn - off[:, None] if method == "wsm" else np.column_stack([Xn, -off])
+
+
 def effort_offset(p: Portfolios, rows=None) -> np.ndarray:
     """Effort cost of combinations ``rows`` in preference units (``model.yaml`` effort_cost x effort)."""
     e = p.effort if rows is None else p.effort[rows]
@@ -299,7 +306,7 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
     Xn = sc(p.values)
     off = effort_offset(p)
     if method == "topsis":
-        rows = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), 1))
+        rows = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), 1))
         Xn, off = Xn[rows], off[rows]
     else:
         rows = np.arange(len(p))
@@ -780,7 +787,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     off_all = effort_offset(p)
     exact, coverage = True, None
     if score_uncertainty is None:
-        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off_all]), k))
+        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off_all, method), k))
         Xc = Xn[cand]
     else:
         a = p.adjusted
@@ -788,7 +795,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
         lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
         hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
         pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
-        pes, opt = np.column_stack([pes, -off_all]), np.column_stack([opt, -off_all])
+        pes, opt = with_offset(pes, off_all, method), with_offset(opt, off_all, method)
         mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
         if mask is None:                                             # ranges too wide for sure dominance
             exact = False
@@ -829,7 +836,7 @@ def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, 
     for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
         Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
         off = effort_offset(p)
-        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), k))
+        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
         R = _round(scores(Xn[cand], W, method, sc, off[cand]))
         kk = min(k, len(cand))
         kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]
