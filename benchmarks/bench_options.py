@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import time
 
 import numpy as np
+from bench_core import timed      # benchmarks/ is on sys.path when a benchmark runs as a script
 
 import decision
 from decision.advice import assess
@@ -19,15 +19,6 @@ from decision.options import Scale, default_method, find_options
 from decision.ranking import Ranker
 
 CURRENT = ["demarche", "interoperability_exercises"]
-
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), min(times)
 
 
 def main():

@@ -85,8 +85,8 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
 
 
 def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: str):
-    """SMAA with every weight drawn within +/- ``SPREAD`` of ``w`` (uniform on the simplex shrunk toward ``w``, so a
-    weight of 0 or 1 needs no widening). Returns the result and the spread used."""
+    """SMAA with every weight drawn uniformly within +/- ``SPREAD`` of ``w`` (lower bounds exact, upper bounds by
+    rejection, so a weight of 0 or 1 needs no widening). Returns the result and the spread used."""
     res = smaa_portfolios(p, n_samples=samples, seed=seed, method=method, k=1, weight_center=w, spread=SPREAD)
     return res, SPREAD
 

@@ -589,6 +589,15 @@ def _check_interaction(it, criterion: Criterion, earlier, line: int) -> None:
                                field="tools_a")
 
 
+def _check_rule(row, where: str, fids, cidx) -> None:
+    """A scenario or status-quo rule names a known factor and criterion."""
+    if row.factor not in fids:
+        raise CatalogError(f"unknown factor '{row.factor}'", file="scenarios.yaml", where=where, field="factor")
+    if row.criterion not in cidx:
+        raise CatalogError(f"unknown criterion '{row.criterion}'", file="scenarios.yaml", where=where,
+                           field="criterion")
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Load and validate a catalogue folder; ``None`` loads the bundled one (``data/``)."""
     folder = Path(path) if path is not None else BUNDLED
@@ -714,23 +723,14 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     for k, r in enumerate(sc.rules):
         row = _validate(_RuleRow, r, "scenarios.yaml", f"rules[{k}]")
         where = f"rules[{k}] ({row.id})"
-        if row.factor not in fids:
-            raise CatalogError(f"unknown factor '{row.factor}'", file="scenarios.yaml", where=where, field="factor")
-        if row.criterion not in cidx:
-            raise CatalogError(f"unknown criterion '{row.criterion}'", file="scenarios.yaml", where=where,
-                               field="criterion")
+        _check_rule(row, where, fids, cidx)
         _check_tools(row.tools, known, "scenarios.yaml", where, "tools")
         rules.append(Rule(**row.model_dump()))
     _unique([r.id for r in rules], "scenarios.yaml", "rule id", [f"rules[{k}]" for k in range(len(rules))])
     sq_rules = []
     for k, r in enumerate(sc.status_quo_rules):
         row = _validate(_StatusQuoRuleRow, r, "scenarios.yaml", f"status_quo_rules[{k}]")
-        where = f"status_quo_rules[{k}] ({row.id})"
-        if row.factor not in fids:
-            raise CatalogError(f"unknown factor '{row.factor}'", file="scenarios.yaml", where=where, field="factor")
-        if row.criterion not in cidx:
-            raise CatalogError(f"unknown criterion '{row.criterion}'", file="scenarios.yaml", where=where,
-                               field="criterion")
+        _check_rule(row, f"status_quo_rules[{k}] ({row.id})", fids, cidx)
         sq_rules.append(Rule(row.id, row.factor, (), row.criterion, row.per_point, row.rationale, row.source,
                              row.only))
     for it, ln in zip(interactions, inter_lines):

@@ -84,6 +84,13 @@ def portfolio_scaling(p: Portfolios, method: str) -> _Scaled:
     return _scaling(X, p.types, True, p.catalog.bounds if method == "wsm" else None)
 
 
+def with_offset(Xn: np.ndarray, off: np.ndarray, method: str) -> np.ndarray:
+    """Columns whose Pareto dominance implies dominance of the preference less ``off`` for every weight vector: for
+    ``wsm`` (weights sum to 1, so ``w . x - off = w . (x - off)``) the scaled values less the offset; otherwise the
+    scaled values plus the offset as one more (cost) column."""
+    return Xn - off[:, None] if method == "wsm" else np.column_stack([Xn, -off])
+
+
 def effort_offset(p: Portfolios, rows=None) -> np.ndarray:
     """Effort cost of combinations ``rows`` in preference units (``model.yaml`` effort_cost x effort)."""
     e = p.effort if rows is None else p.effort[rows]
@@ -299,7 +306,7 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
     Xn = sc(p.values)
     off = effort_offset(p)
     if method == "topsis":
-        rows = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), 1))
+        rows = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), 1))
         Xn, off = Xn[rows], off[rows]
     else:
         rows = np.arange(len(p))
@@ -485,32 +492,27 @@ def _simplex(rng: np.random.Generator, n_samples: int, n: int) -> np.ndarray:
     return np.diff(u, axis=1, prepend=0.0, append=1.0)
 
 
-def near(weights: np.ndarray, spread: float, n_samples: int, rng) -> np.ndarray:
-    """``n_samples`` weight vectors uniform on the simplex shrunk by ``spread`` toward ``weights``:
-    ``(1 - spread) w + spread u`` with ``u`` uniform on the simplex, so every weight stays within +/- ``spread`` of
-    the given one and every draw is valid (no rejection, even for weights at a corner of the simplex)."""
-    if not 0 < spread <= 1:
-        raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
-    w = np.asarray(weights, dtype=float)
-    return (1 - spread) * w[None, :] + spread * _simplex(rng, n_samples, len(w))
-
-
 def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, weight_bounds=None,
                    criteria: Sequence[str] | None = None, weight_center=None,
                    spread: float = 0.1) -> tuple[np.ndarray, float]:
     """``n_samples`` weight vectors (rows sum to 1) and the acceptance rate.
 
     Uniform on the simplex; with ``weight_order`` (criteria, most important first) uniform on the ordered region
-    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region by
-    rejection from the (ordered) simplex. The acceptance rate is the share of draws kept (1.0 without bounds); a
-    region that keeps fewer than ``MIN_ACCEPTANCE`` of draws is refused with a DecisionError.
+    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region:
+    the lower bounds exactly (``low + (1 - sum low) u``, u uniform on the simplex), the upper bounds by rejection
+    (from the ordered simplex when an order is given too); ``weight_center`` with ``spread`` is the box of +/-
+    ``spread`` around those weights. The acceptance rate is the share of draws kept by the rejection (1.0 without
+    bounds); a region that keeps fewer than ``MIN_ACCEPTANCE`` of draws is refused with a DecisionError.
     """
     crit = list(criteria) if criteria is not None else list(range(n_criteria))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     if weight_center is not None:
         if weight_order is not None or weight_bounds is not None:
             raise DecisionError("give weight_center, or weight_order/weight_bounds, not both")
-        return near(as_weights(weight_center, crit), spread, n_samples, rng), 1.0
+        if not 0 < spread <= 1:
+            raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
+        w = as_weights(weight_center, crit)
+        weight_bounds = {c: (max(0.0, x - spread), min(1.0, x + spread)) for c, x in zip(crit, w)}
     order = _order_index(weight_order, crit) if weight_order is not None else None
     lo, hi = _bounds(weight_bounds, crit) if weight_bounds is not None else (None, None)
 
@@ -518,6 +520,8 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
         W = _simplex(rng, m, n_criteria)
         if order is not None:
             W[:, order] = -np.sort(-W[:, order], axis=1)         # exact: the coordinates are exchangeable
+        elif lo is not None:
+            W = lo + (1 - lo.sum()) * W                          # exact for lower bounds; upper ones by rejection
         return W
 
     if lo is None:
@@ -783,7 +787,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     off_all = effort_offset(p)
     exact, coverage = True, None
     if score_uncertainty is None:
-        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off_all]), k))
+        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off_all, method), k))
         Xc = Xn[cand]
     else:
         a = p.adjusted
@@ -791,7 +795,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
         lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
         hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
         pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
-        pes, opt = np.column_stack([pes, -off_all]), np.column_stack([opt, -off_all])
+        pes, opt = with_offset(pes, off_all, method), with_offset(opt, off_all, method)
         mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
         if mask is None:                                             # ranges too wide for sure dominance
             exact = False
@@ -832,7 +836,7 @@ def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, 
     for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
         Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
         off = effort_offset(p)
-        cand = np.flatnonzero(skyband_mask(np.column_stack([Xn, -off]), k))
+        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
         R = _round(scores(Xn[cand], W, method, sc, off[cand]))
         kk = min(k, len(cand))
         kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]

@@ -49,8 +49,8 @@ def _progress():
 
 
 def weight_region(weights, spread: float) -> tuple[dict, str]:
-    """SMAA options that honour the analyst's weights: draws within +/- ``spread`` of them (the simplex shrunk
-    toward them); uniform on the simplex when no weights were given. Returns (options, a sentence saying which)."""
+    """SMAA options that honour the analyst's weights: uniform draws within +/- ``spread`` of them; uniform on the
+    simplex when no weights were given. Returns (options, a sentence saying which)."""
     if weights is None:
         return {}, "uniform on the simplex (no --weights or --profile given)"
     if not 0 < spread <= 1:

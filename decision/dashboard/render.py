@@ -17,11 +17,11 @@ from .state import ViewState
 TABLE_CLASS = "decision-ranking"
 """CSS class of the ranked-table element (browser tests read it)."""
 METHOD_LABELS = {
-    "topsis": "TOPSIS (closeness to the ideal)",
-    "wsm": "Weighted sum",
-    "vikor": "VIKOR (compromise)",
-    "spotis": "SPOTIS (distance to the ideal)",
-    "consensus": "Consensus of the four (slower)",
+    "wsm": "Weighted sum on fixed 0-10 anchors (default)",
+    "topsis": "TOPSIS (closeness to the ideal; cross-check)",
+    "vikor": "VIKOR (compromise; cross-check)",
+    "spotis": "SPOTIS (same ranking as the weighted sum here)",
+    "consensus": "Consensus of wsm, TOPSIS and VIKOR (slower)",
 }
 
 
