@@ -22,8 +22,11 @@ from .errors import DecisionError
 from .explain import explain
 from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options, row_notes
 from .portfolios import Portfolios, build_portfolios
+from .playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
+from .reactions import load_reactions
+from .strategy import strategy_problem
 from .weights import direct, equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
@@ -102,6 +105,18 @@ class Briefing:
     options: Options | None = None
     confidence: Confidence | None = None
     bottom_line: tuple[str, ...] = ()
+    plan: Plan | None = None
+    plan_error: str = ""
+
+
+def playbook_content(p: Portfolios, weights, reviews: int = 3, months: float = 12) -> tuple[Plan | None, str]:
+    """The playbook of ``p``'s scenario under ``weights`` (docs/strategy.md, "For views"), or None and the one-line
+    reason (a DecisionError message) when no playbook meets every principle."""
+    try:
+        problem = strategy_problem(p, load_reactions(p.catalog), reviews, months)
+        return build_plan(problem, problem.solve(weights), weights), ""
+    except DecisionError as exc:
+        return None, str(exc)
 
 
 def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
@@ -109,12 +124,14 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
                      catalog: str | Catalog | None = None, samples: int = 10_000, seed: int = 0,
                      explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
                      horizon: float | None = None, resolved: dict | None = None, current=None,
-                     k: int = DEFAULT_K, share: float = DEFAULT_SHARE) -> Briefing:
+                     k: int = DEFAULT_K, share: float = DEFAULT_SHARE, reviews: int = 3,
+                     months: float = 12) -> Briefing:
     """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section; ``horizon`` (months)
     discounts tools whose effect lands later. ``resolved`` (from :func:`resolved_weights`, as ``decision brief``
     passes it): the weights already resolved by the caller; ``profile`` and ``weights`` are then only shown.
     ``current``: today's policy (tool ids, a list or ``"a,b"``; None: not given), ranked among ``k`` distinct options
-    with its minimal change reaching ``share`` of option 1's gain over doing nothing new."""
+    with its minimal change reaching ``share`` of option 1's gain over doing nothing new. ``reviews``/``months``: the
+    playbook's review tree (docs/strategy.md)."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if method not in METHODS and method != "consensus":
         raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
@@ -140,13 +157,15 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
               "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed}
     if isinstance(current, str):
         current = [t.strip() for t in current.split(",") if t.strip()]
-    params.update(current=",".join(current) if current is not None else None, k=k, share=share)
+    params.update(current=",".join(current) if current is not None else None, k=k, share=share, reviews=reviews,
+                  months=months)
     rob = robustness_content(p, src.weights, method, ranking, samples, seed) if robustness else {}
     opts = find_options(p, src.weights, method, k, current, share, ranker)
     conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    plan, plan_error = playbook_content(p, {c: float(v) for c, v in src.weights.items()}, reviews, months)
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
-                    tuple(bottom_line(opts, conf, cat)))
+                    tuple(bottom_line(opts, conf, cat)), plan, plan_error)
 
 
 def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: pd.DataFrame, samples: int,
@@ -333,7 +352,62 @@ def scenario_html(b: Briefing) -> str:
                if h else "")
     return (f"<div class='briefing'><h2>The situation</h2><p>{E(sc.description)}</p>{horizon}"
             f"<p>The scenario's factors shift tool scores through {len(b.catalog.rules)} sourced rules "
-            f"(5 is neutral).</p>{_table(rows, num=('value (0-10)',))}</div>")
+            f"(5 is neutral).</p>{_table(rows, num=('value (0-10)',))}{constraints_html(b)}</div>")
+
+
+def constraints_html(b: Briefing) -> str:
+    """What every recommendation must meet in this scenario: the accountability floor in words, the effort capacity
+    and each mandatory tool with its obligation's name and source (issue 9)."""
+    st = b.portfolios.setting
+    if st is None:
+        return ""
+    floor = st.floor_text()
+    items = [f"<li class='floor'><b>Accountability floor.</b> {E(floor)}</li>" if floor else
+             "<li class='floor'><b>Accountability floor:</b> switched off for this briefing.</li>"]
+    cost = b.catalog.model.effort_cost
+    if st.capacity is not None:
+        items.append(f"<li class='capacity'><b>Effort capacity.</b> A package may use at most {st.capacity:g} units of "
+                     f"effort (diplomatic bandwidth, political capital, coordination); each unit also costs "
+                     f"{cost:g} of preference, so an extra tool must earn its effort.</li>")
+    else:
+        items.append(f"<li class='capacity'><b>Effort capacity:</b> none; each unit of effort costs {cost:g} of "
+                     f"preference.</li>")
+    obligations = {ob.id: ob for ob in b.catalog.constraints.obligations}
+    names = {t.id: t.name for t in b.catalog.tools}
+    for tid, obs in st.mandatory.items():
+        for oid in obs:
+            ob = obligations.get(oid)
+            label, source = (ob.name, ob.source) if ob is not None else (oid, "")
+            items.append(f"<li class='mandatory' data-tool='{E(tid)}'><b>Mandatory: {E(names.get(tid, tid))}</b>, "
+                         f"required by {E(label)}" + (f" (source: {E(source)})" if source else "") + ".</li>")
+    if not st.mandatory:
+        items.append("<li class='mandatory-none'>No legal obligation makes a tool mandatory in this scenario.</li>")
+    return f"<p>What every recommendation must meet here:</p><ul class='constraints'>{''.join(items)}</ul>"
+
+
+def playbook_html(b: Briefing) -> str:
+    """The "Playbook" section: the opening package and what to do at each review if the ally complies, stalls or
+    retaliates (:func:`decision.playbook.plan_html`), or the one-line reason no playbook meets every principle."""
+    plan = b.plan
+    if plan is None:
+        if not b.plan_error:
+            return ""
+        return (f"<div class='briefing playbook-section'><h2>Playbook</h2><p class='playbook-none'>No playbook meets "
+                f"every principle: {E(b.plan_error)}</p></div>")
+    flags = (f"<p class='caveat'><b>Flags:</b> {E(', '.join(plan.flags))} (a threatened step is not carried out on "
+             f"a 'stalls' branch).</p>" if plan.flags else "")
+    return (f"<div class='briefing playbook-section'><h2>Playbook</h2><p>What to do now and at each of "
+            f"{plan.reviews} reviews over {plan.months:g} months, for each reaction of the ally, under the weights "
+            f"above (exact backward induction over {plan.n_packages:,} feasible packages; docs/strategy.md).</p>"
+            f"{flags}{plan_html(plan)}<p class='sub'>{E(PROBABILITY_CAVEAT)}</p></div>")
+
+
+def playbook_figure(b: Briefing):
+    """The playbook's review tree (None when there is no playbook)."""
+    if b.plan is None:
+        return None
+    from .strategy_figures import plan_figure  # noqa: PLC0415
+    return plan_figure(b.plan)
 
 
 def weights_html(b: Briefing) -> str:

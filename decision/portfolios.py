@@ -309,7 +309,7 @@ class Setting:
         crit = self.catalog.criterion(fl.criterion).name.lower()
         factors = ", ".join(f"{self.catalog_factor_name(f)} {self.scenario.factors[f]:g}/10" for f, _ in fl.per_point)
         return (f"Every recommendation must raise {crit} by at least {self.floor_points:.1f} points over doing nothing "
-                f"new (set by {factors}) and hold at least one tool that on its own changes it by "
+                f"new (set by {factors or 'the analyst'}) and hold at least one tool that on its own changes it by "
                 f"{fl.min_tool_change:g} points or more.")
 
     def catalog_factor_name(self, fid: str) -> str:

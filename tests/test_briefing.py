@@ -7,6 +7,9 @@ import shutil
 import pytest
 
 import decision
+import decision.reactions
+import decision.strategy
+import decision.strategy_figures
 from decision import briefing as B
 from decision.catalog import BUNDLED
 from decision.advice import bottom_line
@@ -51,6 +54,52 @@ def test_first_page_opens_with_the_bottom_line_then_the_options(bundled):
                                    for o in (*b.options.options, b.options.status_quo)]
 
 
+def test_playbook_section_shows_the_engines_plan(bundled):
+    b = B.prepare_briefing("hedging_partner", profile="balanced", robustness=False)
+    w = decision.profiles.load_profile("balanced", bundled).weights
+    p = decision.build_portfolios(bundled, "hedging_partner")
+    problem = decision.strategy.strategy_problem(p, decision.reactions.load_reactions(bundled), 3, 12)
+    weights = {c: float(v) for c, v in w.items()}
+    plan = decision.playbook.build_plan(problem, problem.solve(weights), weights)
+    assert b.plan is not None and b.plan_error == ""
+    assert b.plan.root.tools == plan.root.tools
+    assert [n.tools for n in b.plan.nodes] == [n.tools for n in plan.nodes]
+    section = B.playbook_html(b)
+    assert "<h2>Playbook</h2>" in section and decision.playbook.plan_html(plan) in section
+    assert section.count("<li>") == len(plan.nodes) == 40
+    fig = B.playbook_figure(b)
+    nodes = decision.strategy_figures.plan_figure_data(plan)["nodes"]
+    assert list(fig.data[-1].x) == [n["x"] for n in nodes]
+
+
+def test_playbook_section_gives_the_reason_when_no_plan_meets_the_principles(bundled, monkeypatch):
+    def refuse(*_a, **_k):
+        raise decision.DecisionError("the security floor removes every package")
+    monkeypatch.setattr(B, "strategy_problem", refuse)
+    b = B.prepare_briefing("hedging_partner", robustness=False)
+    assert b.plan is None and B.playbook_figure(b) is None
+    section = B.playbook_html(b)
+    assert "Playbook" in section and "the security floor removes every package" in section
+    assert "<ul class=\"playbook\">" not in section
+
+
+def test_situation_states_the_floor_capacity_and_each_obligation(bundled):
+    b = B.prepare_briefing("arms_dependent_client", robustness=False)
+    st = b.portfolios.setting
+    html = B.scenario_html(b)
+    assert st.floor_text() and html.count(st.floor_text().split(" (")[0]) == 1
+    assert f"at most {st.capacity:g} units of effort" in html
+    assert f"costs {bundled.model.effort_cost:g} of preference" in html
+    obligations = {ob.id: ob for ob in bundled.constraints.obligations}
+    assert st.mandatory                                  # the bundled Leahy/ATT triggers fire here
+    for tool, obs in st.mandatory.items():
+        assert f"data-tool='{tool}'" in html
+        for oid in obs:
+            assert B.E(obligations[oid].name) in html and B.E(obligations[oid].source) in html
+    off = B.prepare_briefing("hedging_partner", robustness=False)
+    assert "No legal obligation makes a tool mandatory" in B.scenario_html(off)
+
+
 def test_html_pieces_escape_catalogue_text(tmp_path):
     folder = tmp_path / "cat"
     shutil.copytree(BUNDLED, folder, ignore=shutil.ignore_patterns("profiles"))
@@ -81,7 +130,7 @@ def test_briefing_is_self_contained_and_small(briefing_file):
     assert html.count(PLOTLY_BANNER) == 1                       # plotly.js embedded exactly once
     assert not re.search(r"<script[^>]*src=\"https?:", html)    # no CDN scripts
     assert not re.search(r"<link[^>]*href=\"https?:", html)
-    for section in ("The options", "The situation", "What matters, and how much", "Recommended combinations",
+    for section in ("The options", "Playbook", "The situation", "What matters, and how much", "Recommended combinations",
                     "How robust is this?", "What would change the recommendation", "Caveats", "Provenance"):
         assert section in html
     assert decision.CAVEAT in html
@@ -130,6 +179,28 @@ def test_briefing_opens_offline_without_errors(briefing_file):
         page.wait_for_timeout(300)
         assert title.text_content() != before and "security-first" in title.text_content()
         assert requests == [] and errors == []
+
+
+@pytest.mark.browser
+def test_playbook_section_renders_offline_after_the_options(briefing_file):
+    b = B.prepare_briefing()                                   # the briefing_file's defaults
+    with chromium() as ctx:
+        page = ctx.new_page()
+        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "blob:"))
+                  else r.abort())
+        page.goto(briefing_file.as_uri())
+        page.wait_for_selector(".main-svg", timeout=30_000)
+        section = page.locator(".playbook-section")
+        assert section.count() == 1 and section.locator("h2").inner_text() == "Playbook"
+        opening = section.locator("ul.playbook > li").first.inner_text()
+        assert opening.startswith("Opening (month 0): " + " + ".join(b.plan.root.names))
+        assert section.locator("ul.playbook li").count() == len(b.plan.nodes)
+        # the tree figure is drawn (an SVG with one marker per decision node), after the options, before the situation
+        tree = page.locator(".js-plotly-plot:has(.legendtext:text-is('retaliates'))")
+        assert tree.count() == 1
+        assert tree.locator(".scatterlayer .trace").last.locator("path.point").count() == len(b.plan.nodes)
+        html = page.content()
+        assert html.index("The options") < html.index(">Playbook<") < html.index("The situation")
 
 
 @pytest.mark.browser

@@ -258,3 +258,75 @@ def test_todays_policy_picker_adds_current_and_minimal_change(dash, bundled):
     assert dash.options.current.tools == ("demarche", "interoperability_exercises")
     kinds = re.findall(r"<tr data-kind='(\w+)'", dash.options_panel.value)
     assert kinds[-3:] == ["status_quo", "current", "minimal_change"]
+
+
+# ------------------------------------------------------------------------------- floor, capacity, playbook (issues 9, 11)
+
+def status_text(dash):
+    return html.unescape(re.sub(r"<[^>]+>", "", dash.status.value))
+
+
+def test_floor_and_capacity_controls_rebuild_as_the_cli_does_and_the_status_says_so(dash, bundled):
+    own = decision.build_portfolios(bundled, SCENARIO).setting
+    assert dash.floor_on.value and dash.floor_points.value == pytest.approx(own.floor_points)
+    assert dash.capacity.value == own.capacity
+    assert own.floor_text() in status_text(dash) and f"effort capacity {own.capacity:g} units" in status_text(dash)
+    dash.floor_on.value = False                             # the observer updates at once (no event loop here)
+    assert dash.floor_points.disabled and dash.state.constraints["floor"] == {"enabled": False}
+    p = decision.build_portfolios(bundled, SCENARIO, constraints=dash.state.constraints)
+    assert len(dash.view.ranker.portfolios) == len(p) and "Accountability floor off" in status_text(dash)
+    assert dash.ranking["tool_ids"].tolist() == engine_top(bundled, dash.state)["tool_ids"].tolist()
+    assert dash.set(floor=5.0, capacity=8.0)
+    p = decision.build_portfolios(bundled, SCENARIO, constraints=dash.state.constraints)
+    assert p.setting.floor_points == 5.0 and p.setting.capacity == 8.0
+    assert p.setting.floor_text() in status_text(dash) and "effort capacity 8 units" in status_text(dash)
+    assert dash.ranking["tool_ids"].tolist() == engine_top(bundled, dash.state)["tool_ids"].tolist()
+
+
+def test_a_new_scenario_starts_from_its_own_floor_and_capacity(dash, bundled):
+    dash.set(floor=5.0, capacity=8.0)
+    dash.scenario.value = "arms_dependent_client"
+    own = decision.build_portfolios(bundled, "arms_dependent_client").setting
+    assert dash.floor_points.value == pytest.approx(own.floor_points) and dash.capacity.value == own.capacity
+    assert dash.state.floor_points is None and dash.state.capacity is None
+    assert own.floor_text() in status_text(dash)
+
+
+def test_ranked_table_shows_doing_nothing_new(dash, bundled):
+    sq = dash.options.status_quo
+    row = re.search(r"<tr class='status-quo' data-kind='status_quo'>(.*?)</tr>", dash.table.value).group(1)
+    assert "Do nothing new" in row
+    assert f"<td class='num'>{sq.values[bundled.criteria[0].id]:.2f}</td>" in row
+
+
+def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opened(dash, bundled):
+    assert dash.playbook_box.selected_index is None and dash.plan is None and len(dash.plan_figure.data) == 0
+    dash.set(weights={"legitimacy": 0.4})                  # closed: a weight change does not solve the playbook
+    assert dash.plan is None
+    dash.playbook_box.selected_index = 0
+    want = decision.make_plan(bundled, SCENARIO, dash.state.normalised)
+    assert decision.plan_json(dash.plan) == decision.plan_json(want)
+    assert f"data-opening='{'|'.join(want.root.tools)}'" in dash.playbook_panel.value
+    from decision.strategy_figures import plan_figure
+    assert [list(t.x) for t in dash.plan_figure.data] == [list(t.x) for t in plan_figure(want).data]
+
+
+def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_place(dash, bundled):
+    from decision.strategy_figures import plan_figure
+    dash.playbook_box.selected_index = 0
+    fig, traces, first = dash.plan_figure, dash.plan_figure.data, dash.plan
+    problem = dash.model.problem(dash.state)
+    dash.set(weights={"legitimacy": 0.9})
+    want = decision.make_plan(bundled, SCENARIO, dash.state.normalised)
+    assert decision.plan_json(dash.plan) == decision.plan_json(want)
+    assert dash.plan.root.tools != first.root.tools              # this move changes the opening package
+    assert dash.model.problem(dash.state) is problem             # the tree was not rebuilt
+    assert dash.plan_figure is fig and all(a is b for a, b in zip(fig.data, traces))
+    ref = plan_figure(want)
+    for a, b in zip(fig.data, ref.data):
+        for key in ("x", "y", "text", "hovertext"):
+            va, vb = getattr(a, key), getattr(b, key)
+            assert (None if va is None else list(va) if not isinstance(va, str) else va) == \
+                (None if vb is None else list(vb) if not isinstance(vb, str) else vb), (a.name, key)
+    assert list(fig.data[-1].marker.color) == list(ref.data[-1].marker.color)
+    assert html.escape(" + ".join(want.root.names)) in dash.playbook_panel.value

@@ -75,6 +75,8 @@ class Dashboard:
         self._last_update = -1e9
         self._quiet = 0
         self._explained = None
+        self.plan = None
+        self.plan_error = ""
         start = self._initial_weights(weights, preset)
         with self._silenced():
             for c, v in start.items():
@@ -86,7 +88,9 @@ class Dashboard:
         from .. import figures  # noqa: PLC0415
         self.profile_figure = go.FigureWidget(figures.profile_figure(self.ranking, self.catalog.criteria))
         self.frequency_figure = go.FigureWidget(figures.tool_frequency_figure(self.ranking, self.catalog.tools))
-        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure)
+        self.plan_figure = go.FigureWidget()              # drawn when the playbook panel is first opened
+        self.plan_figure.layout.height = 460
+        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.plan_figure)
         self.widget.controller = self
         self._refresh_explain_options()
         self.sensitivity_box.value = bool(sensitivity)
@@ -125,9 +129,11 @@ class Dashboard:
         for s in c.sliders.values():
             s.observe(self._on_weight, "value")
         c.preset.observe(self._on_preset, "value")
-        for w in (c.scenario, c.method, c.max_tools, c.top, c.horizon, c.forced_in, c.forced_out, c.current,
-                  *c.red_lines.values()):
+        c.scenario.observe(self._on_scenario, "value")
+        for w in (c.method, c.max_tools, c.top, c.horizon, c.forced_in, c.forced_out, c.current,
+                  c.floor_on, c.floor_points, c.capacity, *c.red_lines.values()):
             w.observe(self._on_setting, "value")
+        c.playbook_box.observe(self._on_playbook, "selected_index")
         c.sensitivity_box.observe(self._on_sensitivity_box, "value")
         c.export_button.on_click(self._on_export)
         c.explain_rank.observe(self._on_explain, "value")
@@ -149,10 +155,13 @@ class Dashboard:
         return {c: 1.0 / len(crit) for c in crit}
 
     def set(self, *, weights=None, preset=None, scenario=None, method=None, max_tools=None, top=None,
-            forced_in=None, forced_out=None, red_lines=None, horizon=None, update: bool = True) -> bool:
+            forced_in=None, forced_out=None, red_lines=None, horizon=None, floor=None, capacity=None,
+            update: bool = True) -> bool:
         """Change several controls at once (as the analyst would), then update once. ``weights``: a mapping
         criterion -> raw value (others unchanged); ``forced_in``/``forced_out``: tool ids or names; ``red_lines``:
-        {criterion: (min, max)} (None = the scale's end). Returns True if the update succeeded."""
+        {criterion: (min, max)} (None = the scale's end); ``floor``: False (off), True (on, the scenario's points) or
+        a number of points; ``capacity``: effort units (a new scenario resets both to its own values first).
+        Returns True if the update succeeded."""
         tags = {k: self.controls.tool_names(v) for k, v in (("in", forced_in), ("out", forced_out)) if v is not None}
         with self._silenced():
             if preset is not None:
@@ -166,7 +175,17 @@ class Dashboard:
                 for c, v in weights.items():
                     self.sliders[c].value = float(v)
                 self.preset.value = CUSTOM
-            for widget, value in ((self.scenario, scenario), (self.method, method), (self.max_tools, max_tools),
+            if scenario is not None and scenario != self.scenario.value:
+                self.scenario.value = scenario
+                self.controls.reset_floor_and_capacity(scenario)
+            if floor is not None:
+                self.floor_on.value = floor is not False
+                if floor is not True and floor is not False:
+                    self.floor_points.value = float(floor)
+                self.floor_points.disabled = not self.floor_on.value
+            if capacity is not None:
+                self.capacity.value = float(capacity)
+            for widget, value in ((self.method, method), (self.max_tools, max_tools),
                                   (self.top, top), (self.horizon, None if horizon is None else float(horizon))):
                 if value is not None:
                     widget.value = value
@@ -195,7 +214,7 @@ class Dashboard:
         t0 = time.perf_counter()
         try:
             view = self.model.view(self.state)
-            table = R.ranking_table_html(view.ranking, self.catalog, view.state)
+            table = R.ranking_table_html(view.ranking, self.catalog, view.state, status_quo=view.options.status_quo)
             options = R.options_html(view.options, self.catalog)
         except DecisionError as exc:
             self._fail(str(exc))
@@ -207,6 +226,8 @@ class Dashboard:
         self.view, self.error = view, None
         self.table.value, self.options_panel.value = table, options
         self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        if self.playbook_open:          # before the two charts: their redraw would queue ahead of the tree's
+            self.refresh_playbook()
         try:
             if hasattr(self, "profile_figure"):
                 R.draw_figures(self.profile_figure, self.frequency_figure, view.ranking, self.catalog)
@@ -217,8 +238,10 @@ class Dashboard:
         t2 = time.perf_counter()
         self.n_updates += 1
         self.timings = {"total_ms": (t2 - t0) * 1e3, **view.timings, "draw_ms": (t2 - t1) * 1e3}
+        st = view.ranker.portfolios.setting
         self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
-                                          view.state.method, self.timings)
+                                          view.state.method, self.timings, st.floor_text() if st else "",
+                                          st.capacity if st else None, self.catalog.model.effort_cost)
         self._refresh_explain_options()
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
@@ -234,7 +257,8 @@ class Dashboard:
     def _fail(self, message: str):
         self.error = message
         if self.view is not None:
-            self.table.value = R.ranking_table_html(self.view.ranking, self.catalog, self.view.state, stale=True)
+            self.table.value = R.ranking_table_html(self.view.ranking, self.catalog, self.view.state, stale=True,
+                                                    status_quo=self.view.options.status_quo)
         self.error_panel.value = R.error_html(message)
         self.error_panel.layout.display = None
 
@@ -268,6 +292,36 @@ class Dashboard:
         self.explain_panel.value = R.explanation_html(e, self.catalog, f"#{int(row['rank'])}: {row['tools']}")
         self._explained = e
         return e
+
+    # -- playbook ------------------------------------------------------------------------------------------------
+    @property
+    def playbook_open(self) -> bool:
+        return hasattr(self, "playbook_box") and self.playbook_box.selected_index is not None
+
+    def refresh_playbook(self):
+        """Re-solve the playbook for the current view (the review tree is cached per combination set; 20-30 ms per
+        weight change) and redraw its panel and tree in place; returns the :class:`decision.playbook.Plan` (None
+        with ``plan_error`` set when no playbook meets every principle)."""
+        if self.view is None:
+            return None
+        t0 = time.perf_counter()
+        try:
+            plan, error = self.model.plan(self.view.state)
+            self.playbook_panel.value = R.playbook_html(plan, error, (time.perf_counter() - t0) * 1e3)
+            if plan is not None:
+                R.draw_plan(self.plan_figure, plan)
+        except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
+            log.exception("playbook failed", exc_info=exc)
+            self.last_exception = exc
+            plan, error = None, f"internal error ({type(exc).__name__}: {exc})"
+            self.playbook_panel.value = R.playbook_html(None, error)
+        self.plan, self.plan_error = plan, error
+        self.timings["playbook_ms"] = (time.perf_counter() - t0) * 1e3
+        return plan
+
+    def _on_playbook(self, change):
+        if change["new"] is not None:
+            self.refresh_playbook()
 
     # -- stability and the bottom line's confidence ------------------------------------------------------------
     def check_stability(self) -> pd.DataFrame | None:
@@ -367,7 +421,16 @@ class Dashboard:
         self.controls.refresh_weight_labels()
         self._schedule()
 
+    def _on_scenario(self, change):
+        if self._quiet:
+            return
+        with self._silenced():                     # the new scenario's own floor and capacity
+            self.controls.reset_floor_and_capacity(change["new"])
+        self._schedule()
+
     def _on_setting(self, change):
+        if change["owner"] is self.floor_on:
+            self.floor_points.disabled = not change["new"]
         if not self._quiet:
             self._schedule()
 

@@ -10,7 +10,7 @@ from .. import profiles as P
 from ..catalog import CAVEAT, Catalog
 from ..errors import DecisionError
 from .render import METHOD_LABELS
-from .state import ViewState
+from .state import ViewState, scenario_defaults
 
 HORIZONS = (3, 12, 36)
 """Months offered by the time-horizon control (the domain's 0-3, 3-12 and over-12-month horizons)."""
@@ -65,6 +65,20 @@ class Controls:
             self.red_lines[c.id] = W.FloatRangeSlider(value=(lo, hi), min=c.scale_min, max=c.scale_max, step=0.1,
                                                       readout_format=".1f", description=c.name,
                                                       continuous_update=False, style=desc, layout=full)
+        floor, capacity = scenario_defaults(cat, scenario)
+        self.floor_on = W.Checkbox(value=floor is not None, description="Accountability floor", indent=False,
+                                   disabled=cat.constraints.floor is None)
+        self.floor_on.add_class("decision-floor-on")
+        self.floor_points = W.FloatSlider(value=floor or 0.0, min=0.0, max=10.0, step=0.1, readout_format=".1f",
+                                          description="Floor (points)", continuous_update=False, style=desc,
+                                          layout=full, disabled=floor is None)
+        self.floor_points.add_class("decision-floor-points")
+        self.capacity = W.FloatSlider(value=capacity or 0.0, min=1.0, max=max(40.0, 2 * (capacity or 0)), step=0.5,
+                                      readout_format=".1f", description="Effort capacity", continuous_update=False,
+                                      style=desc, layout=full, disabled=capacity is None)
+        self.capacity.add_class("decision-capacity-slider")
+        self.defaults = (floor, capacity)
+        """The scenario's own floor and capacity: a control at its default reads as "the scenario's" (None)."""
         self.sensitivity_box = W.Checkbox(value=True, description="Check stability after each change", indent=False)
         self.export_name = W.Text(value="my-view", placeholder="profile name, e.g. my-view",
                                   layout=W.Layout(width="140px"))
@@ -89,6 +103,8 @@ class Controls:
         self.sensitivity_panel = W.HTML()
         self.sensitivity_panel.add_class("decision-sensitivity")
         self.explain_panel = W.HTML()
+        self.playbook_panel = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
+        self.playbook_panel.add_class("decision-playbook-widget")
         self.message = W.HTML()
         self.message.add_class("decision-message")
 
@@ -104,7 +120,14 @@ class Controls:
             if lo is not None or hi is not None:
                 red.append((c.id, lo, hi))
         current = self.tool_ids(self.current.value)
-        return ViewState(scenario=self.scenario.value, method=self.method.value, max_tools=int(self.max_tools.value),
+        floor, capacity = self.defaults
+        points = round(float(self.floor_points.value), 6)
+        cap = round(float(self.capacity.value), 6)
+        return ViewState(floor=bool(self.floor_on.value) or floor is None,
+                         floor_points=None if floor is None or abs(points - floor) < 0.05 else points,
+                         capacity=None if capacity is not None and abs(cap - capacity) < 1e-9 else
+                         (cap if capacity is not None else None),
+                         scenario=self.scenario.value, method=self.method.value, max_tools=int(self.max_tools.value),
                          top=int(self.top.value), weights={c: float(s.value) for c, s in self.sliders.items()},
                          forced_in=self.tool_ids(self.forced_in.value),
                          forced_out=self.tool_ids(self.forced_out.value), red_lines=tuple(red),
@@ -144,10 +167,22 @@ class Controls:
         for c, lab in self.weight_labels.items():
             lab.value = f"<span title='normalised weight'>{raw[c] / total:.0%}</span>" if total > 0 else "–"
 
+    def reset_floor_and_capacity(self, scenario: str) -> None:
+        """Put the floor and capacity controls at ``scenario``'s own values (the caller silences the events)."""
+        floor, capacity = self.defaults = scenario_defaults(self.catalog, scenario)
+        self.floor_on.value = floor is not None
+        self.floor_points.disabled = floor is None
+        if floor is not None:
+            self.floor_points.value = floor
+        self.capacity.disabled = capacity is None
+        if capacity is not None:
+            self.capacity.max = max(self.capacity.max, 2 * capacity)
+            self.capacity.value = capacity
+
     # -- layout --------------------------------------------------------------------------------------------------
-    def layout(self, profile_figure, frequency_figure) -> W.VBox:
+    def layout(self, profile_figure, frequency_figure, plan_figure) -> W.VBox:
         """The whole dashboard: the bottom line under the title; settings on the left; on the right the options,
-        the ranked table, stability, explanation and the charts."""
+        the ranked table, stability, explanation, the playbook (closed at first) and the charts."""
         cat = self.catalog
         weights = W.VBox([W.HBox([self.sliders[c], self.weight_labels[c]]) for c in cat.criterion_ids])
         tools = W.VBox([W.HTML("<b>Must include</b> (type a tool's name)"), self.forced_in,
@@ -155,9 +190,13 @@ class Controls:
         red = W.VBox([W.HTML("<small>A combination is feasible only if each value lies in its range "
                              "(the catalogue's red lines are pre-set).</small>"), *self.red_lines.values()])
         more = W.Accordion(children=[tools, red], titles=("Must include / exclude tools", "Red lines"))
+        floor = W.VBox([W.HTML("<small>What every recommendation must do about the abuses (the slider starts at the "
+                               "scenario's derived floor) and the effort it may use (the scenario's capacity); the "
+                               "status line says both in words.</small>"), self.floor_on, self.floor_points,
+                        self.capacity])
         export = W.HBox([self.export_name, self.export_overwrite, self.export_button])
         controls = W.VBox([W.HTML("<b>Settings</b>"), self.preset, self.scenario, self.method, self.max_tools,
-                           self.top, self.horizon, W.HTML("<b>Weights</b> <small>(share of the total at right)"
+                           self.top, self.horizon, floor, W.HTML("<b>Weights</b> <small>(share of the total at right)"
                                                           "</small>"), weights,
                            W.HTML("<b>Today's policy</b> <small>(type a tool's name; ranked among the options)"
                                   "</small>"), self.current,
@@ -166,9 +205,14 @@ class Controls:
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
         self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
                                        titles=("Why is a combination ranked where it is?",), selected_index=None)
+        self.playbook_box = W.Accordion(children=[W.VBox([self.playbook_panel, plan_figure])],
+                                        titles=("Playbook: what to do now and at each review if the ally complies, "
+                                                "stalls or retaliates",), selected_index=None)
+        self.playbook_box.add_class("decision-playbook-box")
         outputs = W.VBox([self.status, self.error_panel, W.HTML("<b>The options</b>"),
                           self.options_panel, W.HTML("<b>All combinations, ranked</b>"), self.table,
-                          self.sensitivity_panel, self.explain_box, profile_figure, frequency_figure],
+                          self.sensitivity_panel, self.explain_box, self.playbook_box, profile_figure,
+                          frequency_figure],
                          layout=W.Layout(flex="1 1 0", min_width="440px"))
         title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"
                        f"<small><i>{html.escape(CAVEAT)}</i></small>")

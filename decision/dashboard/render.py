@@ -25,8 +25,10 @@ METHOD_LABELS = {
 }
 
 
-def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState, stale: bool = False) -> str:
-    """The ranked combinations as an HTML table with plain-language names.
+def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState, stale: bool = False,
+                       status_quo=None) -> str:
+    """The ranked combinations as an HTML table with plain-language names; ``status_quo`` (the options' "do nothing
+    new" row, :class:`decision.options.OptionRow`) is shown last, unranked, so every option can be read against it.
 
     The ``<table>`` carries ``class="decision-ranking"`` and ``data-top-ids`` (the first row's tool ids, ``|``-joined)
     and ``data-state`` (the :class:`ViewState` as JSON, normalised weights included) so a browser test can check the
@@ -49,12 +51,19 @@ def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState
         rows.append(f"<tr data-ids='{e('|'.join(r['tool_ids']))}'><td class='num'>{int(r['rank'])}</td>"
                     f"<td class='combo'>{e(r['tools'])}</td><td class='num'>{int(r['n_tools'])}</td>{vals}"
                     f"<td class='num'>{r['preference']:.4f}</td></tr>")
+    if status_quo is not None:
+        vals = "".join(f"<td class='num'>{status_quo.values[c.id]:.2f}</td>" for c in crit)
+        pref = f"{status_quo.preference:.4f}" if status_quo.preference == status_quo.preference else "n/a"
+        rows.append(f"<tr class='status-quo' data-kind='status_quo'><td class='num'>–</td><td class='combo'><b>Do "
+                    f"nothing new</b> <small>(today's cooperation continues; the reference point)</small></td>"
+                    f"<td class='num'>0</td>{vals}<td class='num'>{pref}</td></tr>")
     style = ("<style>.decision-ranking{border-collapse:collapse;font-size:12px;width:100%;line-height:1.3}"
              ".decision-ranking th,.decision-ranking td{border-bottom:1px solid #ddd;padding:3px 5px;"
              "vertical-align:top;text-align:left}.decision-ranking th{font-weight:600;vertical-align:bottom}"
              ".decision-ranking .num{text-align:right;font-variant-numeric:tabular-nums}"
              ".decision-ranking td.combo{min-width:12em}.decision-ranking.stale{opacity:.45}"
-             ".decision-ranking caption{caption-side:bottom;text-align:left;font-size:11px;color:#666}</style>")
+             ".decision-ranking caption{caption-side:bottom;text-align:left;font-size:11px;color:#666}"
+             ".decision-ranking tr.status-quo td{background:#f4f4f4;border-top:2px solid #bbb}</style>")
     cls = TABLE_CLASS + (" stale" if stale else "")
     return (f"{style}<table class='{cls}' data-top-ids='{e(top_ids)}' data-state='{data_state}' "
             f"data-stale='{str(stale).lower()}'><caption>Values on 0-10 scales: ↑ higher is better, ↓ lower is "
@@ -141,17 +150,105 @@ def options_html(o: Options, catalog: Catalog) -> str:
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict) -> str:
+def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict, floor_text: str = "",
+                capacity: float | None = None, effort_cost: float | None = None) -> str:
+    """The status line: size of the feasible set, scenario, method, timing, then the accountability floor in words
+    (or that it is off) and the effort capacity."""
     built = f", rebuilt combinations {timings['build_ms']:.0f} ms" if timings.get("build_ms") else ""
+    floor = (f"<span class='decision-floor'>{html.escape(floor_text)}</span>" if floor_text else
+             "<span class='decision-floor'>Accountability floor off: recommendations need not do anything about the "
+             "abuses (to explore only).</span>")
+    cap = ("no effort capacity" if capacity is None else
+           f"effort capacity <b class='decision-capacity'>{capacity:g}</b> units")
+    cost = f" (each unit costs {effort_cost:g} of preference)" if effort_cost else ""
     return (f"<small><b>{n_feasible:,}</b> feasible combinations · scenario <b>{html.escape(scenario_name)}</b> · "
             f"{html.escape(METHOD_LABELS[method])} · updated in <span class='decision-update-ms'>"
-            f"{timings['total_ms']:.0f}</span> ms{built} · <i>scores are illustrative</i></small>")
+            f"{timings['total_ms']:.0f}</span> ms{built} · <i>scores are illustrative</i><br>{floor} · {cap}{cost}"
+            f"</small>")
 
 
 def error_html(message: str) -> str:
     return (f"<div style='color:#8a1c1c;background:#fdecea;padding:6px;border-radius:4px'><b>Could not update:</b> "
             f"{html.escape(message)}<br><small>Your settings are kept; the table below still shows the last valid "
             "result. Change a setting to retry.</small></div>")
+
+
+def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
+    """The playbook panel: the plan as nested lists (:func:`decision.playbook.plan_html`) with its flags, or the
+    one-line reason no playbook meets every principle. The ``<div>`` carries ``data-opening`` (the opening package's
+    tool ids, ``|``-joined) and ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
+    from ..playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
+    e = html.escape
+    if plan is None:
+        return (f"<div class='decision-playbook' data-opening=''><b>No playbook meets every principle:</b> "
+                f"{e(error)}</div>")
+    flags = (f"<p style='color:#8a1c1c'><b>Flags:</b> {e(', '.join(plan.flags))}</p>" if plan.flags else "")
+    weights = e(json.dumps({k: round(float(v), 6) for k, v in plan.weights.items()}, sort_keys=True), quote=True)
+    solved = (f" Re-solved for these weights in <span class='decision-playbook-ms'>{solve_ms:.0f}</span> ms."
+              if solve_ms is not None else "")
+    return (f"<div class='decision-playbook' data-opening='{e('|'.join(plan.root.tools))}' data-weights='{weights}' "
+            f"style='font-size:12px'>{flags}{plan_html(plan)}<small><i>{e(PROBABILITY_CAVEAT)}</i>{solved}</small>"
+            f"</div>")
+
+
+def plan_trace_data(plan) -> list[dict]:
+    """What changes in the playbook tree when the weights move, per trace of
+    :func:`decision.strategy_figures.plan_figure` (same order: per reaction its lines and its probability labels,
+    then the packages), from :func:`~decision.strategy_figures.plan_figure_data`'s lists: plain data, no plotly
+    validation, so the FigureWidget is updated in place in a few milliseconds."""
+    from ..strategy_figures import plan_figure_data  # noqa: PLC0415
+    d = plan_figure_data(plan)
+    nodes, edges = d["nodes"], d["edges"]
+    step = plan.months / (plan.reviews + 1)
+    crowded = len(nodes) - len({e["from"] for e in edges}) > 9
+    out = []
+    for reaction in dict.fromkeys(e["reaction"] for e in edges):
+        xs, ys, mx, my, mt, mh = [], [], [], [], [], []
+        for e in (e for e in edges if e["reaction"] == reaction):
+            a, b = nodes[e["from"]], nodes[e["to"]]
+            xs += [a["x"], b["x"], None]
+            ys += [a["y"], b["y"], None]
+            mx.append((a["x"] + b["x"]) / 2)
+            my.append((a["y"] + b["y"]) / 2)
+            deep = round(b["x"] / step) > 2 and crowded
+            mt.append("" if deep else f"{e['probability']:.2f}")
+            mh.append(f"{reaction}: p {e['probability']:.2f}")
+        out.append({"name": reaction, "x": xs, "y": ys})
+        out.append({"x": mx, "y": my, "text": mt, "hovertext": mh})
+    depth = [round(n["x"] / step) for n in nodes]
+    out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
+                "text": [n["label"] if k <= 1 else "" for n, k in zip(nodes, depth)],
+                "hovertext": [n["hover"] for n in nodes],
+                "marker": {"size": [16 if n["flags"] else 11 for n in nodes], "color": [n["reach"] for n in nodes],
+                           "symbol": ["x" if n["flags"] else "circle" for n in nodes]}})
+    return out
+
+
+def draw_plan(figure, plan) -> None:
+    """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
+    colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
+    when the tree's shape or scenario changed."""
+    upd = plan_trace_data(plan)
+    names = [u.get("name") for u in upd]
+    same = ([t.name for t in figure.data] == names and plan.scenario_name in (figure.layout.title.text or "")
+            and all(list(t.x) == u["x"] and list(t.y) == u["y"] for t, u in zip(figure.data, upd)))
+    if not same:
+        from ..strategy_figures import plan_figure  # noqa: PLC0415
+        new = plan_figure(plan)
+        with figure.batch_update():
+            figure.data = []
+            figure.add_traces(new.data)
+            figure.update_layout(new.layout.to_plotly_json())
+        return
+    with figure.batch_update():                  # x and y follow the tree's shape only: the same here, not re-sent
+        for trace, u in zip(figure.data, upd):
+            for key, value in u.items():
+                if key == "marker":
+                    for attr in ("size", "color", "symbol"):
+                        if list(getattr(trace.marker, attr)) != value[attr]:
+                            setattr(trace.marker, attr, value[attr])
+                elif key in ("text", "hovertext") and list(getattr(trace, key)) != value:
+                    setattr(trace, key, value)
 
 
 def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog) -> None:

@@ -1,9 +1,10 @@
 """The dashboard's pure part: what the analyst has set (:class:`ViewState`) and what follows from it
 (:class:`ViewModel` -> :class:`View`). No widgets: unit-tested without a kernel.
 
-Only a change of scenario, maximum number of tools, must-include / must-exclude tools, red lines or horizon rebuilds
-the combinations (``build_portfolios``); the last few builds are cached with their :class:`~decision.ranking.Ranker`,
-so a weight, method, top-N or current-policy change only re-ranks.
+Only a change of scenario, maximum number of tools, must-include / must-exclude tools, red lines, accountability
+floor, effort capacity or horizon rebuilds the combinations (``build_portfolios``); the last few builds are cached
+with their :class:`~decision.ranking.Ranker` (and, once the playbook is asked for, their review tree), so a weight,
+method, top-N or current-policy change only re-ranks (and re-solves the playbook, docs/strategy.md "For views").
 """
 from __future__ import annotations
 
@@ -14,22 +15,39 @@ import pandas as pd
 
 from ..advice import Confidence, assess, bottom_line
 from ..catalog import Catalog
+from ..errors import DecisionError
 from ..options import DEFAULT_K, Options, find_options
+from ..playbook import Plan, build_plan
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
+from ..reactions import load_reactions
+from ..strategy import StrategyProblem, strategy_problem
 from ..weights import direct
 
 CACHE_SIZE = 3
 """Number of built combination sets kept (scenario / max tools / forced tools / red lines / horizon)."""
 CONFIDENCE_DRAWS = 2000
 """SMAA weight draws behind the dashboard's 'how sure' sentence."""
+PLAN_REVIEWS, PLAN_MONTHS = 3, 12
+"""The dashboard playbook's review tree: three quarterly reviews over 12 months (the CLI's defaults)."""
+
+
+def scenario_defaults(catalog: Catalog, scenario: str) -> tuple[float | None, float | None]:
+    """The scenario's accountability floor in points (None: the catalogue has none or it is off) and its effort
+    capacity (None: none), before any analyst override: what the floor and capacity controls start from."""
+    sc = catalog.scenario(scenario)
+    fl = catalog.constraints.floor
+    floor = fl.points(sc.factors) if fl is not None and fl.enabled else None
+    return floor, catalog.constraints.capacity(sc)
 
 
 @dataclass(frozen=True)
 class ViewState:
     """Everything the analyst has set. ``weights`` are the raw slider values (any scale); ``normalised`` sums to 1.
     ``red_lines`` is a tuple of ``(criterion, min or None, max or None)``. ``current``: today's policy (tool ids;
-    None when not given)."""
+    None when not given). ``floor``: the accountability floor on (the default) or off; ``floor_points``: its points
+    when the analyst set them (None: the scenario's derived floor); ``capacity``: the effort capacity when the analyst
+    set it (None: the scenario's)."""
     scenario: str
     method: str
     max_tools: int
@@ -42,6 +60,9 @@ class ViewState:
     horizon: float | None = None
     current: tuple[str, ...] | None = None
     k: int = DEFAULT_K
+    floor: bool = True
+    floor_points: float | None = None
+    capacity: float | None = None
 
     @property
     def normalised(self) -> dict[str, float]:
@@ -54,13 +75,21 @@ class ViewState:
         """Overrides for ``build_portfolios`` (these red lines replace the catalogue's)."""
         red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
                for c, lo, hi in self.red_lines]
-        return {"forced_in": list(self.forced_in), "forced_out": list(self.forced_out), "red_lines": red}
+        out = {"forced_in": list(self.forced_in), "forced_out": list(self.forced_out), "red_lines": red}
+        if not self.floor:                                    # the same overrides as the CLI (cli/common.py)
+            out["floor"] = {"enabled": False}
+        elif self.floor_points is not None:
+            out["floor"] = {"enabled": True, "base": float(self.floor_points), "per_point": (), "minimum": 0.0,
+                            "maximum": 10.0}
+        if self.capacity is not None:
+            out["capacity_override"] = float(self.capacity)
+        return out
 
     @property
     def build_key(self) -> tuple:
         """What the set of feasible combinations depends on."""
         return (self.scenario, self.max_tools, tuple(sorted(self.forced_in)), tuple(sorted(self.forced_out)),
-                self.red_lines, self.horizon)
+                self.red_lines, self.horizon, self.floor, self.floor_points, self.capacity)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -93,6 +122,7 @@ class ViewModel:
         self.catalog = catalog
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, Ranker] = OrderedDict()
+        self._problems: dict[tuple, StrategyProblem] = {}
 
     def ranker(self, state: ViewState) -> tuple[Ranker, bool]:
         """The Ranker of ``state``'s combinations, and whether they were just built."""
@@ -106,8 +136,28 @@ class ViewModel:
         ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
         self._cache[key] = ranker
         while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+            old, _ = self._cache.popitem(last=False)
+            self._problems.pop(old, None)
         return ranker, True
+
+    def problem(self, state: ViewState) -> StrategyProblem:
+        """The review tree of ``state``'s combinations (built once per combination set, then cached with it)."""
+        ranker, _ = self.ranker(state)
+        key = state.build_key
+        if key not in self._problems:
+            self._problems[key] = strategy_problem(ranker.portfolios, load_reactions(self.catalog), PLAN_REVIEWS,
+                                                   PLAN_MONTHS)
+        return self._problems[key]
+
+    def plan(self, state: ViewState) -> tuple[Plan | None, str]:
+        """The playbook for ``state``'s scenario, constraints and weights (re-solved on every call, 20-30 ms; the
+        tree is cached), or None and the one-line reason when no playbook meets every principle."""
+        try:
+            problem = self.problem(state)
+            w = state.normalised
+            return build_plan(problem, problem.solve(w), w), ""
+        except DecisionError as exc:
+            return None, str(exc)
 
     def view(self, state: ViewState) -> View:
         """Rank and pick the options for ``state`` (DecisionError for unusable settings)."""
