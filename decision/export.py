@@ -55,11 +55,13 @@ def resolve_parameters(scenario=None, profile=None, weights=None, method=DEFAULT
 
 def _kernel_dir(tmp: Path) -> Path:
     """A kernelspec that runs this very Python (so the briefing uses the installed package, whatever kernels the
-    user's Jupyter knows)."""
+    user's Jupyter knows). The kernel logs only critical messages: a cell's error reaches the user through papermill
+    as one line, and a kernel stopped by Ctrl-C must not print its own traceback on the user's terminal."""
     spec = tmp / "kernels" / KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.log_level=CRITICAL"],
         "display_name": "decision briefing", "language": "python"}))
     return tmp
 

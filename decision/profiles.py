@@ -120,6 +120,9 @@ def compute_weights(method: str, inputs: Mapping, criteria: Sequence[str]) -> pd
         if not isinstance(value, Mapping):
             raise DecisionError("ahp inputs: 'judgments' must map 'more/less' to a ratio")
         return W.ahp(dict(value), criteria).weights
+    if not isinstance(value, str):          # a number n would give weights of ranks 1..n, not of the criteria
+        raise DecisionError(f"{method} inputs: '{key}' must be an importance order such as "
+                            f"'{'>'.join(criteria)}', got {value!r}")
     return {"roc": W.roc, "rank_sum": W.rank_sum, "rank_reciprocal": W.rank_reciprocal}[method](value, criteria)
 
 
