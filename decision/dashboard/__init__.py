@@ -12,7 +12,7 @@ notebooks can drive it without a browser.
 How an update runs
 ------------------
 * Controls are read into a :class:`ViewState` (immutable). Only a change of scenario, maximum number of tools,
-  must-include / must-exclude tools or red lines rebuilds the combinations (``build_portfolios``, about 0.3 s for the
+  must-include / must-exclude tools, red lines, floor or capacity rebuilds the combinations (``build_portfolios``, about 0.3 s for the
   bundled catalogue); the last few builds are cached, so switching back is instant. A weight, method or top-N change
   only re-ranks through a cached :class:`~decision.ranking.Ranker` (a few ms for TOPSIS / weighted sum).
 * Outputs are updated in place: one HTML table (``<table class="decision-ranking">``, whose ``data-*`` attributes
@@ -30,6 +30,13 @@ How an update runs
   cached non-dominated mask) and writes the bottom line's first sentences. The stability panel and the bottom line's
   "how sure" sentence (method agreement, SMAA share of 2,000 weight draws, stability margin; 0.3-1.5 s) run
   ``SENSITIVITY_DELAY`` seconds after the last change (a true debounce) and never delay the table.
+* The accountability floor (on/off, points) and the effort capacity start at the scenario's own values (reset when
+  the scenario changes) and reach ``build_portfolios`` as the CLI's overrides (``ViewState.constraints``); the status
+  line states the floor in words and the capacity; the ranked table ends with the "do nothing new" row.
+* The Playbook panel (issue 11) is closed at first, so weight changes pay nothing for it. Open, each update re-solves
+  the playbook (:meth:`ViewModel.plan`: the review tree is built once per combination set and cached; backward
+  induction and unfolding the plan take 20-60 ms) before the two charts are redrawn, and its tree ``FigureWidget``
+  gets only the changed labels, hover text and marker arrays (:func:`.render.draw_plan`).
 * A failed update (a :class:`~decision.errors.DecisionError`: infeasible red lines, too many tools, all weights zero,
   ...) shows its one-line message in the panel, keeps every control as the analyst set it, and leaves the last valid
   table on screen, marked as such.
