@@ -106,7 +106,10 @@ def cmd_scenarios(args) -> int:
     for s in cat.scenarios:
         default = "  (default)" if s.id == cat.default_scenario else ""
         factors = " ".join(f"{k}={v:g}" for k, v in s.factors.items())
-        print(f"{s.id:<24} {s.name}{default}\n{'':<24} {factors}")
+        extra = [f"effort capacity {cat.constraints.capacity(s):g}" if cat.constraints.capacity(s) else "",
+                 f"facts: {', '.join(s.facts)}" if s.facts else ""]
+        extra = "; ".join(x for x in extra if x)
+        print(f"{s.id:<24} {s.name}{default}\n{'':<24} {factors}" + (f"\n{'':<24} {extra}" if extra else ""))
     return 0
 
 
