@@ -103,7 +103,7 @@ class Controls:
         self.sensitivity_panel = W.HTML()
         self.sensitivity_panel.add_class("decision-sensitivity")
         self.explain_panel = W.HTML()
-        self.playbook_panel = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
+        self.playbook_panel = W.HTML(layout=W.Layout(width="100%", max_height="360px", overflow="auto"))
         self.playbook_panel.add_class("decision-playbook-widget")
         self.message = W.HTML()
         self.message.add_class("decision-message")
@@ -205,7 +205,7 @@ class Controls:
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
         self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
                                        titles=("Why is a combination ranked where it is?",), selected_index=None)
-        self.playbook_box = W.Accordion(children=[W.VBox([self.playbook_panel, plan_figure])],
+        self.playbook_box = W.Accordion(children=[W.VBox([plan_figure, self.playbook_panel])],   # tree, then text
                                         titles=("Playbook: what to do now and at each review if the ally complies, "
                                                 "stalls or retaliates",), selected_index=None)
         self.playbook_box.add_class("decision-playbook-box")
