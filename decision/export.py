@@ -71,7 +71,8 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
     import os  # noqa: PLC0415
 
     import papermill as pm  # noqa: PLC0415
-    with tempfile.TemporaryDirectory(prefix="decision-kernel-") as kdir:
+    kdir = tempfile.mkdtemp(prefix="decision-kernel-")
+    try:
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
         old_tempdir, tempfile.tempdir = tempfile.tempdir, kdir   # the kernel's connection file goes here too, so
@@ -94,6 +95,20 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
                 os.environ.pop("JUPYTER_PATH", None)
             else:
                 os.environ["JUPYTER_PATH"] = old
+    finally:
+        _remove_folder(kdir)
+
+
+def _remove_folder(path: str, attempts: int = 40) -> None:
+    """Remove a temporary folder even while an interrupted kernel is still exiting and writing into it (a single
+    rmtree can lose that race and leave the folder behind)."""
+    import shutil  # noqa: PLC0415
+    import time  # noqa: PLC0415
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not Path(path).exists():
+            return
+        time.sleep(0.05)
 
 
 def to_html(executed: Path) -> str:
