@@ -109,7 +109,7 @@ def cmd_scenarios(args) -> int:
         extra = [f"effort capacity {cat.constraints.capacity(s):g}" if cat.constraints.capacity(s) else "",
                  f"facts: {', '.join(s.facts)}" if s.facts else ""]
         extra = "; ".join(x for x in extra if x)
-        print(f"{s.id:<24} {s.name}{default}\n{'':<24} {factors}" + (f"\n{'':<24} {extra}" if extra else ""))
+        print(f"{s.id:<24} {s.name}{default}\n{'':<24} {factors}" + (f"; {extra}" if extra else ""))
     return 0
 
 
