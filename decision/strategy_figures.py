@@ -47,14 +47,16 @@ def plan_figure_data(plan: Plan) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
-def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
-    """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
-    review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
+def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
+    """The review tree's traces as plain lists, in :func:`plan_figure`'s order: per reaction its lines
+    (``name``, ``x``, ``y``) and its probability labels (``x``, ``y``, ``text``, ``hovertext``; beyond review 2 of a
+    crowded tree the label is on hover only), then the packages (``name``, ``x``, ``y``, ``text`` up to
+    ``label_depth``, ``hovertext``, ``marker``). No plotly validation, so a FigureWidget can be updated in place."""
     d = plan_figure_data(plan)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
-    fig = go.Figure()
     crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
+    out = []
     for reaction in dict.fromkeys(e["reaction"] for e in edges):
         xs, ys, mx, my, mt, mh = [], [], [], [], [], []
         for e in (e for e in edges if e["reaction"] == reaction):
@@ -66,19 +68,37 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> g
             deep = round(b["x"] / step) > 2 and crowded
             mt.append("" if deep else f"{e['probability']:.2f}")
             mh.append(f"{reaction}: p {e['probability']:.2f}")
-        colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
-        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=colour, width=2), name=reaction,
-                        hoverinfo="skip", legendgroup=reaction)
-        fig.add_scatter(x=mx, y=my, mode="text", text=mt, textfont=dict(color=colour, size=10), showlegend=False,
-                        hovertext=mh, hoverinfo="text", legendgroup=reaction)
+        out.append({"name": reaction, "x": xs, "y": ys})
+        out.append({"x": mx, "y": my, "text": mt, "hovertext": mh})
     depth = [round(n["x"] / step) for n in nodes]
-    fig.add_scatter(x=[n["x"] for n in nodes], y=[n["y"] for n in nodes], mode="markers+text",
-                    text=[n["label"] if k <= label_depth else "" for n, k in zip(nodes, depth)],
-                    textposition="top center", textfont=dict(size=10),
-                    hovertext=[n["hover"] for n in nodes], hoverinfo="text", name="package",
-                    marker=dict(size=[16 if n["flags"] else 11 for n in nodes], color=[n["reach"] for n in nodes],
-                                colorscale="Blues", cmin=0, cmax=1, line=dict(color="#222", width=1),
-                                symbol=["x" if n["flags"] else "circle" for n in nodes],
+    out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
+                "text": [n["label"] if k <= label_depth else "" for n, k in zip(nodes, depth)],
+                "hovertext": [n["hover"] for n in nodes],
+                "marker": {"size": [16 if n["flags"] else 11 for n in nodes], "color": [n["reach"] for n in nodes],
+                           "symbol": ["x" if n["flags"] else "circle" for n in nodes]}})
+    return out
+
+
+def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
+    """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
+    review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
+    d = plan_figure_data(plan)
+    nodes, edges = d["nodes"], d["edges"]
+    step = plan.months / (plan.reviews + 1)
+    fig = go.Figure()
+    traces = plan_trace_data(plan, label_depth)
+    for lines, labels in zip(traces[:-1:2], traces[1:-1:2]):
+        reaction = lines["name"]
+        colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
+        fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=reaction,
+                        hoverinfo="skip", legendgroup=reaction)
+        fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
+                        textfont=dict(color=colour, size=10), showlegend=False, hovertext=labels["hovertext"],
+                        hoverinfo="text", legendgroup=reaction)
+    pk = traces[-1]
+    fig.add_scatter(x=pk["x"], y=pk["y"], mode="markers+text", text=pk["text"], textposition="top center",
+                    textfont=dict(size=10), hovertext=pk["hovertext"], hoverinfo="text", name="package",
+                    marker=dict(**pk["marker"], colorscale="Blues", cmin=0, cmax=1, line=dict(color="#222", width=1),
                                 colorbar=dict(title="path<br>probability", len=0.6)))
     months = [k * step for k in range(plan.reviews + 1)]
     n_leaves = len(nodes) - len({e["from"] for e in edges})

@@ -210,7 +210,7 @@ def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int)
 
 
 def _tree_hover(plan) -> list[str]:
-    from decision.dashboard.render import plan_trace_data  # noqa: PLC0415
+    from decision.strategy_figures import plan_trace_data  # noqa: PLC0415
     return plan_trace_data(plan)[-1]["hovertext"]
 
 

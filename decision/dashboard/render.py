@@ -191,43 +191,11 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
             f"</div>")
 
 
-def plan_trace_data(plan) -> list[dict]:
-    """What changes in the playbook tree when the weights move, per trace of
-    :func:`decision.strategy_figures.plan_figure` (same order: per reaction its lines and its probability labels,
-    then the packages), from :func:`~decision.strategy_figures.plan_figure_data`'s lists: plain data, no plotly
-    validation, so the FigureWidget is updated in place in a few milliseconds."""
-    from ..strategy_figures import plan_figure_data  # noqa: PLC0415
-    d = plan_figure_data(plan)
-    nodes, edges = d["nodes"], d["edges"]
-    step = plan.months / (plan.reviews + 1)
-    crowded = len(nodes) - len({e["from"] for e in edges}) > 9
-    out = []
-    for reaction in dict.fromkeys(e["reaction"] for e in edges):
-        xs, ys, mx, my, mt, mh = [], [], [], [], [], []
-        for e in (e for e in edges if e["reaction"] == reaction):
-            a, b = nodes[e["from"]], nodes[e["to"]]
-            xs += [a["x"], b["x"], None]
-            ys += [a["y"], b["y"], None]
-            mx.append((a["x"] + b["x"]) / 2)
-            my.append((a["y"] + b["y"]) / 2)
-            deep = round(b["x"] / step) > 2 and crowded
-            mt.append("" if deep else f"{e['probability']:.2f}")
-            mh.append(f"{reaction}: p {e['probability']:.2f}")
-        out.append({"name": reaction, "x": xs, "y": ys})
-        out.append({"x": mx, "y": my, "text": mt, "hovertext": mh})
-    depth = [round(n["x"] / step) for n in nodes]
-    out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
-                "text": [n["label"] if k <= 1 else "" for n, k in zip(nodes, depth)],
-                "hovertext": [n["hover"] for n in nodes],
-                "marker": {"size": [16 if n["flags"] else 11 for n in nodes], "color": [n["reach"] for n in nodes],
-                           "symbol": ["x" if n["flags"] else "circle" for n in nodes]}})
-    return out
-
-
 def draw_plan(figure, plan) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
     when the tree's shape or scenario changed."""
+    from ..strategy_figures import plan_trace_data  # noqa: PLC0415
     upd = plan_trace_data(plan)
     names = [u.get("name") for u in upd]
     same = ([t.name for t in figure.data] == names and plan.scenario_name in (figure.layout.title.text or "")
