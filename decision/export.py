@@ -71,7 +71,9 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
     import os  # noqa: PLC0415
 
     import papermill as pm  # noqa: PLC0415
+    import atexit  # noqa: PLC0415
     kdir = tempfile.mkdtemp(prefix="decision-kernel-")
+    atexit.register(_remove_folder, kdir, 20)     # a second net: an interrupted kernel may still write here on exit
     try:
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
