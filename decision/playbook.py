@@ -86,7 +86,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
     reactions = problem.model.ids
     n_periods = problem.reviews + 1
     expected = np.zeros(len(crit))
-    leaves = []          # (value, path, criterion vector)
+    leaves = []          # (effort cost, path, criterion vector); valued together once the tree is unfolded
 
     def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, cost: float,
              path) -> PlanNode:
@@ -100,7 +100,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
             if r == problem.reviews:
                 if pr[k] > 0:
                     avg = total / n_periods
-                    leaves.append((float(period_value(avg, w, cat)) - cost / n_periods, (*path, react), avg))
+                    leaves.append((cost / n_periods, (*path, react), avg))
                 continue
             prev = problem.sig_id[i]
             nxt = policy.choice[r + 1, prev, k]
@@ -116,7 +116,9 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
 
     root_i = int(policy.best_row[0, policy.root_signature])
     root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, ())
-    worst_value, worst_path, worst_vec = min(leaves, key=lambda x: x[0])
+    leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
+    worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
+    worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]
     sc = p.adjusted.scenario
     return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,
                 dict(zip(crit, map(float, expected))), dict(zip(crit, map(float, worst_vec))), worst_path,

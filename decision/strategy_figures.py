@@ -6,6 +6,9 @@ values. :func:`plan_figure_data` returns the same numbers as plain lists so a vi
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 import plotly.graph_objects as go
 
 from .playbook import Plan, PlanNode
@@ -79,6 +82,15 @@ def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
     return out
 
 
+def tree_shape(plan: Plan, traces: list[dict] | None = None) -> str:
+    """A short key of what only a rebuild can change: the scenario, the traces' names and every x and y. Stored
+    in the figure's ``layout.meta`` so a view can tell an in-place update from a rebuild without reading trace
+    properties back (the browser fills unset ones, such as names, with its own defaults)."""
+    traces = plan_trace_data(plan) if traces is None else traces
+    shape = [plan.scenario, [[t.get("name"), t["x"], t["y"]] for t in traces]]
+    return hashlib.sha1(json.dumps(shape).encode()).hexdigest()[:16]
+
+
 def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
     """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
     review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
@@ -108,5 +120,6 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> g
         xaxis=dict(title="month", tickvals=months, ticktext=[f"{m:g}" for m in months], zeroline=False,
                    range=[-0.6 * step, plan.months - 0.6 * step]),
         yaxis=dict(visible=False, autorange="reversed"), height=max(360, 22 * n_leaves + 140),
-        legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=50, b=10))
+        legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=50, b=10),
+        meta={"tree_shape": tree_shape(plan, traces)})
     return fig

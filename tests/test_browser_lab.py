@@ -181,6 +181,7 @@ PLAN_RECORDER = """
   };
   new MutationObserver(seen).observe(box, {childList: true, subtree: true, characterData: true, attributes: true});
   seen();
+  window.__plan.uids = JSON.stringify(gd.data.map(d => d.uid));
   gd.on('plotly_afterplot', () => {
     const d = gd.data[gd.data.length - 1];
     window.__plan.plots.push({t: performance.now(), hover: JSON.stringify(Array.from(d.hovertext))});
@@ -357,6 +358,8 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
                                 - d.keys[n]; }""",
                     [hover, n_keys]))
             assert tree_changes, "no key press changed the playbook: pick a longer walk"
+            assert box.evaluate("(b) => JSON.stringify(b.querySelector('.js-plotly-plot').data.map(d => d.uid))") \
+                == page.evaluate("window.__plan.uids"), "the tree was rebuilt, not updated in place"
             assert playbook.get_attribute("data-opening").split("|") == list(plans[-1].root.tools)
             drawn = box.evaluate("(b) => { const gd = b.querySelector('.js-plotly-plot'); "
                                  "return Array.from(gd.data[gd.data.length - 1].hovertext); }")

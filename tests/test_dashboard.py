@@ -13,6 +13,7 @@ import decision
 from decision import figures
 from decision.dashboard import TABLE_CLASS, Dashboard, dashboard
 from decision.profiles import load_profile
+from decision.strategy_figures import plan_trace_data
 
 SCENARIO = "indispensable_host"
 
@@ -309,6 +310,22 @@ def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opene
     assert f"data-opening='{'|'.join(want.root.tools)}'" in dash.playbook_panel.value
     from decision.strategy_figures import plan_figure
     assert [list(t.x) for t in dash.plan_figure.data] == [list(t.x) for t in plan_figure(want).data]
+
+
+def test_tree_stays_in_place_after_the_browser_reports_its_defaults(dash, bundled):
+    """The browser answers every drawing with the properties it defaulted (e.g. ``name: "trace 1"`` for a trace
+    without a name); reading those back must not make the next weight change rebuild the whole figure (it did:
+    half a second of plotly validation in the kernel and a full redraw in the browser per key press)."""
+    dash.playbook_box.selected_index = 0
+    fig = dash.plan_figure
+    deltas = [{"uid": t.uid, "name": f"trace {i}", "visible": True, "showlegend": True}
+              for i, t in enumerate(fig.data)]
+    fig._handler_js2py_traceDeltas({"new": {"trace_deltas": deltas, "trace_edit_id": fig._last_trace_edit_id}})
+    assert [t.name for t in fig.data][1] == "trace 1"             # the browser's default is read back
+    traces = fig.data
+    dash.set(weights={"legitimacy": 0.9})
+    assert all(a is b for a, b in zip(fig.data, traces)), "the tree was rebuilt instead of updated in place"
+    assert list(fig.data[-1].hovertext) == plan_trace_data(dash.plan)[-1]["hovertext"]
 
 
 def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_place(dash, bundled):

@@ -307,9 +307,10 @@ class Dashboard:
         t0 = time.perf_counter()
         try:
             plan, error = self.model.plan(self.view.state)
-            self.playbook_panel.value = R.playbook_html(plan, error, (time.perf_counter() - t0) * 1e3)
-            if plan is not None:
+            solve_ms = (time.perf_counter() - t0) * 1e3
+            if plan is not None:                # the tree first: the panel's 13 KB of HTML would render ahead of it
                 R.draw_plan(self.plan_figure, plan)
+            self.playbook_panel.value = R.playbook_html(plan, error, solve_ms)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
             log.exception("playbook failed", exc_info=exc)
             self.last_exception = exc

@@ -195,11 +195,10 @@ def draw_plan(figure, plan) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
     when the tree's shape or scenario changed."""
-    from ..strategy_figures import plan_trace_data  # noqa: PLC0415
+    from ..strategy_figures import plan_trace_data, tree_shape  # noqa: PLC0415
     upd = plan_trace_data(plan)
-    names = [u.get("name") for u in upd]
-    same = ([t.name for t in figure.data] == names and plan.scenario_name in (figure.layout.title.text or "")
-            and all(list(t.x) == u["x"] and list(t.y) == u["y"] for t, u in zip(figure.data, upd)))
+    meta = figure.layout.meta
+    same = isinstance(meta, dict) and meta.get("tree_shape") == tree_shape(plan, upd)
     if not same:
         from ..strategy_figures import plan_figure  # noqa: PLC0415
         new = plan_figure(plan)
