@@ -15,10 +15,10 @@ import numpy as np
 from bench_core import timed      # benchmarks/ is on sys.path when a benchmark runs as a script
 
 import decision
-from decision.playbook import build_plan, make_plan
-from decision.reactions import load_reactions
-from decision.strategy import strategy_problem
-from decision.strategy_robustness import opening_stability
+from decision.strategy.playbook import build_plan, make_plan
+from decision.strategy.reactions import load_reactions
+from decision.strategy.tree import strategy_problem
+from decision.strategy.robustness import opening_stability
 
 
 def main():

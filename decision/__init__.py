@@ -11,7 +11,7 @@ from .errors import CatalogError, DecisionError
 from .explain import explain
 from .group import GroupView, group_view
 from .options import Option, Options, find_options
-from .playbook import Plan, make_plan, plan_json, plan_text
+from .strategy.playbook import Plan, make_plan, plan_json, plan_text
 from .portfolios import Portfolios, build_portfolios
 from .profiles import Profile, list_profiles, load_profile, make_profile, save_profile
 from .ranking import METHODS, Ranker, consensus, rank, rank_matrix, rank_portfolios

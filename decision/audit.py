@@ -7,7 +7,7 @@ Checks: a #1 made only of tools that continue today's cooperation; a #1 that mis
 holds no tool acting on the abuses; #1s that fill the cap on tools in most runs; methods that disagree on #1 beyond
 a statistical tie; tools that are in no non-dominated combination of any scenario (never recommendable) unless
 listed as contrast only; rules, interactions, scores or obligations without a source; ties at #1 settled only by
-catalogue order; a scenario x preset whose playbook (``decision plan``, :mod:`decision.strategy_audit`) is impossible
+catalogue order; a scenario x preset whose playbook (``decision plan``, :mod:`decision.strategy.audit`) is impossible
 or breaks a principle.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .portfolios import build_portfolios
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
 from .robustness import pareto_mask
-from .strategy_audit import audit_plans
+from .strategy.audit import audit_plans
 
 MATERIAL_EFFORT = 3.0
 """A disagreement between methods fails when another method's #1 is worth less than the default method's #1 by more

@@ -22,11 +22,11 @@ from .errors import DecisionError
 from .explain import explain
 from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options, row_notes
 from .portfolios import Portfolios, build_portfolios
-from .playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
+from .strategy.playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
-from .reactions import load_reactions
-from .strategy import strategy_problem
+from .strategy.reactions import load_reactions
+from .strategy.tree import strategy_problem
 from .weights import direct, equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
@@ -387,7 +387,7 @@ def constraints_html(b: Briefing) -> str:
 
 def playbook_html(b: Briefing) -> str:
     """The "Playbook" section: the opening package and what to do at each review if the ally complies, stalls or
-    retaliates (:func:`decision.playbook.plan_html`), or the one-line reason no playbook meets every principle."""
+    retaliates (:func:`decision.strategy.playbook.plan_html`), or the one-line reason no playbook meets every principle."""
     plan = b.plan
     if plan is None:
         if not b.plan_error:
@@ -406,7 +406,7 @@ def playbook_figure(b: Briefing):
     """The playbook's review tree (None when there is no playbook)."""
     if b.plan is None:
         return None
-    from .strategy_figures import plan_figure  # noqa: PLC0415
+    from .strategy.figures import plan_figure  # noqa: PLC0415
     return plan_figure(b.plan)
 
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from decision.reactions import ReactionModel
+from decision.strategy.reactions import ReactionModel
 
 
 class Truth:

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 import decision
-import decision.reactions
-import decision.strategy
-import decision.strategy_figures
+import decision.strategy.reactions
+import decision.strategy.tree
+import decision.strategy.figures
 from decision import briefing as B
 from decision.catalog import BUNDLED
 from decision.advice import bottom_line
@@ -58,17 +58,17 @@ def test_playbook_section_shows_the_engines_plan(bundled):
     b = B.prepare_briefing("hedging_partner", profile="balanced", robustness=False)
     w = decision.profiles.load_profile("balanced", bundled).weights
     p = decision.build_portfolios(bundled, "hedging_partner")
-    problem = decision.strategy.strategy_problem(p, decision.reactions.load_reactions(bundled), 3, 12)
+    problem = decision.strategy.tree.strategy_problem(p, decision.strategy.reactions.load_reactions(bundled), 3, 12)
     weights = {c: float(v) for c, v in w.items()}
-    plan = decision.playbook.build_plan(problem, problem.solve(weights), weights)
+    plan = decision.strategy.playbook.build_plan(problem, problem.solve(weights), weights)
     assert b.plan is not None and b.plan_error == ""
     assert b.plan.root.tools == plan.root.tools
     assert [n.tools for n in b.plan.nodes] == [n.tools for n in plan.nodes]
     section = B.playbook_html(b)
-    assert "<h2>Playbook</h2>" in section and decision.playbook.plan_html(plan) in section
+    assert "<h2>Playbook</h2>" in section and decision.strategy.playbook.plan_html(plan) in section
     assert section.count("<li>") == len(plan.nodes) == 40
     fig = B.playbook_figure(b)
-    nodes = decision.strategy_figures.plan_figure_data(plan)["nodes"]
+    nodes = decision.strategy.figures.plan_figure_data(plan)["nodes"]
     assert list(fig.data[-1].x) == [n["x"] for n in nodes]
 
 

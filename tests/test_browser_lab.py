@@ -193,9 +193,9 @@ PLAN_RECORDER = """
 def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int) -> list:
     """The engine's playbook after each of ``presses`` key presses on ``criterion`` (index 0: before any), solved
     as docs/strategy.md says views do (one review tree, one solve per weight setting)."""
-    from decision.playbook import build_plan  # noqa: PLC0415
-    from decision.reactions import load_reactions  # noqa: PLC0415
-    from decision.strategy import strategy_problem  # noqa: PLC0415
+    from decision.strategy.playbook import build_plan  # noqa: PLC0415
+    from decision.strategy.reactions import load_reactions  # noqa: PLC0415
+    from decision.strategy.tree import strategy_problem  # noqa: PLC0415
     red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
            for c, lo, hi in state["red_lines"]]
     p = decision.build_portfolios(catalog, state["scenario"], max_tools=state["max_tools"],
@@ -211,7 +211,7 @@ def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int)
 
 
 def _tree_hover(plan) -> list[str]:
-    from decision.strategy_figures import plan_trace_data  # noqa: PLC0415
+    from decision.strategy.figures import plan_trace_data  # noqa: PLC0415
     return plan_trace_data(plan)[-1]["hovertext"]
 
 

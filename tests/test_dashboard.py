@@ -13,7 +13,7 @@ import decision
 from decision import figures
 from decision.dashboard import TABLE_CLASS, Dashboard, dashboard
 from decision.profiles import load_profile
-from decision.strategy_figures import plan_trace_data
+from decision.strategy.figures import plan_trace_data
 
 SCENARIO = "indispensable_host"
 
@@ -308,7 +308,7 @@ def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opene
     want = decision.make_plan(bundled, SCENARIO, dash.state.normalised)
     assert decision.plan_json(dash.plan) == decision.plan_json(want)
     assert f"data-opening='{'|'.join(want.root.tools)}'" in dash.playbook_panel.value
-    from decision.strategy_figures import plan_figure
+    from decision.strategy.figures import plan_figure
     assert [list(t.x) for t in dash.plan_figure.data] == [list(t.x) for t in plan_figure(want).data]
 
 
@@ -329,7 +329,7 @@ def test_tree_stays_in_place_after_the_browser_reports_its_defaults(dash, bundle
 
 
 def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_place(dash, bundled):
-    from decision.strategy_figures import plan_figure
+    from decision.strategy.figures import plan_figure
     dash.playbook_box.selected_index = 0
     fig, traces, first = dash.plan_figure, dash.plan_figure.data, dash.plan
     problem = dash.model.problem(dash.state)

@@ -9,10 +9,10 @@ from decision.dashboard import ViewModel, ViewState, bottom_line_html, options_h
 from decision.dashboard.render import playbook_html, ranking_table_html, status_html
 from decision.dashboard.state import PLAN_MONTHS, PLAN_REVIEWS, scenario_defaults
 from decision.options import find_options
-from decision.playbook import build_plan, plan_json
-from decision.reactions import load_reactions
-from decision.strategy import strategy_problem
-from decision.strategy_audit import plan_violations
+from decision.strategy.playbook import build_plan, plan_json
+from decision.strategy.reactions import load_reactions
+from decision.strategy.tree import strategy_problem
+from decision.strategy.audit import plan_violations
 
 SCENARIO = "indispensable_host"
 
@@ -146,7 +146,7 @@ def test_playbook_html_carries_the_opening_and_the_engines_plan_text(bundled):
     plan, _ = ViewModel(bundled).plan(state(bundled))
     out = playbook_html(plan)
     assert f"data-opening='{'|'.join(plan.root.tools)}'" in out
-    assert decision.playbook.plan_html(plan) in out
+    assert decision.strategy.playbook.plan_html(plan) in out
 
 
 def test_status_line_states_the_floor_in_words_and_the_capacity(bundled):

@@ -7,11 +7,11 @@ import pytest
 
 import decision
 from decision.cli import main
-from decision.playbook import make_plan, plan_html
-from decision.reactions import load_reactions
-from decision.strategy import strategy_problem
-from decision.strategy_figures import plan_figure, plan_figure_data
-from decision.strategy_robustness import opening_stability
+from decision.strategy.playbook import make_plan, plan_html
+from decision.strategy.reactions import load_reactions
+from decision.strategy.tree import strategy_problem
+from decision.strategy.figures import plan_figure, plan_figure_data
+from decision.strategy.robustness import opening_stability
 
 from .test_strategy import HAND_WEIGHTS, TINY
 

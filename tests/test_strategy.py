@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 import decision
 from decision.errors import CatalogError, DecisionError
-from decision.playbook import build_plan, make_plan, plan_json, plan_text
+from decision.strategy.playbook import build_plan, make_plan, plan_json, plan_text
 from decision.profiles import BUNDLED_PROFILES, load_profile
-from decision.reactions import load_reactions
-from decision.strategy import strategy_problem
-from decision.strategy_audit import plan_violations
+from decision.strategy.reactions import load_reactions
+from decision.strategy.tree import strategy_problem
+from decision.strategy.audit import plan_violations
 
 from .strategy_support import Truth, violations
 

@@ -6,10 +6,10 @@ import dataclasses
 import yaml
 
 import decision
-from decision.playbook import build_plan
-from decision.reactions import load_reactions
-from decision.strategy import strategy_problem
-from decision.strategy_audit import audit_plans, plan_violations
+from decision.strategy.playbook import build_plan
+from decision.strategy.reactions import load_reactions
+from decision.strategy.tree import strategy_problem
+from decision.strategy.audit import audit_plans, plan_violations
 
 from .test_strategy import HAND_WEIGHTS
 

@@ -6,10 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..portfolios import build_portfolios
-from ..playbook import build_plan, plan_json, plan_text
-from ..reactions import Principles, load_reactions
-from ..strategy import MAX_REVIEWS, strategy_problem
-from ..strategy_robustness import opening_stability
+from ..strategy.playbook import build_plan, plan_json, plan_text
+from ..strategy.reactions import Principles, load_reactions
+from ..strategy.tree import MAX_REVIEWS, strategy_problem
+from ..strategy.robustness import opening_stability
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,
                      write_output)
 

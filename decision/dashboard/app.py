@@ -300,7 +300,7 @@ class Dashboard:
 
     def refresh_playbook(self):
         """Re-solve the playbook for the current view (the review tree is cached per combination set; 20-30 ms per
-        weight change) and redraw its panel and tree in place; returns the :class:`decision.playbook.Plan` (None
+        weight change) and redraw its panel and tree in place; returns the :class:`decision.strategy.playbook.Plan` (None
         with ``plan_error`` set when no playbook meets every principle)."""
         if self.view is None:
             return None

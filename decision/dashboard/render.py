@@ -174,10 +174,10 @@ def error_html(message: str) -> str:
 
 
 def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
-    """The playbook panel: the plan as nested lists (:func:`decision.playbook.plan_html`) with its flags, or the
+    """The playbook panel: the plan as nested lists (:func:`decision.strategy.playbook.plan_html`) with its flags, or the
     one-line reason no playbook meets every principle. The ``<div>`` carries ``data-opening`` (the opening package's
     tool ids, ``|``-joined) and ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
-    from ..playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
+    from ..strategy.playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
     e = html.escape
     if plan is None:
         return (f"<div class='decision-playbook' data-opening=''><b>No playbook meets every principle:</b> "
@@ -195,12 +195,12 @@ def draw_plan(figure, plan) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
     when the tree's shape or scenario changed."""
-    from ..strategy_figures import plan_trace_data, tree_shape  # noqa: PLC0415
+    from ..strategy.figures import plan_trace_data, tree_shape  # noqa: PLC0415
     upd = plan_trace_data(plan)
     meta = figure.layout.meta
     same = isinstance(meta, dict) and meta.get("tree_shape") == tree_shape(plan, upd)
     if not same:
-        from ..strategy_figures import plan_figure  # noqa: PLC0415
+        from ..strategy.figures import plan_figure  # noqa: PLC0415
         new = plan_figure(plan)
         with figure.batch_update():
             figure.data = []

@@ -17,11 +17,11 @@ from ..advice import Confidence, assess, bottom_line
 from ..catalog import Catalog
 from ..errors import DecisionError
 from ..options import DEFAULT_K, Options, find_options
-from ..playbook import Plan, build_plan
+from ..strategy.playbook import Plan, build_plan
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
-from ..reactions import load_reactions
-from ..strategy import StrategyProblem, strategy_problem
+from ..strategy.reactions import load_reactions
+from ..strategy.tree import StrategyProblem, strategy_problem
 from ..weights import direct
 
 CACHE_SIZE = 3

@@ -24,8 +24,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from .catalog import Catalog, Number, Text, _read_yaml, _Row, _validate
-from .errors import CatalogError
+from ..catalog import Catalog, Number, Text, _read_yaml, _Row, _validate
+from ..errors import CatalogError
 
 FILE = "reactions.yaml"
 RUNG_FEATURE = "rung"

@@ -15,9 +15,9 @@ from collections import Counter
 
 import numpy as np
 
+from ..robustness import sample_weights
 from .reactions import reaction_probabilities
-from .robustness import sample_weights
-from .strategy import StrategyProblem
+from .tree import StrategyProblem
 
 DEFAULT_SAMPLES = 200
 

@@ -5,7 +5,7 @@ opening package; at each review r = 1..R the ally's reaction k to the package in
 package is chosen. A period with package x that the ally answers with reaction k yields the outcome
 ``o(x, k) = clip(values(x) + effect_k)`` (criterion points, clipped to the scale), where ``values(x)`` are the
 package's static values in the scenario (:mod:`decision.portfolios`) and ``P(k | x)`` comes from
-:mod:`decision.reactions`. The final period's reaction is averaged out (no review follows it).
+:mod:`decision.strategy.reactions`. The final period's reaction is averaged out (no review follows it).
 
 A strategy is scored by the expected additive value of its outcomes, averaged over the periods::
 
@@ -16,7 +16,7 @@ A strategy is scored by the expected additive value of its outcomes, averaged ov
 expected criterion values; TOPSIS/VIKOR would not be, docs/strategy.md). A one-period plan (0 reviews, no reaction
 effects) ranks packages exactly as ``decision rank`` does.
 
-Constraints (the seed's principles, :class:`decision.reactions.Principles`) depend on a package only through its
+Constraints (the seed's principles, :class:`decision.strategy.reactions.Principles`) depend on a package only through its
 *signature*: highest rung, highest pressure rung, number of pressure tools, and whether it holds a threat, a
 verification tool, an incentive and the crisis protocol. Hence the state of a decision node is (signature of the
 package in force, reaction), and backward induction over every statically feasible package is exact:
@@ -35,9 +35,9 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import DecisionError
-from .portfolios import Portfolios
-from .ranking import additive_value, as_weights
+from ..errors import DecisionError
+from ..portfolios import Portfolios
+from ..ranking import additive_value, as_weights
 from .reactions import Principles, ReactionModel, feature_matrix, reaction_probabilities, rule_design
 
 DECIMALS = 12

@@ -2,7 +2,7 @@
 
 ``make_plan(catalog, scenario, weights)`` is the one call most users need; :func:`plan_text` gives the indented tree
 a desk officer pastes into a memo, :func:`plan_json` the JSON contract other tools read (docs/strategy.md).
-Views (dashboard, briefing) call these and :func:`decision.strategy_figures.plan_figure`; nothing here prints.
+Views (dashboard, briefing) call these and :func:`decision.strategy.figures.plan_figure`; nothing here prints.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .catalog import CAVEAT, Catalog
-from .portfolios import build_portfolios
+from ..catalog import CAVEAT, Catalog
+from ..portfolios import build_portfolios
 from .reactions import Principles, ReactionModel, load_reactions
-from .strategy import Policy, StrategyProblem, period_value, strategy_problem
+from .tree import Policy, StrategyProblem, period_value, strategy_problem
 
 PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
                       "targets conceded in 23% of threatened sanctions (TIES); threats 56%, imposed measures 33% "

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .catalog import Catalog
-from .errors import DecisionError
+from ..catalog import Catalog
+from ..errors import DecisionError
 from .playbook import Plan, PlanNode, build_plan
 from .reactions import load_reactions
-from .strategy import StrategyProblem, opening_cap, required_tools, strategy_problem
+from .tree import StrategyProblem, opening_cap, required_tools, strategy_problem
 
 
 def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
