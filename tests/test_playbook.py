@@ -79,6 +79,18 @@ def test_figure_has_one_node_per_decision_point_and_edge_probabilities(tiny):
     assert "0.60" in labels and "0.33" in labels           # stalls 0.6 after A; retaliates 1/3 after B
 
 
+def test_tree_labels_say_what_each_review_changes(tiny):
+    # the worked example's plan (docs/strategy.md): opening A; if the ally complies keep A, if it stalls switch to B
+    plan = make_plan(tiny, "base", HAND_WEIGHTS, reviews=2, months=9, max_tools=1)
+    nodes = plan_figure_data(plan)["nodes"]                      # depth first: root, complies subtree, stalls, ...
+    first = {(n["x"], n["label"]) for n in nodes if n["x"] <= 3}
+    assert first == {(0, "Opening"), (3, "no change"), (3, "+Tool B −Tool A"), (3, "+Tool C −Tool A")}
+    assert "Tool A" in nodes[0]["hover"]                           # the package itself is on hover
+    pk = plan_figure(plan).data[-1]
+    assert pk.text[0] == "Opening" and pk.textposition[0] == "middle left"
+    assert all(t == "" for t, n in zip(pk.text, nodes) if n["x"] > 3)      # deeper reviews: hover only
+
+
 def test_opening_stability_counts_draws(tiny):
     model = load_reactions(tiny)
     problem = strategy_problem(decision.build_portfolios(tiny, "base", max_tools=1), model, reviews=1, months=6)

@@ -17,36 +17,46 @@ REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#
 OTHER_COLOUR = "#555555"
 
 
-def _short(names, width: int = 42) -> str:
-    text = " + ".join(names)
+def _short(text: str, width: int = 42) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _change(n: PlanNode, parent: PlanNode | None) -> str:
+    """What a review changes, as a node label: ``+Added −Dropped`` (tool names), ``no change``, or ``Opening``."""
+    if parent is None:
+        return "Opening"
+    added = [f"+{nm}" for t, nm in zip(n.tools, n.names) if t not in parent.tools]
+    dropped = [f"−{nm}" for t, nm in zip(parent.tools, parent.names) if t not in n.tools]
+    return " ".join(added + dropped) or "no change"
+
+
 def plan_figure_data(plan: Plan) -> dict:
-    """Node and edge coordinates, labels and probabilities of the plan tree (lists, in depth-first order)."""
+    """Node and edge coordinates, labels and probabilities of the plan tree (lists, in depth-first order). A node's
+    label is what its review changes (the opening is labelled ``Opening``); its hover text holds the whole package."""
     step = plan.months / (plan.reviews + 1)
     nodes, edges, counter = [], [], [0]
 
-    def place(n: PlanNode, parent_index: int | None) -> float:
+    def place(n: PlanNode, parent: PlanNode | None, parent_index: int | None) -> float:
         i = len(nodes)
         nodes.append(None)
         if n.children:
-            ys = [place(c, i) for c in n.children]
+            ys = [place(c, n, i) for c in n.children]
             y = sum(ys) / len(ys)
         else:
             y = float(counter[0])
             counter[0] += 1
         vals = ", ".join(f"{c} {n.values[c]:.1f}" for c in plan.criteria)
         flag = f" [{', '.join(n.flags).upper()}]" if n.flags else ""
-        nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": _short(n.names) + flag,
+        change = _change(n, parent)
+        nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": _short(change) + flag,
                     "hover": f"review {n.review}, {n.reaction or 'opening'} (p {n.probability:.2f}, path "
-                             f"{n.reach:.3f})<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
+                             f"{n.reach:.3f})<br>{change}<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
                     "flags": list(n.flags), "tools": list(n.tools)}
         if parent_index is not None:
             edges.append({"from": parent_index, "to": i, "reaction": n.reaction, "probability": n.probability})
         return y
 
-    place(plan.root, None)
+    place(plan.root, None, None)
     return {"nodes": nodes, "edges": edges}
 
 
@@ -93,7 +103,8 @@ def tree_shape(plan: Plan, traces: list[dict] | None = None) -> str:
 
 def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
     """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
-    review 2 of a crowded tree, on hover). Packages are written next to nodes up to ``label_depth`` (deeper: hover)."""
+    review 2 of a crowded tree, on hover). What each review changes is written next to nodes up to ``label_depth``
+    (deeper: on hover, with the whole package); a node's shade is the probability of reaching it."""
     d = plan_figure_data(plan)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
@@ -104,22 +115,24 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> g
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
         fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=reaction,
                         hoverinfo="skip", legendgroup=reaction)
-        fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
+        fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"], textposition="top center",
                         textfont=dict(color=colour, size=10), showlegend=False, hovertext=labels["hovertext"],
                         hoverinfo="text", legendgroup=reaction)
     pk = traces[-1]
-    fig.add_scatter(x=pk["x"], y=pk["y"], mode="markers+text", text=pk["text"], textposition="top center",
-                    textfont=dict(size=10), hovertext=pk["hovertext"], hoverinfo="text", name="package",
+    fig.add_scatter(x=pk["x"], y=pk["y"], mode="markers+text", text=pk["text"], textfont=dict(size=10),
+                    textposition=["middle left"] + ["top center"] * (len(nodes) - 1),   # the root's label: left of it
+                    hovertext=pk["hovertext"], hoverinfo="text", name="package",
                     marker=dict(**pk["marker"], colorscale="Blues", cmin=0, cmax=1, line=dict(color="#222", width=1),
-                                colorbar=dict(title="path<br>probability", len=0.6)))
+                                showscale=False))
     months = [k * step for k in range(plan.reviews + 1)]
     n_leaves = len(nodes) - len({e["from"] for e in edges})
     fig.update_layout(
-        title=title or f"Playbook for {plan.scenario_name}: opening and next package per reaction (illustrative "
-                       "probabilities)",
+        title=title or (f"Playbook for {plan.scenario_name}<br><sup>opening and next package per reaction; labels: "
+                        "what each review changes<br>darker node: likelier path; hover a node for its package; "
+                        "probabilities are illustrative</sup>"),
         xaxis=dict(title="month", tickvals=months, ticktext=[f"{m:g}" for m in months], zeroline=False,
                    range=[-0.6 * step, plan.months - 0.6 * step]),
         yaxis=dict(visible=False, autorange="reversed"), height=max(360, 22 * n_leaves + 140),
-        legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", y=-0.12), margin=dict(l=10, r=10, t=84, b=10),
         meta={"tree_shape": tree_shape(plan, traces)})
     return fig
