@@ -312,6 +312,19 @@ def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opene
     assert [list(t.x) for t in dash.plan_figure.data] == [list(t.x) for t in plan_figure(want).data]
 
 
+def test_playbook_length_controls_re_solve_the_plan(dash, bundled):
+    dash.playbook.reviews.value = 2                          # closed: nothing is solved
+    assert dash.plan is None
+    dash.playbook_box.selected_index = 0
+    dash.playbook.months.value = 9
+    want = decision.make_plan(bundled, SCENARIO, dash.state.normalised, reviews=2, months=9)
+    assert decision.plan_json(dash.plan) == decision.plan_json(want)
+    assert (dash.plan.reviews, dash.plan.months) == (2, 9)
+    assert sorted(set(dash.plan_figure.data[-1].x)) == [0, 3, 6]          # packages at months 0, 3 and 6
+    dash.playbook.reviews.value = 99                         # the widget holds it to the dashboard's maximum
+    assert dash.plan.reviews == dash.playbook.reviews.max == 4
+
+
 def test_tree_stays_in_place_after_the_browser_reports_its_defaults(dash, bundled):
     """The browser answers every drawing with the properties it defaulted (e.g. ``name: "trace 1"`` for a trace
     without a name); reading those back must not make the next weight change rebuild the whole figure (it did:

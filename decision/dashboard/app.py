@@ -21,6 +21,7 @@ from ..robustness import portfolio_stability
 from ..weights import direct
 from . import render as R
 from .controls import CUSTOM, Controls
+from .playbook import PlaybookPanel
 from .state import View, ViewModel, ViewState
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,6 @@ class Dashboard:
         self._last_update = -1e9
         self._quiet = 0
         self._explained = None
-        self.plan = None
-        self.plan_error = ""
         start = self._initial_weights(weights, preset)
         with self._silenced():
             for c, v in start.items():
@@ -88,9 +87,8 @@ class Dashboard:
         from .. import figures  # noqa: PLC0415
         self.profile_figure = go.FigureWidget(figures.profile_figure(self.ranking, self.catalog.criteria))
         self.frequency_figure = go.FigureWidget(figures.tool_frequency_figure(self.ranking, self.catalog.tools))
-        self.plan_figure = go.FigureWidget()              # drawn when the playbook panel is first opened
-        self.plan_figure.layout.height = 460
-        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.plan_figure)
+        self.playbook = PlaybookPanel(self.model, lambda: self.view)
+        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.playbook.box)
         self.widget.controller = self
         self._refresh_explain_options()
         self.sensitivity_box.value = bool(sensitivity)
@@ -133,7 +131,6 @@ class Dashboard:
         for w in (c.method, c.max_tools, c.top, c.horizon, c.forced_in, c.forced_out, c.current,
                   c.floor_on, c.floor_points, c.capacity, *c.red_lines.values()):
             w.observe(self._on_setting, "value")
-        c.playbook_box.observe(self._on_playbook, "selected_index")
         c.sensitivity_box.observe(self._on_sensitivity_box, "value")
         c.export_button.on_click(self._on_export)
         c.explain_rank.observe(self._on_explain, "value")
@@ -226,8 +223,10 @@ class Dashboard:
         self.view, self.error = view, None
         self.table.value, self.options_panel.value = table, options
         self.bottom_line.value = R.bottom_line_html(view.bottom_line())
-        if self.playbook_open:          # before the two charts: their redraw would queue ahead of the tree's
-            self.refresh_playbook()
+        playbook_ms = None
+        if hasattr(self, "playbook") and self.playbook.is_open:    # before the two charts: their redraw would
+            self.playbook.refresh(view)                            # queue ahead of the tree's
+            playbook_ms = self.playbook.solve_ms
         try:
             if hasattr(self, "profile_figure"):
                 R.draw_figures(self.profile_figure, self.frequency_figure, view.ranking, self.catalog)
@@ -238,6 +237,8 @@ class Dashboard:
         t2 = time.perf_counter()
         self.n_updates += 1
         self.timings = {"total_ms": (t2 - t0) * 1e3, **view.timings, "draw_ms": (t2 - t1) * 1e3}
+        if playbook_ms is not None:
+            self.timings["playbook_ms"] = playbook_ms
         st = view.ranker.portfolios.setting
         self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
                                           view.state.method, self.timings, st.floor_text() if st else "",
@@ -293,36 +294,31 @@ class Dashboard:
         self._explained = e
         return e
 
-    # -- playbook ------------------------------------------------------------------------------------------------
+    # -- playbook (decision.dashboard.playbook) -------------------------------------------------------------------
     @property
-    def playbook_open(self) -> bool:
-        return hasattr(self, "playbook_box") and self.playbook_box.selected_index is not None
+    def plan(self):
+        """The playbook shown (:class:`decision.strategy.Plan`), None while the panel was never opened."""
+        return self.playbook.plan
+
+    @property
+    def plan_error(self) -> str:
+        return self.playbook.error
+
+    @property
+    def plan_figure(self):
+        return self.playbook.figure
+
+    @property
+    def playbook_box(self):
+        return self.playbook.box
+
+    @property
+    def playbook_panel(self):
+        return self.playbook.panel
 
     def refresh_playbook(self):
-        """Re-solve the playbook for the current view (the review tree is cached per combination set; 20-30 ms per
-        weight change) and redraw its panel and tree in place; returns the :class:`decision.strategy.playbook.Plan` (None
-        with ``plan_error`` set when no playbook meets every principle)."""
-        if self.view is None:
-            return None
-        t0 = time.perf_counter()
-        try:
-            plan, error = self.model.plan(self.view.state)
-            solve_ms = (time.perf_counter() - t0) * 1e3
-            if plan is not None:                # the tree first: the panel's 13 KB of HTML would render ahead of it
-                R.draw_plan(self.plan_figure, plan)
-            self.playbook_panel.value = R.playbook_html(plan, error, solve_ms)
-        except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
-            log.exception("playbook failed", exc_info=exc)
-            self.last_exception = exc
-            plan, error = None, f"internal error ({type(exc).__name__}: {exc})"
-            self.playbook_panel.value = R.playbook_html(None, error)
-        self.plan, self.plan_error = plan, error
-        self.timings["playbook_ms"] = (time.perf_counter() - t0) * 1e3
-        return plan
-
-    def _on_playbook(self, change):
-        if change["new"] is not None:
-            self.refresh_playbook()
+        """Re-solve and redraw the playbook for the current view (see :meth:`.playbook.PlaybookPanel.refresh`)."""
+        return self.playbook.refresh()
 
     # -- stability and the bottom line's confidence ------------------------------------------------------------
     def check_stability(self) -> pd.DataFrame | None:

@@ -103,8 +103,6 @@ class Controls:
         self.sensitivity_panel = W.HTML()
         self.sensitivity_panel.add_class("decision-sensitivity")
         self.explain_panel = W.HTML()
-        self.playbook_panel = W.HTML(layout=W.Layout(width="100%", max_height="360px", overflow="auto"))
-        self.playbook_panel.add_class("decision-playbook-widget")
         self.message = W.HTML()
         self.message.add_class("decision-message")
 
@@ -180,7 +178,7 @@ class Controls:
             self.capacity.value = capacity
 
     # -- layout --------------------------------------------------------------------------------------------------
-    def layout(self, profile_figure, frequency_figure, plan_figure) -> W.VBox:
+    def layout(self, profile_figure, frequency_figure, playbook_box) -> W.VBox:
         """The whole dashboard: the bottom line under the title; settings on the left; on the right the options,
         the ranked table, stability, explanation, the playbook (closed at first) and the charts."""
         cat = self.catalog
@@ -205,13 +203,9 @@ class Controls:
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
         self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
                                        titles=("Why is a combination ranked where it is?",), selected_index=None)
-        self.playbook_box = W.Accordion(children=[W.VBox([plan_figure, self.playbook_panel])],   # tree, then text
-                                        titles=("Playbook: what to do now and at each review if the ally complies, "
-                                                "stalls or retaliates",), selected_index=None)
-        self.playbook_box.add_class("decision-playbook-box")
         outputs = W.VBox([self.status, self.error_panel, W.HTML("<b>The options</b>"),
                           self.options_panel, W.HTML("<b>All combinations, ranked</b>"), self.table,
-                          self.sensitivity_panel, self.explain_box, self.playbook_box, profile_figure,
+                          self.sensitivity_panel, self.explain_box, playbook_box, profile_figure,
                           frequency_figure],
                          layout=W.Layout(flex="1 1 0", min_width="440px"))
         title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"

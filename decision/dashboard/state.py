@@ -29,7 +29,9 @@ CACHE_SIZE = 3
 CONFIDENCE_DRAWS = 2000
 """SMAA weight draws behind the dashboard's 'how sure' sentence."""
 PLAN_REVIEWS, PLAN_MONTHS = 3, 12
-"""The dashboard playbook's review tree: three quarterly reviews over 12 months (the CLI's defaults)."""
+"""The dashboard playbook's review tree at first: three quarterly reviews over 12 months (the CLI's defaults)."""
+PLAN_MAX_REVIEWS, PLAN_MAX_MONTHS = 4, 60
+"""The dashboard's playbook draws at most 3**4 = 81 branches over at most five years (the command line allows more)."""
 
 
 def scenario_defaults(catalog: Catalog, scenario: str) -> tuple[float | None, float | None]:
@@ -137,23 +139,25 @@ class ViewModel:
         self._cache[key] = ranker
         while len(self._cache) > self.cache_size:
             old, _ = self._cache.popitem(last=False)
-            self._problems.pop(old, None)
+            for k in [k for k in self._problems if k[0] == old]:
+                del self._problems[k]
         return ranker, True
 
-    def problem(self, state: ViewState) -> StrategyProblem:
-        """The review tree of ``state``'s combinations (built once per combination set, then cached with it)."""
+    def problem(self, state: ViewState, reviews: int = PLAN_REVIEWS, months: float = PLAN_MONTHS) -> StrategyProblem:
+        """The review tree of ``state``'s combinations over ``reviews`` reviews in ``months`` months (built once per
+        combination set and length, then cached with the combinations)."""
         ranker, _ = self.ranker(state)
-        key = state.build_key
+        key = (state.build_key, reviews, months)
         if key not in self._problems:
-            self._problems[key] = strategy_problem(ranker.portfolios, load_reactions(self.catalog), PLAN_REVIEWS,
-                                                   PLAN_MONTHS)
+            self._problems[key] = strategy_problem(ranker.portfolios, load_reactions(self.catalog), reviews, months)
         return self._problems[key]
 
-    def plan(self, state: ViewState) -> tuple[Plan | None, str]:
-        """The playbook for ``state``'s scenario, constraints and weights (re-solved on every call, 20-30 ms; the
+    def plan(self, state: ViewState, reviews: int = PLAN_REVIEWS, months: float = PLAN_MONTHS
+             ) -> tuple[Plan | None, str]:
+        """The playbook for ``state``'s scenario, constraints and weights (re-solved on every call, about 15 ms; the
         tree is cached), or None and the one-line reason when no playbook meets every principle."""
         try:
-            problem = self.problem(state)
+            problem = self.problem(state, reviews, months)
             w = state.normalised
             return build_plan(problem, problem.solve(w), w), ""
         except DecisionError as exc:
