@@ -25,6 +25,7 @@ class PlaybookPanel:
         import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
         self.model, self.current = model, current
         self.plan, self.error, self.solve_ms = None, "", None
+        self.last_exception: BaseException | None = None          # a playbook bug, kept for a report
         self.reviews = W.BoundedIntText(value=PLAN_REVIEWS, min=1, max=PLAN_MAX_REVIEWS, description="Reviews",
                                         tooltip=f"review points in the horizon (1-{PLAN_MAX_REVIEWS})",
                                         layout=W.Layout(width="160px"))
