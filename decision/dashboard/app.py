@@ -3,10 +3,10 @@ debouncing, scheduling). How an update runs is described in the package docstrin
 """
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import ipywidgets as W
@@ -15,30 +15,19 @@ import pandas as pd
 from .. import profiles as P
 from ..catalog import Catalog, load_catalog
 from ..errors import DecisionError
-from ..explain import explain
 from ..ranking import DEFAULT_METHOD
-from ..robustness import portfolio_stability
 from ..weights import direct
 from . import render as R
 from .controls import CUSTOM, Controls
+from .explanation import ExplanationPanel
 from .playbook import PlaybookPanel
+from .stability import StabilityPanel, running_loop
 from .state import View, ViewModel, ViewState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.04
 """Seconds after an update during which further control changes are folded into one (trailing) update."""
-SENSITIVITY_DELAY = 0.4
-"""Seconds of quiet after the last change before the stability panel and the bottom line's confidence are
-recomputed."""
-STABILITY_METHODS = ("wsm", "topsis")
-
-
-def _running_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class Dashboard:
@@ -72,10 +61,15 @@ class Dashboard:
         self.timings: dict[str, float] = {}
         self.n_updates = 0
         self._pending = None
-        self._pending_sensitivity = None
         self._last_update = -1e9
         self._quiet = 0
-        self._explained = None
+        current = lambda: self.view  # noqa: E731  (the panels always work on the latest view)
+        self.explanation = ExplanationPanel(self.catalog, current)
+        self.stability_panel = StabilityPanel(self.model, self.controls.bottom_line, current, self.debounce)
+        self.playbook = PlaybookPanel(self.model, current)
+        self.explain_box, self.explain_rank, self.explain_panel = (self.explanation.box, self.explanation.rank,
+                                                                   self.explanation.panel)
+        self.sensitivity_panel = self.stability_panel.panel
         start = self._initial_weights(weights, preset)
         with self._silenced():
             for c, v in start.items():
@@ -87,10 +81,9 @@ class Dashboard:
         from .. import figures  # noqa: PLC0415
         self.profile_figure = go.FigureWidget(figures.profile_figure(self.ranking, self.catalog.criteria))
         self.frequency_figure = go.FigureWidget(figures.tool_frequency_figure(self.ranking, self.catalog.tools))
-        self.playbook = PlaybookPanel(self.model, lambda: self.view)
-        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.playbook.box)
+        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.sensitivity_panel,
+                                           self.explain_box, self.playbook.box)
         self.widget.controller = self
-        self._refresh_explain_options()
         self.sensitivity_box.value = bool(sensitivity)
         if sensitivity:
             self.check_stability()
@@ -133,8 +126,6 @@ class Dashboard:
             w.observe(self._on_setting, "value")
         c.sensitivity_box.observe(self._on_sensitivity_box, "value")
         c.export_button.on_click(self._on_export)
-        c.explain_rank.observe(self._on_explain, "value")
-        c.explain_box.observe(self._on_explain, "selected_index")
 
     def _initial_weights(self, weights, preset) -> dict[str, float]:
         crit = self.catalog.criterion_ids
@@ -224,8 +215,8 @@ class Dashboard:
         self.table.value, self.options_panel.value = table, options
         self.bottom_line.value = R.bottom_line_html(view.bottom_line())
         playbook_ms = None
-        if hasattr(self, "playbook") and self.playbook.is_open:    # before the two charts: their redraw would
-            self.playbook.refresh(view)                            # queue ahead of the tree's
+        if self.playbook.is_open:          # before the two charts: their redraw would queue ahead of the tree's
+            self.playbook.refresh(view)
             playbook_ms = self.playbook.solve_ms
         try:
             if hasattr(self, "profile_figure"):
@@ -243,11 +234,11 @@ class Dashboard:
         self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
                                           view.state.method, self.timings, st.floor_text() if st else "",
                                           st.capacity if st else None, self.catalog.model.effort_cost)
-        self._refresh_explain_options()
+        self.explanation.refresh(view.ranking)
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
         if sensitivity:
-            self._schedule_sensitivity()
+            self.stability_panel.schedule()
         return True
 
     def _bug(self, exc: BaseException):
@@ -263,36 +254,18 @@ class Dashboard:
         self.error_panel.value = R.error_html(message)
         self.error_panel.layout.display = None
 
-    # -- explanation ---------------------------------------------------------------------------------------------
-    def _refresh_explain_options(self):
-        if not hasattr(self, "explain_box"):
-            return
-        options = tuple((f"#{int(r)}", k) for k, r in enumerate(self.ranking["rank"]))
-        keep = min(self.explain_rank.value or 0, len(options) - 1)
-        with self._silenced():                          # no explanation per intermediate value
-            if tuple(self.explain_rank.options) != options:
-                self.explain_rank.options = options
-            self.explain_rank.value = keep
-        self.explain_current()
-
-    def _on_explain(self, _change):
-        if not self._quiet:
-            self.explain_current()
-
+    # -- the panels (explanation.py, stability.py, playbook.py) -----------------------------------------------
     def explain_current(self, position: int | None = None) -> dict | None:
         """Explain the combination at ``position`` (0 = first row; default: the one picked in the panel) and show
         it when the panel is open; returns :func:`decision.explain`'s breakdown."""
-        if position is not None:
-            with self._silenced():
-                self.explain_rank.value = position
-        self._explained = None
-        if self.view is None or self.explain_box.selected_index is None:
-            return None
-        row = self.view.ranking.iloc[self.explain_rank.value]
-        e = explain(self.catalog, row["tool_ids"], self.view.state.scenario, self.view.state.horizon)
-        self.explain_panel.value = R.explanation_html(e, self.catalog, f"#{int(row['rank'])}: {row['tools']}")
-        self._explained = e
-        return e
+        return self.explanation.explain(position)
+
+    def check_stability(self) -> pd.DataFrame | None:
+        """Recompute the stability panel and the bottom line's confidence now for the current view; returns the
+        stability table (None if the method has no stability analysis)."""
+        df = self.stability_panel.check()
+        self.timings["stability_ms"] = self.stability_panel.ms
+        return df
 
     # -- playbook (decision.dashboard.playbook) -------------------------------------------------------------------
     @property
@@ -320,68 +293,18 @@ class Dashboard:
         """Re-solve and redraw the playbook for the current view (see :meth:`.playbook.PlaybookPanel.refresh`)."""
         return self.playbook.refresh()
 
-    # -- stability and the bottom line's confidence ------------------------------------------------------------
-    def check_stability(self) -> pd.DataFrame | None:
-        """Recompute the stability panel and the bottom line's confidence now for the current view; returns the
-        stability table (None if the method has no stability analysis)."""
-        self._cancel(self._pending_sensitivity)
-        self._pending_sensitivity = None
-        view = self.view
-        if view is None:
-            return None
-        view.stability = None
-        t0 = time.perf_counter()
-        df = None
-        if view.state.method not in STABILITY_METHODS:
-            self.sensitivity_panel.value = ("<small><b>Stability of the recommendation:</b> available for "
-                                            "TOPSIS and the weighted sum; switch the method to see it.</small>")
-        else:
-            try:
-                df = portfolio_stability(view.ranker.portfolios, view.state.weights, view.state.method)
-            except DecisionError as exc:
-                self.sensitivity_panel.value = f"<small>Stability not available: {html.escape(str(exc))}</small>"
-            else:
-                view.stability = df
-                self.sensitivity_panel.value = R.stability_html(df, self.catalog)
-        try:
-            self.model.confidence(view)
-            self.bottom_line.value = R.bottom_line_html(view.bottom_line())
-        except DecisionError as exc:
-            log.info("bottom-line confidence not available: %s", exc)
-        self.timings["stability_ms"] = (time.perf_counter() - t0) * 1e3
-        return df
-
-    def _schedule_sensitivity(self):
-        loop = _running_loop()
-        self._cancel(self._pending_sensitivity)
-        if loop is None or self.debounce <= 0:
-            self.check_stability()
-            return
-        self.sensitivity_panel.value = "<small><i>Checking the stability of the new recommendation…</i></small>"
-        self._pending_sensitivity = loop.call_later(SENSITIVITY_DELAY, self._scheduled_stability)
-
-    def _scheduled_stability(self):
-        try:
-            self.check_stability()
-        except Exception as exc:  # noqa: BLE001  (runs on the event loop: report in the panel, not only the log)
-            log.exception("stability panel failed", exc_info=exc)
-            self.sensitivity_panel.value = (f"<small>Stability check failed: {html.escape(type(exc).__name__)}: "
-                                            f"{html.escape(str(exc))}</small>")
-
     # -- events --------------------------------------------------------------------------------------------------
+    @contextmanager
     def _silenced(self):
-        dash = self
-
-        class _Quiet:
-            def __enter__(self):
-                dash._quiet += 1
-
-            def __exit__(self, *exc):
-                dash._quiet -= 1
-        return _Quiet()
+        """Control changes made inside are not events (no update per intermediate value)."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
 
     def _schedule(self):
-        loop = _running_loop()
+        loop = running_loop()
         if loop is None or self.debounce <= 0:
             self.update()
             return
@@ -435,8 +358,7 @@ class Dashboard:
         if change["new"]:
             self.check_stability()
         else:
-            self._cancel(self._pending_sensitivity)
-            self.sensitivity_panel.value = "<small>Stability check switched off.</small>"
+            self.stability_panel.switch_off()
 
     def _on_export(self, _button):
         try:

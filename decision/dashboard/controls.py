@@ -87,8 +87,6 @@ class Controls:
         self.export_button = W.Button(description="Export", icon="save", layout=W.Layout(width="auto"),
                                       tooltip="Save the current weights (and settings, in the rationale) as a "
                                               "weight profile")
-        self.explain_rank = W.Dropdown(options=[("#1", 0)], value=0, description="Explain",
-                                       layout=W.Layout(width="160px"))
         # outputs
         self.bottom_line = W.HTML(layout=W.Layout(width="100%"))
         self.bottom_line.add_class("decision-bottom-line-widget")
@@ -100,9 +98,6 @@ class Controls:
         self.status.add_class("decision-status")
         self.error_panel = W.HTML(layout=W.Layout(display="none"))
         self.error_panel.add_class("decision-error")
-        self.sensitivity_panel = W.HTML()
-        self.sensitivity_panel.add_class("decision-sensitivity")
-        self.explain_panel = W.HTML()
         self.message = W.HTML()
         self.message.add_class("decision-message")
 
@@ -178,7 +173,7 @@ class Controls:
             self.capacity.value = capacity
 
     # -- layout --------------------------------------------------------------------------------------------------
-    def layout(self, profile_figure, frequency_figure, playbook_box) -> W.VBox:
+    def layout(self, profile_figure, frequency_figure, sensitivity_panel, explain_box, playbook_box) -> W.VBox:
         """The whole dashboard: the bottom line under the title; settings on the left; on the right the options,
         the ranked table, stability, explanation, the playbook (closed at first) and the charts."""
         cat = self.catalog
@@ -201,11 +196,9 @@ class Controls:
                            more, self.sensitivity_box, W.HTML("<b>Export current view</b> as a weight profile"),
                            export, self.message],
                           layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
-        self.explain_box = W.Accordion(children=[W.VBox([self.explain_rank, self.explain_panel])],
-                                       titles=("Why is a combination ranked where it is?",), selected_index=None)
         outputs = W.VBox([self.status, self.error_panel, W.HTML("<b>The options</b>"),
                           self.options_panel, W.HTML("<b>All combinations, ranked</b>"), self.table,
-                          self.sensitivity_panel, self.explain_box, playbook_box, profile_figure,
+                          sensitivity_panel, explain_box, playbook_box, profile_figure,
                           frequency_figure],
                          layout=W.Layout(flex="1 1 0", min_width="440px"))
         title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"

@@ -1,0 +1,104 @@
+"""The dashboard's stability panel and the bottom line's "how sure" sentence.
+
+Both take 0.3-1.5 s, so they never delay the table: after a change they run ``SENSITIVITY_DELAY`` seconds after the
+last one (a true debounce on the kernel's asyncio loop); without a running loop (plain Python, tests) at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+
+import ipywidgets as W
+import pandas as pd
+
+from ..errors import DecisionError
+from ..robustness import portfolio_stability
+from . import render as R
+from .state import ViewModel
+
+log = logging.getLogger(__name__)
+
+SENSITIVITY_DELAY = 0.4
+"""Seconds of quiet after the last change before the stability panel and the bottom line's confidence are
+recomputed."""
+STABILITY_METHODS = ("wsm", "topsis")
+
+
+def running_loop():
+    """The running asyncio loop (a Jupyter kernel's), or None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class StabilityPanel:
+    """The weight ranges that keep the recommendation (:func:`decision.robustness.portfolio_stability`) and the
+    bottom line's confidence, written into ``bottom_line`` (an HTML widget). ``current`` returns the dashboard's
+    current :class:`~.state.View`."""
+
+    def __init__(self, model: ViewModel, bottom_line: W.HTML, current, debounce: float):
+        self.model, self.bottom_line, self.current, self.debounce = model, bottom_line, current, debounce
+        self.catalog = model.catalog
+        self.panel = W.HTML()
+        self.panel.add_class("decision-sensitivity")
+        self.pending = None
+        self.ms: float | None = None
+
+    def check(self) -> pd.DataFrame | None:
+        """Recompute both now for the current view; returns the stability table (None if the method has none)."""
+        self.cancel()
+        view = self.current()
+        if view is None:
+            return None
+        view.stability = None
+        t0 = time.perf_counter()
+        df = None
+        if view.state.method not in STABILITY_METHODS:
+            self.panel.value = ("<small><b>Stability of the recommendation:</b> available for TOPSIS and the weighted "
+                                "sum; switch the method to see it.</small>")
+        else:
+            try:
+                df = portfolio_stability(view.ranker.portfolios, view.state.weights, view.state.method)
+            except DecisionError as exc:
+                self.panel.value = f"<small>Stability not available: {html.escape(str(exc))}</small>"
+            else:
+                view.stability = df
+                self.panel.value = R.stability_html(df, self.catalog)
+        try:
+            self.model.confidence(view)
+            self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        except DecisionError as exc:
+            log.info("bottom-line confidence not available: %s", exc)
+        self.ms = (time.perf_counter() - t0) * 1e3
+        return df
+
+    def schedule(self) -> None:
+        """Check after ``SENSITIVITY_DELAY`` seconds of quiet (at once without a running loop or debounce)."""
+        loop = running_loop()
+        self.cancel()
+        if loop is None or self.debounce <= 0:
+            self.check()
+            return
+        self.panel.value = "<small><i>Checking the stability of the new recommendation…</i></small>"
+        self.pending = loop.call_later(SENSITIVITY_DELAY, self._scheduled)
+
+    def cancel(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+        self.pending = None
+
+    def switch_off(self) -> None:
+        self.cancel()
+        self.panel.value = "<small>Stability check switched off.</small>"
+
+    def _scheduled(self):
+        self.pending = None
+        try:
+            self.check()
+        except Exception as exc:  # noqa: BLE001  (runs on the event loop: report in the panel, not only the log)
+            log.exception("stability panel failed", exc_info=exc)
+            self.panel.value = (f"<small>Stability check failed: {html.escape(type(exc).__name__)}: "
+                                f"{html.escape(str(exc))}</small>")
