@@ -22,9 +22,10 @@ from .errors import DecisionError
 from .explain import explain
 from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options, row_notes
 from .portfolios import Portfolios, build_portfolios
-from .strategy.playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
+from .strategy.compare import compare_courses, courses_html
+from .strategy.playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
 from .strategy.reactions import load_reactions
 from .strategy.tree import strategy_problem
 from .weights import direct, equal, parse_weights
@@ -107,16 +108,20 @@ class Briefing:
     bottom_line: tuple[str, ...] = ()
     plan: Plan | None = None
     plan_error: str = ""
+    plan_courses: tuple = ()          # the playbook against simpler courses (decision.strategy.compare)
 
 
-def playbook_content(p: Portfolios, weights, reviews: int = 3, months: float = 12) -> tuple[Plan | None, str]:
-    """The playbook of ``p``'s scenario under ``weights`` (docs/strategy.md, "For views"), or None and the one-line
-    reason (a DecisionError message) when no playbook meets every principle."""
+def playbook_content(p: Portfolios, weights, reviews: int = 3, months: float = 12
+                     ) -> tuple[Plan | None, str, tuple]:
+    """The playbook of ``p``'s scenario under ``weights`` (docs/strategy.md, "For views") and its comparison with
+    simpler courses, or None, the one-line reason (a DecisionError message) when no playbook meets every principle,
+    and no comparison."""
     try:
         problem = strategy_problem(p, load_reactions(p.catalog), reviews, months)
-        return build_plan(problem, problem.solve(weights), weights), ""
+        plan = build_plan(problem, problem.solve(weights), weights)
     except DecisionError as exc:
-        return None, str(exc)
+        return None, str(exc), ()
+    return plan, "", tuple(compare_courses(problem, plan))
 
 
 def prepare_briefing(scenario: str | None = None, profile: str | None = None, weights: str | None = None,
@@ -163,9 +168,9 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     opts = find_options(p, src.weights, method, k, current, share, ranker)
     conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    plan, plan_error = playbook_content(p, {c: float(v) for c, v in src.weights.items()}, reviews, months)
+    plan, plan_error, courses = playbook_content(p, {c: float(v) for c, v in src.weights.items()}, reviews, months)
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
-                    tuple(bottom_line(opts, conf, cat)), plan, plan_error)
+                    tuple(bottom_line(opts, conf, cat)), plan, plan_error, courses)
 
 
 def robustness_content(p: Portfolios, weights: pd.Series, method: str, ranking: pd.DataFrame, samples: int,
@@ -396,10 +401,12 @@ def playbook_html(b: Briefing) -> str:
                 f"every principle: {E(b.plan_error)}</p></div>")
     flags = (f"<p class='caveat'><b>Flags:</b> {E(', '.join(plan.flags))} (a threatened step is not carried out on "
              f"a 'stalls' branch).</p>" if plan.flags else "")
+    compared = (f"<h3>What the playbook buys</h3>{courses_html(list(b.plan_courses), plan, {t.id: t.name for t in b.catalog.tools})}" if b.plan_courses
+                else "")
     return (f"<div class='briefing playbook-section'><h2>Playbook</h2><p>What to do now and at each of "
             f"{plan.reviews} reviews over {plan.months:g} months, for each reaction of the ally, under the weights "
             f"above (exact backward induction over {plan.n_packages:,} feasible packages; docs/strategy.md).</p>"
-            f"{flags}{plan_html(plan)}<p class='sub'>{E(PROBABILITY_CAVEAT)}</p></div>")
+            f"{flags}{plan_html(plan)}{compared}<p class='sub'>{E(PROBABILITY_CAVEAT)}</p></div>")
 
 
 def playbook_figure(b: Briefing):

@@ -7,14 +7,15 @@ import shutil
 import pytest
 
 import decision
+import decision.strategy.figures
 import decision.strategy.reactions
 import decision.strategy.tree
-import decision.strategy.figures
 from decision import briefing as B
-from decision.catalog import BUNDLED
 from decision.advice import bottom_line
+from decision.catalog import BUNDLED
 from decision.export import build_briefing, offline
 from decision.pdf import html_to_pdf
+from decision.strategy.compare import compare_courses
 
 from .browser_support import chromium
 
@@ -70,6 +71,13 @@ def test_playbook_section_shows_the_engines_plan(bundled):
     fig = B.playbook_figure(b)
     nodes = decision.strategy.figures.plan_figure_data(plan)["nodes"]
     assert list(fig.data[-1].x) == [n["x"] for n in nodes]
+    # what the playbook buys: the engine's comparison, one row per course, the playbook's value first
+    courses = compare_courses(problem, plan)
+    assert [c.name for c in b.plan_courses] == [c.name for c in courses]
+    assert "<h3>What the playbook buys</h3>" in section
+    assert re.findall(r"data-course='([^']*)'", section) == [c.name for c in courses]
+    first = re.search(r"data-course='Playbook'><td[^>]*>Playbook</td><td class='num'>([0-9.]+)</td>", section)
+    assert float(first.group(1)) == pytest.approx(plan.value, abs=5e-4)
 
 
 def test_playbook_section_gives_the_reason_when_no_plan_meets_the_principles(bundled, monkeypatch):

@@ -13,6 +13,7 @@ import decision
 from decision import figures
 from decision.dashboard import TABLE_CLASS, Dashboard, dashboard
 from decision.profiles import load_profile
+from decision.strategy.compare import compare_courses, verdict
 from decision.strategy.figures import plan_trace_data
 
 SCENARIO = "indispensable_host"
@@ -360,3 +361,7 @@ def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_pla
                 (None if vb is None else list(vb) if not isinstance(vb, str) else vb), (a.name, key)
     assert list(fig.data[-1].marker.color) == list(ref.data[-1].marker.color)
     assert html.escape(" + ".join(want.root.names)) in dash.playbook_panel.value
+    # the panel also compares the playbook with simpler courses (additive value only: ranked by wsm)
+    courses = compare_courses(problem, dash.plan, methods=("wsm",))
+    assert re.findall(r"data-course='([^']*)'", dash.playbook_panel.value) == [c.name for c in courses]
+    assert html.escape(verdict(courses)) in dash.playbook_panel.value

@@ -141,3 +141,14 @@ def test_plan_figure_and_html_render_offline_in_chromium(tmp_path):
         assert page.locator("#playbook li").count() == 13
         assert "Opening (month 0)" in page.inner_text("#playbook")
         assert errors == []
+
+
+def test_cli_plan_compares_the_playbook_with_simpler_courses(capsys):
+    assert main(["plan", "--scenario", "arms_dependent_client", "--profile", "balanced", "--format", "json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    names = [c["name"] for c in j["comparison"]]
+    assert names[0] == "Playbook" and names[-1] == "Do nothing new" and "Hold the opening" in names
+    assert j["comparison"][0]["value"] == pytest.approx(j["value"])
+    assert all(set(c["ranks"]) == {"wsm", "topsis", "vikor"} for c in j["comparison"])
+    assert main(["plan", "--scenario", "arms_dependent_client", "--profile", "balanced"]) == 0
+    assert "Compared with simpler courses over the same 12 months" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 and hypothesis properties (every principle holds; backward induction equals brute force) on random small catalogues."""
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -14,11 +15,12 @@ from hypothesis import strategies as st
 
 import decision
 from decision.errors import CatalogError, DecisionError
-from decision.strategy.playbook import build_plan, make_plan, plan_json, plan_text
 from decision.profiles import BUNDLED_PROFILES, load_profile
+from decision.strategy.audit import plan_violations
+from decision.strategy.compare import compare_courses, verdict
+from decision.strategy.playbook import build_plan, make_plan, plan_json, plan_text
 from decision.strategy.reactions import load_reactions
 from decision.strategy.tree import strategy_problem
-from decision.strategy.audit import plan_violations
 
 from .strategy_support import Truth, violations
 
@@ -269,3 +271,43 @@ def test_one_review_optimum_equals_enumerating_every_policy(spec, tmp_path_facto
         assert best == -math.inf
     else:
         assert plan.value == pytest.approx(best, abs=1e-9)
+
+
+# ---- what the playbook buys: simpler courses (decision.strategy.compare) -----------------------------------------
+
+def test_comparison_with_simpler_courses_reproduces_by_hand(tiny, hand_plan):
+    # docs/strategy.md, "Worked example", last paragraph: holding A is worth 0.616 (its one-period value, the same in
+    # both periods), worst branch A retaliates 0.536; it breaks credibility (A is a threat left idle on stalls) and
+    # the de-escalation channel (no C after retaliates). The best single package is A, the opening, so it is not
+    # listed twice. Doing nothing new: u(2, 8, 5, 2) = .08 + .16 + .10 + .16 = 0.50.
+    problem = strategy_problem(decision.build_portfolios(tiny, "base", max_tools=1), load_reactions(tiny), 1, 6)
+    courses = compare_courses(problem, hand_plan)
+    assert [c.name for c in courses] == ["Playbook", "Hold the opening", "Do nothing new"]
+    play, hold, nothing = courses
+    assert play.value == pytest.approx(0.5846) and play.expected == pytest.approx(hand_plan.expected)
+    assert hold.tools == ("a",) and hold.value == pytest.approx(0.616) and hold.worst_value == pytest.approx(0.536)
+    assert hold.expected == pytest.approx({"r": 5.6, "s": 7.6, "l": 6.0, "e": 4.0})
+    assert hold.broken == ("credibility", "de_escalation")
+    assert nothing.value == pytest.approx(0.50) and nothing.broken == ()
+    assert [c.ranks["wsm"] for c in courses] == [2, 1, 3]
+    assert "Holding the opening package is worth 0.031 more but breaks credibility, de-escalation channel" in \
+        verdict(courses)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(spec=small_catalogue(), reviews=st.integers(1, 2))
+def test_a_held_package_that_obeys_every_principle_never_beats_the_playbook(spec, reviews, tmp_path_factory):
+    truth, plan, problem = _solve(spec, tmp_path_factory, reviews)
+    if plan is None:
+        return
+    for c in compare_courses(problem, plan)[1:-1]:
+        x = frozenset(c.tools)
+        expected = sum(p * truth.u(o) for p, o in zip(truth.prob(x), truth.outcome(x))) - truth.effort_cost(x)
+        assert c.value == pytest.approx(expected, abs=1e-9)           # held: every period alike
+        holds = truth.opening_ok(x) and all(x in truth.allowed(x, k) for k, p in zip(truth.model.ids, truth.prob(x))
+                                            if p > 0)
+        assert (c.broken == ()) == holds, (c.name, c.broken)
+        if holds:
+            assert c.value <= plan.value + 1e-9                      # the playbook is optimal over such policies
+

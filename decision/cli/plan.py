@@ -6,10 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..portfolios import build_portfolios
+from ..strategy.compare import compare_courses, courses_json, courses_lines
 from ..strategy.playbook import build_plan, plan_json, plan_text
 from ..strategy.reactions import Principles, load_reactions
-from ..strategy.tree import MAX_REVIEWS, strategy_problem
 from ..strategy.robustness import opening_stability
+from ..strategy.tree import MAX_REVIEWS, strategy_problem
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,
                      write_output)
 
@@ -28,13 +29,15 @@ def cmd_plan(args) -> int:
     problem = strategy_problem(p, model, args.reviews, args.months, pr)
     plan = build_plan(problem, problem.solve(weights), weights)
     robust = opening_stability(problem, weights, args.samples, args.seed) if args.samples else None
+    courses = compare_courses(problem, plan)
     if args.format == "json":
         out = plan_json(plan)
+        out["comparison"] = courses_json(courses)
         if robust:
             out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weights_same", "probabilities_same")}
         text = json.dumps(out, indent=2)
     else:
-        text = plan_text(plan, robust)
+        text = plan_text(plan, robust, courses_lines(courses, plan, {t.id: t.name for t in cat.tools}))
         if not robust:
             text += "\n(Add --samples 200 to see how often the opening survives weight and probability draws.)"
     print(text)

@@ -11,6 +11,7 @@ import time
 
 import ipywidgets as W
 
+from ..strategy.compare import compare_courses, courses_html
 from . import render as R
 from .state import PLAN_MAX_MONTHS, PLAN_MAX_REVIEWS, PLAN_MONTHS, PLAN_REVIEWS, View, ViewModel
 
@@ -24,6 +25,7 @@ class PlaybookPanel:
     def __init__(self, model: ViewModel, current):
         import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
         self.model, self.current = model, current
+        self.tool_names = {t.id: t.name for t in model.catalog.tools}
         self.plan, self.error, self.solve_ms = None, "", None
         self.last_exception: BaseException | None = None          # a playbook bug, kept for a report
         self.reviews = W.BoundedIntText(value=PLAN_REVIEWS, min=1, max=PLAN_MAX_REVIEWS, description="Reviews",
@@ -60,9 +62,12 @@ class PlaybookPanel:
         try:
             plan, error = self.model.plan(view.state, int(self.reviews.value), int(self.months.value))
             self.solve_ms = (time.perf_counter() - t0) * 1e3
+            compared = ""
             if plan is not None:
                 R.draw_plan(self.figure, plan)
-            self.panel.value = R.playbook_html(plan, error, self.solve_ms)
+                problem = self.model.problem(view.state, int(self.reviews.value), int(self.months.value))
+                compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan, self.tool_names)
+            self.panel.value = R.playbook_html(plan, error, self.solve_ms, compared)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
             log.exception("playbook failed", exc_info=exc)
             self.last_exception = exc

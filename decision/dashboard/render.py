@@ -173,10 +173,11 @@ def error_html(message: str) -> str:
             "result. Change a setting to retry.</small></div>")
 
 
-def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
-    """The playbook panel: the plan as nested lists (:func:`decision.strategy.playbook.plan_html`) with its flags, or the
-    one-line reason no playbook meets every principle. The ``<div>`` carries ``data-opening`` (the opening package's
-    tool ids, ``|``-joined) and ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
+def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparison: str = "") -> str:
+    """The playbook panel: the plan as nested lists (:func:`decision.strategy.playbook.plan_html`) with its flags and
+    ``comparison`` (HTML: :func:`decision.strategy.compare.courses_html`), or the one-line reason no playbook meets
+    every principle. The ``<div>`` carries ``data-opening`` (the opening package's tool ids, ``|``-joined) and
+    ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
     from ..strategy.playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
     e = html.escape
     if plan is None:
@@ -187,8 +188,8 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None) -> str:
     solved = (f" Re-solved for these weights in <span class='decision-playbook-ms'>{solve_ms:.0f}</span> ms."
               if solve_ms is not None else "")
     return (f"<div class='decision-playbook' data-opening='{e('|'.join(plan.root.tools))}' data-weights='{weights}' "
-            f"style='font-size:12px'>{flags}{plan_html(plan)}<small><i>{e(PROBABILITY_CAVEAT)}</i>{solved}</small>"
-            f"</div>")
+            f"style='font-size:12px'>{flags}{plan_html(plan)}{comparison}<small><i>{e(PROBABILITY_CAVEAT)}</i>{solved}"
+            f"</small></div>")
 
 
 def draw_plan(figure, plan) -> None:

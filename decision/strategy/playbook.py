@@ -184,8 +184,9 @@ def _changes(node: PlanNode, parent: PlanNode | None) -> str:
     return f"  ({'; '.join(parts)})"
 
 
-def plan_text(plan: Plan, robustness: dict | None = None) -> str:
-    """The playbook as an indented tree, with values, principles, expected / worst branch and caveats."""
+def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] | None = None) -> str:
+    """The playbook as an indented tree, with values, principles, expected / worst branch and caveats;
+    ``comparison``: lines placed after the expected values (:func:`decision.strategy.compare.courses_lines`)."""
     step = plan.months / (plan.reviews + 1)
     short = [n.split()[0] for n in plan.criterion_names]
     fmt = lambda vals: "  ".join(f"{s} {vals[c]:.1f}" for s, c in zip(short, plan.criteria))  # noqa: E731
@@ -219,6 +220,8 @@ def plan_text(plan: Plan, robustness: dict | None = None) -> str:
     emit(plan.root, None, 0)
     lines += ["", f"Expected over the horizon: {fmt(plan.expected)}   (value {plan.value:.3f})",
               f"Worst branch ({' -> '.join(plan.worst_path)}): {fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
+    if comparison:
+        lines += ["", *comparison]
     if robustness:
         lines.append(f"Opening package unchanged in {robustness['weights_same']:.0%} of {robustness['n_samples']} "
                      f"weight draws and {robustness['probabilities_same']:.0%} of {robustness['n_samples']} "

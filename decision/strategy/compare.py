@@ -1,0 +1,207 @@
+"""What the playbook buys: the solved strategy against simpler courses over the same horizon and reaction model.
+
+Courses compared (each scored like the plan: criterion values averaged over the periods, expected over reactions,
+and on the worst branch):
+
+* **Playbook**: the solved plan (its expected value is the optimum :attr:`Plan.value`).
+* **Hold the opening**: the opening package kept at every review whatever the ally does.
+* **Hold the best single package**: the package :func:`decision.rank` puts first (fixed-anchor additive value less
+  effort) among those a strategy may use (statically feasible, above the security floor), kept throughout; shown
+  only when it differs from the opening.
+* **Do nothing new**: the status quo levels (no reactions are modelled for doing nothing new).
+
+A held package is scored with the same reaction probabilities and effects as in the tree; ``broken`` names the
+principles that holding it breaks (e.g. credibility: a threat left idle when the ally stalls), so a course can be
+worth more than the playbook only by breaking a principle. Ranks: by the additive value the playbook optimises
+(``wsm``) and, as cross-checks, by TOPSIS and VIKOR scoring each course's expected values as if it were one more
+package in the static ranking (normalised with every feasible package and the status quo, less the expected effort
+cost), ranked among the compared courses with the tie rule of :mod:`decision.ranking`.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DecisionError
+from ..ranking import METHODS as RANKING_METHODS
+from ..ranking import competition_ranks, preference
+from .playbook import Plan
+from .tree import StrategyProblem, admissibility, period_value, required_tools
+
+METHODS = ("wsm", "topsis", "vikor")
+VALUE_DECIMALS = 9
+"""Values are ranked rounded to this many decimals (the solver rounds its values at 12; sums in another order differ
+at about 1e-12)."""
+TIE = 5e-4
+"""Values closer than this (a rounding step of the printed three decimals) are 'about as much'."""
+
+
+@dataclass(frozen=True)
+class Course:
+    """One course of action over the horizon. ``value``/``worst_value``: additive value (fixed anchors) less effort
+    cost, expected and on the worst branch; ``effort``: expected effort per period; ``ranks``: method -> rank among
+    the compared courses (None where the method cannot rank them); ``broken``: the principles holding the package
+    breaks (empty for the playbook, which obeys them by construction); for doing nothing new, the static rules it
+    fails (``accountability_floor``, ``legal_obligations``)."""
+    name: str
+    tools: tuple[str, ...]
+    expected: dict[str, float]
+    worst: dict[str, float]
+    value: float
+    worst_value: float
+    effort: float
+    broken: tuple[str, ...]
+    ranks: dict[str, int | None]
+
+
+def _held(problem: StrategyProblem, i: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+    """Package ``i`` of the problem held for every period: expected and worst criterion vectors, their values, the
+    effort. Every period is alike, so the worst branch repeats the worst reaction."""
+    pr, out = problem.probs[i], problem.outcomes[i]
+    cost = float(problem.effort_cost[i])
+    expected = (pr[:, None] * out).sum(0)
+    u = period_value(out, w, problem.catalog)
+    k = int(np.flatnonzero(pr > 0)[np.argmin(u[pr > 0])])
+    return expected, out[k], float(period_value(expected, w, problem.catalog)) - cost, float(u[k]) - cost, \
+        float(problem.portfolios.effort[problem.rows[i]])
+
+
+def _broken(problem: StrategyProblem, i: int) -> tuple[str, ...]:
+    """The principles that holding package ``i`` at every review breaks, each judged on its own (only that principle
+    on), opening rules included."""
+    s, reacts = problem.sig_id[i], np.flatnonzero(problem.probs[i] > 0)
+    holds = lambda opening, adm, *_: bool(opening[s] and adm[reacts, s, s].all())  # noqa: E731
+    if holds(problem.opening, problem.admissible):
+        return ()
+    pr, cat = problem.model.principles, problem.catalog
+    rung = max((cat.tool(t).rung for t in required_tools(problem.portfolios)), default=0)
+    alone = lambda name: pr.switched(off=[n for n in pr.NAMES if n != name])  # noqa: E731
+    return tuple(n for n in pr.NAMES if getattr(pr, n)
+                 and not holds(*admissibility(problem.sig, problem.model.ids, alone(n), rung)))
+
+
+def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ...] = METHODS) -> list[Course]:
+    """The playbook and the simpler courses (module docstring), in that order, each with its ranks by ``methods``
+    (``wsm`` always; TOPSIS and VIKOR add about 50 ms on the bundled catalogue)."""
+    cat = problem.catalog
+    crit = list(cat.criterion_ids)
+    w = problem.weights(plan.weights)
+    p = problem.portfolios
+    vec = lambda d: np.array([d[c] for c in crit])  # noqa: E731
+    n_periods = plan.reviews + 1
+    effort = sum(n.reach * float(p.effort[n.row]) for n in plan.nodes) / n_periods
+    rows = [("Playbook", plan.root.tools, vec(plan.expected), vec(plan.worst), plan.value, plan.worst_value, effort,
+             ())]
+    opening = int(np.searchsorted(problem.rows, plan.root.row))
+    static = period_value(p.values[problem.rows], w, cat) - problem.effort_cost
+    best = int(np.argmax(np.round(static, 12)))            # the first of equal maxima: fewer tools, as decision rank
+    for name, i in (("Hold the opening", opening), ("Hold the best single package", best)):
+        if name.endswith("package") and i == opening:
+            continue
+        e, x, v, xv, eff = _held(problem, i, w)
+        rows.append((name, p.tools_of(int(problem.rows[i])), e, x, v, xv, eff, _broken(problem, i)))
+    sq = np.asarray(p.status_quo, dtype=float)
+    sq_value = float(period_value(sq, w, cat))
+    st = p.setting
+    rules = ((("accountability_floor",) if st is not None and st.floor_points else ())
+             + (("legal_obligations",) if st is not None and st.mandatory else ()))
+    rows.append(("Do nothing new", (), sq, sq, sq_value, sq_value, 0.0, rules))
+    X = np.vstack([p.values, sq[None], [r[2] for r in rows]])      # the courses as more rows of the static ranking
+    cost = cat.model.effort_cost * np.array([r[6] for r in rows])
+    ranks = {"wsm": competition_ranks(np.round([r[4] for r in rows], VALUE_DECIMALS))}
+    for m in (m for m in METHODS[1:] if m in methods):
+        try:
+            raw = preference(X, w, p.types, m)[-len(rows):]
+        except DecisionError:
+            ranks[m] = None
+            continue
+        asc = RANKING_METHODS[m].ascending
+        ranks[m] = competition_ranks(raw + cost if asc else raw - cost, asc)
+    return [Course(name, tuple(tools), dict(zip(crit, map(float, e))), dict(zip(crit, map(float, x))), float(v),
+                   float(xv), float(eff), broken,
+                   {m: None if ranks.get(m) is None else int(ranks[m][j]) for m in METHODS if m in ranks})
+            for j, (name, tools, e, x, v, xv, eff, broken) in enumerate(rows)]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Views
+
+PHRASES = {"Hold the opening": "holding the opening package", "Hold the best single package": "holding the best "
+           "single package", "Do nothing new": "doing nothing new"}
+PRINCIPLE_LABELS = {"calibration": "calibration", "credibility": "credibility", "verified_progress": "verified "
+                    "progress", "de_escalation": "de-escalation channel", "security_floor": "security floor",
+                    "accountability_floor": "the accountability floor", "legal_obligations": "legal obligations"}
+
+
+def verdict(courses: list[Course]) -> str:
+    """What the playbook adds over each simpler course, and, for a course worth more (or about as much), why it is
+    not the recommendation (the principles it breaks; for doing nothing new, the accountability floor and legal
+    obligations)."""
+    play, others = courses[0], courses[1:]
+    gains = ", ".join(f"{round(play.value - c.value, 3) + 0.0:+.3f} against {PHRASES.get(c.name, c.name)}"
+                      for c in others)
+    text = f"The playbook's expected value (additive, fixed anchors, less effort): {play.value:.3f}, {gains}."
+    hold = next((c for c in others if c.name == "Hold the opening"), None)
+    if hold is not None and all(abs(hold.expected[k] - v) < 1e-9 for k, v in play.expected.items()):
+        text += " The playbook keeps its opening package on every branch: holding it is the same course."
+    for c in others:
+        why = f"breaks {', '.join(PRINCIPLE_LABELS.get(b, b) for b in c.broken)}" if c.broken else ""
+        if c.value > play.value + TIE and why:
+            text += f" {PHRASES.get(c.name, c.name).capitalize()} is worth {c.value - play.value:.3f} more but {why}."
+        elif c.value >= play.value - TIE and c.broken and c is not hold:
+            text += f" {PHRASES.get(c.name, c.name).capitalize()} is worth about as much but {why}."
+    return text
+
+
+def _names(plan: Plan, tool_names: dict[str, str] | None) -> dict[str, str]:
+    return {t: nm for n in plan.nodes for t, nm in zip(n.tools, n.names)} | (tool_names or {})
+
+
+def courses_lines(courses: list[Course], plan: Plan, tool_names: dict[str, str] | None = None) -> list[str]:
+    """The comparison as text lines (for :func:`decision.strategy.playbook.plan_text`); ``tool_names``: id -> name
+    (default: the names in the plan, else the ids)."""
+    short = [n.split()[0] for n in plan.criterion_names]
+    methods = [m for m in METHODS if m in courses[0].ranks]
+    names = _names(plan, tool_names)
+    lines = [f"Compared with simpler courses over the same {plan.months:g} months (value: additive, fixed anchors, "
+             f"less effort; rank by {', '.join(m.upper() if m != 'wsm' else m for m in methods)}):"]
+    for c in courses:
+        vals = "  ".join(f"{s} {c.expected[k]:.1f}" for s, k in zip(short, plan.criteria))
+        ranks = "/".join("-" if c.ranks[m] is None else str(c.ranks[m]) for m in methods)
+        breaks = f"  breaks {', '.join(PRINCIPLE_LABELS.get(b, b) for b in c.broken)}" if c.broken else ""
+        lines.append(f"  {c.name:<29} value {c.value:.3f} (worst branch {c.worst_value:.3f})  {vals}  rank {ranks}"
+                     f"{breaks}")
+        if c.name == "Hold the best single package":
+            lines.append(f"    ({' + '.join(names.get(t, t) for t in c.tools)})")
+    return [*lines, f"  {verdict(courses)}"]
+
+
+def courses_json(courses: list[Course]) -> list[dict]:
+    r6 = lambda d: {k: round(v, 6) for k, v in d.items()}  # noqa: E731
+    return [{"name": c.name, "tools": list(c.tools), "expected": r6(c.expected), "worst": r6(c.worst),
+             "value": round(c.value, 6), "worst_value": round(c.worst_value, 6), "effort": round(c.effort, 6),
+             "breaks": list(c.broken), "ranks": c.ranks} for c in courses]
+
+
+def courses_html(courses: list[Course], plan: Plan, tool_names: dict[str, str] | None = None) -> str:
+    """The comparison as an escaped HTML table with the verdict (briefing and dashboard); a held package's tools
+    are its row's tooltip."""
+    esc = html.escape
+    names = _names(plan, tool_names)
+    methods = [m for m in METHODS if m in courses[0].ranks]
+    head = "".join(f"<th>{esc(n)}</th>" for n in plan.criterion_names)
+    rank_head = "".join(f"<th>rank ({'wsm' if m == 'wsm' else m.upper()})</th>" for m in methods)
+    rows = []
+    for c in courses:
+        vals = "".join(f"<td class='num'>{c.expected[k]:.1f}</td>" for k in plan.criteria)
+        ranks = "".join(f"<td class='num'>{'-' if c.ranks[m] is None else c.ranks[m]}</td>" for m in methods)
+        breaks = esc(", ".join(PRINCIPLE_LABELS.get(b, b) for b in c.broken))
+        title = esc(" + ".join(names.get(t, t) for t in c.tools), quote=True) if c.name.startswith("Hold") else ""
+        rows.append(f"<tr data-course='{esc(c.name)}'><td title='{title}'>{esc(c.name)}</td>"
+                    f"<td class='num'>{c.value:.3f}</td><td class='num'>{c.worst_value:.3f}</td>{vals}{ranks}"
+                    f"<td>{breaks}</td></tr>")
+    return (f"<table class='courses'><thead><tr><th>course over {plan.months:g} months</th><th>value</th>"
+            f"<th>worst branch</th>{head}{rank_head}<th>breaks</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+            f"</table><p class='sub'>{esc(verdict(courses))}</p>")
