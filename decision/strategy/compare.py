@@ -96,7 +96,7 @@ def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ..
              ())]
     opening = int(np.searchsorted(problem.rows, plan.root.row))
     static = period_value(p.values[problem.rows], w, cat) - problem.effort_cost
-    best = int(np.argmax(np.round(static, 12)))            # the first of equal maxima: fewer tools, as decision rank
+    best = int(np.argmax(np.round(static, 12)))            # the first of equal maxima (the lower package row)
     for name, i in (("Hold the opening", opening), ("Hold the best single package", best)):
         if name.endswith("package") and i == opening:
             continue
