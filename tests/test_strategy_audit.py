@@ -50,3 +50,22 @@ def test_bundled_audit_checks_every_playbook(bundled):
     from decision.audit import presets
     built = {s.id: decision.build_portfolios(bundled, s.id) for s in bundled.scenarios}
     assert [f for f in audit_plans(bundled, built, presets(bundled)) if f["level"] == "fail"] == []
+
+
+def test_audit_fails_when_a_simpler_course_obeying_every_principle_beats_the_playbook(tiny_dir, monkeypatch):
+    # with credibility and the de-escalation channel off, holding A obeys every principle (0.616 by hand,
+    # docs/strategy.md); a solver that returned a worse plan (simulated: its value lowered) must be reported
+    path = tiny_dir / "reactions.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["principles"]["credibility"]["enabled"] = False
+    data["principles"]["de_escalation"]["enabled"] = False
+    path.write_text(yaml.safe_dump(data))
+    cat = decision.load_catalog(tiny_dir)
+    built = {"base": decision.build_portfolios(cat, "base", max_tools=1)}
+    assert [f for f in audit_plans(cat, built, {"hand": HAND_WEIGHTS}) if f["level"] == "fail"] == []
+    import decision.strategy.audit as A
+    worse = lambda *a, **k: dataclasses.replace(build_plan(*a, **k), value=0.5)  # noqa: E731
+    monkeypatch.setattr(A, "build_plan", worse)
+    found = [f for f in audit_plans(cat, built, {"hand": HAND_WEIGHTS}) if f["level"] == "fail"]
+    assert [f["check"] for f in found] == ["playbook not optimal"]
+    assert "hold the opening (a) obeys every principle and is worth 0.616000 > 0.500000" in found[0]["detail"]

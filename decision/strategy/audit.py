@@ -10,6 +10,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..errors import DecisionError
+from .compare import compare_courses
 from .playbook import Plan, PlanNode, build_plan
 from .reactions import load_reactions
 from .tree import StrategyProblem, opening_cap, required_tools, strategy_problem
@@ -105,4 +106,8 @@ def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
                 add("note", "playbook bluffs", where, "a threat is left idle on 'stalls' (credibility is off)")
             if not np.isfinite(plan.value):
                 add("fail", "no playbook", where, "no finite value")
+            for c in compare_courses(problem, plan, methods=("wsm",))[1:-1]:
+                if not c.broken and c.value > plan.value + 1e-9:     # a policy the solver searched: a solver bug
+                    add("fail", "playbook not optimal", where, f"{c.name.lower()} ({' + '.join(c.tools)}) obeys "
+                        f"every principle and is worth {c.value:.6f} > {plan.value:.6f}")
     return f
