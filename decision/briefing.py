@@ -401,7 +401,7 @@ def playbook_html(b: Briefing) -> str:
                 f"every principle: {E(b.plan_error)}</p></div>")
     flags = (f"<p class='caveat'><b>Flags:</b> {E(', '.join(plan.flags))} (a threatened step is not carried out on "
              f"a 'stalls' branch).</p>" if plan.flags else "")
-    compared = (f"<h3>What the playbook buys</h3>{courses_html(list(b.plan_courses), plan, {t.id: t.name for t in b.catalog.tools})}" if b.plan_courses
+    compared = (f"<h3>What the playbook buys</h3>{courses_html(list(b.plan_courses), plan)}" if b.plan_courses
                 else "")
     return (f"<div class='briefing playbook-section'><h2>Playbook</h2><p>What to do now and at each of "
             f"{plan.reviews} reviews over {plan.months:g} months, for each reaction of the ally, under the weights "

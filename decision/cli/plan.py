@@ -37,7 +37,7 @@ def cmd_plan(args) -> int:
             out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weights_same", "probabilities_same")}
         text = json.dumps(out, indent=2)
     else:
-        text = plan_text(plan, robust, courses_lines(courses, plan, {t.id: t.name for t in cat.tools}))
+        text = plan_text(plan, robust, courses_lines(courses, plan))
         if not robust:
             text += "\n(Add --samples 200 to see how often the opening survives weight and probability draws.)"
     print(text)

@@ -3,9 +3,9 @@ combinations change.
 
 The package follows the one-way flow: :mod:`.state` (the pure part: :class:`ViewState` and :class:`ViewModel`, no
 widgets), :mod:`.render` (HTML and in-place figure updates), :mod:`.controls` (the settings' widgets and the
-layout), one module per output panel with widgets of its own (:mod:`.explanation`, :mod:`.stability`, :mod:`.playbook`; each
-works on the dashboard's current view) and :mod:`.app` (:class:`Dashboard`, the wiring: events, debouncing,
-scheduling).
+layout), one module per output panel with widgets of its own (:mod:`.explanation`, :mod:`.stability`,
+:mod:`.playbook`; each works on the dashboard's current view) and :mod:`.app` (:class:`Dashboard`, the wiring:
+events, debouncing, scheduling).
 
 ``dashboard()`` returns the ipywidgets layout; :class:`Dashboard` is the controller behind it (``.widget``,
 ``.state``, ``.update()``, ``.set(...)``, ``.ranking``, ``.check_stability()``, ``.export_profile()``), so tests and

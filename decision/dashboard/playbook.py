@@ -25,7 +25,6 @@ class PlaybookPanel:
     def __init__(self, model: ViewModel, current):
         import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
         self.model, self.current = model, current
-        self.tool_names = {t.id: t.name for t in model.catalog.tools}
         self.plan, self.error, self.solve_ms = None, "", None
         self.last_exception: BaseException | None = None          # a playbook bug, kept for a report
         self.reviews = W.BoundedIntText(value=PLAN_REVIEWS, min=1, max=PLAN_MAX_REVIEWS, description="Reviews",
@@ -66,7 +65,7 @@ class PlaybookPanel:
             if plan is not None:
                 R.draw_plan(self.figure, plan)
                 problem = self.model.problem(view.state, int(self.reviews.value), int(self.months.value))
-                compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan, self.tool_names)
+                compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan)
             self.panel.value = R.playbook_html(plan, error, self.solve_ms, compared)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
             log.exception("playbook failed", exc_info=exc)

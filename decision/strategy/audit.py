@@ -13,7 +13,7 @@ from ..errors import DecisionError
 from .compare import compare_courses
 from .playbook import Plan, PlanNode, build_plan
 from .reactions import load_reactions
-from .tree import StrategyProblem, opening_cap, required_tools, strategy_problem
+from .tree import StrategyProblem, opening_cap, required_rung, strategy_problem
 
 
 def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
@@ -37,7 +37,7 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
 
     allowed = {tuple(problem.portfolios.tools_of(int(r))) for r in problem.rows}
     out = []
-    cap = opening_cap(pr, max((tool[t].rung for t in required_tools(problem.portfolios)), default=0))
+    cap = opening_cap(pr, required_rung(problem.portfolios))
     if cap is not None and rung(plan.root.tools) > cap:
         out.append(f"opening climbs to rung {rung(plan.root.tools)} (cap {cap})")
     if pr.verified_progress and has(plan.root.tools, "incentives"):

@@ -28,7 +28,7 @@ from ..errors import DecisionError
 from ..ranking import METHODS as RANKING_METHODS
 from ..ranking import competition_ranks, preference
 from .playbook import Plan
-from .tree import StrategyProblem, admissibility, period_value, required_tools
+from .tree import StrategyProblem, admissibility, period_value, required_rung
 
 METHODS = ("wsm", "topsis", "vikor")
 VALUE_DECIMALS = 9
@@ -41,12 +41,14 @@ TIE = 5e-4
 @dataclass(frozen=True)
 class Course:
     """One course of action over the horizon. ``value``/``worst_value``: additive value (fixed anchors) less effort
-    cost, expected and on the worst branch; ``effort``: expected effort per period; ``ranks``: method -> rank among
+    cost, expected and on the worst branch; ``tools``/``names``: the package held (the opening for the playbook);
+    ``effort``: expected effort per period; ``ranks``: method -> rank among
     the compared courses (None where the method cannot rank them); ``broken``: the principles holding the package
     breaks (empty for the playbook, which obeys them by construction); for doing nothing new, the static rules it
     fails (``accountability_floor``, ``legal_obligations``)."""
     name: str
     tools: tuple[str, ...]
+    names: tuple[str, ...]
     expected: dict[str, float]
     worst: dict[str, float]
     value: float
@@ -75,8 +77,7 @@ def _broken(problem: StrategyProblem, i: int) -> tuple[str, ...]:
     holds = lambda opening, adm, *_: bool(opening[s] and adm[reacts, s, s].all())  # noqa: E731
     if holds(problem.opening, problem.admissible):
         return ()
-    pr, cat = problem.model.principles, problem.catalog
-    rung = max((cat.tool(t).rung for t in required_tools(problem.portfolios)), default=0)
+    pr, rung = problem.model.principles, required_rung(problem.portfolios)
     alone = lambda name: pr.switched(off=[n for n in pr.NAMES if n != name])  # noqa: E731
     return tuple(n for n in pr.NAMES if getattr(pr, n)
                  and not holds(*admissibility(problem.sig, problem.model.ids, alone(n), rung)))
@@ -119,8 +120,8 @@ def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ..
             continue
         asc = RANKING_METHODS[m].ascending
         ranks[m] = competition_ranks(raw + cost if asc else raw - cost, asc)
-    return [Course(name, tuple(tools), dict(zip(crit, map(float, e))), dict(zip(crit, map(float, x))), float(v),
-                   float(xv), float(eff), broken,
+    return [Course(name, tuple(tools), tuple(cat.tool(t).name for t in tools), dict(zip(crit, map(float, e))),
+                   dict(zip(crit, map(float, x))), float(v), float(xv), float(eff), broken,
                    {m: None if ranks.get(m) is None else int(ranks[m][j]) for m in METHODS if m in ranks})
             for j, (name, tools, e, x, v, xv, eff, broken) in enumerate(rows)]
 
@@ -155,16 +156,10 @@ def verdict(courses: list[Course]) -> str:
     return text
 
 
-def _names(plan: Plan, tool_names: dict[str, str] | None) -> dict[str, str]:
-    return {t: nm for n in plan.nodes for t, nm in zip(n.tools, n.names)} | (tool_names or {})
-
-
-def courses_lines(courses: list[Course], plan: Plan, tool_names: dict[str, str] | None = None) -> list[str]:
-    """The comparison as text lines (for :func:`decision.strategy.playbook.plan_text`); ``tool_names``: id -> name
-    (default: the names in the plan, else the ids)."""
+def courses_lines(courses: list[Course], plan: Plan) -> list[str]:
+    """The comparison as text lines (for :func:`decision.strategy.playbook.plan_text`)."""
     short = [n.split()[0] for n in plan.criterion_names]
     methods = [m for m in METHODS if m in courses[0].ranks]
-    names = _names(plan, tool_names)
     lines = [f"Compared with simpler courses over the same {plan.months:g} months (value: additive, fixed anchors, "
              f"less effort; rank by {', '.join(m.upper() if m != 'wsm' else m for m in methods)}):"]
     for c in courses:
@@ -174,7 +169,7 @@ def courses_lines(courses: list[Course], plan: Plan, tool_names: dict[str, str] 
         lines.append(f"  {c.name:<29} value {c.value:.3f} (worst branch {c.worst_value:.3f})  {vals}  rank {ranks}"
                      f"{breaks}")
         if c.name == "Hold the best single package":
-            lines.append(f"    ({' + '.join(names.get(t, t) for t in c.tools)})")
+            lines.append(f"    ({' + '.join(c.names)})")
     return [*lines, f"  {verdict(courses)}"]
 
 
@@ -185,11 +180,10 @@ def courses_json(courses: list[Course]) -> list[dict]:
              "breaks": list(c.broken), "ranks": c.ranks} for c in courses]
 
 
-def courses_html(courses: list[Course], plan: Plan, tool_names: dict[str, str] | None = None) -> str:
+def courses_html(courses: list[Course], plan: Plan) -> str:
     """The comparison as an escaped HTML table with the verdict (briefing and dashboard); a held package's tools
     are its row's tooltip."""
     esc = html.escape
-    names = _names(plan, tool_names)
     methods = [m for m in METHODS if m in courses[0].ranks]
     head = "".join(f"<th>{esc(n)}</th>" for n in plan.criterion_names)
     rank_head = "".join(f"<th>rank ({'wsm' if m == 'wsm' else m.upper()})</th>" for m in methods)
@@ -198,7 +192,7 @@ def courses_html(courses: list[Course], plan: Plan, tool_names: dict[str, str] |
         vals = "".join(f"<td class='num'>{c.expected[k]:.1f}</td>" for k in plan.criteria)
         ranks = "".join(f"<td class='num'>{'-' if c.ranks[m] is None else c.ranks[m]}</td>" for m in methods)
         breaks = esc(", ".join(PRINCIPLE_LABELS.get(b, b) for b in c.broken))
-        title = esc(" + ".join(names.get(t, t) for t in c.tools), quote=True) if c.name.startswith("Hold") else ""
+        title = esc(" + ".join(c.names), quote=True) if c.name.startswith("Hold") else ""
         rows.append(f"<tr data-course='{esc(c.name)}'><td title='{title}'>{esc(c.name)}</td>"
                     f"<td class='num'>{c.value:.3f}</td><td class='num'>{c.worst_value:.3f}</td>{vals}{ranks}"
                     f"<td>{breaks}</td></tr>")

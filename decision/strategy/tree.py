@@ -73,6 +73,12 @@ def required_tools(portfolios: Portfolios) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*portfolios.constraints.forced_in, *mandatory]))
 
 
+def required_rung(portfolios: Portfolios) -> int:
+    """Highest rung among the :func:`required_tools` (0 when none): the opening may reach it, calibration or not."""
+    cat = portfolios.catalog
+    return max((cat.tool(t).rung for t in required_tools(portfolios)), default=0)
+
+
 def opening_cap(pr: Principles, required_rung: int) -> int | None:
     """Highest rung the opening may reach: ``opening_max_rung``, raised to the rung of tools required by rule."""
     if not pr.calibration or pr.opening_max_rung is None:
@@ -302,7 +308,6 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
         key = key * 64 + full[:, j]
     _, first, sig_id = np.unique(key, return_index=True, return_inverse=True)
     sig = full[first]
-    required_rung = max((cat.tool(t).rung for t in required_tools(portfolios)), default=0)
-    opening, adm, bluff = admissibility(sig, model.ids, pr, required_rung)
+    opening, adm, bluff = admissibility(sig, model.ids, pr, required_rung(portfolios))
     return StrategyProblem(portfolios, model, int(reviews), float(months), rows, outcomes[rows], design, probs,
                            sig_id.ravel(), sig, opening, adm, bluff)
