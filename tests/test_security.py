@@ -214,8 +214,10 @@ def test_more_tools_than_a_combination_mask_holds_is_one_line(tiny_dir, capsys):
 # ------------------------------------------------------------------------------------------------------ item 4
 
 def test_an_invalid_yaml_date_is_just_text(cat, capsys, tmp_path):
-    with (cat / "model.yaml").open("a") as fh:
-        fh.write("x_note: 2024-13-01\n")
+    text = (cat / "model.yaml").read_text()
+    (cat / "model.yaml").write_text(text.replace("complementarity:\n  value: 0.5\n  rationale: ",
+                                                 "complementarity:\n  value: 0.5\n  rationale: 2024-13-01 "))
+    assert "2024-13-01" in (cat / "model.yaml").read_text()
     assert run(capsys, "tools", "--catalog", cat)[0] == 0
     p = make_profile("dated", "roc", "rights_protection>legitimacy>security_continuity>escalation_risk", CRIT)
     folder = tmp_path / "profiles"

@@ -24,7 +24,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from ..catalog import Catalog, Number, Text, _read_yaml, _Row, _validate
+from ..catalog import Catalog
+from ..schema import Number, Row, Text, read_yaml, validate
 from ..errors import CatalogError
 
 FILE = "reactions.yaml"
@@ -208,7 +209,7 @@ def reaction_probabilities(design: np.ndarray, model: ReactionModel, base: np.nd
 # ----------------------------------------------------------------------------------------------------------------
 # Loading and validation
 
-class _Probability(_Row):
+class _Probability(Row):
     value: Share
     low: Share
     high: Share
@@ -216,7 +217,7 @@ class _Probability(_Row):
     source: Text
 
 
-class _ReactionRow(_Row):
+class _ReactionRow(Row):
     id: Id
     name: Text
     description: str = ""
@@ -226,14 +227,14 @@ class _ReactionRow(_Row):
     effects_source: str = ""
 
 
-class _FeatureRow(_Row):
+class _FeatureRow(Row):
     tools: list[Id] = []
     families: list[Id] = []
     stances: list[Literal["de_escalating", "engagement", "scrutiny", "pressure"]] = []
     description: str = ""
 
 
-class _RuleRow(_Row):
+class _RuleRow(Row):
     id: Id
     reaction: Id
     feature: Id | None = None
@@ -245,7 +246,7 @@ class _RuleRow(_Row):
     source: Text
 
 
-class _Switch(_Row):
+class _Switch(Row):
     enabled: bool = True
     reaction: Id | None = None
     rationale: Text
@@ -265,7 +266,7 @@ class _Floor(_Switch):
     criteria: list[Id] = ["security_continuity"]
 
 
-class _File(_Row):
+class _File(Row):
     concentration: dict
     reactions: list
     features: dict[str, dict] = {}
@@ -278,8 +279,8 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     against the catalogue (criteria, tools, factors)."""
     p = Path(path) if path is not None else Path(catalog.path)
     folder, name = (p.parent, p.name) if p.suffix in (".yaml", ".yml") else (p, FILE)
-    data = _validate(_File, _read_yaml(folder, name), name, "top level")
-    conc = _validate(_ConcentrationRow, data.concentration, name, "concentration")
+    data = validate(_File, read_yaml(folder, name), name, "top level")
+    conc = validate(_ConcentrationRow, data.concentration, name, "concentration")
     reactions = _reactions(data.reactions, catalog, name)
     ids = [r.id for r in reactions]
     features = _features(data.features, catalog, name)
@@ -289,7 +290,7 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     return ReactionModel(tuple(reactions), tuple(features), tuple(rules), principles, conc.value, str(folder / name))
 
 
-class _ConcentrationRow(_Row):
+class _ConcentrationRow(Row):
     value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     rationale: Text
     source: Text
@@ -301,8 +302,8 @@ def _reactions(rows, catalog: Catalog, name: str) -> list[Reaction]:
     out = []
     for i, raw in enumerate(rows):
         where = f"reactions[{i}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        r = _validate(_ReactionRow, raw, name, where)
-        pr = _validate(_Probability, r.probability, name, where + ".probability")
+        r = validate(_ReactionRow, raw, name, where)
+        pr = validate(_Probability, r.probability, name, where + ".probability")
         if not pr.low <= pr.value <= pr.high:
             raise CatalogError(f"expected low <= value <= high, got {pr.low} / {pr.value} / {pr.high}", file=name,
                                where=where, field="probability")
@@ -333,7 +334,7 @@ def _features(rows: dict, catalog: Catalog, name: str) -> list[Feature]:
         if fid == RUNG_FEATURE or not isinstance(fid, str) or not fid.isidentifier() or fid != fid.lower():
             raise CatalogError(f"expected a snake_case feature id other than '{RUNG_FEATURE}' (built in)", file=name,
                                where=where)
-        f = _validate(_FeatureRow, raw, name, where)
+        f = validate(_FeatureRow, raw, name, where)
         if not (f.tools or f.families or f.stances):
             raise CatalogError("expected at least one of tools, families, stances", file=name, where=where)
         for t in f.tools:
@@ -351,7 +352,7 @@ def _rules(rows, reactions: list[str], features: list[str], factors: set[str], n
     out = []
     for i, raw in enumerate(rows):
         where = f"rules[{i}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        r = _validate(_RuleRow, raw, name, where)
+        r = validate(_RuleRow, raw, name, where)
         checks = [(r.reaction not in reactions, "reaction", f"unknown reaction '{r.reaction}'; known: "
                    f"{', '.join(reactions)}"),
                   (r.feature is None and r.factor is None, "feature", "expected a feature, a factor or both"),
@@ -385,7 +386,7 @@ def _principles(rows: dict, reactions: list[str], features: list[str], catalog: 
             kw[p] = False      # a principle not stated in the file is off: nothing hidden
             continue
         model = {"calibration": _Calibration, "security_floor": _Floor, "de_escalation": _DeEscalation}.get(p, _Switch)
-        s = _validate(model, rows[p], name, where)
+        s = validate(model, rows[p], name, where)
         kw[p] = s.enabled
         rationale.append((p, f"{s.rationale} ({s.source})"))
         if p in default_reaction:
