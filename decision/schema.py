@@ -88,7 +88,8 @@ def validate(model: type[BaseModel], data: Any, file: str, where: str):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])   # a typo explains a "missing"
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
             parent = _submodel(model, loc[:-1])
