@@ -84,7 +84,7 @@ class Stage:
     """Measures added and tools lifted at one point, then the partner's reaction to the package in force."""
     date: str
     added: tuple[Measure, ...]
-    lifted: tuple[str, ...]
+    lifted: tuple[Measure, ...]
     unexpressed: tuple[Measure, ...]
     reaction: str
     retaliation: str | None
@@ -185,7 +185,7 @@ class _Unexpressed(Row):
 class _Stage(Row):
     date: Date
     added: Annotated[list[_Added], Field(max_length=MAX_MEASURES)] = []
-    lifted: Annotated[list[Id], Field(max_length=MAX_MEASURES)] = []
+    lifted: Annotated[list[_Added], Field(max_length=MAX_MEASURES)] = []
     unexpressed: Annotated[list[_Unexpressed], Field(max_length=MAX_MEASURES)] = []
     reaction: Literal[REACTIONS]
     retaliation: Literal["minor", "major"] | None = None
@@ -286,20 +286,21 @@ def _episode(path: Path, catalog: Catalog) -> Episode:
             if m.tool not in known:
                 raise CatalogError(f"unknown tool '{m.tool}' (not in tools.csv; an unexpressed measure goes under "
                                    "'unexpressed')", file=label, where=where, field=f"added[{j}].tool")
-        for t in s.lifted:
-            if t not in in_force:
-                raise CatalogError(f"lifted tool '{t}' was not in force before this stage", file=label,
-                                   where=where, field="lifted")
+        for j, m in enumerate(s.lifted):
+            if m.tool not in in_force:
+                raise CatalogError(f"lifted tool '{m.tool}' was not in force before this stage", file=label,
+                                   where=where, field=f"lifted[{j}].tool")
         if (s.reaction == "retaliates") != (s.retaliation is not None):
             raise CatalogError("retaliation (minor or major) is given when, and only when, the reaction is "
                                "retaliates", file=label, where=where, field="retaliation")
         if not s.added and not s.unexpressed and not s.lifted and k == 0:
             raise CatalogError("the first stage adds no measure", file=label, where=where, field="added")
-        for t in s.lifted:
-            in_force.pop(t)
+        for m in s.lifted:
+            in_force.pop(m.tool)
         for m in s.added:
             in_force.setdefault(m.tool, None)
-        stages.append(Stage(s.date, tuple(Measure(m.tool, m.date, m.what) for m in s.added), tuple(s.lifted),
+        measures = lambda items: tuple(Measure(m.tool, m.date, m.what) for m in items)  # noqa: E731
+        stages.append(Stage(s.date, measures(s.added), measures(s.lifted),
                             tuple(Measure(None, m.date, m.what, m.category) for m in s.unexpressed), s.reaction,
                             s.retaliation, s.response, tuple(in_force)))
     sec, rights = e.security_outcome, e.rights_outcome

@@ -89,7 +89,7 @@ def test_retaliation_severity_goes_with_retaliates_only(case_dir, bundled):
 
 
 def test_lifting_a_tool_never_in_force_is_refused(case_dir, bundled):
-    edit(case_dir, "lifted: [demarche]", "lifted: [targeted_sanctions]")
+    edit(case_dir, "{tool: demarche, date: 2002-01", "{tool: targeted_sanctions, date: 2002-01")
     assert "lifted tool 'targeted_sanctions'" in error(case_dir, bundled)
 
 
