@@ -241,9 +241,12 @@ def cases_folder(catalog: Catalog | None) -> Path:
     return own if own is not None and own.is_dir() else BUNDLED_CASES
 
 
-def load_cases(folder: str | Path | None = None, catalog: Catalog | None = None) -> CaseLibrary:
+def load_cases(folder: str | Path | None = None, catalog: Catalog | None = None, lenient: bool = False
+               ) -> CaseLibrary:
     """Load and check every ``*.yaml`` episode in ``folder`` (default: :func:`cases_folder` of ``catalog``) against
-    ``catalog`` (default: the bundled catalogue). Episodes are sorted by start date, then id."""
+    ``catalog`` (default: the bundled catalogue). Episodes are sorted by start date, then id. ``lenient``: a tool id
+    the catalogue lacks becomes an unexpressed measure (category ``other``, the id named in its text) instead of an
+    error, to score an older or smaller catalogue against a library coded with more tools."""
     catalog = catalog if catalog is not None else load_catalog()
     folder = Path(folder) if folder is not None else cases_folder(catalog)
     if not folder.is_dir():
@@ -253,11 +256,23 @@ def load_cases(folder: str | Path | None = None, catalog: Catalog | None = None)
         raise CatalogError(f"{len(paths):,} episode files, above the limit of {MAX_CASE_FILES}", file=str(folder))
     if not paths:
         raise CatalogError("no episode files (*.yaml) in the case folder", file=str(folder))
-    episodes = [_episode(p, catalog) for p in paths]
+    episodes = [_episode(p, catalog, lenient) for p in paths]
     return CaseLibrary(tuple(sorted(episodes, key=lambda e: (e.start, e.id))), str(folder))
 
 
-def _episode(path: Path, catalog: Catalog) -> Episode:
+def _without_unknown_tools(stage: _Stage, known: set) -> _Stage:
+    """The stage with measures of tools outside ``known`` moved to ``unexpressed`` (lenient loading)."""
+    gone = [m for m in (*stage.added, *stage.lifted) if m.tool not in known]
+    if not gone:
+        return stage
+    moved = [_Unexpressed(category="other", date=m.date, what=f"{m.tool} (not in this catalogue): {m.what}"[:MAX_TEXT])
+             for m in stage.added if m.tool not in known]
+    return stage.model_copy(update={"added": [m for m in stage.added if m.tool in known],
+                                    "lifted": [m for m in stage.lifted if m.tool in known],
+                                    "unexpressed": [*stage.unexpressed, *moved]})
+
+
+def _episode(path: Path, catalog: Catalog, lenient: bool = False) -> Episode:
     label = f"cases/{path.name}"
     data = safeio.load_yaml(path, limit=MAX_CASE_FILE_BYTES, name=label, error=CatalogError)
     e = validate(_Episode, data, label, "top level")
@@ -282,6 +297,8 @@ def _episode(path: Path, catalog: Catalog) -> Episode:
     in_force: dict[str, None] = {}
     for k, s in enumerate(e.stages):
         where = f"stages[{k}]"
+        if lenient:
+            s = _without_unknown_tools(s, known)
         for j, m in enumerate(s.added):
             if m.tool not in known:
                 raise CatalogError(f"unknown tool '{m.tool}' (not in tools.csv; an unexpressed measure goes under "

@@ -111,3 +111,11 @@ def test_a_multi_line_text_is_refused(case_dir, bundled):
 def test_a_bad_date_is_refused(case_dir, bundled):
     edit(case_dir, "end: 2002", "end: 2002-13")
     assert "field 'end'" in error(case_dir, bundled)
+
+
+def test_lenient_loading_turns_unknown_tools_into_named_unexpressed_measures(case_dir, bundled):
+    edit(case_dir, "tool: export_controls", "tool: arms_embargo")
+    e = load_cases(case_dir, bundled, lenient=True).episodes[0]
+    assert "export_controls" not in e.tools_used
+    assert [m.what for m in e.stages[1].unexpressed][-1].startswith("arms_embargo (not in this catalogue)")
+    assert e.stages[1].in_force == ("demarche", "legal_review")

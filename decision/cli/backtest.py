@@ -15,6 +15,9 @@ def register(sub) -> None:
     add_catalog(b)
     b.add_argument("--cases", metavar="DIR", help="case folder (default: the catalogue's cases/, else the bundled "
                                                   "library)")
+    b.add_argument("--lenient", action="store_true", help="treat tool ids this catalogue lacks as unexpressed "
+                                                          "measures (to score an older catalogue against a newer "
+                                                          "library); they are named in the output")
     b.add_argument("--no-fit", action="store_true", help="skip the leave-one-out fitted variants (faster)")
     b.add_argument("--format", default="text", choices=["text", "json"])
     b.set_defaults(func=cmd_backtest)
@@ -22,7 +25,7 @@ def register(sub) -> None:
 
 def cmd_backtest(args) -> int:
     cat = catalog_of(args)
-    library = load_cases(args.cases, cat)
+    library = load_cases(args.cases, cat, lenient=args.lenient)
     seen = []
 
     def progress(variant, episode):
