@@ -36,7 +36,8 @@ from .cases import CaseLibrary, Episode, load_cases
 from .catalog import Catalog, Scenario
 from .errors import DecisionError
 from .portfolios import build_portfolios, package_values, setting
-from .strategy.reactions import ReactionModel, feature_matrix, load_reactions, reaction_probabilities, rule_design
+from .strategy.reactions import ReactionModel, feature_matrix, reaction_probabilities, rule_design
+from .strategy.reactions_file import load_reactions
 from .strategy.tree import above_floor, period_outcomes
 
 REVIEWS, MONTHS = 3, 12

@@ -26,7 +26,7 @@ from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
 from .strategy.compare import compare_courses, courses_html
 from .strategy.playbook import PROBABILITY_CAVEAT, Plan, build_plan, plan_html
-from .strategy.reactions import load_reactions
+from .strategy.reactions_file import load_reactions
 from .strategy.tree import strategy_problem
 from .weights import direct, equal, parse_weights
 

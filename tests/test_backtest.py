@@ -19,7 +19,8 @@ from decision.backtest import (Stages, brier, episode_scenario, fit_reactions, i
 from decision.cases import load_cases
 from decision.cli import main
 from decision.portfolios import package_values, setting
-from decision.strategy.reactions import load_reactions, reaction_probabilities
+from decision.strategy.reactions import reaction_probabilities
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import above_floor, period_outcomes
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cases"

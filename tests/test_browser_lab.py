@@ -194,7 +194,7 @@ def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int)
     """The engine's playbook after each of ``presses`` key presses on ``criterion`` (index 0: before any), solved
     as docs/strategy.md says views do (one review tree, one solve per weight setting)."""
     from decision.strategy.playbook import build_plan  # noqa: PLC0415
-    from decision.strategy.reactions import load_reactions  # noqa: PLC0415
+    from decision.strategy.reactions_file import load_reactions  # noqa: PLC0415
     from decision.strategy.tree import strategy_problem  # noqa: PLC0415
     red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
            for c, lo, hi in state["red_lines"]]

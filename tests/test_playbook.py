@@ -8,7 +8,7 @@ import pytest
 import decision
 from decision.cli import main
 from decision.strategy.playbook import make_plan, plan_html
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 from decision.strategy.figures import plan_figure, plan_figure_data
 from decision.strategy.robustness import opening_stability

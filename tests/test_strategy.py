@@ -19,7 +19,7 @@ from decision.profiles import BUNDLED_PROFILES, load_profile
 from decision.strategy.audit import plan_violations
 from decision.strategy.compare import compare_courses, verdict
 from decision.strategy.playbook import build_plan, make_plan, plan_json, plan_text
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 
 from .strategy_support import Truth, violations

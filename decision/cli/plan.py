@@ -8,7 +8,8 @@ from pathlib import Path
 from ..portfolios import build_portfolios
 from ..strategy.compare import compare_courses, courses_json, courses_lines
 from ..strategy.playbook import build_plan, plan_json, plan_text
-from ..strategy.reactions import Principles, load_reactions
+from ..strategy.reactions import Principles
+from ..strategy.reactions_file import load_reactions
 from ..strategy.robustness import opening_stability
 from ..strategy.tree import MAX_REVIEWS, strategy_problem
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,

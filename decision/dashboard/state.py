@@ -20,7 +20,7 @@ from ..options import DEFAULT_K, Options, find_options
 from ..strategy.playbook import Plan, build_plan
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
-from ..strategy.reactions import load_reactions
+from ..strategy.reactions_file import load_reactions
 from ..strategy.tree import StrategyProblem, strategy_problem
 from ..weights import direct
 

@@ -28,7 +28,7 @@ from ..errors import DecisionError
 from ..ranking import METHODS as RANKING_METHODS
 from ..ranking import competition_ranks, preference
 from .playbook import Plan
-from .tree import StrategyProblem, admissibility, period_value, required_rung
+from .tree import SIGNATURE, StrategyProblem, period_value, required_rung, transitions
 
 METHODS = ("wsm", "topsis", "vikor")
 VALUE_DECIMALS = 9
@@ -60,27 +60,75 @@ class Course:
 
 def _held(problem: StrategyProblem, i: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float, float]:
     """Package ``i`` of the problem held for every period: expected and worst criterion vectors, their values, the
-    effort. Every period is alike, so the worst branch repeats the worst reaction."""
-    pr, out = problem.probs[i], problem.outcomes[i]
+    effort. Exact over the review contexts: the distribution over contexts is carried forward period by period; the
+    worst branch is the reaction path (positive probabilities only) with the lowest period-averaged value."""
+    P = problem.probs[i]                                          # (C, K)
+    d = np.array([dd for _, dd in problem.contexts])
+    out = problem.outcomes[i][d]                                  # (C, K, crit)
+    u = period_value(out, w, problem.catalog)                     # (C, K)
+    nxt, T = problem.next_ctx, problem.reviews + 1
+    pi = np.zeros(len(d))
+    pi[0] = 1.0
+    expected = np.zeros(out.shape[-1])
+    for _ in range(T):
+        expected += np.einsum("c,ck,ckj->j", pi, P, out)
+        new = np.zeros_like(pi)
+        np.add.at(new, nxt.ravel(), (pi[:, None] * P).ravel())
+        pi = new
+    worst_u = np.zeros(len(d))                                    # min over remaining paths, from each context
+    worst_v = np.zeros((len(d), out.shape[-1]))
+    for _ in range(T):
+        tot = np.where(P > 0, u + worst_u[nxt], np.inf)
+        k = tot.argmin(1)
+        rows = np.arange(len(d))
+        worst_v = out[rows, k] + worst_v[nxt[rows, k]]
+        worst_u = tot[rows, k]
     cost = float(problem.effort_cost[i])
-    expected = (pr[:, None] * out).sum(0)
-    u = period_value(out, w, problem.catalog)
-    k = int(np.flatnonzero(pr > 0)[np.argmin(u[pr > 0])])
-    return expected, out[k], float(period_value(expected, w, problem.catalog)) - cost, float(u[k]) - cost, \
-        float(problem.portfolios.effort[problem.rows[i]])
+    expected /= T
+    worst = worst_v[0] / T
+    return expected, worst, float(period_value(expected, w, problem.catalog)) - cost, \
+        float(worst_u[0]) / T - cost, float(problem.portfolios.effort[problem.rows[i]])
+
+
+def reachable_contexts(problem: StrategyProblem, i: int) -> list[int]:
+    """Contexts a held package ``i`` can meet before one of its reviews (R reviews after the opening)."""
+    P, nxt = problem.probs[i], problem.next_ctx
+    seen, frontier = {0}, {0}
+    for _ in range(problem.reviews):
+        frontier = {int(nxt[c, k]) for c in frontier for k in np.flatnonzero(P[c] > 0)}
+        seen |= frontier
+    return sorted(seen)
+
+
+def _holds(problem: StrategyProblem, i: int, pr) -> bool:
+    """Holding package ``i`` at every review obeys principles ``pr`` (opening rules, transitions, floor)."""
+    s = problem.sig_id[i]
+    tr = transitions(problem.sig, problem.model.kinds, pr, required_rung(problem.portfolios))
+    if not tr.opening[s]:
+        return False
+    reach = reachable_contexts(problem, i)
+    if pr.security_floor and not problem.feasible[i, reach].all():
+        return False
+    if pr.credibility and pr.threat_at_horizon and problem.sig[s, SIGNATURE.index("threat")] and not tr.executable[s]:
+        return False
+    for c in reach[1:]:
+        k = problem.contexts[c][0]
+        if not tr.admissible[k, s, s]:
+            return False
+        if pr.answer_stalling and problem.model.kinds[k] == "stalls" and \
+                (tr.admissible[k, s] & tr.answers[s]).any():
+            return False                                  # an answer was available and holding did not give it
+    return True
 
 
 def _broken(problem: StrategyProblem, i: int) -> tuple[str, ...]:
     """The principles that holding package ``i`` at every review breaks, each judged on its own (only that principle
     on), opening rules included."""
-    s, reacts = problem.sig_id[i], np.flatnonzero(problem.probs[i] > 0)
-    holds = lambda opening, adm, *_: bool(opening[s] and adm[reacts, s, s].all())  # noqa: E731
-    if holds(problem.opening, problem.admissible):
+    pr = problem.model.principles
+    if _holds(problem, i, pr):
         return ()
-    pr, rung = problem.model.principles, required_rung(problem.portfolios)
     alone = lambda name: pr.switched(off=[n for n in pr.NAMES if n != name])  # noqa: E731
-    return tuple(n for n in pr.NAMES if getattr(pr, n)
-                 and not holds(*admissibility(problem.sig, problem.model.ids, alone(n), rung)))
+    return tuple(n for n in pr.NAMES if getattr(pr, n) and not _holds(problem, i, alone(n)))
 
 
 def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ...] = METHODS) -> list[Course]:
@@ -133,6 +181,7 @@ PHRASES = {"Hold the opening": "holding the opening package", "Hold the best sin
            "single package", "Do nothing new": "doing nothing new"}
 PRINCIPLE_LABELS = {"calibration": "calibration", "credibility": "credibility", "verified_progress": "verified "
                     "progress", "de_escalation": "de-escalation channel", "security_floor": "security floor",
+                    "answer_stalling": "answering a stalling ally", "keep_penalties": "keeping penalties",
                     "accountability_floor": "the accountability floor", "legal_obligations": "legal obligations"}
 
 

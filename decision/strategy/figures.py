@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 
 from .playbook import Plan, PlanNode
 
-REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b"}
+REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b",
+                    "retaliates_minor": "#d6604d", "retaliates_major": "#67001f"}
 OTHER_COLOUR = "#555555"
 
 

@@ -16,21 +16,21 @@ from collections import Counter
 import numpy as np
 
 from ..robustness import sample_weights
-from .reactions import reaction_probabilities
 from .tree import StrategyProblem
 
 DEFAULT_SAMPLES = 200
 
 
 def probability_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generator):
-    """Yield (N x K) reaction-probability matrices with base rates ~ Dirichlet and rule log-odds ~ U(low, high)."""
+    """Yield (N x C x K) reaction probabilities (every context) with base rates ~ Dirichlet and rule log-odds ~
+    U(low, high), held inside the reactions' envelopes."""
     m = problem.model
     alpha = m.concentration * m.base
     low = np.array([r.low for r in m.rules])
     high = np.array([r.high for r in m.rules])
     for _ in range(n_samples):
         base = np.where(alpha > 0, rng.dirichlet(np.maximum(alpha, 1e-12)), 0.0)
-        yield reaction_probabilities(problem.design, m, base=base, log_odds=rng.uniform(low, high))
+        yield problem.probabilities(base=base, log_odds=rng.uniform(low, high))
 
 
 def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = DEFAULT_SAMPLES, seed=0) -> dict:
