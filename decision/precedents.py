@@ -315,10 +315,9 @@ def similar_packages(library: CaseLibrary, package: Iterable[str], factors: Mapp
     for i in order:
         e, k = eps[i], int(stage[i])
         d = None if np.isnan(dist[i]) else float(dist[i])
-        matches.append(PackageMatch(
-            e, float(sim[i]), float(tsim[i]), None if fsim is None else float(fsim[i]), k,
-            tuple(t for t in e.stages[k].in_force if t in package), d,
-            package_line(e, k, float(sim[i]), catalog), links(e)))
+        shared = tuple(t for t in e.stages[k].in_force if t in package)
+        matches.append(PackageMatch(e, float(sim[i]), float(tsim[i]), None if fsim is None else float(fsim[i]), k,
+                                    shared, d, package_line(e, k, float(sim[i]), catalog, shared), links(e)))
     return PackagePrecedents(tuple(matches), scope, int(is_near.sum()), near)
 
 
@@ -382,11 +381,15 @@ def summary(episode: Episode, catalog: Catalog | None = None) -> str:
             f"{in_sentence(e.partner)} {reactions}; {ending(e)}. [{len(e.sources)} sources]")
 
 
-def package_line(episode: Episode, stage: int, similarity: float, catalog: Catalog | None = None) -> str:
-    """One line: the episode's package at its most similar stage, the reaction to it and how the episode ended."""
+def package_line(episode: Episode, stage: int, similarity: float, catalog: Catalog | None = None,
+                 shared: Sequence[str] = ()) -> str:
+    """One line: the episode's package at its most similar stage (the tools it shares with the package explained),
+    the reaction to it and how the episode ended."""
     e, s = episode, episode.stages[stage]
     package = " + ".join(_tool_name(t, catalog) for t in s.in_force)
-    return (f"{short_name(e.actor)}–{e.partner} {e.years}, {s.date}: {package} (similarity {similarity:.2f}) -> "
+    common = f"shares {', '.join(_tool_name(t, catalog) for t in shared)}; " if shared else ""
+    return (f"{short_name(e.actor)}–{e.partner} {e.years}, {s.date}: {package} ({common}similarity "
+            f"{similarity:.2f}) -> "
             f"{in_sentence(e.partner)} {reaction_text(s)}; in the end, {ending(e)}. [{len(e.sources)} sources]")
 
 

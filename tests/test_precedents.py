@@ -173,7 +173,9 @@ def test_similar_packages_prefer_near_episodes_and_fall_back_on_the_library(bund
     assert found.scope == "near" and found.n_near == 1 and [m.id for m in found.matches] == ["near_one"]
     m = found.matches[0]
     assert m.stage == 0 and m.shared == ("demarche",) and m.distance == 0
-    assert m.line.startswith("Ruritania–Testland 2001-2002, 2001-03: démarche + legal review (similarity ")
+    # tools 1/2; families {signalling} against {signalling, verification}: 1/2
+    assert m.line.startswith("Ruritania–Testland 2001-2002, 2001-03: démarche + legal review (shares démarche; "
+                             "similarity 0.50)")
     assert m.line.endswith("-> Testland stalled; in the end, after 12 months: ties degraded by Ruritania, abuses "
                            "eased (verifiable). [2 sources]")
     # seen from far away nothing is near: the whole library, ties on similarity broken by distance
@@ -220,10 +222,10 @@ def test_cases_lists_the_nearest_episodes_one_line_each(capsys, catalog_dir, bun
     code, out, _ = run(capsys, "cases", "--catalog", str(catalog_dir), "--scenario", "arms_dependent_client")
     assert code == 0
     rows = [line for line in out.splitlines() if re.match(r"^\s+\d+  \d\.\d{3}  ", line)]
+    far = distance(arms.factors, arms.facts, hedge.factors, hedge.facts)
     assert [r.split()[:3] for r in rows] == [["1", "0.000", "ruritania_armsland_2003"],
                                              ["2", "0.113", "ruritania_testland_2001"],
-                                             ["3", f"{distance(arms.factors, arms.facts, hedge.factors, hedge.facts):.3f}",
-                                              "ruritania_hedgeland_2005"]]
+                                             ["3", f"{far:.3f}", "ruritania_hedgeland_2005"]]
     assert "Ruritania–Testland 2001-2002: démarche, legal review" in rows[1]
     assert "count double" in out and "not forecasts" in out
 
@@ -337,7 +339,8 @@ def test_explain_names_the_precedents_with_a_similar_package(capsys, catalog_dir
     lines = [s for s in section if s.startswith("  - ")]
     # both near episodes had exactly this package at their first stage: similarity 1, nearer first
     assert [s.split(":")[0] for s in lines] == ["  - ruritania_armsland_2003", "  - ruritania_testland_2001"]
-    assert "2001-03: démarche + legal review (similarity 1.00) -> Testland stalled; in the end, after 12 months" \
+    assert "2001-03: démarche + legal review (shares démarche, legal review; similarity 1.00) -> Testland stalled; " \
+           "in the end, after 12 months" \
         in lines[0]
 
 
