@@ -20,7 +20,7 @@ factors that the reaction model ties to that answer (``data/reactions.yaml``, ru
 * ``leverage``: the more the partner depends on our arms and aid, the more a demand costs it to ignore (Drezner 1999,
   *The Sanctions Paradox*; George 1991, *Forceful Persuasion*);
 * ``outside_options``: a partner with rival patrons concedes less and hits back more cheaply (Drezner 1998, "Conflict
-  Expectations and the Paradox of Economic Coercion"); the Uzbekistan 2005 and Egypt 2013 episodes turn on it;
+  Expectations and the Paradox of Economic Coercion");
 * ``criticism_sensitivity``: leaderships prone to nationalist backlash answer open criticism in kind (Hafner-Burton
   2008, "Sticks and Stones");
 * ``reform_capacity``: governments without independent courts or civilian control cannot deliver what they promise

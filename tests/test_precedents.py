@@ -166,6 +166,17 @@ def test_package_similarity_worked_by_hand(bundled, base):
     assert sim[0] == pytest.approx(2 / 3 * 1 / 3 + 1 / 3 * 1 / 2)
 
 
+def test_only_a_stage_sharing_a_tool_resembles_the_package(bundled, base):
+    # stage 1 holds aid conditionality alone: same family as export controls (similarity 1/3) but no tool in common;
+    # stage 2 shares export controls among four tools: 2/3 * 1/4 + 1/3 * 1/3 = 0.278, lower, yet the one reported
+    first = replace(base.stages[0], in_force=("aid_conditionality",))
+    second = replace(base.stages[1], in_force=("export_controls", "demarche", "legal_review", "independent_monitoring"))
+    lib = CaseLibrary((replace(base, stages=(first, second)),), "x")
+    found = similar_packages(lib, ["export_controls"], catalog=bundled)
+    assert [(m.stage, m.shared) for m in found.matches] == [(1, ("export_controls",))]
+    assert found.matches[0].similarity == pytest.approx(2 / 3 * 1 / 4 + 1 / 3 * 1 / 3)
+
+
 def test_similar_packages_prefer_near_episodes_and_fall_back_on_the_library(bundled, base):
     far = {**TESTLAND, "leverage": 0, "outside_options": 10, "indispensability": 10}
     lib = library(base, [("near_one", TESTLAND, base.facts), ("far_one", far, base.facts)])
