@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog import CAVEAT, Catalog
+from ..errors import DecisionError
 from ..portfolios import build_portfolios
 from .reactions import Principles, ReactionModel
 from .reactions_file import load_reactions
@@ -42,6 +43,7 @@ class PlanNode:
     children: tuple[PlanNode, ...]
     degraded: bool = False
     reaction_name: str = ""
+    effort: float = 0.0
 
     def walk(self):
         """This node and its descendants, depth first."""
@@ -84,9 +86,12 @@ class Plan:
         return sorted({f for n in self.nodes for f in n.flags})
 
 
-def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np.ndarray | None = None) -> Plan:
+def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np.ndarray | None = None,
+               opening: int | None = None) -> Plan:
     """Unfold a solved policy into the tree, with expected and worst-branch criterion values (``probs``: the
-    probabilities the policy was solved with, default the problem's)."""
+    probabilities the policy was solved with, default the problem's; ``opening``: a portfolio row to open with
+    instead of the optimal opening, followed by the policy's best continuation; its value is then that opening's
+    value, :meth:`StrategyProblem.opening_values`)."""
     cat = problem.catalog
     p = problem.portfolios
     crit = cat.criterion_ids
@@ -127,15 +132,23 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np
         return PlanNode(r, None if k_in is None else reactions[k_in], prob, reach, row, tools,
                         tuple(cat.tool(t).name for t in tools), dict(zip(crit, map(float, p.values[row]))),
                         tuple(flags), dict(zip(reactions, map(float, pr))), tuple(children), bool(d),
-                        "" if k_in is None else names[k_in])
+                        "" if k_in is None else names[k_in], float(p.effort[row]))
 
-    root_i = int(policy.best_row[0, 0, policy.root_signature])
+    if opening is None:
+        root_i = int(policy.best_row[0, 0, policy.root_signature])
+        value = policy.value
+    else:
+        hit = np.flatnonzero(problem.rows == opening)
+        if not len(hit) or not np.isfinite(policy.opening_values[hit[0]]):
+            raise DecisionError(f"package row {opening} cannot open a playbook here (not feasible, over the "
+                                "opening's rung cap or below the security floor)")
+        root_i, value = int(hit[0]), float(policy.opening_values[hit[0]])
     root = node(0, root_i, 0, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, ())
     leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
     worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
     worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]
     sc = p.adjusted.scenario
-    return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,
+    return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, value,
                 dict(zip(crit, map(float, expected))), dict(zip(crit, map(float, worst_vec))), worst_path,
                 worst_value, root, model.principles, len(problem.rows), len(problem.sig), tuple(crit),
                 tuple(c.name for c in cat.criteria), dict(zip(crit, map(float, p.status_quo))), _context(p),

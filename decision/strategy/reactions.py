@@ -70,6 +70,7 @@ class Reaction:
     degrades: bool
     rationale: str
     source: str
+    prior: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class ReactionRule:
     high: float
     rationale: str
     source: str
+    prior: float | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,21 @@ class ReactionModel:
     @property
     def log_odds(self) -> np.ndarray:
         return np.array([r.log_odds for r in self.rules], dtype=float)
+
+    @property
+    def prior_base(self) -> np.ndarray:
+        """Base probabilities before any fit to the case library (the sourced values; ``prior`` in the file)."""
+        return np.array([r.probability if r.prior is None else r.prior for r in self.reactions])
+
+    @property
+    def prior_log_odds(self) -> np.ndarray:
+        """Rule log-odds before any fit to the case library (the sourced values; ``prior`` in the file)."""
+        return np.array([r.log_odds if r.prior is None else r.prior for r in self.rules], dtype=float)
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the file's values were fitted to the case library (some value carries its ``prior``)."""
+        return any(x.prior is not None for x in (*self.reactions, *self.rules))
 
     def with_principles(self, principles: Principles) -> ReactionModel:
         return replace(self, principles=principles)

@@ -35,6 +35,7 @@ class _Probability(Row):
     value: Share
     low: Share
     high: Share
+    prior: Share | None = None
     rationale: Text
     source: Text
 
@@ -82,6 +83,7 @@ class _RuleRow(Row):
     log_odds: Number
     low: Number
     high: Number
+    prior: Number | None = None
     rationale: Text
     source: Text
 
@@ -176,6 +178,8 @@ def _reactions(rows, catalog: Catalog, fids: list[str], factors: set, name: str)
         checks = [(kind is None, "kind", f"expected a kind ({', '.join(KINDS)}) for reaction '{r.id}'"),
                   (not pr.low <= pr.value <= pr.high, "probability",
                    f"expected low <= value <= high, got {pr.low} / {pr.value} / {pr.high}"),
+                  (pr.prior is not None and not pr.low <= pr.prior <= pr.high, "probability.prior",
+                   f"expected low <= prior <= high, got {pr.low} / {pr.prior} / {pr.high}"),
                   (r.severity is not None and kind != "retaliates", "severity", "only a retaliation has a severity"),
                   (r.requires is not None and r.requires not in fids, "requires",
                    f"unknown feature '{r.requires}'; known: {', '.join(fids)}"),
@@ -189,7 +193,7 @@ def _reactions(rows, catalog: Catalog, fids: list[str], factors: set, name: str)
         out.append(Reaction(r.id, r.name, r.description, kind, r.severity, pr.value, pr.low, pr.high,
                             _effects(r.effects, catalog, name, where), _scale(r.scale, catalog, factors, name, where),
                             r.requires, degrades, f"{pr.rationale} | effects: {r.effects_rationale}".strip(" |"),
-                            f"{pr.source} | effects: {r.effects_source}".strip(" |")))
+                            f"{pr.source} | effects: {r.effects_source}".strip(" |"), pr.prior))
     _check_envelopes(out, name)
     return out
 
@@ -257,12 +261,14 @@ def _rules(rows, reactions: list[str], features: list[str], factors: set[str], n
                    f"unknown scenario factor '{r.factor}'; known: {', '.join(sorted(factors))}"),
                   (not r.low <= r.log_odds <= r.high, "log_odds",
                    f"expected low <= log_odds <= high, got {r.low} / {r.log_odds} / {r.high}"),
+                  (r.prior is not None and not r.low <= r.prior <= r.high, "prior",
+                   f"expected low <= prior <= high, got {r.low} / {r.prior} / {r.high}"),
                   (r.id in [o.id for o in out], "id", f"duplicate rule id '{r.id}'")]
         for bad, fld, msg in checks:
             if bad:
                 raise CatalogError(msg, file=name, where=where, field=fld)
         out.append(ReactionRule(r.id, r.reaction, r.feature, r.factor, r.log_odds, r.low, r.high, r.rationale,
-                                r.source))
+                                r.source, r.prior))
     return out
 
 

@@ -109,28 +109,35 @@ def context_probabilities(design: np.ndarray, memory: np.ndarray, model: Reactio
     return P.reshape(U, C, -1)
 
 
-def floor_feasible(outcomes: np.ndarray, probs: np.ndarray, model: ReactionModel, red_lines, criteria
-                   ) -> np.ndarray:
-    """(N x C) bool, the security floor in each context: after every reaction that can happen (probability > 0) and
-    does not itself degrade the ties, the floor criteria stay inside their red lines (degraded ties included in a
-    degraded context); and the chance of a degrading reaction is at most ``max_rupture_risk``. ``outcomes`` are
-    (N x 2 x K x crit), by degraded state."""
+def floor_ok(outcomes: np.ndarray, probs: np.ndarray, model: ReactionModel, red_lines, criteria) -> np.ndarray:
+    """(N,) bool, the security floor for packages whose period outcomes are (N x K x crit) and reaction
+    probabilities (N x K): after every reaction that can happen (probability > 0) and does not itself degrade the
+    ties, the floor criteria stay inside their red lines; and the chance of a degrading reaction is at most
+    ``max_rupture_risk``."""
     pr = model.principles
-    keep = np.ones(probs.shape[:2], dtype=bool)
+    keep = np.ones(len(probs), dtype=bool)
     if not pr.security_floor:
         return keep
-    d = np.array([dd for _, dd in contexts(len(model.ids))])
     check = (probs > 0) & ~model.degrades
     for rl in red_lines:
         if rl.criterion in pr.floor_criteria:
-            v = outcomes[:, :, :, list(criteria).index(rl.criterion)][:, d]        # (N, C, K)
+            v = outcomes[..., list(criteria).index(rl.criterion)]
             if rl.min is not None:
                 keep &= ((v >= rl.min - 1e-9) | ~check).all(-1)
             if rl.max is not None:
                 keep &= ((v <= rl.max + 1e-9) | ~check).all(-1)
     if pr.max_rupture_risk is not None and model.degrades.any():
-        keep &= probs[:, :, model.degrades].sum(-1) <= pr.max_rupture_risk + 1e-12
+        keep &= probs[:, model.degrades].sum(-1) <= pr.max_rupture_risk + 1e-12
     return keep
+
+
+def floor_feasible(outcomes: np.ndarray, probs: np.ndarray, model: ReactionModel, red_lines, criteria
+                   ) -> np.ndarray:
+    """(N x C) bool: :func:`floor_ok` in every context, with outcomes (N x 2 x K x crit) by degraded state and
+    probabilities (N x C x K); a degraded context checks the degraded ties' outcomes."""
+    d = [dd for _, dd in contexts(len(model.ids))]
+    return np.column_stack([floor_ok(outcomes[:, d[c]], probs[:, c], model, red_lines, criteria)
+                            for c in range(probs.shape[1])])
 
 
 def signatures(members: np.ndarray, features: np.ndarray, feature_ids: list[str], rungs: np.ndarray,
@@ -441,6 +448,15 @@ class StrategyProblem:
 
     def opening_row(self, policy: Policy) -> int:
         return int(self.rows[policy.best_row[0, 0, policy.root_signature]])
+
+    def opening_values(self, policy: Policy) -> np.ndarray:
+        """(len(portfolios),) the playbook value of opening with each package and continuing optimally (Q at review
+        0); -inf for packages that may not open (calibration, verified progress, the floor) or are not in the
+        problem."""
+        q = np.where(self.transitions.opening[self.sig_id], policy.opening_values, -np.inf)
+        out = np.full(len(self.portfolios), -np.inf)
+        out[self.rows] = q
+        return out
 
 
 def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int = 3, months: float = 12,
