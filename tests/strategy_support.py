@@ -167,6 +167,13 @@ class Truth:
              self.has(nxt, "verification")]
         return all(q >= p for p, q in zip(a, b)) and any(q > p for p, q in zip(a, b))
 
+    def holds_line(self, prev, nxt) -> bool:
+        a = [self.rung(prev), self.pressure_rung(prev), len(self.penalties(prev)), self.has(prev, "threat"),
+             self.has(prev, "verification")]
+        b = [self.rung(nxt), self.pressure_rung(nxt), len(self.penalties(nxt)), self.has(nxt, "threat"),
+             self.has(nxt, "verification")]
+        return all(q >= p for p, q in zip(a, b))
+
     def bluff(self, prev, k, nxt) -> bool:
         return self.kinds[k] == "stalls" and self.has(prev, "threat") and not self.stronger(prev, nxt)
 
@@ -215,8 +222,8 @@ class Truth:
                 options = [(q(r, x, ctx), x) for x in self.allowed(prev, k, ctx)]
                 if pr.answer_stalling and self.kinds[k] == "stalls":
                     answering = [(v, x) for v, x in options if self.answers(prev, x) and v > -math.inf]
-                    if answering:
-                        options = answering
+                    holding = [(v, x) for v, x in options if self.holds_line(prev, x) and v > -math.inf]
+                    options = answering or holding or options
                 memo[key] = max((v for v, _ in options), default=-math.inf)
             return memo[key]
 
@@ -311,7 +318,8 @@ def policy_value(truth: Truth) -> float:
             ctx = truth.next_ctx(OPENING, k)
             opts = [x for x in truth.allowed(x0, k, ctx) if not horizon_bad(x)]
             if pr.answer_stalling and truth.kinds[k] == "stalls":
-                opts = [x for x in opts if truth.answers(x0, x)] or opts
+                opts = [x for x in opts if truth.answers(x0, x)] or [x for x in opts if truth.holds_line(x0, x)] \
+                    or opts
             choices.append(opts)
         for nexts in itertools.product(*choices):
             v = truth.immediate(x0, OPENING) + sum(p[k] * truth.immediate(x, truth.next_ctx(OPENING, k))

@@ -182,7 +182,8 @@ class Transitions:
     """Which next signature may follow a previous signature after each reaction (all (K x S x S) or (S x S) bool
     arrays indexed [reaction, previous, next]): ``admissible``; ``bluff`` (a threat not carried out on stalls);
     ``answers`` (the next package presses harder or verifies more and backs off on nothing: rung, pressure, penalties,
-    threat and verification all at least as high, one higher); ``stronger`` (more pressure). ``opening`` (S,)
+    threat and verification all at least as high, one higher); ``holds_line`` (backs off on none of them);
+    ``stronger`` (more pressure). ``opening`` (S,)
     and ``executable`` (S,): a threat held here has a stronger admissible next step."""
     opening: np.ndarray
     admissible: np.ndarray
@@ -190,6 +191,7 @@ class Transitions:
     answers: np.ndarray
     stronger: np.ndarray
     executable: np.ndarray
+    holds_line: np.ndarray
 
 
 def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung: int = 0) -> Transitions:
@@ -206,8 +208,8 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
     stronger = (p_rung[None, :] > p_rung[:, None]) | (n_pen[None, :] > n_pen[:, None])     # [prev, next]
     ge = lambda a: a[None, :] >= a[:, None]  # noqa: E731   [prev, next]: next holds at least as much
     gt = lambda a: a[None, :] > a[:, None]  # noqa: E731
-    backs_off = ~(ge(rung) & ge(p_rung) & ge(n_pen) & ge(threat) & ge(verif))
-    answers = ~backs_off & (gt(rung) | gt(p_rung) | gt(n_pen) | gt(threat) | gt(verif))
+    holds_line = ge(rung) & ge(p_rung) & ge(n_pen) & ge(threat) & ge(verif)
+    answers = holds_line & (gt(rung) | gt(p_rung) | gt(n_pen) | gt(threat) | gt(verif))
     adm = np.ones((K, S, S), dtype=bool)
     bluff = np.zeros((K, S, S), dtype=bool)
     for k, kind in enumerate(kinds):
@@ -231,7 +233,7 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
                 a &= ~bluff[k]   # a threat must be executable: a package that cannot back it is not admissible
     stalls = [k for k, kind in enumerate(kinds) if kind == "stalls"]
     executable = (adm[stalls[0]] & stronger).any(1) if stalls else np.ones(S, dtype=bool)
-    return Transitions(opening, adm, bluff, answers, stronger, executable)
+    return Transitions(opening, adm, bluff, answers, stronger, executable, holds_line)
 
 
 @dataclass(frozen=True)
@@ -309,9 +311,12 @@ def backward_induction(problem: StrategyProblem, imm: np.ndarray, probs: np.ndar
             k = problem.contexts[c][0]
             cand = np.where(tr.admissible[k], stage_value[r, c][None, :], -np.inf)        # (S, S')
             if problem.model.principles.answer_stalling and stalls[k]:
+                # answer if any answering package is possible; else at least hold the line; else anything admissible
                 ans = np.where(tr.answers, cand, -np.inf)
+                line = np.where(tr.holds_line, cand, -np.inf)
                 use = np.isfinite(ans.max(1))
-                cand = np.where(use[:, None], ans, cand)
+                keep = ~use & np.isfinite(line.max(1))
+                cand = np.where(use[:, None], ans, np.where(keep[:, None], line, cand))
                 unanswered[r, :, c] = ~use
             choice[r, :, c] = cand.argmax(1)
             V[:, c] = cand.max(1)
