@@ -19,7 +19,6 @@ printing, no files. The rules (documented with their limits in ``docs/options.md
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,7 +39,7 @@ DIFF_SHOWN = 0.05
 """Criterion differences smaller than this are left out of a trade-off sentence."""
 
 FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
-                "multilateral": "coalition", "trust_building": "trust-building"}
+                "multilateral": "coalition", "trust_building": "trust-building", "security": "security-measure"}
 STANCE_WORDS = {"pressure": "pressure", "scrutiny": "scrutiny", "engagement": "engagement",
                 "de_escalating": "de-escalation"}
 STANCE_STRENGTH = ("pressure", "scrutiny", "engagement", "de_escalating")
@@ -255,22 +254,34 @@ def minimal_change_row(bits: np.ndarray, score: np.ndarray, current_mask: int, t
 # ----------------------------------------------------------------------------------------------------------------
 # Labels and words
 
+VISIBILITY = ("security", "economic", "public", "multilateral", "verification", "signalling", "trust_building")
+"""Families from the most visible or coercive to the least: a label names the most visible family present."""
+
+
 def label_of(tools, catalog) -> str:
-    """Short label from the tools' families and stances: the most common family's word, then the most common
-    stance's (ties: the family listed first in the catalogue; the stronger stance)."""
+    """Short label from the most visible family among the tools (:data:`VISIBILITY`: a package with a public
+    statement is never 'quiet') and the strongest stance (pressure, scrutiny, engagement, de-escalation: a package
+    with a penalty is never 'de-escalation')."""
     if not tools:
         return "do nothing new"
     ts = [catalog.tool(t) for t in tools]
-    fam_order = list(dict.fromkeys(t.family for t in catalog.tools))
-    fams = Counter(t.family for t in ts)
-    fam = min((f for f, n in fams.items() if n == max(fams.values())),
-              key=lambda f: fam_order.index(f) if f in fam_order else 99)
-    sts = Counter(t.stance for t in ts)
-    st = min((s for s, n in sts.items() if n == max(sts.values())),
-             key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
+    rank = lambda f: VISIBILITY.index(f) if f in VISIBILITY else len(VISIBILITY)  # noqa: E731
+    fam = min((t.family for t in ts), key=rank)
+    st = min((t.stance for t in ts), key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
     fw = FAMILY_WORDS.get(fam, fam.replace("_", " "))
     sw = STANCE_WORDS.get(st, st.replace("_", " "))
     return f"{fw} {sw}"
+
+
+def label_misleads(label: str, tools, catalog) -> str | None:
+    """Why a label misdescribes its tools (None when it does not): 'quiet' with a public tool, 'de-escalation' with
+    a pressure tool (the audit's check)."""
+    ts = [catalog.tool(t) for t in tools]
+    if label.startswith("quiet") and any(t.family == "public" for t in ts):
+        return "called quiet but holds a public tool"
+    if "de-escalation" in label and any(t.stance == "pressure" for t in ts):
+        return "called de-escalation but holds a pressure tool"
+    return None
 
 
 def distinct_labels(tool_sets, catalog) -> list[str]:

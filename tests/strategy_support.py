@@ -147,12 +147,15 @@ class Truth:
         return (k, ctx[1] or self.model.reactions[k].degrades)
 
     # the principles, pairwise on tool sets ----------------------------------------------------------------------
-    def opening_ok(self, x) -> bool:
+    def opening_ok(self, x, benchmark: bool = True) -> bool:
         pr = self.pr
         st = self.port.setting
         required = set(self.port.constraints.forced_in) | set(st.mandatory if st is not None else ())
         cap = max([pr.opening_max_rung or 0] + [self.tool[t].rung for t in required])
         if pr.calibration and pr.opening_max_rung is not None and self.rung(x) > cap:
+            return False
+        reviewable = self.has(x, "threat") and self.has(x, "verification")
+        if pr.benchmarks and not reviewable and (benchmark or self.pressure_rung(x) > 0):
             return False
         return not (pr.verified_progress and self.has(x, "incentives"))
 
@@ -175,11 +178,15 @@ class Truth:
         return all(q >= p for p, q in zip(a, b))
 
     def bluff(self, prev, k, nxt) -> bool:
-        return self.kinds[k] == "stalls" and self.has(prev, "threat") and not self.stronger(prev, nxt)
+        return self.kinds[k] == "stalls" and self.has(prev, "threat") and self.pressure_rung(prev) == 0 \
+            and not self.stronger(prev, nxt)
 
     def base_ok(self, prev, k, nxt) -> bool:
         pr, kind = self.pr, self.kinds[k]
         if pr.calibration and self.rung(nxt) > self.rung(prev) + pr.max_rungs_up:
+            return False
+        if pr.benchmarks and self.pressure_rung(nxt) > 0 and not (self.has(nxt, "threat")
+                                                                   and self.has(nxt, "verification")):
             return False
         if pr.verified_progress and self.has(nxt, "incentives") and not (
                 kind == "complies" and self.has(prev, "verification")):
@@ -229,7 +236,7 @@ class Truth:
 
         def q(r, x, ctx):
             if r == self.reviews and pr.credibility and pr.threat_at_horizon and self.has(x, "threat") \
-                    and not self.executable(x):
+                    and self.pressure_rung(x) == 0 and not self.executable(x):
                 return -math.inf
             v = self.immediate(x, ctx)
             if r < self.reviews:
@@ -238,8 +245,12 @@ class Truth:
                         v += p * best(r + 1, x, k, self.next_ctx(ctx, k))
             return v
 
-        return max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x) and self.feasible(x, OPENING)),
-                   default=-math.inf)
+        best_open = max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x)
+                         and self.feasible(x, OPENING)), default=-math.inf)
+        if best_open == -math.inf and pr.benchmarks:                  # no credible benchmark: open without one
+            best_open = max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x, benchmark=False)
+                             and self.feasible(x, OPENING)), default=-math.inf)
+        return best_open
 
 
 def _envelope(p, lo, hi) -> list[float]:
@@ -263,7 +274,7 @@ def violations(plan, truth: Truth) -> list[str]:
     out = []
     pr = truth.pr
     root = frozenset(plan.root.tools)
-    if not truth.opening_ok(root):
+    if not truth.opening_ok(root, benchmark="no_benchmark" not in plan.root.flags):
         out.append(f"opening {sorted(root)} breaks calibration or verified progress")
 
     def visit(node, parent, ctx):
@@ -288,7 +299,7 @@ def violations(plan, truth: Truth) -> list[str]:
                     and "unanswered" not in node.flags:
                 out.append(f"review {node.review}: stalling not answered and not flagged")
         if not node.children and node.review == truth.reviews and pr.credibility and pr.threat_at_horizon \
-                and truth.has(x, "threat") and not truth.executable(x):
+                and truth.has(x, "threat") and truth.pressure_rung(x) == 0 and not truth.executable(x):
             out.append("a threat in the last package has no next step")
         for c in node.children:
             visit(c, node, truth.next_ctx(ctx, truth.model.ids.index(c.reaction)))
@@ -304,10 +315,20 @@ def policy_value(truth: Truth) -> float:
     assert truth.reviews == 1
     pr = truth.pr
     horizon_bad = lambda x: pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") \
-        and not truth.executable(x)  # noqa: E731
+        and truth.pressure_rung(x) == 0 and not truth.executable(x)  # noqa: E731
+    best = _policies(truth, benchmark=True)
+    if best == -math.inf and pr.benchmarks:
+        best = _policies(truth, benchmark=False)
+    return best
+
+
+def _policies(truth: Truth, benchmark: bool) -> float:
+    pr = truth.pr
+    horizon_bad = lambda x: pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") \
+        and truth.pressure_rung(x) == 0 and not truth.executable(x)  # noqa: E731
     best = -math.inf
     for x0 in truth.in_problem:
-        if not (truth.opening_ok(x0) and truth.feasible(x0, OPENING)):
+        if not (truth.opening_ok(x0, benchmark) and truth.feasible(x0, OPENING)):
             continue
         p = truth.prob(x0, OPENING)
         choices = []

@@ -171,7 +171,8 @@ def small_catalogue(draw):
                   log_odds=lo, low=-2.0, high=2.0, rationale="x", source="x")
              for i, lo in enumerate(draw(st.lists(st.floats(-2, 2), max_size=4)))]
     principles = {p: draw(st.booleans()) for p in ("calibration", "credibility", "verified_progress", "de_escalation",
-                                                   "answer_stalling", "keep_penalties", "security_floor")}
+                                                   "answer_stalling", "keep_penalties", "benchmarks",
+                                                   "security_floor")}
     envelope = [(draw(st.sampled_from([0.0, 0.05])), draw(st.sampled_from([0.6, 0.8, 1.0]))) for _ in range(4)]
     return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles, envelope=envelope,
                 threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
@@ -233,6 +234,7 @@ def _write(spec: dict, folder: Path) -> None:
                        "de_escalation": sw("de_escalation", hold_rung=spec["hold"],
                                            no_new_threat=spec["no_new_threat"]),
                        "answer_stalling": sw("answer_stalling"), "keep_penalties": sw("keep_penalties"),
+                       "benchmarks": sw("benchmarks"),
                        "security_floor": sw("security_floor", criteria=["s"], max_rupture_risk=spec["risk"])},
     }
     (folder / "reactions.yaml").write_text(yaml.safe_dump(reactions, sort_keys=False))
@@ -345,7 +347,7 @@ def test_a_held_package_that_obeys_every_principle_never_beats_the_playbook(spec
             holds &= not any(truth.kinds[ctx[0]] == "stalls" and any(
                 truth.base_ok(x, ctx[0], y) and truth.answers(x, y) for y in truth.in_problem)
                 for ctx in contexts if ctx != OPENING)
-        if pr.credibility and pr.threat_at_horizon and truth.has(x, "threat"):
+        if pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") and truth.pressure_rung(x) == 0:
             holds &= truth.executable(x)
         assert (c.broken == ()) == holds, (c.name, c.broken)
         if holds:

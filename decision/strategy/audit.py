@@ -53,6 +53,9 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
         out.append(f"opening climbs to rung {rung(plan.root.tools)} (cap {cap})")
     if pr.verified_progress and has(plan.root.tools, "incentives"):
         out.append("incentives in the opening package")
+    reviewable = lambda tools: has(tools, "threat") and has(tools, "verification")  # noqa: E731
+    if pr.benchmarks and not reviewable(plan.root.tools) and "no_benchmark" not in plan.root.flags:
+        out.append("the opening states no benchmark or has no way to verify it")
     low = dict(zip(model.ids, model.low))
     high = dict(zip(model.ids, model.high))
 
@@ -71,6 +74,8 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
             risk = sum(p for r, p in ps.items() if next(x.degrades for x in model.reactions if x.id == r))
             if risk > pr.max_rupture_risk + 1e-9:
                 out.append(f"{where}: chance of a major retaliation {risk:.2f} above {pr.max_rupture_risk:.2f}")
+        if pr.benchmarks and pressure(n.tools)[0] > 0 and not reviewable(n.tools):
+            out.append(f"{where}: a package that presses states no benchmark or has no way to verify it")
         if parent is not None:
             prev, nxt, k = parent.tools, n.tools, kind[n.reaction]
             if pr.calibration and rung(nxt) > rung(prev) + pr.max_rungs_up:
@@ -86,7 +91,7 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
                     out.append(f"{where}: climbs the ladder after '{n.reaction}'")
                 if pr.no_threat_after_retaliation and has(nxt, "threat") and not has(prev, "threat"):
                     out.append(f"{where}: a new threat right after '{n.reaction}'")
-            idle = k == "stalls" and has(prev, "threat") and not stronger(prev, nxt)
+            idle = k == "stalls" and has(prev, "threat") and pressure(prev)[0] == 0 and not stronger(prev, nxt)
             if idle != ("bluff" in n.flags):
                 out.append(f"{where}: bluff flag {'missing' if idle else 'wrong'}")
             if idle and pr.credibility:
@@ -95,7 +100,8 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
                         or (has(nxt, "verification") and not has(prev, "verification")))
             if pr.answer_stalling and k == "stalls" and not answered and "unanswered" not in n.flags:
                 out.append(f"{where}: stalling is not answered")
-        if not n.children and pr.credibility and pr.threat_at_horizon and has(n.tools, "threat"):
+        if not n.children and pr.credibility and pr.threat_at_horizon and has(n.tools, "threat") \
+                and pressure(n.tools)[0] == 0:
             if not any(rung(x) <= rung(n.tools) + (pr.max_rungs_up if pr.calibration else 99) and stronger(n.tools, x)
                        and penalties(n.tools) <= penalties(x) for x in allowed):
                 out.append(f"{where}: a threat in the last package has no next step on the ladder")
@@ -106,25 +112,39 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
     return out
 
 
-def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
-    """Findings for the playbooks of every scenario (``built``: scenario -> Portfolios) x weight set."""
+def problems_of(catalog: Catalog, built: dict) -> tuple[dict, list[dict]]:
+    """The strategy problem of every built scenario, and the findings of the ones that cannot be built."""
     f = []
-    add = lambda level, check, where, detail: f.append(dict(level=level, check=check, where=where,  # noqa: E731
-                                                             detail=detail))
     try:
         model = load_reactions(catalog)
     except DecisionError as exc:
-        add("note", "strategies not checked", "reactions.yaml", str(exc))
+        return {}, [dict(level="note", check="strategies not checked", where="reactions.yaml", detail=str(exc))]
+    problems = {}
+    for sc, p in built.items():
+        try:
+            problems[sc] = strategy_problem(p, model)
+        except DecisionError as exc:
+            f.append(dict(level="fail", check="no playbook", where=sc, detail=str(exc)))
+    return problems, f
+
+
+def audit_plans(catalog: Catalog, built: dict, weight_sets: dict, problems: dict | None = None) -> list[dict]:
+    """Findings for the playbooks of every scenario (``built``: scenario -> Portfolios) x weight set
+    (``problems``: the scenarios' strategy problems when already built, :func:`problems_of`)."""
+    f = []
+    add = lambda level, check, where, detail: f.append(dict(level=level, check=check, where=where,  # noqa: E731
+                                                             detail=detail))
+    if problems is None:
+        problems, f = problems_of(catalog, built)
+    if not problems:
         return f
+    model = next(iter(problems.values())).model
+    counts = {"playbooks": 0, "answers stalling": 0, "benchmark with verification at the opening": 0,
+              "changes at some review": 0}
     for r in (*model.rules, *model.reactions):
         if not str(r.source).strip():
             add("fail", "no source", f"reaction rule {r.id}", "empty source")
-    for sc, p in built.items():
-        try:
-            problem = strategy_problem(p, model)
-        except DecisionError as exc:
-            add("fail", "no playbook", sc, str(exc))
-            continue
+    for sc, problem in problems.items():
         for name, w in weight_sets.items():
             where = f"{sc} / {name}"
             try:
@@ -135,6 +155,20 @@ def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
             bad = plan_violations(plan, problem)
             if bad:
                 add("fail", "playbook breaks a principle", where, "; ".join(bad[:3]))
+            counts["playbooks"] += 1
+            root = set(plan.root.tools)
+            feats = {ft.id: ft for ft in problem.model.features}
+            has = lambda tools, fid: fid in feats and any(  # noqa: E731
+                t in feats[fid].tools or problem.catalog.tool(t).family in feats[fid].families
+                or problem.catalog.tool(t).stance in feats[fid].stances for t in tools)
+            counts["benchmark with verification at the opening"] += has(root, "threat") and has(root, "verification")
+            counts["changes at some review"] += any(n.tools != plan.root.tools for n in plan.nodes)
+            stalls = [n for n in plan.nodes if n.reaction is not None
+                      and problem.model.kinds[problem.model.index(n.reaction)] == "stalls"]
+            counts["answers stalling"] += any("unanswered" not in n.flags for n in stalls)
+            if problem.model.principles.answer_stalling and stalls and all("unanswered" in n.flags for n in stalls):
+                add("fail", "playbook never answers stalling", where,
+                    "no package that presses harder or verifies more is available on any 'stalls' branch")
             if "bluff" in plan.flags:
                 add("note", "playbook bluffs", where, "a threat is left idle on 'stalls' (credibility is off)")
             if not np.isfinite(plan.value):
@@ -143,4 +177,7 @@ def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
                 if not c.broken and c.value > plan.value + 1e-9:     # a policy the solver searched: a solver bug
                     add("fail", "playbook not optimal", where, f"{c.name.lower()} ({' + '.join(c.tools)}) obeys "
                         f"every principle and is worth {c.value:.6f} > {plan.value:.6f}")
+    n = counts.pop("playbooks")
+    if n:
+        add("note", "playbooks", "all scenarios x weight sets", "; ".join(f"{k}: {v} of {n}" for k, v in counts.items()))
     return f

@@ -109,7 +109,8 @@ def _holds(problem: StrategyProblem, i: int, pr) -> bool:
     reach = reachable_contexts(problem, i)
     if pr.security_floor and not problem.feasible[i, reach].all():
         return False
-    if pr.credibility and pr.threat_at_horizon and problem.sig[s, SIGNATURE.index("threat")] and not tr.executable[s]:
+    idle = problem.sig[s, SIGNATURE.index("threat")] and not problem.sig[s, SIGNATURE.index("pressure_rung")]
+    if pr.credibility and pr.threat_at_horizon and idle and not tr.executable[s]:
         return False
     for c in reach[1:]:
         k = problem.contexts[c][0]
@@ -182,6 +183,7 @@ PHRASES = {"Hold the opening": "holding the opening package", "Hold the best sin
 PRINCIPLE_LABELS = {"calibration": "calibration", "credibility": "credibility", "verified_progress": "verified "
                     "progress", "de_escalation": "de-escalation channel", "security_floor": "security floor",
                     "answer_stalling": "answering a stalling ally", "keep_penalties": "keeping penalties",
+                    "benchmarks": "benchmarks with verification",
                     "accountability_floor": "the accountability floor", "legal_obligations": "legal obligations"}
 
 

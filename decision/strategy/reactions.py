@@ -125,13 +125,14 @@ class Principles:
     no_threat_after_retaliation: bool = True
     answer_stalling: bool = True
     keep_penalties: bool = True
+    benchmarks: bool = True
     security_floor: bool = True
     floor_criteria: tuple[str, ...] = ("security_continuity",)
     max_rupture_risk: float | None = None
     rationale: tuple[tuple[str, str], ...] = ()
 
     NAMES = ("calibration", "credibility", "verified_progress", "de_escalation", "answer_stalling", "keep_penalties",
-             "security_floor")
+             "benchmarks", "security_floor")
 
     def switched(self, off=(), on=()) -> Principles:
         """A copy with the named principles switched off / on."""
@@ -160,6 +161,8 @@ class Principles:
             "or verifies more (a higher rung, a benchmark, verification or pressure) where one is available",
             f"[{state(self.keep_penalties)}] keep penalties: a penalty in force is lifted only after the ally "
             "complies",
+            f"[{state(self.benchmarks)}] benchmarks: the opening, and every package that presses, states a benchmark "
+            "and holds a way to verify it",
             f"[{state(self.security_floor)}] security floor: {', '.join(self.floor_criteria)} above the red line on "
             f"every branch, degraded ties included{risk}",
             "[on ] static feasibility: every package meets constraints.yaml (prerequisites, ladder, red lines)",

@@ -184,7 +184,8 @@ class Transitions:
     ``answers`` (the next package presses harder or verifies more and backs off on nothing: rung, pressure, penalties,
     threat and verification all at least as high, one higher); ``holds_line`` (backs off on none of them);
     ``stronger`` (more pressure). ``opening`` (S,)
-    and ``executable`` (S,): a threat held here has a stronger admissible next step."""
+    and ``executable`` (S,): a threat held here has a stronger admissible next step; ``opening_fallback`` (S,): the
+    opening rules without the benchmark, used only when no opening with a benchmark can start a playbook."""
     opening: np.ndarray
     admissible: np.ndarray
     bluff: np.ndarray
@@ -192,6 +193,7 @@ class Transitions:
     stronger: np.ndarray
     executable: np.ndarray
     holds_line: np.ndarray
+    opening_fallback: np.ndarray
 
 
 def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung: int = 0) -> Transitions:
@@ -204,6 +206,12 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
         opening &= rung <= cap
     if pr.verified_progress:
         opening &= incent == 0
+    reviewable = (threat == 1) & (verif == 1)
+    if pr.benchmarks:
+        opening &= (p_rung == 0) | reviewable       # a package that presses states a benchmark, the opening too
+    fallback = opening.copy()                      # the opening rules without the benchmark (when none is credible)
+    if pr.benchmarks:
+        opening &= reviewable
     n_pen = _popcount(pen)
     stronger = (p_rung[None, :] > p_rung[:, None]) | (n_pen[None, :] > n_pen[:, None])     # [prev, next]
     ge = lambda a: a[None, :] >= a[:, None]  # noqa: E731   [prev, next]: next holds at least as much
@@ -216,6 +224,8 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
         a = adm[k]
         if pr.calibration:
             a &= rung[None, :] <= rung[:, None] + pr.max_rungs_up
+        if pr.benchmarks:
+            a &= ((p_rung == 0) | reviewable)[None, :]            # a package that presses states a benchmark
         if pr.verified_progress:
             ok_prev = (kind == "complies") & (verif == 1)
             a &= (incent[None, :] == 0) | ok_prev[:, None]
@@ -228,12 +238,12 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
             if pr.no_threat_after_retaliation:
                 a &= threat[None, :] <= threat[:, None]
         if kind == "stalls":
-            bluff[k] = (threat == 1)[:, None] & ~stronger
+            bluff[k] = ((threat == 1) & (p_rung == 0))[:, None] & ~stronger   # a threat not yet carried out
             if pr.credibility:
                 a &= ~bluff[k]   # a threat must be executable: a package that cannot back it is not admissible
     stalls = [k for k, kind in enumerate(kinds) if kind == "stalls"]
     executable = (adm[stalls[0]] & stronger).any(1) if stalls else np.ones(S, dtype=bool)
-    return Transitions(opening, adm, bluff, answers, stronger, executable, holds_line)
+    return Transitions(opening, adm, bluff, answers, stronger, executable, holds_line, fallback)
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,8 @@ class Policy:
     """The solved review tree. Per stage r and context c: ``best_row`` [r, c, s] the best package row of signature
     s (-1: none) and ``stage_value`` its Q; ``choice`` [r, s, c] the next signature chosen at review r after the
     package of signature s when the context became c; ``unanswered`` [r, s, c] where no package answers stalling;
-    ``opening_values`` (N,) Q_0 of every package as the opening (then continuing optimally)."""
+    ``opening_values`` (N,) Q_0 of every package that may open (then continuing optimally; -inf for the others);
+    ``no_benchmark``: no opening with a benchmark can start a playbook, so the opening has none."""
     value: float
     root_signature: int
     best_row: np.ndarray
@@ -249,6 +260,7 @@ class Policy:
     stage_value: np.ndarray
     unanswered: np.ndarray
     opening_values: np.ndarray
+    no_benchmark: bool = False
 
 
 def grouping(sig_id: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -320,13 +332,19 @@ def backward_induction(problem: StrategyProblem, imm: np.ndarray, probs: np.ndar
                 unanswered[r, :, c] = ~use
             choice[r, :, c] = cand.argmax(1)
             V[:, c] = cand.max(1)
-    cand = np.where(tr.opening, stage_value[0, 0], -np.inf)
+    opening = tr.opening
+    cand = np.where(opening, stage_value[0, 0], -np.inf)
+    if not np.isfinite(cand.max()) and problem.model.principles.benchmarks:
+        opening = tr.opening_fallback                     # no credible benchmark: open without one, and say so
+        cand = np.where(opening, stage_value[0, 0], -np.inf)
     root = int(cand.argmax())
     if not np.isfinite(cand[root]):
         raise DecisionError("no strategy meets every principle: some reaction leaves no admissible package (e.g. no "
                             "feasible package holds the crisis protocol, or the security floor removes them all); "
                             "switch a principle off or relax the constraints")
-    return Policy(float(cand[root]), root, best_row, choice, stage_value, unanswered, q0)
+    q0 = np.where(opening[sig_id], q0, -np.inf)
+    return Policy(float(cand[root]), root, best_row, choice, stage_value, unanswered, q0,
+                  not np.array_equal(opening, tr.opening))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -379,12 +397,13 @@ class StrategyProblem:
 
     @cached_property
     def threat_at_horizon_bad(self) -> np.ndarray:
-        """(N,) packages with a threat that has no stronger next step on the ladder (out of the last review)."""
+        """(N,) packages with a threat not yet carried out (no pressure in force) that has no stronger next step on
+        the ladder (out of the last review)."""
         pr = self.model.principles
         if not (pr.credibility and pr.threat_at_horizon):
             return np.zeros(len(self.rows), dtype=bool)
-        threat = self.sig[:, SIGNATURE.index("threat")] == 1
-        return (threat & ~self.transitions.executable)[self.sig_id]
+        idle = (self.sig[:, SIGNATURE.index("threat")] == 1) & (self.sig[:, SIGNATURE.index("pressure_rung")] == 0)
+        return (idle & ~self.transitions.executable)[self.sig_id]
 
     def weights(self, weights=None) -> np.ndarray:
         return as_weights(weights, self.catalog.criterion_ids)
@@ -458,9 +477,8 @@ class StrategyProblem:
         """(len(portfolios),) the playbook value of opening with each package and continuing optimally (Q at review
         0); -inf for packages that may not open (calibration, verified progress, the floor) or are not in the
         problem."""
-        q = np.where(self.transitions.opening[self.sig_id], policy.opening_values, -np.inf)
         out = np.full(len(self.portfolios), -np.inf)
-        out[self.rows] = q
+        out[self.rows] = policy.opening_values
         return out
 
 
