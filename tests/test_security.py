@@ -479,7 +479,8 @@ def test_catalog_errors_never_format_a_huge_value(cat):
 
 
 def test_brief_end_to_end_shows_the_profile_of_the_calling_folder(tmp_path, monkeypatch, capsys):
-    """The reproduction of item 1, run for real: a ./profiles/security-first.yaml beats the bundled preset."""
+    """The reproduction of item 1, run for real: a user profile security-first (saved in $DECISION_HOME/profiles by
+    the calling process) beats the bundled preset."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DECISION_PROFILES", raising=False)
     assert run(capsys, "weights", "save", "security-first", "--method", "direct", "--rationale",
