@@ -60,6 +60,17 @@ def test_a_pymcdm_method_still_loads_pymcdm():
                                     "'promethee_ii'])")
 
 
+def test_a_command_runs_with_one_blas_thread_unless_the_user_chose(tmp_path):
+    code = ("import os, sys; from decision.cli import main; main(['scenarios']); "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-2:] == ["1", "True"]
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split()[-2:] == ["2", "True"]
+
+
 def test_public_api_is_unchanged_by_lazy_loading():
     code = """
 import decision, decision.dashboard.state, decision.options      # submodules first: the names must still be functions
