@@ -281,7 +281,9 @@ def vikor_fast(n: Normalised, w: np.ndarray, v: float = 0.5) -> np.ndarray:
     A constant column is refused, as by pymcdm; NaN where every S or every R is equal."""
     _vikor_defined(n.constant)
     G = n.shortfall * w
-    S, R = G.sum(axis=1), G.max(axis=1)
+    S, R = G.sum(axis=1), G[:, 0].copy()
+    for j in range(1, G.shape[1]):                 # per criterion: a max over 4 numbers per row is 10x slower
+        np.maximum(R, G[:, j], out=R)
     with np.errstate(invalid="ignore", divide="ignore"):
         return v * (S - S.min()) / (S.max() - S.min()) + (1 - v) * (R - R.min()) / (R.max() - R.min())
 
