@@ -310,7 +310,10 @@ def parse_yaml(text: str, *, name: str, error=DecisionError, label: str = "inval
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None
-        raise error(f"{label}: {exc.problem or exc.context}", file=name, where=where) from None
+        problem = exc.problem or exc.context
+        if problem and "maximum nesting depth" in problem:          # libyaml's own cap (1,000 levels), met first
+            problem = f"nested more than {MAX_YAML_DEPTH} levels deep"
+        raise error(f"{label}: {problem}", file=name, where=where) from None
     except yaml.YAMLError as exc:
         raise error(f"{label}: {str(exc).splitlines()[0]}", file=name) from None
     except RecursionError:

@@ -69,6 +69,10 @@ def test_a_command_runs_with_one_blas_thread_unless_the_user_chose(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True,
                          text=True, check=True).stdout
     assert out.split()[-2:] == ["2", "True"]
+    code = ("import numpy, os; from decision.cli import main; main(['scenarios']); "   # a session that has numpy
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))")                          # already is left alone
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-1] == "None"
 
 
 def test_public_api_is_unchanged_by_lazy_loading():

@@ -550,7 +550,7 @@ def test_a_hard_link_to_an_input_is_not_an_output(cat, tmp_path, capsys):
 
 HOSTILE_YAML = ["a: &a [1, *a]\n", "a: .inf\n", "a: 1e400\n", "a: 1:30\n", "a: 1\na: 2\n", "a: 0_5\n", "a: 1e308\n",
                 "a: &a 1\nb: [" + ", ".join(["*a"] * (safeio.MAX_YAML_ALIASES + 1)) + "]\n",
-                "[" * (safeio.MAX_YAML_DEPTH + 5) + "]" * (safeio.MAX_YAML_DEPTH + 5),
+                "[" * (safeio.MAX_YAML_DEPTH + 5) + "]" * (safeio.MAX_YAML_DEPTH + 5), "a: " + "[" * 5000 + "]" * 5000,
                 "a: &a [" + ", ".join(["x"] * 50) + "]\nb: &b [" + ", ".join(["*a"] * 60) + "]\nc: [" +
                 ", ".join(["*b"] * 70) + "]\n",                # 50 x 60 x 70 values once expanded
                 "- !!python/object/apply:os.system ['true']\n", "a: *nope\n", "d: 2024-01-31\nm: {<<: {k: 1}, j: 2}\n"]
