@@ -197,8 +197,9 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
     log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
     log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
-    inter_loss = fired.astype(float) @ log_loss.T
+    fired_f = fired.astype(float)
+    inter_gain = fired_f @ log_gain.T                           # (N, C) log of what interactions leave
+    inter_loss = fired_f @ log_loss.T
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
     values = np.empty((n_samples, n, n_crit))
     for c in range(n_crit):
@@ -240,10 +241,11 @@ def _gather(xc: np.ndarray, slots: np.ndarray, fill: float) -> np.ndarray:
 
 
 def _group_members_held(bits, spec: ModelSpec) -> list:
-    """Per redundancy group, (N x |group|) bool: which of its members each combination holds."""
+    """Per redundancy group, (|group| x N) bool: which combinations hold each of its members (a member's row is
+    contiguous, so the per-member masks of :func:`_redundant` run along N)."""
     if spec.rho == 1:
         return []
-    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
+    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g]) for g in spec.groups]
 
 
 def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
@@ -251,15 +253,15 @@ def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
     redundancy group that scores higher on this criterion (ties: the member listed first in the catalogue leads).
     Loops over group members, not combinations."""
     out = []
-    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (N, |g|)
+    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (|g|, N)
         if len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
-            seen = np.zeros(len(here), dtype=bool)
+            seen = np.zeros(here.shape[1], dtype=bool)
             for j in np.argsort(-xc[0, g], kind="stable"):
-                out.append((int(g[j]), (here[:, j] & seen)[None]))
-                seen |= here[:, j]
+                out.append((int(g[j]), (here[j] & seen)[None]))
+                seen |= here[j]
         else:
-            lead = np.where(here[None], xc[:, g][:, None, :], -np.inf).argmax(2)           # (S, N)
-            out += [(int(t), here[None, :, j] & (lead != j)) for j, t in enumerate(g)]
+            lead = np.where(here.T[None], xc[:, g][:, None, :], -np.inf).argmax(2)         # (S, N)
+            out += [(int(t), here[j][None] & (lead != j)) for j, t in enumerate(g)]
     return out
 
 
