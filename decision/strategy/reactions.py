@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import Field
 
 from ..catalog import Catalog
+from ..defaults import PRINCIPLES
 from ..schema import Number, Row, Text, read_yaml, validate
 from ..errors import CatalogError
 
@@ -99,7 +100,7 @@ class Principles:
     floor_criteria: tuple[str, ...] = ("security_continuity",)
     rationale: tuple[tuple[str, str], ...] = ()
 
-    NAMES = ("calibration", "credibility", "verified_progress", "de_escalation", "security_floor")
+    NAMES = PRINCIPLES
 
     def switched(self, off=(), on=()) -> Principles:
         """A copy with the named principles switched off / on."""

@@ -35,13 +35,13 @@ from functools import cached_property
 
 import numpy as np
 
+from ..defaults import MAX_REVIEWS
 from ..errors import DecisionError
 from ..portfolios import Portfolios
 from ..ranking import additive_value, as_weights
 from .reactions import Principles, ReactionModel, feature_matrix, reaction_probabilities, rule_design
 
 DECIMALS = 12
-MAX_REVIEWS = 8
 MAX_MONTHS = 240
 SIGNATURE = ("rung", "pressure_rung", "n_pressure", "threat", "verification", "incentives", "de_escalation")
 
