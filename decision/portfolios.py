@@ -173,63 +173,83 @@ def has_any(bits: np.ndarray, mask) -> np.ndarray:
     return (bits & np.int64(mask)) != 0
 
 
+def fired_interactions(bits: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """(N x I) bool: the interactions that fire in each combination (they depend on the tools held, not on scores)."""
+    fired = np.zeros((len(bits), len(spec.inter_effect)), dtype=bool)
+    for i in range(len(spec.inter_effect)):                      # a loop over interaction rows, not combinations
+        a = has_any(bits, spec.inter_a[i])
+        b = has_any(bits, spec.inter_b[i])
+        fired[:, i] = a & ~b if spec.inter_without[i] else a & b
+    return fired
+
+
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
-                     with_fired: bool = False):
+                     with_fired: bool = False, paired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
     adjusted tool changes ``score`` (T x C). ``score`` may also be a stack of S samples (S x T x C); the values
-    are then (S x N x C). With ``with_fired`` also return the (N x I) bool matrix of interactions that fired."""
-    batched = score.ndim == 3
-    sc = score if batched else score[None]
-    n_samples, n_tools, n_crit = sc.shape
+    are then (S x N x C). With ``paired=True`` the stack holds one score matrix per combination (N x T x C: row i
+    values combination i, as for (draw, combination) pairs) and the values are (N x C). With ``with_fired`` also
+    return the (N x I) bool matrix of interactions that fired."""
+    better, harm, fired = pool_parts(idx, bits, score, spec, paired)
+    span = spec.hi - spec.lo
+    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    q = q0 * (1.0 - harm)
+    q = q + (1.0 - q) * better
+    values = np.where(spec.direction > 0, spec.lo + q * span, spec.hi - q * span)
+    np.clip(values, spec.lo, spec.hi, out=values)
+    values = values if (score.ndim == 3 and not paired) else values[0]
+    return (values, fired) if with_fired else values
+
+
+def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec, paired: bool = False):
+    """The two pools of :func:`portfolio_values` before they meet the status quo: ``better`` (improvements) and
+    ``harm`` (harms), each (S x N x C) in shares of the room (S = 1 for one score matrix or ``paired``), and the
+    (N x I) fired interactions. The goodness position is ``q = 1 - (1 - q0 (1 - harm)) (1 - better)``."""
+    sc = score if score.ndim == 3 else score[None]
     span = spec.hi - spec.lo
     good = sc * spec.direction / span                           # signed shares, + = toward the good end
     gain = np.clip(good, 0.0, 1.0)                              # (S, T, C)
     loss = np.clip(-good, 0.0, 1.0)
-    n = len(bits)
+    n_crit = sc.shape[2]
     idx = idx.astype(np.intp)                                   # index once, not once per gather
     held = _group_members_held(bits, spec)
-    fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
-    for i in range(len(spec.inter_effect)):
-        a = has_any(bits, spec.inter_a[i])
-        b = has_any(bits, spec.inter_b[i])
-        fired[:, i] = a & ~b if spec.inter_without[i] else a & b
+    fired = fired_interactions(bits, spec)
     inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
     log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
     log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
     inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
     inter_loss = fired.astype(float) @ log_loss.T
-    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
-    values = np.empty((n_samples, n, n_crit))
+    n_rows = 1 if paired else len(sc)
+    better, harm = np.empty((n_rows, len(bits), n_crit)), np.empty((n_rows, len(bits), n_crit))
     for c in range(n_crit):
-        harm = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c])
-        better = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c])
-        q = q0[c] * (1.0 - harm)
-        q = q + (1.0 - q) * better
-        values[:, :, c] = np.where(spec.direction[c] > 0, spec.lo[c] + q * span[c], spec.hi[c] - q * span[c])
-    np.clip(values, spec.lo, spec.hi, out=values)
-    values = values if batched else values[0]
-    return (values, fired) if with_fired else values
+        harm[:, :, c] = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c], paired)
+        better[:, :, c] = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c], paired)
+    return better, harm, fired
 
 
-def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
+def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray,
+          paired: bool = False) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
-    each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination)."""
+    each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination).
+    ``paired``: ``share`` is (N, T), row i for combination i; the result is (1, N)."""
     if not share.any():                                          # no tool acts in this pool: interactions only
-        return np.broadcast_to(-np.expm1(inter_log)[None, :], (len(share), len(idx)))
-    top = _gather(share, idx, 0.0).max(2)
+        return np.broadcast_to(-np.expm1(inter_log)[None, :], (1 if paired else len(share), len(idx)))
+    top = _gather(share, idx, 0.0, paired).max(2)
     lf = np.log1p(-spec.kappa * share)
-    logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
-    for t, mask in _redundant(held, share, spec):
-        logsum += mask * (np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t])[:, None]
+    logsum = _gather(lf, idx, 0.0, paired).sum(2) - np.log1p(-spec.kappa * top)
+    for t, mask in _redundant(held, share, spec, paired):
+        adj = np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t]
+        logsum += mask * (adj[None, :] if paired else adj[:, None])
     return 1.0 - (1.0 - top) * np.exp(logsum + inter_log[None, :])
 
 
-def _gather(xc: np.ndarray, idx: np.ndarray, fill: float) -> np.ndarray:
-    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``."""
+def _gather(xc: np.ndarray, idx: np.ndarray, fill: float, paired: bool = False) -> np.ndarray:
+    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``. ``paired``: ``xc`` is (N, T)
+    with row i for combination i, and the result (1, N, K)."""
     ext = np.concatenate([xc, np.full((len(xc), 1), fill)], axis=1)
-    return ext[:, idx]
+    return np.take_along_axis(ext, idx, axis=1)[None] if paired else ext[:, idx]
 
 
 def _group_members_held(bits, spec: ModelSpec) -> list:
@@ -239,13 +259,16 @@ def _group_members_held(bits, spec: ModelSpec) -> list:
     return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
 
 
-def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
+def _redundant(held: list, xc: np.ndarray, spec: ModelSpec, paired: bool = False) -> list:
     """``(tool, mask)`` pairs: mask (S x N) marks combinations holding the tool together with a member of its
     redundancy group that scores higher on this criterion (ties: the member listed first in the catalogue leads).
-    Loops over group members, not combinations."""
+    Loops over group members, not combinations. ``paired``: ``xc`` is (N, T), row i for combination i."""
     out = []
     for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (N, |g|)
-        if len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
+        if paired:
+            lead = np.where(here, xc[:, g], -np.inf).argmax(1)                             # (N,)
+            out += [(int(t), (here[:, j] & (lead != j))[None]) for j, t in enumerate(g)]
+        elif len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
             seen = np.zeros(len(here), dtype=bool)
             for j in np.argsort(-xc[0, g], kind="stable"):
                 out.append((int(g[j]), (here[:, j] & seen)[None]))
@@ -403,10 +426,16 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
                    cons.capacity(sc))
 
 
-def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting) -> np.ndarray:
+def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting, idx=None, score=None) -> np.ndarray:
+    """The accountability floor: the gain on its criterion and one strong tool. ``score``: the tools' changes that
+    decide which tools are strong (None: the point changes; or (N x T x C), row i for combination i with ``idx``)."""
     fl = st.constraints.floor
     j = st.catalog.criterion_ids.index(fl.criterion)
     gain = (values[:, j] - st.adjusted.status_quo[j]) * st.spec.direction[j]
+    if score is not None:                                # each combination's own drawn changes (paired)
+        own = _gather(score[:, :, j] * st.spec.direction[j], idx.astype(np.intp), -np.inf, paired=True)[0]
+        acts = (own >= fl.min_tool_change - TOLERANCE).any(1)
+        return (gain >= st.floor_points - TOLERANCE) & acts
     strong = np.flatnonzero(st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE)
     acts = has_any(bits, np.int64(sum(1 << int(t) for t in strong))) if len(strong) else np.zeros(len(bits), bool)
     return (gain >= st.floor_points - TOLERANCE) & acts
@@ -428,13 +457,14 @@ def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
     return out
 
 
-def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
-    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes."""
+def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting, idx=None, score=None) -> dict:
+    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes. ``idx``/``score``
+    (N x T x C, row i for combination i): judge the floor's strong tool on drawn changes, not the point ones."""
     out = {}
     if st.constraints.red_lines:
         out["red_lines"] = ~_over_red_line(values, st.catalog, st.constraints)
     if st.floor_points is not None:
-        out["accountability_floor"] = _floor_met(values, bits, st)
+        out["accountability_floor"] = _floor_met(values, bits, st, idx, score)
     return out
 
 
@@ -531,12 +561,11 @@ class Portfolios:
         return int(hit[0])
 
 
-def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
-                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
-    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
-    ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
-    st = setting(catalog, scenario, max_tools, constraints, horizon)
-    cons = st.constraints
+def structural_candidates(st: Setting) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Every combination that meets the constraints needing no values (size, forced, mandatory and unavailable
+    tools, exclusive groups, prerequisites, ladder, effort capacity): ``(idx, bits, removed)``, ``removed`` counting
+    the candidates each structural filter removed."""
+    catalog, cons = st.catalog, st.constraints
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
     forced = list(dict.fromkeys([*cons.forced_in, *st.mandatory]))
     if len(forced) > cons.max_tools:
@@ -552,7 +581,16 @@ def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = No
     for name, ok in structural_masks(idx, bits, st).items():         # cheap filters before valuing anything
         removed[name] = int((keep & ~ok).sum())
         keep &= ok
-    idx, bits = idx[keep], bits[keep]
+    return idx[keep], bits[keep], removed
+
+
+def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
+                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
+    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
+    ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
+    st = setting(catalog, scenario, max_tools, constraints, horizon)
+    cons = st.constraints
+    idx, bits, removed = structural_candidates(st)
     values = portfolio_values(idx, bits, st.adjusted.score, st.spec)
     keep = np.ones(len(bits), dtype=bool)
     for name, ok in value_masks(bits, values, st).items():

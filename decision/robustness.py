@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .dominance import skyband_mask
 from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values
 from .ranking import DECIMALS, as_weights, check_matrix
@@ -318,97 +319,6 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
 
 # ----------------------------------------------------------------------------------------------------------------
 # Dominance: k-skyband (combinations dominated by fewer than k others), Pareto set, core index
-
-def _count_loop(Dp, Qo, k, cnt):
-    """Chunked dominance counting: the chunk loop runs over blocks of dominators, not over rows."""
-    alive = np.flatnonzero(cnt < k)
-    pos = 0
-    while pos < len(Dp) and len(alive):
-        step = max(1, CHUNK_ELEMENTS // max(1, len(alive)))
-        D = Dp[pos:pos + step]
-        B = Qo[alive]
-        ge = np.ones((len(B), len(D)), dtype=bool)
-        eq = np.ones((len(B), len(D)), dtype=bool)
-        for j in range(Qo.shape[1]):
-            dj, bj = D[:, j][None, :], B[:, j][:, None]
-            ge &= dj >= bj
-            eq &= dj == bj
-        cnt[alive] += (ge & ~eq).sum(1)
-        alive = alive[cnt[alive] < k]
-        pos += step
-    return cnt
-
-
-def skyband_mask(X: np.ndarray, k: int, optimistic: np.ndarray | None = None, block: int = 1024,
-                 seed: int = 4096, limit: int | None = None) -> np.ndarray | None:
-    """(N,) bool: rows dominated by fewer than ``k`` others ("higher is better" in every column). ``k = 1`` gives
-    the Pareto (non-dominated) set.
-
-    With ``optimistic`` given, ``X`` holds pessimistic values and dominance is *sure* dominance: ``X[d] >=
-    optimistic[q]`` everywhere, not all equal. Returns None if more than ``limit`` rows survive the first pass.
-
-    Algorithm: rows sorted by decreasing sum of pessimistic values (a dominator always comes first); a prefix of
-    ``seed`` rows gets its exact skyband block by block; every other row is counted against that skyband, strongest
-    first, and dropped once it has ``k`` dominators; survivors go block by block against the growing skyband. Only
-    skyband members need to be counted: a row outside the skyband has at least ``k`` dominators inside it
-    (transitivity), so the test is exact.
-    """
-    lo_val = np.asarray(X, dtype=float)
-    hi_val = lo_val if optimistic is None else np.asarray(optimistic, dtype=float)
-    n = len(lo_val)
-    s = lo_val.sum(1)
-    order = np.argsort(-s, kind="stable")
-    P, O, ss = lo_val[order], hi_val[order], s[order]
-    ends = np.flatnonzero(np.diff(ss) != 0) + 1                    # never split rows of equal sum across blocks
-
-    def cut(e):
-        j = np.searchsorted(ends, min(n, e))
-        return int(ends[j]) if j < len(ends) else n
-
-    def blocks(start, stop):
-        """Exact skyband of the sorted rows [start, stop) (a prefix: all their dominators are inside it)."""
-        out = [np.zeros(0, dtype=int)]
-        while start < stop:
-            end = min(stop, cut(start + block))
-            pos = np.arange(start, end)
-            cnt = _count_loop(P[np.concatenate(out)], O[pos], k, np.zeros(len(pos), int))
-            alive = np.flatnonzero(cnt < k)
-            cnt[alive] = _count_loop(P[pos], O[pos[alive]], k, cnt[alive].copy())
-            out.append(pos[cnt < k])
-            start = end
-        return np.concatenate(out)
-
-    m = cut(seed)
-    sky = blocks(0, m)
-    rest = np.arange(m, n)
-    if limit is not None and len(rest) > 4 * limit:                # estimate the survivors on an even subsample
-        probe = rest[:: max(1, len(rest) // 2000)]
-        share = np.mean(_count_loop(P[sky], O[probe], k, np.zeros(len(probe), int)) < k)
-        if len(sky) + share * len(rest) > 2 * limit:
-            return None
-    cnt = _count_loop(P[sky], O[rest], k, np.zeros(len(rest), int))
-    surv = rest[cnt < k]
-    if limit is not None and len(sky) + len(surv) > limit:
-        return None
-    # survivors: count against the skyband of the prefix (done) plus survivors before them
-    pref = cnt[cnt < k]
-    out, start = [sky], 0
-    while start < len(surv):
-        end = min(len(surv), start + block)
-        while end < len(surv) and ss[surv[end]] == ss[surv[end - 1]]:
-            end += 1
-        pos = surv[start:end]
-        c = pref[start:end].copy()
-        if len(out) > 1:
-            c = _count_loop(P[np.concatenate(out[1:])], O[pos], k, c)
-        alive = np.flatnonzero(c < k)
-        c[alive] = _count_loop(P[pos], O[pos[alive]], k, c[alive].copy())
-        out.append(pos[c < k])
-        start = end
-    mask = np.zeros(n, dtype=bool)
-    mask[order[np.concatenate(out)]] = True
-    return mask
-
 
 def _ordinal_transform(Xn: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Values at the extreme points of {w_order[0] >= w_order[1] >= ...}: cumulative means in importance order.
