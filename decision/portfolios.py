@@ -228,6 +228,55 @@ def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: Model
     return better, harm, fired
 
 
+def paired_values(idx: np.ndarray, bits: np.ndarray, draws: np.ndarray, sample: np.ndarray, spec: ModelSpec,
+                  fired: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Criterion values (P x C) of P (draw, combination) pairs: combination ``idx[i]``/``bits[i]`` under the tool
+    changes ``draws[sample[i]]`` (``draws``: S x T x C). Same arithmetic as :func:`portfolio_values`, on each pair's
+    own tools only. ``fired``: the pairs' (P x I) fired interactions if known. Also returns the members' own
+    changes (P x K x C; padding slots NaN), which the accountability floor's strong-tool test reads."""
+    S, T, C = draws.shape
+    idx = idx.astype(np.intp)
+    ext = np.concatenate([draws, np.full((S, 1, C), np.nan)], axis=1)
+    member = ext[sample[:, None], idx]                           # (P, K, C)
+    span = spec.hi - spec.lo
+    good = np.nan_to_num(member * spec.direction / span)
+    gain, loss = np.clip(good, 0.0, 1.0), np.clip(-good, 0.0, 1.0)
+    held = _group_members_held(bits, spec)
+    several = [np.flatnonzero(h.sum(1) >= 2) for h in held]
+    fired = fired_interactions(bits, spec) if fired is None else fired
+    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
+    log_gain, log_loss = np.zeros((C, len(inter_good))), np.zeros((C, len(inter_good)))
+    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
+    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
+    inter_gain, inter_loss = fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
+    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    values = np.empty((len(bits), C))
+    for c in range(C):
+        pools = []
+        for share, inter, side in ((loss[:, :, c], inter_loss[:, c], -1.0), (gain[:, :, c], inter_gain[:, c], 1.0)):
+            if not (side * draws[:, :, c] * spec.direction[c] > 0).any():   # as portfolio_values does
+                pools.append(-np.expm1(inter))
+                continue
+            top = share.max(1)
+            logsum = np.log1p(-spec.kappa * share).sum(1) - np.log1p(-spec.kappa * top)
+            for g, here, some in zip(spec.groups, held, several):     # only pairs holding 2+ members
+                if len(some) == 0:
+                    continue
+                gs = np.clip(side * (draws[sample[some, None], g[None, :], c] * spec.direction[c] / span[c]), 0, 1)
+                lead = np.where(here[some], gs, -np.inf).argmax(1)
+                for j in range(len(g)):
+                    mask = here[some, j] & (lead != j)
+                    adj = mask * (np.log1p(-spec.kappa * spec.rho * gs[:, j]) - np.log1p(-spec.kappa * gs[:, j]))
+                    logsum[some] += adj
+            pools.append(1.0 - (1.0 - top) * np.exp(logsum + inter))
+        harm, better = pools
+        q = q0[c] * (1.0 - harm)
+        q = q + (1.0 - q) * better
+        values[:, c] = spec.lo[c] + q * span[c] if spec.direction[c] > 0 else spec.hi[c] - q * span[c]
+    np.clip(values, spec.lo, spec.hi, out=values)
+    return values, member
+
+
 def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray,
           paired: bool = False) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
@@ -427,13 +476,13 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
 
 
 def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting, idx=None, score=None) -> np.ndarray:
-    """The accountability floor: the gain on its criterion and one strong tool. ``score``: the tools' changes that
-    decide which tools are strong (None: the point changes; or (N x T x C), row i for combination i with ``idx``)."""
+    """The accountability floor: the gain on its criterion and one strong tool. ``score``: the members' own changes
+    that decide which tools are strong (None: the point changes; or N x K x C, padding NaN)."""
     fl = st.constraints.floor
     j = st.catalog.criterion_ids.index(fl.criterion)
     gain = (values[:, j] - st.adjusted.status_quo[j]) * st.spec.direction[j]
-    if score is not None:                                # each combination's own drawn changes (paired)
-        own = _gather(score[:, :, j] * st.spec.direction[j], idx.astype(np.intp), -np.inf, paired=True)[0]
+    if score is not None:                                # each pair's members' own drawn changes (P x K x C)
+        own = np.nan_to_num(score[:, :, j] * st.spec.direction[j], nan=-np.inf)
         acts = (own >= fl.min_tool_change - TOLERANCE).any(1)
         return (gain >= st.floor_points - TOLERANCE) & acts
     strong = np.flatnonzero(st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE)
@@ -458,8 +507,9 @@ def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
 
 
 def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting, idx=None, score=None) -> dict:
-    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes. ``idx``/``score``
-    (N x T x C, row i for combination i): judge the floor's strong tool on drawn changes, not the point ones."""
+    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes. ``score`` (N x K x
+    C, the members' own drawn changes from :func:`paired_values`): judge the floor's strong tool on them, not on the
+    point changes."""
     out = {}
     if st.constraints.red_lines:
         out["red_lines"] = ~_over_red_line(values, st.catalog, st.constraints)

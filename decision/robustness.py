@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import uncertainty as U
 from .dominance import skyband_mask
 from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values
@@ -628,10 +629,15 @@ def _confidence(X, cw, sc, method, draw, n_samples) -> np.ndarray:
 class PortfolioSMAA:
     """SMAA over combinations. ``table``: one row per combination that reached the top ``k`` at least once, with
     its tools, ``first`` (acceptability of rank 1), ``top_k`` (acceptability of ranks 1..k), ``rank_1..rank_k`` and
-    central weights ``cw_<criterion>``; sorted by ``top_k`` then ``first``. ``tool_in_best``: per tool, the
-    probability that it belongs to the best combination (one winner per sample, tie rule). ``n_candidates``: the
-    combinations that can enter the top k at all (k-skyband), out of ``n_feasible``. ``exact`` is False when the
-    candidate set is a shortlist (score uncertainty with wide ranges, see ``coverage``)."""
+    central weights ``cw_<criterion>``; sorted by ``top_k`` then ``first``; index = the combination's row in the
+    scenario's :class:`decision.portfolios.Portfolios` (with scores sampled, rows from ``n_feasible`` on are
+    combinations feasible only in some draws; column ``feasible_at_point``). ``tool_in_best``: per tool, the
+    probability that it belongs to the best combination (one winner per draw: the first in row order among the
+    best). ``n_candidates``: the combinations that can enter the top k at all (exact filter), out of
+    ``n_possible`` (feasible in some draw; = ``n_feasible`` with fixed scores). ``exact`` is always True: every
+    combination that can reach the top k in a draw was evaluated in it. ``evaluated``: with scores sampled, the
+    mean number of combinations valued exactly per draw. ``no_feasible``: draws in which no combination was
+    feasible (no winner)."""
     table: pd.DataFrame
     tool_in_best: pd.DataFrame
     k: int
@@ -643,43 +649,34 @@ class PortfolioSMAA:
     method: str
     seed: object
     exact: bool
-    coverage: float | None
     scores: str | None
-
-
-def _batch_values(p: Portfolios, rows: np.ndarray, score_samples: np.ndarray, spec=None,
-                  chunk: int = 64) -> np.ndarray:
-    """Values (S x n x C) of combinations ``rows`` for each sampled tool-score matrix (S x T x C): one
-    :func:`decision.portfolios.portfolio_values` call per chunk of samples (bounded memory), not per sample."""
-    spec = spec or p.spec
-    idx, bits = p.idx[rows], p.bits[rows]
-    out = np.empty((len(score_samples), len(rows), score_samples.shape[2]))
-    for s0 in range(0, len(score_samples), chunk):
-        out[s0:s0 + chunk] = portfolio_values(idx, bits, score_samples[s0:s0 + chunk], spec)
-    return out
+    n_possible: int
+    evaluated: float | None = None
+    no_feasible: int = 0
 
 
 def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, method: str = "wsm", k: int = 10,
                     weight_order=None, weight_bounds=None, score_uncertainty: str | None = None,
-                    weight_center=None, spread: float = 0.1,
-                    candidate_limit: int = 20_000, pilot: int = 12, pilot_weights: int = 1000, check: int = 32,
+                    weight_center=None, spread: float = 0.1, weights=None,
                     progress: Progress = None) -> PortfolioSMAA:
     """SMAA over every feasible combination of a scenario: top-``k`` acceptability per combination, and per tool
-    the probability that it belongs to the best combination.
+    the probability that it belongs to the best combination. Exact: every draw's top k is the full set's.
 
-    Exact and fast with fixed scores: only combinations dominated by fewer than ``k`` others (the k-skyband) can
-    enter the top k for any weights with positive components (weighted sum and TOPSIS with the fixed min-max scaling
-    are increasing in every scaled criterion), so preferences are computed only for them, in chunks of samples.
+    Weights: uniform on the simplex, or ``weight_order``/``weight_bounds``/``weight_center`` +- ``spread`` (see
+    :func:`sample_weights`); ``weights`` fixes them (every draw uses those weights: the score-only view).
 
-    ``score_uncertainty`` (``"triangular"`` or ``"uniform"``) also samples every tool's score on every criterion
-    within its scenario-adjusted low-high range (triangular: mode = the point score) and re-evaluates the combinations
-    through the value model; the min-max scaling stays fixed at the point scores' range. Candidates are the
-    combinations surely dominated (pessimistic vs optimistic values) by fewer than k others. If more than
-    ``candidate_limit`` remain (wide ranges overlap, as in the bundled catalogue), a shortlist is used instead: every
-    combination that reached the top k for one of ``pilot_weights`` weight draws under the point scores or one of
-    ``pilot`` sampled score matrices, each evaluated exactly on the full set; ``exact`` is then False and
-    ``coverage`` reports, over ``check`` fresh (score, weight) draws evaluated on the full set, the share of top-k
-    places held by shortlisted combinations (top-k acceptabilities may be underestimated by about 1 - coverage).
+    With fixed scores only combinations dominated by fewer than ``k`` others (the k-skyband) can enter the top k for
+    weights with positive components, so preferences are computed only for them; exact twins (same values and
+    effort) are valued once. ``score_uncertainty`` (``"triangular"`` or ``"uniform"``) also draws every tool's change
+    on every criterion within its scenario-adjusted low-high range, once per draw (triangular: mode = the point
+    change): the candidates are those that can reach the top k for some weights and changes (exact filter on value
+    boxes, :mod:`decision.uncertainty`), each draw is pruned exactly by a per-combination bound and its survivors
+    are valued through the value model; a combination counts in a draw only if it is feasible with that draw's values
+    (red lines, accountability floor). The scaling stays at the point values' (for TOPSIS, drawn values beyond
+    the ideal or anti-ideal count as them).
+
+    Tie rule: combinations with equal (rounded) preferences split the places they occupy equally (two tied for
+    first each get half of first and half of second place), so every rank's acceptabilities sum to 1.
     """
     _check_method(method, PORTFOLIO_METHODS)
     p = portfolios
@@ -688,100 +685,148 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
         raise DecisionError(f"k must be >= 1, got {k}")
     if int(n_samples) < 1:
         raise DecisionError(f"n_samples must be >= 1, got {n_samples}")
+    if score_uncertainty is not None and score_uncertainty not in U.DISTRIBUTIONS:
+        raise DecisionError(f"unknown score distribution '{score_uncertainty}'; choose triangular or uniform")
     n_samples = int(n_samples)
     crit = p.criteria
     rng = np.random.default_rng(seed)
-    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
+    if weights is not None:
+        W, acc = np.tile(as_weights(weights, crit), (n_samples, 1)), 1.0
+    else:
+        W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
     sc = portfolio_scaling(p, method)
-    Xn = sc(p.values)
-    off_all = effort_offset(p)
-    exact, coverage = True, None
+    tally = _Tally(len(p), k, len(crit), len(p.catalog.tools))
     if score_uncertainty is None:
-        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off_all, method), k))
-        Xc = Xn[cand]
+        cand = _fixed_smaa(p, W, k, method, sc, tally, progress)
+        n_possible, evaluated, rows_p = len(p), None, p
     else:
-        a = p.adjusted
-        spec = p.spec
-        lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
-        hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
-        pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
-        pes, opt = with_offset(pes, off_all, method), with_offset(opt, off_all, method)
-        mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
-        if mask is None:                                             # ranges too wide for sure dominance
-            exact = False
-            mask = _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds,
-                              score_uncertainty)
-        cand = np.flatnonzero(mask)
-        Xc = None
-    m = len(cand)
-    kk = min(k, m)
-    B = np.zeros((m, kk))
-    CW = np.zeros((m, len(crit)))
-    best = np.zeros(len(p.catalog.tools))
-    step = _chunk(m, 3 if score_uncertainty is None else 3 + len(crit))
-    for s0 in range(0, n_samples, step):
+        cand, n_possible, evaluated, rows_p = _score_smaa(p, W, k, method, sc, rng, score_uncertainty, tally,
+                                                          progress)
+    return _portfolio_result(rows_p, len(p), cand, tally, n_samples, acc, method, seed, score_uncertainty,
+                             n_possible, evaluated)
+
+
+class _Tally:
+    """Accumulated top-k places (difference array over ranks, split tie rule), first-place weights and best-tool
+    counts over the draws."""
+
+    def __init__(self, n: int, k: int, n_crit: int, n_tools: int):
+        self.k = k
+        self.D = np.zeros((n, k + 1))
+        self.CW = np.zeros((n, n_crit))
+        self.best = np.zeros(n_tools)
+        self.no_feasible = 0
+
+    def add(self, sample, row, R, W, members_of, mult=None):
+        """Add (draw, combination) pairs with rounded preferences ``R``; every pair that can hold one of its draw's
+        top-k places must be present (other pairs may be). ``mult``: each pair stands for that many exact twins."""
+        mult = np.ones(len(row)) if mult is None else np.asarray(mult, float)
+        order = np.lexsort((row, -R, sample))
+        s, r, v, m = sample[order], row[order], R[order], mult[order]
+        new_s = np.r_[True, s[1:] != s[:-1]]
+        new_v = new_s | np.r_[True, v[1:] != v[:-1]]
+        before = np.cumsum(m) - m                                 # places taken before each pair (with twins)
+        s_start = np.maximum.accumulate(np.where(new_s, before, 0))
+        v_start = np.maximum.accumulate(np.where(new_v, before, 0))
+        group = np.cumsum(new_v) - 1
+        size = np.bincount(group, weights=m)[group]               # places a tied group occupies
+        start = v_start - s_start                                 # places strictly better
+        end = np.minimum(self.k, start + size)
+        inside = start < self.k
+        share = 1.0 / size                                        # each combination's share of its group's places
+        np.add.at(self.D, (r[inside], start[inside].astype(int)), share[inside])
+        np.add.at(self.D, (r[inside], end[inside].astype(int)), -share[inside])
+        first = start == 0
+        np.add.at(self.CW, r[first], share[first][:, None] * W[s[first]])
+        win = np.flatnonzero(new_s & first)                       # one winner: the first row among the best
+        self.best += members_of(r[win]).sum(0)
+        return len(win)
+
+    def places(self) -> np.ndarray:
+        return np.cumsum(self.D, axis=1)[:, :self.k]
+
+
+def _fixed_smaa(p, W, k, method, sc, tally, progress) -> np.ndarray:
+    """Fixed scores: the k-skyband, twins valued once, preferences in chunks of draws."""
+    Xn = sc(p.values)
+    off = effort_offset(p)
+    cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
+    key = np.column_stack([Xn[cand], off[cand]])
+    _, first, inverse, mult = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    inverse = np.ravel(inverse)
+    rep_order = np.argsort(first, kind="stable")                  # representatives in row order
+    reps = cand[first[rep_order]]
+    rank_of = np.empty(len(rep_order), dtype=int)
+    rank_of[rep_order] = np.arange(len(rep_order))
+    group = rank_of[inverse]                                      # representative position of each candidate
+    mult_rep = mult[rep_order].astype(float)
+    sub = _Tally(len(reps), k, W.shape[1], len(p.catalog.tools))
+    Xc, oc = Xn[reps], off[reps]
+    m = len(reps)
+    step = _chunk(m, 3)
+    members = lambda rows: p.members[reps[rows]]                 # noqa: E731
+    for s0 in range(0, len(W), step):
         Wc = W[s0:s0 + step]
-        if score_uncertainty is None:
-            U = scores(Xc, Wc, method, sc, off_all[cand])
-        else:
-            S = sample_scores(rng, p.adjusted.low, p.adjusted.score, p.adjusted.high, len(Wc), score_uncertainty)
-            U = scores(sc(_batch_values(p, cand, S, spec)), Wc, method, sc, off_all[cand])
-        _accumulate(_round(U), kk, B, CW, Wc, best, p.members[cand])
+        R = _round(scores(Xc, Wc, method, sc, oc))
+        s_loc, r_loc = _top_candidates(R, k, mult_rep)
+        sub.add(s0 + s_loc, r_loc, R[s_loc, r_loc], W, members, mult_rep[r_loc])
         if progress:
-            progress(min(s0 + step, n_samples), n_samples)
-    if not exact:
-        coverage = _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit,
-                             score_uncertainty)
-    return _portfolio_result(p, cand, B, CW, best, kk, n_samples, acc, method, seed, exact, coverage,
-                             score_uncertainty)
+            progress(min(s0 + step, len(W)), len(W))
+    tally.D[cand] = sub.D[group]                                  # every twin holds its group's per-twin share
+    tally.CW[cand] = sub.CW[group]
+    tally.best += sub.best
+    return cand
 
 
-def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds, su) -> np.ndarray:
-    """Combinations in the top k for some pilot (scores, weights) pair, each score draw evaluated on the full set
-    and its top k found exactly through its own k-skyband."""
-    a = p.adjusted
-    W, _ = sample_weights(pilot_weights, len(p.criteria), rng, weight_order, weight_bounds, p.criteria)
-    mask = np.zeros(len(p), dtype=bool)
-    draws = np.concatenate([a.score[None], sample_scores(rng, a.low, a.score, a.high, pilot, su)])
-    for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
-        Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
-        off = effort_offset(p)
-        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
-        R = _round(scores(Xn[cand], W, method, sc, off[cand]))
-        kk = min(k, len(cand))
-        kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]
-        mask[cand[(R >= kth).any(0)]] = True
-    return mask
-
-
-def _accumulate(R, k, B, CW, Wc, best, members):
-    """Add one chunk of rounded preferences R (S x m) to the top-k counts, central weights and best-tool counts."""
+def _top_candidates(R: np.ndarray, k: int, mult: np.ndarray):
+    """(draw, row) pairs that can hold one of the top-k places: at least the k-th largest value of the draw."""
     S, m = R.shape
-    if k < m:
-        kth = np.partition(R, m - k, axis=1)[:, m - k][:, None]     # k-th largest per sample
-        part = np.argpartition(-R, k - 1, axis=1)[:, :k]
-        topv = -np.sort(-np.take_along_axis(R, part, axis=1), axis=1)      # S x k, descending
-    else:
-        kth = R.min(1, keepdims=True)
-        topv = -np.sort(-R, axis=1)
-    rows, cols = np.nonzero(R >= kth)                                # every member of the top k (ties included)
-    v = R[rows, cols]
-    rank = 1 + (topv[rows] > v[:, None]).sum(1)                      # competition rank (exact within the top k)
-    keep = rank <= k
-    np.add.at(B, (cols[keep], rank[keep] - 1), 1)
-    firsts = rank == 1
-    np.add.at(CW, cols[firsts], Wc[rows[firsts]])
-    winner = np.argmax(R, axis=1)                                    # one winner: first in input order
-    best += members[winner].sum(0)
+    if k >= m:
+        return np.nonzero(np.ones_like(R, dtype=bool))
+    kth = np.partition(R, m - k, axis=1)[:, m - k][:, None]
+    return np.nonzero(R >= kth)
 
 
-def _portfolio_result(p, cand, B, CW, best, k, n_samples, acc, method, seed, exact, coverage, su):
-    hit = np.flatnonzero(B.sum(1) > 0)
-    rows = cand[hit]
+def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
+    """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
+    u = U.score_universe(p)
+    up = u.portfolios
+    off = effort_offset(up)
+    pes, opt = U.value_box(u, sc)
+    cand = np.flatnonzero(U.box_filter(with_offset(pes, off, method), with_offset(opt, off, method), u.sure, k))
+    x0 = np.clip(sc(up.values[cand]), 0.0, 1.0)
+    pool = []                    # seeds, checked per draw: the strongest surely feasible and point-feasible ones
+    for part in (np.flatnonzero(u.sure[cand]), np.flatnonzero(cand < u.n_point)):
+        if len(part):
+            pool.append(part[skyband_mask(with_offset(x0[part], off[cand][part], method), 2 * k)])
+    pool = np.unique(np.concatenate(pool)) if pool else np.zeros(0, dtype=int)
+    a = up.adjusted
+    draw = lambda n: sample_scores(rng, a.low, a.score, a.high, n, dist)          # noqa: E731
+    prefs = lambda X, Wc: scores(X, Wc, method, sc)                               # noqa: E731
+    members = lambda rows: up.members[cand[rows]]                                 # noqa: E731
+    tally.D = np.zeros((len(up), k + 1))
+    tally.CW = np.zeros((len(up), W.shape[1]))
+    valued, winners = 0, 0
+    sub = _Tally(len(cand), k, W.shape[1], len(up.catalog.tools))
+    for s, r, R, n_val in U.certified_top(u, cand, W, draw, k, sc, prefs, off[cand], pool, method == "wsm",
+                                          progress=progress):
+        winners += sub.add(s, r, R, W, members)
+        valued += n_val
+    tally.D[cand], tally.CW[cand], tally.best = sub.D, sub.CW, sub.best
+    tally.no_feasible = len(W) - winners
+    return cand, len(up), valued / len(W), up
+
+
+def _portfolio_result(p, n_point, cand, tally, n_samples, acc, method, seed, su, n_possible, evaluated):
+    B = tally.places()
+    hit = np.flatnonzero(B.sum(1) > 1e-12)
     b = B[hit] / n_samples
     with np.errstate(invalid="ignore", divide="ignore"):
-        cw = np.where(B[hit, :1] > 0, CW[hit] / B[hit, :1], np.nan)
-    df = p.frame(rows)
+        cw = np.where(B[hit, :1] > 0, tally.CW[hit] / B[hit, :1], np.nan)
+    k = tally.k
+    df = p.frame(hit)
+    if su is not None:
+        df["feasible_at_point"] = hit < n_point
     df["first"] = b[:, 0]
     df["top_k"] = b.sum(1)
     for r in range(k):
@@ -791,24 +836,7 @@ def _portfolio_result(p, cand, B, CW, best, k, n_samples, acc, method, seed, exa
     df = df.sort_values(["top_k", "first"], ascending=False, kind="stable")
     df.attrs.update(scenario=p.adjusted.scenario.id, k=k, n_samples=n_samples, method=method)
     tools = pd.DataFrame({"tool": p.catalog.tool_ids, "name": [t.name for t in p.catalog.tools],
-                          "in_best": best / n_samples})
+                          "in_best": tally.best / n_samples})
     tools = tools.sort_values(["in_best", "tool"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    return PortfolioSMAA(df, tools, k, n_samples, mc_error(n_samples), acc, len(cand), len(p), method, seed, exact,
-                         coverage, su)
-
-
-def _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit, su) -> float:
-    """Share of top-k places held by shortlisted combinations, over ``check`` fresh (scores, weights) draws each
-    evaluated on the full set (1.0: the shortlist never missed a top-k combination)."""
-    if check <= 0:
-        return float("nan")
-    W, _ = sample_weights(check, len(crit), rng, weight_order, weight_bounds, crit)
-    a = p.adjusted
-    inside = np.zeros(len(p), dtype=bool)
-    inside[cand] = True
-    shares = []
-    for S, w in zip(sample_scores(rng, a.low, a.score, a.high, check, su), W):   # a check, not the hot path
-        U = _round(scores(sc(portfolio_values(p.idx, p.bits, S, spec)), w[None], method, sc, effort_offset(p)))[0]
-        top = U >= np.partition(U, len(U) - k)[len(U) - k]
-        shares.append(inside[top].mean())
-    return float(np.mean(shares))
+    return PortfolioSMAA(df, tools, k, n_samples, mc_error(n_samples), acc, len(cand), n_point, method, seed, True,
+                         su, n_possible, evaluated, tally.no_feasible)
