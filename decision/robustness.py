@@ -787,8 +787,9 @@ def _top_candidates(R: np.ndarray, k: int, mult: np.ndarray):
     return np.nonzero(R >= kth)
 
 
-def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
-    """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
+def _score_setup(p, k, method, sc, rng, dist):
+    """The universe under score draws, the exact box filter's candidates, the seed pool, a draw and a preference
+    function: what both the certified top-k and the first-place share need."""
     u = U.score_universe(p)
     up = u.portfolios
     off = effort_offset(up)
@@ -803,6 +804,33 @@ def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
     a = up.adjusted
     draw = lambda n: sample_scores(rng, a.low, a.score, a.high, n, dist)          # noqa: E731
     prefs = lambda X, Wc: scores(X, Wc, method, sc)                               # noqa: E731
+    return u, off, cand, pool, draw, prefs
+
+
+def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, seed=0, method: str = "wsm",
+                            distribution: str = "triangular", weights=None, weight_center=None,
+                            spread: float = 0.1) -> float:
+    """Share of draws (weights as :func:`smaa_portfolios`, tool scores within their ranges) in which combination
+    ``row`` of ``p`` is first, exactly (ties split first place; a draw where it is infeasible counts 0). Faster than
+    a full SMAA: a draw is settled as soon as a strong combination beats it."""
+    _check_method(method, PORTFOLIO_METHODS)
+    rng = np.random.default_rng(seed)
+    crit = p.criteria
+    if weights is not None:
+        W = np.tile(as_weights(weights, crit), (int(n_samples), 1))
+    else:
+        W, _ = sample_weights(int(n_samples), len(crit), rng, None, None, crit, weight_center, spread)
+    sc = portfolio_scaling(p, method)
+    u, off, cand, pool, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution)
+    if row not in cand:
+        return 0.0
+    return U.first_place(u, row, cand, W, draw, sc, prefs, off[cand], pool, method == "wsm") / len(W)
+
+
+def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
+    """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
+    u, off, cand, pool, draw, prefs = _score_setup(p, k, method, sc, rng, dist)
+    up = u.portfolios
     members = lambda rows: up.members[cand[rows]]                                 # noqa: E731
     tally.D = np.zeros((len(up), k + 1))
     tally.CW = np.zeros((len(up), W.shape[1]))

@@ -309,3 +309,52 @@ def _kth_by_sample(R: np.ndarray, k: int) -> np.ndarray:
     if R.shape[1] < k:
         return np.full(len(R), -np.inf)
     return -np.partition(-R, k - 1, axis=1)[:, k - 1]
+
+
+def first_place(u: ScoreUniverse, row: int, rows: np.ndarray, W: np.ndarray, draw: Callable, scale: Callable,
+                prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool, progress=None) -> float:
+    """Total first-place share over the draws of combination ``row`` of ``u`` (ties split first place), exactly:
+    in each draw it is valued with its feasibility; a strong seed that beats it settles the draw; otherwise every
+    combination of ``rows`` whose cap reaches it is valued exactly. Arguments as :func:`certified_top`; ``row``
+    must be among ``rows``."""
+    st = u.portfolios.setting
+    pos = int(np.flatnonzero(rows == row)[0])
+    b = lipschitz_bound(u, rows, scale, off)
+    m = min(len(seed_pool), 64)
+    per = 1 if linear else 2 * b.x0.shape[1]
+    step = max(1, BOUND_ELEMENTS // max(1, len(rows) * per))
+    left, total = None, 0.0
+    for s0 in range(0, len(W), step):
+        Wc = W[s0:s0 + step]
+        n = len(Wc)
+        Xs = draw(n)
+        X, ok = value_pairs(u, np.full(n, row), Xs, np.arange(n), scale)
+        mine = np.where(ok, np.round(prefs(X[:, None, :], Wc)[:, 0] - b.off[pos], 12), np.nan)
+        U0 = prefs(b.x0[seed_pool], Wc) - b.off[seed_pool][None, :]
+        top = np.argpartition(-U0, m - 1, axis=1)[:, :m] if m < len(seed_pool) else np.tile(
+            np.arange(len(seed_pool)), (n, 1))
+        s_seed, r_seed = np.repeat(np.arange(n), top.shape[1]), seed_pool[top.ravel()]
+        X, ok = value_pairs(u, rows[r_seed], Xs, s_seed, scale)
+        R = np.round(prefs(X[:, None, :], Wc[s_seed])[:, 0] - b.off[r_seed], 12)
+        beaten = np.zeros(n, dtype=bool)
+        np.logical_or.at(beaten, s_seed, ok & (R > mine[s_seed]))
+        open_ = np.flatnonzero(~beaten & ~np.isnan(mine))          # draws still to settle
+        if len(open_):
+            if linear:
+                caps, left = wsm_caps(b, Xs[open_], Wc[open_], st.spec, left)
+            else:
+                caps = prefs(criterion_caps(b, Xs[open_], st.spec), Wc[open_]) - b.off[None, :]
+            s_loc, r_loc = np.nonzero(caps >= (mine[open_] - BOUND_MARGIN)[:, None])
+            keep = r_loc != pos
+            s_loc, r_loc = open_[s_loc[keep]], r_loc[keep]
+            X, ok = value_pairs(u, rows[r_loc], Xs, s_loc, scale)
+            R = np.round(prefs(X[:, None, :], Wc[s_loc])[:, 0] - b.off[r_loc], 12)
+            better = np.zeros(n, dtype=int)
+            tied = np.zeros(n, dtype=int)
+            np.add.at(better, s_loc, ok & (R > mine[s_loc]))
+            np.add.at(tied, s_loc, ok & (R == mine[s_loc]))
+            won = open_[better[open_] == 0]
+            total += float((1.0 / (1 + tied[won])).sum())
+        if progress:
+            progress(min(s0 + step, len(W)), len(W))
+    return total

@@ -364,3 +364,36 @@ def test_weights_near_a_profile_stay_within_the_spread_even_at_a_corner(raw, spr
     assert (W >= -1e-12).all() and (np.abs(W - w) <= spread + 1e-12).all()
     corner, _ = rb.sample_weights(200, 4, 3, weight_center=[1, 0, 0, 0], spread=0.1)
     assert (corner[:, 0] >= 0.9 - 1e-12).all()
+
+
+def test_cli_json_reports_how_sure_and_the_scores_that_decide(capsys):
+    import json
+    assert main(["robustness", "--catalog", str(TINY), "--samples", "200", "--seed", "1", "--top-k", "2",
+                 "--sure-samples", "100", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"scenario", "method", "recommendation", "how_sure", "stability", "scores_that_decide",
+                        "smaa", "tools", "caveat"}
+    hs = out["how_sure"]
+    assert 0 <= hs["both"] <= 1 and 0 <= hs["scores_only"] <= 1 and 0 <= hs["weights_only"] <= 1
+    assert " + ".join(hs["recommendation"]) and hs["label"] == out["recommendation"]
+    rows = out["scores_that_decide"]["rows"]
+    assert len(rows) == 8 and {"tool", "criterion", "margin_low", "margin_high", "flips"} <= set(rows[0])
+    assert out["smaa"]["exact"] is True and out["smaa"]["n_candidates"] <= out["smaa"]["n_possible"]
+
+
+def test_cli_text_with_scores_says_it_is_exact(capsys):
+    assert main(["robustness", "--catalog", str(TINY), "--samples", "200", "--seed", "1", "--top-k", "2",
+                 "--scores", "uniform", "--sure-samples", "0", "--tornado", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "exact: every combination that can reach the top 2 in a draw was evaluated in it" in out
+    assert "How sure" not in out and "Scores that decide" not in out
+
+
+def test_tornado_figure_is_responsive_and_has_both_ends(tiny):
+    from decision import figures
+    from decision.sureness import score_tornado
+    t = score_tornado(tiny)
+    f = figures.tornado_figure(t, rows=5)
+    assert [tr.name for tr in f.data] == ["score at its low end", "score at its high end"]
+    assert f.layout.width is None and f.layout.autosize
+    assert all(len(lbl.split("<br>")[0]) <= 24 for lbl in f.data[0].y)

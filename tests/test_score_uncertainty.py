@@ -247,3 +247,31 @@ def test_skyband_of_identical_rows_is_linear_work(monkeypatch):
     assert sum(seen) <= 10                                            # was 50,000^2 pairwise comparisons
     Y = np.vstack([np.ones((20_000, 3)), np.zeros((20_000, 3))])
     assert dominance.skyband_mask(Y, 1).tolist() == [True] * 20_000 + [False] * 20_000
+
+
+@pytest.mark.parametrize("weights", [None, {"r": 0.4, "s": 0.3, "l": 0.2, "e": 0.1}])
+def test_first_share_equals_the_full_smaa(weights):
+    p = build_portfolios(load_catalog(TINY))
+    full = rb.smaa_portfolios(p, 300, seed=5, k=1, score_uncertainty="triangular", weights=weights)
+    for row in range(len(p)):
+        got = rb.first_share_with_scores(p, row, 300, seed=5, weights=weights)
+        assert got == pytest.approx(float(full.table["first"].get(row, 0.0)), abs=1e-12)
+
+
+def test_tornado_margins_equal_a_rebuilt_catalogue(tmp_path):
+    from decision.sureness import recommendation_row, score_tornado
+    p = build_portfolios(load_catalog(TINY))
+    t = score_tornado(p)
+    assert len(t) == 12 and t["swing"].is_monotonic_decreasing | t["flips"].any()
+    rec = p.tools_of(recommendation_row(p))
+    for _, row in t.head(4).iterrows():
+        for end, col in (("low", "margin_low"), ("high", "margin_high")):
+            changes = tiny_changes()
+            v, lo, hi = changes[(row["tool"], row["criterion"])]
+            changes[(row["tool"], row["criterion"])] = ({"low": lo, "high": hi}[end], lo, hi)
+            q = build_portfolios(load_catalog(write_catalogue(tmp_path / f"{row['tool']}{row['criterion']}{end}",
+                                                              changes)))
+            sc = rb.portfolio_scaling(p, "wsm")                      # the point values' scaling, as the tornado
+            U_ = rb.scores(sc(q.values), np.full((1, 4), 0.25), "wsm", sc, rb.effort_offset(q))[0]
+            r = q.find(rec)
+            assert row[col] == pytest.approx(U_[r] - np.delete(U_, r).max(), abs=1e-12)
