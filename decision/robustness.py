@@ -1,7 +1,9 @@
 """Robustness of a recommendation: one-way weight sensitivity, stability intervals, SMAA-2 and Pareto/core tools.
 
 Formulas and sources are in ``docs/robustness.md``. The computing core is vectorised numpy: Monte Carlo samples are
-processed in chunks, never one per Python iteration, and combinations are handled as arrays.
+processed in chunks, never one per Python iteration, and combinations are handled as arrays. Score uncertainty over
+combinations (value boxes, feasibility per draw, the exact filter and the certified top-k per draw) lives in
+:mod:`decision.uncertainty`; dominance counting in :mod:`decision.dominance`.
 
 Conventions shared by every function here:
 
@@ -13,9 +15,11 @@ Conventions shared by every function here:
 * **Methods.** ``wsm`` (weighted sum of scaled values), ``topsis`` (ideal 1 / anti-ideal 0 on the scaled values, as
   the Ranker fast path and pymcdm's default TOPSIS), ``vikor`` (``v = 0.5``; matrices only). Preferences are turned
   into "higher is better" internally.
-* **Ties** follow the package rule (``decision.ranking``): preferences are rounded to 12 decimals; tied alternatives
-  share the best rank, so several alternatives can be "first" in one sample. Where one winner is needed (the best
-  combination, the top of a sweep) the first in input order wins (for combinations: fewer tools, catalogue order).
+* **Ties** follow the package rule (``decision.ranking``): preferences are rounded to 12 decimals; in a matrix SMAA
+  tied alternatives share the best rank; in the SMAA over combinations tied combinations split the places they
+  occupy (two twins tied for first get half of first and half of second place each), so every rank's
+  acceptabilities sum to 1. Where one winner is needed (the best combination, the top of a sweep) the first in
+  input order wins (for combinations: fewer tools, catalogue order).
 * **Monte Carlo error.** An acceptability is a binomial proportion: its 95% half-width is at most ``0.98 / sqrt(K)``
   for ``K`` samples (``mc_error`` in every result).
 """
