@@ -165,7 +165,8 @@ def box_filter(pes: np.ndarray, opt: np.ndarray, sure: np.ndarray, k: int,
 class Bound:
     """Per-combination parts of the Lipschitz cap (see module doc): ``x0`` (N x C) scaled point values, ``off``
     (N,) effort cost, ``lg``/``lh`` (N x C) combination factors of the improvement and harm sides, ``rg``/``rh``
-    (T x C) tool factors, ``g0`` (T x C) point goodness shares, ``stretch`` (C,) scaled units per share."""
+    (T x C) tool factors, ``g0`` (T x C) point goodness shares, ``ahigh`` (T x C) improvement shares at the box's
+    good end, ``stretch`` (C,) scaled units per unit of goodness, ``members`` (N x T) membership."""
     x0: np.ndarray
     off: np.ndarray
     lg: np.ndarray
