@@ -21,13 +21,16 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 CRIT = ["r", "s", "l", "e"]
 
 
-def write_catalogue(folder: Path, changes: dict, twin_of: str | None = None) -> Path:
+def write_catalogue(folder: Path, changes: dict, twin_of: str | None = None, worse_by: float = 0.0) -> Path:
     """The tiny catalogue with its (tool, criterion) -> (change, low, high) replaced; ``twin_of`` adds tool ``d``,
-    an exact copy of that tool (same changes, effort, no interactions of its own)."""
+    a copy of that tool (same effort, no interactions of its own) whose changes, ranges included, are ``worse_by``
+    points worse on every criterion (0: an exact twin)."""
     shutil.copytree(TINY, folder, dirs_exist_ok=True)
     tools = list(changes_tools(changes))
     if twin_of:
-        changes = {**changes, **{("d", c): changes[(twin_of, c)] for c in CRIT}}
+        bad = {"r": -1, "s": -1, "l": -1, "e": 1}
+        moved = lambda x, c: float(np.clip(x + bad[c] * worse_by, -10, 10))        # noqa: E731
+        changes = {**changes, **{("d", c): tuple(moved(x, c) for x in changes[(twin_of, c)]) for c in CRIT}}
         with open(folder / "tools.csv", "a") as f:
             f.write("d,Tool D,trust_building,1,de_escalating,,days,Twin test tool.\n")
         with open(folder / "effort.csv", "a") as f:
@@ -71,18 +74,16 @@ CONSTRAINTS = [None,
                           "min_tool_change": 3.0}}]
 
 
-def corners_and_draws(a, rng, n):
-    """Tool-change matrices (n + 2 + 2T) x T x C: random uniform draws, every change at its low / high end, and
-    one tool at a time at its low / high end (the others at the point)."""
+def corners_and_draws(a, rng, n, direction):
+    """Tool-change matrices: every tool independently at the good or the bad end of all its ranges (2^T corners,
+    where boxes touch), every change at its low / high end, and ``n`` uniform draws."""
     T = len(a.score)
-    out = [a.low, a.high]
-    for t in range(T):
-        for end in (a.low, a.high):
-            m = a.score.copy()
-            m[t] = end[t]
-            out.append(m)
+    good = np.where(direction > 0, a.high, a.low)
+    bad = np.where(direction > 0, a.low, a.high)
+    corners = [np.where((np.arange(T)[:, None] * 0 + (m >> np.arange(T) & 1)[:, None]) > 0, good, bad)
+               for m in range(2 ** T)]
     draws = a.low + (a.high - a.low) * rng.random((n, *a.score.shape))
-    return np.concatenate([np.stack(out), draws])
+    return np.concatenate([np.stack(corners + [a.low, a.high]), draws])
 
 
 def full_values(u, draws, scale):
@@ -113,14 +114,14 @@ def test_values_are_monotone_in_every_change_including_redundancy_and_interactio
     np.testing.assert_array_equal(v1[:, others], v0[:, others])     # and leaves the other criteria alone
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogues(width=1.0), st.integers(1, 3), st.sampled_from(["wsm", "topsis"]), st.integers(0, 2),
-       st.integers(0, 10_000))
-def test_no_combination_outside_the_box_filter_ever_reaches_the_top_k(changes, k, method, cons, seed):
-    with tempfile.TemporaryDirectory() as d:
-        cat = load_catalog(write_catalogue(Path(d), changes))
+       st.integers(0, 10_000), st.sampled_from("abc"), st.sampled_from([0.0, 0.5, 1.0, 3.0]))
+def test_no_combination_outside_the_box_filter_ever_reaches_the_top_k(changes, k, method, cons, seed, copy, worse):
+    with tempfile.TemporaryDirectory() as d:                     # a fourth tool, a worse copy: the filter bites
+        cat = load_catalog(write_catalogue(Path(d), changes, twin_of=copy, worse_by=worse))
         try:
-            p = build_portfolios(cat, max_tools=3, constraints=CONSTRAINTS[cons])
+            p = build_portfolios(cat, max_tools=2, constraints=CONSTRAINTS[cons])
         except Exception:                                          # nothing feasible at the point changes
             return
     u = U.score_universe(p)
@@ -129,7 +130,7 @@ def test_no_combination_outside_the_box_filter_ever_reaches_the_top_k(changes, k
     pes, opt = U.value_box(u, sc)
     keep = U.box_filter(rb.with_offset(pes, off, method), rb.with_offset(opt, off, method), u.sure, k, limit=None)
     rng = np.random.default_rng(seed)
-    draws = corners_and_draws(u.portfolios.adjusted, rng, 40)
+    draws = corners_and_draws(u.portfolios.adjusted, rng, 40, p.spec.direction)
     W = np.vstack([np.eye(4) * 0.97 + 0.01, rb.sample_weights(40, 4, rng)[0]])
     X, ok = full_values(u, draws, sc)
     for i in range(len(draws)):
@@ -275,3 +276,14 @@ def test_tornado_margins_equal_a_rebuilt_catalogue(tmp_path):
             U_ = rb.scores(sc(q.values), np.full((1, 4), 0.25), "wsm", sc, rb.effort_offset(q))[0]
             r = q.find(rec)
             assert row[col] == pytest.approx(U_[r] - np.delete(U_, r).max(), abs=1e-12)
+
+
+def test_the_box_filter_prunes_a_surely_worse_copy(tmp_path):
+    narrow = {key: (v, v - 0.25, v + 0.25) for key, (v, lo, hi) in tiny_changes().items()}
+    p = build_portfolios(load_catalog(write_catalogue(tmp_path, narrow, twin_of="a", worse_by=2.0)), max_tools=1)
+    u = U.score_universe(p)
+    sc = rb.portfolio_scaling(p, "wsm")
+    off = rb.effort_offset(u.portfolios)
+    pes, opt = U.value_box(u, sc)
+    keep = U.box_filter(rb.with_offset(pes, off, "wsm"), rb.with_offset(opt, off, "wsm"), u.sure, 1, limit=None)
+    assert keep.tolist() == [row != u.portfolios.find(["d"]) for row in range(len(u))]   # D: always worse than A
