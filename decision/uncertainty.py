@@ -48,6 +48,8 @@ BOUND_ELEMENTS = 24_000_000
 """Size of the (draws x combinations) bound matrix per chunk of draws."""
 BOUND_MARGIN = 1e-4
 """Safety margin of the float32 bound (its rounding error is below 1e-5)."""
+TOP_CAPS = 32
+"""Per draw, the combinations with the highest caps are valued first: with the seeds they set the threshold."""
 FILTER_LIMIT = 20_000
 """The box filter gives up (and keeps every possibly feasible combination) when more than this many survive."""
 DISTRIBUTIONS = ("triangular", "uniform")
@@ -289,13 +291,18 @@ def certified_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Calla
             np.arange(len(seed_pool)), (n, 1))
         s_seed = np.repeat(np.arange(n), top.shape[1])
         r_seed = seed_pool[top.ravel()]
-        X, ok = value_pairs(u, rows[r_seed], Xs, s_seed, scale)
-        R = np.round(prefs(X[:, None, :], Wc[s_seed])[:, 0] - b.off[r_seed], 12)
-        tau = _kth_by_sample(np.where(ok, R, -np.inf).reshape(n, -1), k)
         if linear:
             caps, left = wsm_caps(b, Xs, Wc, st.spec, left)
         else:
             caps = (prefs(criterion_caps(b, Xs, st.spec), Wc) - b.off[None, :]).astype(np.float32)
+        if TOP_CAPS < len(rows):                                  # the highest caps seed the threshold too
+            best = np.argpartition(-caps, TOP_CAPS - 1, axis=1)[:, :TOP_CAPS]
+            key = np.unique(np.concatenate([s_seed * len(rows) + r_seed,
+                                            np.repeat(np.arange(n), TOP_CAPS) * len(rows) + best.ravel()]))
+            s_seed, r_seed = key // len(rows), key % len(rows)   # distinct pairs: the k-th best stays a lower bound
+        X, ok = value_pairs(u, rows[r_seed], Xs, s_seed, scale)
+        R = np.round(prefs(X[:, None, :], Wc[s_seed])[:, 0] - b.off[r_seed], 12)
+        tau = _kth_of_pairs(s_seed, np.where(ok, R, -np.inf), n, k)
         s_loc, r_loc = np.nonzero(caps >= (tau - BOUND_MARGIN)[:, None])
         del caps
         X, ok = value_pairs(u, rows[r_loc], Xs, s_loc, scale)
@@ -303,6 +310,16 @@ def certified_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Calla
         yield s0 + s_loc[ok], r_loc[ok], R[ok], len(r_loc)
         if progress:
             progress(min(s0 + step, len(W)), len(W))
+
+
+def _kth_of_pairs(sample: np.ndarray, R: np.ndarray, n: int, k: int) -> np.ndarray:
+    """(n,) k-th largest ``R`` of each draw's pairs (-inf where a draw has fewer than k finite values)."""
+    order = np.lexsort((-R, sample))
+    s, v = sample[order], R[order]
+    start = np.searchsorted(s, np.arange(n))
+    pos = start + k - 1
+    ok = (pos < len(s)) & (s[np.minimum(pos, len(s) - 1)] == np.arange(n))
+    return np.where(ok, v[np.minimum(pos, len(s) - 1)], -np.inf)
 
 
 def _kth_by_sample(R: np.ndarray, k: int) -> np.ndarray:

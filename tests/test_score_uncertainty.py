@@ -164,9 +164,12 @@ def brute_force_smaa(p, n, seed, k, method, dist="triangular"):
 
 @pytest.mark.parametrize("method", ["wsm", "topsis"])
 @pytest.mark.parametrize("cons", [0, 1, 2])
-def test_score_smaa_equals_brute_force_over_the_full_set(tmp_path, method, cons):
+@pytest.mark.parametrize("top_caps", [32, 2])
+def test_score_smaa_equals_brute_force_over_the_full_set(tmp_path, monkeypatch, method, cons, top_caps):
+    monkeypatch.setattr(U, "TOP_CAPS", top_caps)                   # 2: the highest caps join the seeds
     changes = tiny_changes()
-    p = build_portfolios(load_catalog(write_catalogue(tmp_path, changes)), constraints=CONSTRAINTS[cons])
+    p = build_portfolios(load_catalog(write_catalogue(tmp_path, changes, twin_of="b", worse_by=0.5)),
+                         constraints=CONSTRAINTS[cons])
     k = 2
     res = rb.smaa_portfolios(p, 400, seed=7, k=k, method=method, score_uncertainty="triangular")
     places, best, none = brute_force_smaa(p, 400, 7, k, method)
