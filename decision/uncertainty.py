@@ -26,7 +26,8 @@ dominance on the boxes; effort, fixed, enters as it does in the ranking). :func:
 filter keeps every combination), so each draw is pruned on its own, exactly: a per-combination Lipschitz bound
 (derivatives of the pools bounded over the region between the point changes and the box's good end) caps each
 combination's preference in that draw by one matrix product; the draw's threshold is the k-th best *exact*
-preference among a few seed combinations feasible in that draw; every combination whose cap reaches the threshold
+preference among a few seed combinations and the highest caps, feasible in that draw; every combination whose cap
+reaches the threshold
 is valued exactly (:func:`decision.portfolios.portfolio_values`, paired) and checked for feasibility. Nothing whose
 cap is below the threshold can be in that draw's top k, so every draw's top k is the full set's.
 """
