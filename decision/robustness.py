@@ -35,7 +35,7 @@ import pandas as pd
 from . import uncertainty as U
 from .dominance import skyband_mask
 from .errors import DecisionError
-from .portfolios import Portfolios, portfolio_values
+from .portfolios import Portfolios
 from .ranking import DECIMALS, as_weights, check_matrix
 
 SMAA_METHODS = ("wsm", "topsis", "vikor")

@@ -81,7 +81,8 @@ def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_sample
     fixed_scores = smaa_portfolios(p, n_samples, seed=seed, method=method, k=1, **region)
     return HowSure(recommendation=p.tools_of(rec), label=p.labels([rec])[0],
                    both=with_scores(**region), scores_only=with_scores(weights=fixed),
-                   weights_only=float(fixed_scores.table["first"].get(rec, 0.0)), n_samples=int(n_samples), mc_error=mc_error(int(n_samples)),
+                   weights_only=float(fixed_scores.table["first"].get(rec, 0.0)), n_samples=int(n_samples),
+                   mc_error=mc_error(int(n_samples)),
                    method=method, distribution=distribution,
                    weights_region=(f"within +/- {spread:g} of the given weights" if weights is not None
                                    else "uniform on the simplex"), seed=seed)

@@ -30,7 +30,8 @@ def register(sub) -> None:
     r.add_argument("--spread", type=float, default=0.1,
                    help="with --weights/--profile, SMAA draws each weight within +/- this of it (default 0.1)")
     r.add_argument("--samples", type=SAMPLES_OPTION,
-                   help=f"Monte Carlo samples (default 10000, {SCORE_SAMPLES:,} with --scores; at most {MAX_SAMPLES:,})")
+                   help=f"Monte Carlo samples (default 10000, {SCORE_SAMPLES:,} with --scores; at most "
+                        f"{MAX_SAMPLES:,})")
     r.add_argument("--seed", type=SEED_OPTION, default=1)
     r.add_argument("--top-k", type=count(1, 1_000, "top_k"), default=10,
                    help="acceptability of reaching the top k (default 10)")
