@@ -129,6 +129,8 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
 def tornado_text(df: pd.DataFrame, rows: int) -> str:
     """The scores whose range decides the recommendation: margin over the best alternative at each end."""
     a = df.attrs
+    if df.empty:
+        return "Scores that decide it: none (no tool score has a low-high range)."
     lines = [f"Scores that decide it (margin over the best alternative, {a['margin']:+.4f} at the point scores; "
              f"runner-up: {a['runner_up']}). Each score at the low / high end of its range, the others at their "
              "point values:",
