@@ -43,6 +43,9 @@ from .reactions import Principles, ReactionModel, feature_matrix, reaction_proba
 
 DECIMALS = 12
 MAX_MONTHS = 240
+EXCLUDED = -1e6
+"""Period value of a package that is out in a draw of the scores (breaks a red line): never chosen while another
+package is admissible."""
 SIGNATURE = ("rung", "pressure_rung", "n_pressure", "threat", "verification", "incentives", "de_escalation")
 
 
@@ -223,6 +226,7 @@ class StrategyProblem:
     opening: np.ndarray       # (S,)
     admissible: np.ndarray    # (K, S, S)
     bluff: np.ndarray         # (K, S, S)
+    excluded: np.ndarray | None = None   # (N,) bool: packages out in this draw of the scores (None: none)
 
     @property
     def catalog(self):
@@ -236,7 +240,8 @@ class StrategyProblem:
         (sum_k P(k|x) u(o(x, k)) - effort_cost * effort(x)) / (R + 1)."""
         probs = self.probs if probs is None else probs
         u = self.scaled @ np.asarray(w, dtype=float)                            # (N, K), = period_value
-        return (np.einsum("nk,nk->n", probs, u) - self.effort_cost) / (self.reviews + 1)
+        imm = (np.einsum("nk,nk->n", probs, u) - self.effort_cost) / (self.reviews + 1)
+        return imm if self.excluded is None else np.where(self.excluded, EXCLUDED, imm)
 
     @cached_property
     def effort_cost(self) -> np.ndarray:
