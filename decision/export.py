@@ -26,6 +26,7 @@ KERNEL = "decision-briefing"
 REMOVE_TAGS = {"notebook-only", "parameters", "injected-parameters"}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
+_TITLE = re.compile(r'data-title="([^"]*)"')
 
 
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
@@ -120,11 +121,25 @@ def to_html(executed: Path) -> str:
     from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: PLC0415
 
     nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = page_title(nb)
     exporter = HTMLExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "Briefing"}})
     return offline(body)
+
+
+def page_title(nb) -> str:
+    """The page's ``<title>``: the ``data-title`` of the briefing's cover (headline, scenario, date), else
+    'Briefing'."""
+    import html  # noqa: PLC0415
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/html", "")
+            m = _TITLE.search("".join(text) if isinstance(text, list) else text)
+            if m:
+                return html.unescape(m.group(1))
+    return "Briefing"
 
 
 def offline(body: str) -> str:
