@@ -139,21 +139,19 @@ def _do(o: Options, names) -> str:
     if o.current is None:
         return f"Adopt {join_names(best.names)} ({len(best.tools)} tools, effort {best.effort or 0:g})."
     cur = o.current
+
+    def change(add, drop) -> str:
+        return "; ".join(([f"add {join_names(add)}"] if add else []) + ([f"drop {join_names(drop)}"] if drop else []))
     now = f"today's policy ({join_names(cur.names)})" if cur.tools else "today's policy (nothing new)"
     if not cur.feasible:
-        now += f", which is not feasible here ({_first_reason(cur)})"
+        now += f", not feasible here ({_first_reason(cur)})"
     add = [names[t] for t in best.tools if t not in cur.tools]
     drop = [names[t] for t in cur.tools if t not in best.tools]
-    if not add and not drop:
-        text = f"Keep {now}: it is the recommendation."
-    else:
-        text = (f"Change {now}: " + "; ".join(([f"add {join_names(add)}"] if add else []) +
-                                             ([f"drop {join_names(drop)}"] if drop else [])) + ".")
+    text = f"Keep {now}: it is the recommendation." if not add and not drop else f"Change {now}: {change(add, drop)}."
     mc = o.minimal_change
     if mc is not None and tuple(mc.tools) != tuple(best.tools) and (mc.add or mc.drop):
-        step = "; ".join(([f"add {join_names(names[t] for t in mc.add)}"] if mc.add else []) +
-                         ([f"drop {join_names(names[t] for t in mc.drop)}"] if mc.drop else []))
-        text += f" The smallest change that gets {o.share:.0%} of its gain over doing nothing new: {step}."
+        text += (f" Smallest change for {o.share:.0%} of the gain: "
+                 f"{change([names[t] for t in mc.add], [names[t] for t in mc.drop])}.")
     return text
 
 

@@ -37,8 +37,9 @@ REMOVED = {"prerequisites": "lack a tool they need first (prerequisites)",
 
 @dataclass(frozen=True)
 class Cover:
-    """Page 1: the handling line, the title, the bottom line (headline and labelled parts), the date and the context
-    (scenario, weights, method, today's policy), the options table and the caption of the options chart.
+    """Page 1: the handling line with the title (which names the scenario), the bottom line (headline and labelled
+    parts; "Do" names today's policy when given), the date and the context (weights, method), the options table and
+    the caption of the options chart.
     ``page_title``: the document's title (no date, so the same parameters give the same file)."""
     handling: str
     title: str
@@ -107,13 +108,11 @@ def weights_words(b: Briefing) -> str:
 def cover(b: Briefing) -> Cover:
     sc = b.portfolios.adjusted.scenario
     bottom = advise(b.options, b.confidence, b.catalog)
-    meta = [("Scenario", sc.name),
-            ("Weights", f"{weights_words(b)} ({named(b.weights.label, _names(b))})"),
+    short = ", ".join(f"{c.name.split()[0]} {b.weights.weights[c.id]:.2f}" for c in b.catalog.criteria)
+    meta = [("Weights", f"{short} ({named(b.weights.label, _names(b))})"),
             ("Method", method_name(b.method))]
-    if b.options.current is not None:
-        meta.append(("Today's policy", join_names(b.options.current.names)))
     cost = [c.name.lower() for c in b.catalog.criteria if c.direction == "cost"]
-    caption = ("The options and doing nothing new on each criterion (0-10 scales" +
+    caption = ("Each row of the table on the criteria (0-10 scales" +
                (f"; {join_names(cost)}: lower is better" if cost else "") + ").")
     title = f"Briefing: {sc.name}"
     return Cover(HANDLING, title, f"{bottom.headline} | {title}", bottom, b.generated, tuple(meta),
@@ -410,7 +409,7 @@ def figure(b: Briefing, name: str):
             return None
         tib = b.robustness.smaa.tool_in_best
         return F.tool_in_best_figure(tib[tib["in_best"] > 0], title=None).update_layout(
-            xaxis_title="share of the weightings drawn near these weights")
+            xaxis_title="share of weightings")
     if name == "playbook":
         if b.plan is None:
             return None

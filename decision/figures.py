@@ -188,17 +188,19 @@ def options_data(rows, criteria) -> list[dict]:
 def options_figure(rows, criteria, title: str | None = None) -> go.Figure:
     """Grouped horizontal bars: one group per option or reference row (status quo, today's policy, minimal change),
     one bar per criterion. Sized to its container (responsive width, a height that fits the rows); the caption is
-    the page's (``title`` None), so a narrow screen never clips it."""
+    the page's (``title`` None), so a narrow screen never clips it; the legend (criteria by their first word, one
+    line even on a phone) sits in the top margin."""
     fig = go.Figure()
     for k, (c, d) in enumerate(zip(criteria, options_data(rows, criteria))):
-        name = d["name"] + (" (lower is better)" if c.direction == "cost" else "")
+        name = d["name"].split()[0]
         fig.add_bar(x=d["x"], y=d["y"], name=name, orientation="h",
                     marker_color=CRITERION_COLOURS[k % len(CRITERION_COLOURS)],
                     hovertemplate="%{y}<br>" + c.name + ": %{x:.2f}<extra></extra>")
     fig.update_layout(barmode="group", xaxis=dict(range=[0, 10], dtick=2), yaxis=dict(autorange="reversed",
                                                                                       automargin=True),
-                      legend=dict(orientation="h", y=-0.12, yanchor="top", x=0, xanchor="left"),
-                      height=max(180, 22 * len(rows) + 100), autosize=True, margin=dict(l=10, r=10, t=6, b=6),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left", font=dict(size=10),
+                                  entrywidth=0),
+                      height=max(160, 18 * len(rows) + 96), autosize=True, margin=dict(l=10, r=10, t=30, b=6),
                       font=dict(size=11))
     if title:
         fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), margin=dict(t=36))

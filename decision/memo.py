@@ -24,7 +24,8 @@ ROW_NAMES = {"status_quo": "Do nothing new", "current": "Today's policy", "minim
 
 @dataclass(frozen=True)
 class OptionRow:
-    """One row of the options table, every cell a string. ``tools``: tool ids (for data attributes and tests, never
+    """One row of the options table, every cell a string. ``label``: an option's label from its tools' families and
+    stances ('' for the reference rows, whose name says it); ``tools``: tool ids (for data attributes and tests, never
     shown); ``names``: the tools in words; ``tied``: 'with 2, 3' (the column is 'Tied') or ''; ``notes``: trade-off against option 1,
     what the smallest change adds and drops, why a row is not feasible."""
     kind: str
@@ -65,7 +66,7 @@ def higher_is_better(method: str) -> bool:
 def _row(i: int, r: Option, catalog, decimals: int) -> OptionRow:
     name = f"Option {i + 1}" if r.kind == "option" else ROW_NAMES[r.kind]
     tied = f"with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
-    return OptionRow(r.kind, name, r.label, tuple(r.tools), " + ".join(r.names) or "no new step",
+    return OptionRow(r.kind, name, r.label if r.kind == "option" else "", tuple(r.tools), " + ".join(r.names) or "no new step",
                      tuple(f"{r.values[c.id]:.1f}" for c in catalog.criteria),
                      f"{r.effort:g}" if r.effort is not None else "", fixed(r.preference, decimals), tied,
                      tuple(row_notes(r, catalog, brief=True)), bool(r.feasible))
@@ -78,8 +79,8 @@ def options_table(o: Options, catalog) -> OptionsTable:
     crit = tuple((c.name, c.description, "lower is better" if c.direction == "cost" else "higher is better")
                  for c in catalog.criteria)
     direction = "higher is better" if higher_is_better(o.method) else "lower is better"
-    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower is better). Preference: {method_name(o.method)}, net of effort, {direction}. Tied: moving "
-            f"one weight by 0.02 or less reverses the order.")
+    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). Preference: {method_name(o.method)}, "
+            f"net of effort, {direction}. Tied: one weight moved by 0.02 or less reverses the order.")
     return OptionsTable(crit, tuple(_row(i, r, catalog, decimals) for i, r in enumerate(rows)), note, o.rule,
                         decimals)
 

@@ -83,6 +83,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, paper
                 page.emulate_media(media="print")            # print CSS first: the figures take the page's width
                 page.evaluate("() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
                               ".map(d => window.Plotly ? window.Plotly.Plots.resize(d) : null))")
+                page.wait_for_timeout(300)          # plotly widens a margin for a legend in a second, later redraw
                 tmp = out.with_name(out.name + ".part")
                 tmp.parent.mkdir(parents=True, exist_ok=True)
                 page.pdf(path=str(tmp), format=PAPERS[paper][0], print_background=True, prefer_css_page_size=False,

@@ -147,8 +147,8 @@ def options_html(o: Options, catalog: Catalog) -> str:
     rows = []
     for r in t.rows:
         vals = "".join(f"<td class='num'>{e(v)}</td>" for v in r.values)
-        rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(r.name)}</b>: "
-                    f"{e(r.label)}</td><td class='combo'>{e(r.names)}<br><small>{e('; '.join(r.notes))}</small></td>"
+        label = f": {e(r.label)}" if r.label else ""
+        rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(r.name)}</b>{label}</td><td class='combo'>{e(r.names)}<br><small>{e('; '.join(r.notes))}</small></td>"
                     f"{vals}<td class='num'>{e(r.effort)}</td><td class='num'>{e(r.preference)}</td>"
                     f"<td>{e(r.tied)}</td></tr>")
     return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(t.preference_note)} {e(t.rule)}</caption>"
