@@ -202,6 +202,6 @@ def options_figure(rows, criteria, title: str | None = None) -> go.Figure:
                                   entrywidth=0),
                       height=max(160, 18 * len(rows) + 96), autosize=True, margin=dict(l=10, r=10, t=30, b=6),
                       font=dict(size=11))
-    if title:
-        fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), margin=dict(t=36))
+    if title:                          # the title above the legend
+        fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), margin=dict(t=64))
     return fig
