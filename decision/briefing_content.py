@@ -100,11 +100,6 @@ def named(text: str, names: dict[str, str]) -> str:
     return text
 
 
-def weights_words(b: Briefing) -> str:
-    cn = {c.id: c.name for c in b.catalog.criteria}
-    return ", ".join(f"{cn[c]} {v:.2f}" for c, v in b.weights.weights.items())
-
-
 def cover(b: Briefing) -> Cover:
     sc = b.portfolios.adjusted.scenario
     bottom = advise(b.options, b.confidence, b.catalog)
