@@ -31,9 +31,13 @@ def cover_html(cover: Cover) -> str:
     return environment().get_template("cover.html.j2").render(cover=cover)
 
 
-def sections_html(content: BriefingContent, *keys: str, caption: str = "", parameters: bool = False) -> str:
-    """The sections named ``keys`` (``content.section(key)``), then ``caption`` (of the figure that follows), and
-    with ``parameters`` the run's parameters as JSON in a script element (stored, not shown)."""
+def sections_html(content: BriefingContent, *keys: str, parameters: bool = False) -> str:
+    """The sections named ``keys`` (``content.section(key)``), and with ``parameters`` the run's parameters as JSON in
+    a script element (stored, not shown)."""
     return environment().get_template("section.html.j2").render(
-        sections=[content.section(k) for k in keys], caption=caption,
-        parameters=content.parameters if parameters else None)
+        sections=[content.section(k) for k in keys], parameters=content.parameters if parameters else None)
+
+
+def caption_html(content: BriefingContent, figure: str) -> str:
+    """The caption of ``figure``, shown in the figure's own cell above it (print keeps the two together)."""
+    return environment().get_template("caption.html.j2").render(caption=content.captions[figure])

@@ -52,6 +52,17 @@ CLIPPED = """() => {
   return out;
 }"""
 
+OVERLAPS = """() => {
+  // the tree's package letters (annotations) never overlap one another
+  const boxes = [...document.querySelectorAll('.annotation')].map(a => a.getBoundingClientRect()).filter(b => b.width);
+  const out = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+    if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+      out.push([a.left, a.top, b.left, b.top]);
+  }));
+  return [boxes.length, out];
+}"""
+
 FIRST_TEXT = """() => {
   for (const el of document.querySelectorAll('h1, h2, h3, p, dd, li, td')) {
     const s = getComputedStyle(el), b = el.getBoundingClientRect();
@@ -98,6 +109,8 @@ def test_briefing_fits_the_screen_and_opens_with_the_recommendation(briefings, n
         page.screenshot(path=str(ARTIFACTS / f"{name}-{device}-full.png"), full_page=True)
         assert page.evaluate(OVERFLOW) == []
         assert page.evaluate(CLIPPED) == []
+        n_letters, overlaps = page.evaluate(OVERLAPS)
+        assert n_letters > 10 and overlaps == []
         first = page.evaluate(FIRST_TEXT)
         assert first.startswith("Recommend: "), first
         assert page.title().startswith(first)
@@ -164,6 +177,8 @@ def test_pdf_has_page_numbers_and_the_memo_with_its_chart_on_page_one(briefings,
         import shutil
         import subprocess
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for old in ARTIFACTS.glob(f"{name}-{paper}-*.png"):
+            old.unlink()
         shutil.copy(pdf, ARTIFACTS / pdf.name)
         if shutil.which("pdftoppm"):
             subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / f"{name}-{paper}")],
