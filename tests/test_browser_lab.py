@@ -259,10 +259,11 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
 
             # the dashboard opens with the bottom line: recommendation and confidence in its first paragraph
             page.wait_for_function("""() => { const p = document.querySelector(
-                '.decision-dashboard .decision-bottom-line p');
+                '.decision-dashboard .decision-bottom-line');
                 return p && p.innerText.includes('ranking methods rank it first'); }""")
             first = page.locator(".decision-dashboard p:visible").first.inner_text()
-            assert first.startswith("Recommended course of action: ") and "How sure:" in first
+            assert first.startswith("Recommend: ")
+            assert "How sure:" in page.locator(".decision-dashboard .decision-bottom-line").first.inner_text()
             record["bottom_line"] = first
 
             widget = page.locator(".decision-ranking-widget").first
