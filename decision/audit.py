@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
-from .portfolios import build_portfolios
+from .portfolios import build_portfolios, strong_tools
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
 from .robustness import pareto_mask
@@ -67,6 +67,7 @@ def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
         r = Ranker(p)
         st = p.setting
         j = catalog.criterion_ids.index(st.constraints.floor.criterion) if st.constraints.floor else 0
+        strong = set(strong_tools(st).tolist()) if st.floor_points is not None else set()
         for name, w in weight_sets.items():
             firsts = {}
             for m in methods:
@@ -78,8 +79,7 @@ def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
                              and p.effort[top[0]] == p.effort[top[1]] and p.n_tools[top[0]] == p.n_tools[top[1]])
                 tools = np.flatnonzero(p.members[a])
                 gain = (p.values[a, j] - p.status_quo[j]) * catalog.types[j]
-                acts = st.floor_points is None or bool(
-                    (p.adjusted.score[tools, j] * catalog.types[j] >= st.constraints.floor.min_tool_change - 1e-9).any())
+                acts = st.floor_points is None or bool(strong & set(tools.tolist()))
                 rows.append(dict(scenario=sc.id, preset=name, method=m, first=" + ".join(p.tools_of(a)),
                                  n_tools=int(p.n_tools[a]), max_tools=st.constraints.max_tools,
                                  effort=float(p.effort[a]), capacity=st.capacity, rights_gain=float(gain),
