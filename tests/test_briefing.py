@@ -30,7 +30,9 @@ def test_content_matches_the_engine(bundled):
     expected = decision.rank_portfolios(bundled, "arms_dependent_client", w, "topsis", top=4)
     assert b.ranking["tool_ids"].tolist() == expected["tool_ids"].tolist()
     assert len(b.explanations) == 3 and b.by_method["method"].tolist()[0] == "wsm"
-    assert b.by_method["same as recommendation"].iloc[0]
+    same = dict(zip(b.by_method["method"], b.by_method["same as recommendation"]))
+    wsm_first = decision.rank_portfolios(bundled, "arms_dependent_client", w, "wsm", top=1)["tool_ids"].iloc[0]
+    assert same["topsis"] and same["wsm"] == (tuple(wsm_first) == tuple(expected["tool_ids"].iloc[0]))
     assert "preset: security-first" in b.presets
     html = B.weights_html(b)
     assert "rank-order centroid" in html and "0.52" in html

@@ -121,11 +121,10 @@ def test_a_dependent_partner_absorbs_criticism_a_partner_with_options_answers(bu
 def test_the_assessment_duty_applies_at_any_certainty_and_the_refusals_keep_their_thresholds(bundled):
     mandatory = lambda sc: set(build_portfolios(bundled, sc).setting.mandatory)        # noqa: E731
     assert mandatory("treaty_peer_in_crisis") == {"legal_review"}                    # equipped units, disputed facts
-    assert mandatory("arms_dependent_client") == {"legal_review", "unit_suspension", "export_controls"}
+    assert mandatory("arms_dependent_client") == {"legal_review", "export_controls"}
     assert mandatory("indispensable_host") == set()                                  # no equipped units implicated
     crisis = bundled.scenario("treaty_peer_in_crisis")
-    for cert, expected in ((0, {"legal_review"}), (5, {"legal_review", "unit_suspension"}),
-                           (6, {"legal_review", "unit_suspension", "export_controls"})):
+    for cert, expected in ((0, {"legal_review"}), (5, {"legal_review"}), (6, {"legal_review", "export_controls"})):
         sc = replace(crisis, factors={**crisis.factors, "evidentiary_certainty": cert})
         assert set(build_portfolios(bundled, sc).setting.mandatory) == expected, cert
     p = build_portfolios(bundled, "treaty_peer_in_crisis")
