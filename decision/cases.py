@@ -236,9 +236,10 @@ class _Episode(Row):
 # Loading
 
 def cases_folder(catalog: Catalog | None) -> Path:
-    """Where a catalogue's cases live: its own ``cases/`` folder, else the bundled library."""
+    """Where a catalogue's cases live: its own ``cases/`` folder when it holds episodes, else the bundled library."""
     own = Path(catalog.path) / "cases" if catalog is not None and catalog.path else None
-    return own if own is not None and own.is_dir() else BUNDLED_CASES
+    has_cases = own is not None and own.is_dir() and any(p.suffix in (".yaml", ".yml") for p in own.iterdir())
+    return own if has_cases else BUNDLED_CASES
 
 
 def load_cases(folder: str | Path | None = None, catalog: Catalog | None = None, lenient: bool = False
