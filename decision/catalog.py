@@ -171,10 +171,27 @@ class Obligation:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """A tool that exists only in scenarios holding every fact in ``facts`` and reaching every ``factors`` minimum
+    (``missing`` says what a scenario lacks)."""
+    tool: str
+    facts: tuple[str, ...]
+    factors: tuple[tuple[str, float], ...]
+    rationale: str = ""
+    source: str = ""
+
+    def missing(self, scenario: "Scenario") -> list[str]:
+        out = [f"the finding {f}" for f in self.facts if f not in scenario.facts]
+        out += [f"{f.replace('_', ' ')} {v:g} or more (here {scenario.factors[f]:g})" for f, v in self.factors
+                if scenario.factors[f] < v]
+        return out
+
+
+@dataclass(frozen=True)
 class Constraints:
     """What makes a combination feasible. Lists hold tool ids; ``prerequisites`` maps a tool to the tools of which
-    at least one must accompany it; ``requires_facts`` maps a tool to the scenario facts without which it has nothing
-    to act on (suspending cooperation with a unit we do not equip, say)."""
+    at least one must accompany it; ``available_when`` lists tools that exist only in scenarios meeting conditions
+    (suspending cooperation with a unit we do not equip, or on disputed facts, has nothing to act on)."""
     max_tools: int = 6
     min_tools: int = 1
     excluded_by_premise: tuple[str, ...] = ()
@@ -195,7 +212,7 @@ class Constraints:
     obligations_enabled: bool = True
     contrast_only: tuple[str, ...] = ()
     capacity_override: float | None = None
-    requires_facts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    available_when: tuple[Availability, ...] = ()
 
     def ladder_waived(self, factors: dict) -> bool:
         """True when every factor of one ``waived_if`` group reaches its value."""
@@ -473,9 +490,9 @@ class _ToolRedLines(Row):
     rationale: str = ""
 
 
-class _RequiresFacts(Row):
+class _Availability(Row):
     tool: Id
-    facts: list[Id]
+    when: dict
     rationale: Text
     source: Text
 
@@ -509,7 +526,7 @@ class _ConstraintsFile(Row):
     tool_red_lines: dict | None = None
     legal_obligations: dict | None = None
     contrast_only: list[dict] = []
-    requires_facts: list[dict] = []
+    available_when: list[dict] = []
 
 
 class _Param(Row):
@@ -731,11 +748,12 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
                                    file="constraints.yaml", where=f"legal_obligations.rules[{k}] ({ob.id})",
                                    field="when.facts")
-    for k, (tool, facts) in enumerate(constraints.requires_facts):
-        for fact in facts:
+    for k, av in enumerate(constraints.available_when):
+        for fact in av.facts:
             if fact not in known_facts:
                 raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
-                                   file="constraints.yaml", where=f"requires_facts[{k}] ({tool})", field="facts")
+                                   file="constraints.yaml", where=f"available_when[{k}] ({av.tool})",
+                                   field="when.facts")
     mf = validate(_ModelFile, read_yaml(folder, "model.yaml"), "model.yaml", "top level")
     if not 0 <= mf.complementarity.value < 1:
         raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
@@ -891,13 +909,19 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
             obligations.append(Obligation(row.id, row.name, row.tools, tuple(when.facts),
                                           tuple(when.factors.items()), row.rationale, row.source))
     needs = []
-    for k, r in enumerate(cf.requires_facts):
-        row = validate(_RequiresFacts, r, F, f"requires_facts[{k}]")
-        _check_tools([row.tool], known, F, f"requires_facts[{k}]", "tool")
-        if not row.facts:
-            raise CatalogError("expected at least one fact", file=F, where=f"requires_facts[{k}] ({row.tool})",
-                               field="facts")
-        needs.append((row.tool, tuple(row.facts)))
+    for k, r in enumerate(cf.available_when):
+        row = validate(_Availability, r, F, f"available_when[{k}]")
+        where = f"available_when[{k}] ({row.tool})"
+        _check_tools([row.tool], known, F, where, "tool")
+        when = validate(_When, row.when, F, where)
+        for fid in when.factors:
+            if fid not in fids:
+                raise CatalogError(f"unknown factor '{fid}'", file=F, where=where, field=f"when.factors.{fid}")
+        if not when.facts and not when.factors:
+            raise CatalogError("a condition needs facts or factor thresholds in 'when'", file=F, where=where,
+                               field="when")
+        needs.append(Availability(row.tool, tuple(when.facts), tuple(when.factors.items()), row.rationale,
+                                  row.source))
     contrast = []
     for k, p in enumerate(cf.contrast_only):
         row = validate(_Premise, p, F, f"contrast_only[{k}]")
@@ -910,7 +934,7 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                        forced_out, tuple(red), ladder.enabled, ladder.from_rung, ladder.gap,
                        tuple(tuple(g.items()) for g in ladder.waived_if), cf.effort_capacity, floor, trl.enabled,
                        tuple(trl.allow), tuple(obligations), ob_enabled, tuple(contrast),
-                       requires_facts=tuple(needs))
+                       available_when=tuple(needs))
     check_constraints(cons, [t.id for t in tools], file=F)
     return cons
 

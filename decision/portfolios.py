@@ -429,10 +429,10 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
                                             "forced out; switch legal obligations off to explore without it")
                     mandatory.setdefault(t, []).append(ob.id)
     excluded: dict[str, str] = {}
-    for tool, facts in cons.requires_facts:
-        missing = [f for f in facts if f not in sc.facts]
-        if missing and tool not in mandatory and tool not in cons.forced_in:
-            excluded[tool] = f"it needs the finding {', '.join(missing)}, which scenario '{sc.id}' does not hold"
+    for av in cons.available_when:
+        missing = av.missing(sc)
+        if missing and av.tool not in mandatory and av.tool not in cons.forced_in:
+            excluded[av.tool] = f"it needs {' and '.join(missing)}, which scenario '{sc.id}' does not meet"
     if cons.tool_red_lines and cons.red_lines:
         T = len(catalog.tools)
         alone = portfolio_values(np.arange(T)[:, None], np.int64(1) << np.arange(T, dtype=np.int64),

@@ -107,12 +107,14 @@ def test_a_dependent_partner_absorbs_criticism_a_partner_with_options_answers(bu
     assert cost("peripheral_partner", {"outside_options": 9}) > cost("peripheral_partner", {"outside_options": 1})
     assert cost("peripheral_partner", {"criticism_sensitivity": 9}) > cost("peripheral_partner",
                                                                           {"criticism_sensitivity": 1})
-    # indispensability still scales what we stand to lose from a penalty
-    def penalty(ind):
+    # indispensability still scales what we stand to lose from an economic penalty; partial security measures follow
+    # who can walk away instead (indispensable partners absorbed them in the record: data/cases)
+    def cost_of(tool, ind):
         sc = replace(bundled.scenario("peripheral_partner"),
                      factors={**bundled.scenario("peripheral_partner").factors, "indispensability": ind})
-        return values(bundled, ["transfer_pause"], sc)["security_continuity"]
-    assert penalty(9) < penalty(1)
+        return 8 - values(bundled, [tool], sc)["security_continuity"]
+    assert cost_of("export_controls", 9) > cost_of("export_controls", 1)
+    assert cost_of("transfer_pause", 9) == pytest.approx(cost_of("transfer_pause", 1))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -156,7 +158,7 @@ def test_each_measure_costs_security_but_stays_above_the_red_line(bundled):
         p = build_portfolios(bundled, sc.id)
         for t in SECURITY:
             if t in p.setting.tool_exclusions:
-                assert t == "unit_suspension" and "abuses_by_units_we_equip" in p.setting.tool_exclusions[t]
+                assert t == "unit_suspension" and "needs" in p.setting.tool_exclusions[t]
                 continue
             v = values(bundled, [t], sc.id)
             assert 4 <= v["security_continuity"] < p.status_quo[1], (sc.id, t)
@@ -188,13 +190,15 @@ def test_a_pause_with_a_stated_condition_bites_harder(bundled):
     assert tied["values"]["rights_protection"] > bare["values"]["rights_protection"]
 
 
-def test_a_unit_is_suspended_on_a_finding_and_only_where_we_equip_it(bundled):
+def test_a_unit_is_suspended_on_a_finding_about_a_unit_we_equip(bundled):
     out = explain(bundled, ["unit_suspension", "legal_review", "red_lines_benchmarks"], "indispensable_host")
-    assert any("abuses_by_units_we_equip" in r for r in out["reasons"])
-    alone = explain(bundled, ["unit_suspension", "red_lines_benchmarks"], "treaty_peer_in_crisis", constraints=NO_FLOOR)
+    assert any("abuses_by_units_we_equip" in r for r in out["reasons"])             # we do not equip those units
+    crisis = explain(bundled, ["unit_suspension", "legal_review", "red_lines_benchmarks"], "treaty_peer_in_crisis")
+    assert any("evidentiary certainty 5 or more (here 4)" in r for r in crisis["reasons"])   # disputed facts
+    alone = explain(bundled, ["unit_suspension", "red_lines_benchmarks"], "arms_dependent_client", constraints=NO_FLOOR)
     assert any("prerequisite missing" in r and "Legal review" in r for r in alone["reasons"])
-    vetted = explain(bundled, ["unit_suspension", "legal_review", "red_lines_benchmarks"], "treaty_peer_in_crisis",
-                     constraints=NO_FLOOR)
+    vetted = explain(bundled, ["unit_suspension", "legal_review", "export_controls", "red_lines_benchmarks"],
+                     "arms_dependent_client", constraints=NO_FLOOR)
     assert vetted["feasible"] and "i24_unit_suspension_on_vetting" in vetted["interactions"]["interaction"].tolist()
 
 
@@ -215,8 +219,10 @@ def test_a_bad_quiet_cap_is_one_line(tiny_dir, text, match):
 
 
 @pytest.mark.parametrize("text, match", [
-    ("requires_facts: [{tool: a, facts: [nowhere], rationale: t, source: h}]\n", "fact 'nowhere' is given by no"),
-    ("requires_facts: [{tool: zz, facts: [x], rationale: t, source: h}]\n", "unknown tool 'zz'"),
+    ("available_when: [{tool: a, when: {facts: [nowhere]}, rationale: t, source: h}]\n", "fact 'nowhere' is given"),
+    ("available_when: [{tool: zz, when: {factors: {f: 3}}, rationale: t, source: h}]\n", "unknown tool 'zz'"),
+    ("available_when: [{tool: a, when: {factors: {g: 3}}, rationale: t, source: h}]\n", "unknown factor 'g'"),
+    ("available_when: [{tool: a, when: {}, rationale: t, source: h}]\n", "needs facts or factor thresholds"),
     ("accountability_floor: {criterion: r, base: 1, min_tool_change: 2, strong_tool_excludes: [zz], rationale: t,\n"
      "  source: h}\n", "unknown tool 'zz'"),
 ])
@@ -227,14 +233,16 @@ def test_bad_fact_requirements_and_floor_exclusions_are_one_line(tiny_dir, text,
     assert "constraints.yaml" in str(err.value)
 
 
-def test_a_tool_that_needs_a_fact_is_out_without_it(tiny_dir):
+def test_a_tool_that_needs_a_fact_or_a_threshold_is_out_without_it(tiny_dir):
     text = (tiny_dir / "scenarios.yaml").read_text().replace(
         "{id: hot, name: Hot, description: factor at 10, factors: {f: 10}}",
         "{id: hot, name: Hot, description: factor at 10, factors: {f: 10}, facts: [equipped]}")
     (tiny_dir / "scenarios.yaml").write_text(text)
-    append(tiny_dir, "constraints.yaml", "requires_facts: [{tool: a, facts: [equipped], rationale: t, source: h}]\n")
+    append(tiny_dir, "constraints.yaml", "available_when: [{tool: a, when: {facts: [equipped], factors: {f: 8}},\n"
+                                          "  rationale: t, source: h}]\n")
     cat = load_catalog(tiny_dir)
     base, hot = build_portfolios(cat, "base"), build_portfolios(cat, "hot")
     assert "a" in base.setting.tool_exclusions and not base.members[:, 0].any() and len(base) == 3
     assert hot.setting.tool_exclusions == {} and len(hot) == 7
-    assert any("needs the finding equipped" in r for r in explain(cat, ["a"], "base")["reasons"])
+    reason = " | ".join(explain(cat, ["a"], "base")["reasons"])
+    assert "the finding equipped" in reason and "f 8 or more (here 5)" in reason
