@@ -169,7 +169,7 @@ def test_stacking_measures_costs_extra_and_they_add_up_to_no_suspension(bundled)
     e = explain(bundled, list(SECURITY[:2]), "peripheral_partner", constraints=NO_FLOOR)
     assert "i26a_security_measure_stacking" in e["interactions"]["interaction"].tolist()
     assert e["values"]["security_continuity"] < min(one)
-    for sc in bundled.scenarios:                               # everything short of suspension at once breaks a red line
+    for sc in bundled.scenarios:                      # everything short of suspension at once breaks a red line
         big = explain(bundled, [*SECURITY, *PENALTIES, "red_lines_benchmarks", "legal_review"], sc.id,
                       max_tools=10, constraints={**NO_FLOOR, "effort_capacity": 100})
         assert any("red line" in r for r in big["reasons"]), sc.id
