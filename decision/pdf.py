@@ -1,9 +1,11 @@
 """Print an offline HTML briefing to PDF through headless Chromium (Playwright). Optional: needs the ``playwright``
 Python package and a Chromium binary (Debian: ``apt-get install chromium``; elsewhere set ``DECISION_CHROMIUM``).
 
-Recipe (docs/options.md, reference brief section 6): the viewport is set to the paper's printable width so plotly's
-figures are laid out at print size and nothing is cut; every plot is awaited and resized; print CSS keeps tables and
-figures whole (``break-inside: avoid``) and puts the detail after the first page.
+Recipe (docs/options.md, reference brief section 6): the viewport is set to the paper's printable width and the
+print media is emulated before every plot is resized, so plotly's responsive figures are laid out at print size and
+nothing is cut; print CSS keeps tables and figures whole (``break-inside: avoid``), hides interactive controls and
+starts the playbook on page 2 (the memo, its options table and chart fill page 1). Every page carries a header (the
+document's title and the handling line) and a footer ("Page n of N") from Chromium's header and footer templates.
 """
 from __future__ import annotations
 
@@ -18,8 +20,16 @@ CHROMIUM = os.environ.get("DECISION_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MARGIN_MM = 15
+MARGINS = {"top": "18mm", "bottom": "16mm", "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"}
+"""Page margins; top and bottom leave room for the header and the footer."""
 PAPERS = {"a4": ("A4", 210.0), "letter": ("Letter", 215.9)}
 MM_TO_PX = 96 / 25.4
+_SMALL = ("font-family: system-ui, sans-serif; font-size: 7.5px; color: #555; width: 100%; margin: 0 15mm; "
+          "display: flex; justify-content: space-between")
+HEADER = (f"<div style='{_SMALL}'><span class='title'></span>"
+          "<span>Illustrative data: expert judgments, not measurements</span></div>")
+FOOTER = (f"<div style='{_SMALL}'><span>decision briefing</span>"
+          "<span>Page <span class='pageNumber'></span> of <span class='totalPages'></span></span></div>")
 
 
 def printable_width_px(paper: str = "a4") -> int:
@@ -70,13 +80,15 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path | None = None, paper
                 page.goto(src.as_uri(), wait_until="load", timeout=timeout_ms)
                 page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
                                        ".every(d => d.querySelector('.main-svg'))", timeout=timeout_ms)
+                page.emulate_media(media="print")            # print CSS first: the figures take the page's width
                 page.evaluate("() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
                               ".map(d => window.Plotly ? window.Plotly.Plots.resize(d) : null))")
-                page.emulate_media(media="print")
+                page.wait_for_timeout(300)          # plotly widens a margin for a legend in a second, later redraw
                 tmp = out.with_name(out.name + ".part")
                 tmp.parent.mkdir(parents=True, exist_ok=True)
                 page.pdf(path=str(tmp), format=PAPERS[paper][0], print_background=True, prefer_css_page_size=False,
-                         margin={k: f"{MARGIN_MM}mm" for k in ("top", "bottom", "left", "right")})
+                         margin=MARGINS, display_header_footer=True, header_template=HEADER,
+                         footer_template=FOOTER)
                 os.replace(tmp, out)
             finally:
                 ctx.close()

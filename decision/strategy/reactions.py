@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..catalog import Catalog
+from ..defaults import PRINCIPLES
 from ..errors import CatalogError
 
 RUNG_FEATURE = "rung"
@@ -131,8 +132,7 @@ class Principles:
     max_rupture_risk: float | None = None
     rationale: tuple[tuple[str, str], ...] = ()
 
-    NAMES = ("calibration", "credibility", "verified_progress", "de_escalation", "answer_stalling", "keep_penalties",
-             "benchmarks", "security_floor")
+    NAMES = PRINCIPLES
 
     def switched(self, off=(), on=()) -> Principles:
         """A copy with the named principles switched off / on."""

@@ -38,6 +38,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..defaults import MAX_REVIEWS
 from ..errors import DecisionError
 from ..portfolios import Portfolios
 from ..ranking import additive_value, as_weights, normalise
@@ -45,8 +46,10 @@ from .reactions import (MAX_RUNG, Principles, ReactionModel, allowed_reactions, 
                         reaction_probabilities, rule_design)
 
 DECIMALS = 12
-MAX_REVIEWS = 8
 MAX_MONTHS = 240
+EXCLUDED = -1e6
+"""Period value of a package that is out in a draw of the scores (breaks a red line): never chosen while another
+package is admissible."""
 SIGNATURE = ("rung", "pressure_rung", "penalties", "threat", "verification", "incentives", "de_escalation")
 
 
@@ -369,6 +372,7 @@ class StrategyProblem:
     sig_id: np.ndarray        # (N,)
     sig: np.ndarray           # (S, 7)
     transitions: Transitions
+    excluded: np.ndarray | None = None   # (N,) bool: packages out in this draw of the scores (None: none)
 
     @property
     def catalog(self):
@@ -414,7 +418,8 @@ class StrategyProblem:
         probs = self.probs if probs is None else probs
         u = self.scaled @ np.asarray(w, dtype=float)                            # (N, 2, K)
         d = np.array([dd for _, dd in self.contexts])
-        return (np.einsum("nck,nck->nc", probs, u[:, d]) - self.effort_cost[:, None]) / (self.reviews + 1)
+        imm = (np.einsum("nck,nck->nc", probs, u[:, d]) - self.effort_cost[:, None]) / (self.reviews + 1)
+        return imm if self.excluded is None else np.where(self.excluded[:, None], EXCLUDED, imm)
 
     @cached_property
     def effort_cost(self) -> np.ndarray:
