@@ -147,7 +147,15 @@ class Truth:
         return (k, ctx[1] or self.model.reactions[k].degrades)
 
     # the principles, pairwise on tool sets ----------------------------------------------------------------------
-    def opening_ok(self, x, benchmark: bool = True) -> bool:
+    TIERS = ((True, True), (True, False), (False, True), (False, False))
+    """Opening rules from the strictest (benchmark, headroom) to the loosest, as the solver tries them."""
+
+    def headroom(self, x) -> bool:
+        """Some package answers stalling after x (room on the ladder)."""
+        stalls = [k for k in range(self.K) if self.kinds[k] == "stalls"]
+        return not stalls or any(self.base_ok(x, stalls[0], y) and self.answers(x, y) for y in self.in_problem)
+
+    def opening_ok(self, x, benchmark: bool = True, headroom: bool = True) -> bool:
         pr = self.pr
         st = self.port.setting
         required = set(self.port.constraints.forced_in) | set(st.mandatory if st is not None else ())
@@ -156,6 +164,8 @@ class Truth:
             return False
         reviewable = self.has(x, "threat") and self.has(x, "verification")
         if pr.benchmarks and not reviewable and (benchmark or self.pressure_rung(x) > 0):
+            return False
+        if headroom and pr.answer_stalling and self.reviews > 0 and not self.headroom(x):
             return False
         return not (pr.verified_progress and self.has(x, "incentives"))
 
@@ -245,12 +255,12 @@ class Truth:
                         v += p * best(r + 1, x, k, self.next_ctx(ctx, k))
             return v
 
-        best_open = max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x)
-                         and self.feasible(x, OPENING)), default=-math.inf)
-        if best_open == -math.inf and pr.benchmarks:                  # no credible benchmark: open without one
-            best_open = max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x, benchmark=False)
+        for bench, room in self.TIERS:                                 # the strictest opening rules that work
+            best_open = max((q(0, x, OPENING) for x in self.in_problem if self.opening_ok(x, bench, room)
                              and self.feasible(x, OPENING)), default=-math.inf)
-        return best_open
+            if best_open > -math.inf:
+                return best_open
+        return -math.inf
 
 
 def _envelope(p, lo, hi) -> list[float]:
@@ -274,7 +284,7 @@ def violations(plan, truth: Truth) -> list[str]:
     out = []
     pr = truth.pr
     root = frozenset(plan.root.tools)
-    if not truth.opening_ok(root, benchmark="no_benchmark" not in plan.root.flags):
+    if not truth.opening_ok(root, "no_benchmark" not in plan.root.flags, "no_headroom" not in plan.root.flags):
         out.append(f"opening {sorted(root)} breaks calibration or verified progress")
 
     def visit(node, parent, ctx):
@@ -316,19 +326,20 @@ def policy_value(truth: Truth) -> float:
     pr = truth.pr
     horizon_bad = lambda x: pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") \
         and truth.pressure_rung(x) == 0 and not truth.executable(x)  # noqa: E731
-    best = _policies(truth, benchmark=True)
-    if best == -math.inf and pr.benchmarks:
-        best = _policies(truth, benchmark=False)
-    return best
+    for bench, room in truth.TIERS:
+        best = _policies(truth, bench, room)
+        if best > -math.inf:
+            return best
+    return -math.inf
 
 
-def _policies(truth: Truth, benchmark: bool) -> float:
+def _policies(truth: Truth, benchmark: bool, headroom: bool) -> float:
     pr = truth.pr
     horizon_bad = lambda x: pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") \
         and truth.pressure_rung(x) == 0 and not truth.executable(x)  # noqa: E731
     best = -math.inf
     for x0 in truth.in_problem:
-        if not (truth.opening_ok(x0, benchmark) and truth.feasible(x0, OPENING)):
+        if not (truth.opening_ok(x0, benchmark, headroom) and truth.feasible(x0, OPENING)):
             continue
         p = truth.prob(x0, OPENING)
         choices = []

@@ -103,7 +103,7 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
         if not n.children and pr.credibility and pr.threat_at_horizon and has(n.tools, "threat") \
                 and pressure(n.tools)[0] == 0:
             if not any(rung(x) <= rung(n.tools) + (pr.max_rungs_up if pr.calibration else 99) and stronger(n.tools, x)
-                       and penalties(n.tools) <= penalties(x) for x in allowed):
+                       and (not pr.keep_penalties or penalties(n.tools) <= penalties(x)) for x in allowed):
                 out.append(f"{where}: a threat in the last package has no next step on the ladder")
         for c in n.children:
             visit(c, n, f"{where} > {c.reaction}")

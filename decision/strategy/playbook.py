@@ -143,8 +143,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np
             raise DecisionError(f"package row {opening} cannot open a playbook here (not feasible, over the "
                                 "opening's rung cap or below the security floor)")
         root_i, value = int(hit[0]), float(policy.opening_values[hit[0]])
-    root = node(0, root_i, 0, None, 1.0, 1.0, ("no_benchmark",) if policy.no_benchmark else (), np.zeros(len(crit)),
-                0.0, ())
+    root = node(0, root_i, 0, None, 1.0, 1.0, policy.opening_flags, np.zeros(len(crit)), 0.0, ())
     leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
     worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
     worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]

@@ -187,8 +187,9 @@ class Transitions:
     ``answers`` (the next package presses harder or verifies more and backs off on nothing: rung, pressure, penalties,
     threat and verification all at least as high, one higher); ``holds_line`` (backs off on none of them);
     ``stronger`` (more pressure). ``opening`` (S,)
-    and ``executable`` (S,): a threat held here has a stronger admissible next step; ``opening_fallback`` (S,): the
-    opening rules without the benchmark, used only when no opening with a benchmark can start a playbook."""
+    and ``executable`` (S,): a threat held here has a stronger admissible next step; ``opening_tiers``: the opening
+    rules from the strictest (a benchmark with verification, and room on the ladder to answer stalling) to the
+    loosest, each with the flags the plan carries when it has to be used (no credible benchmark, no headroom)."""
     opening: np.ndarray
     admissible: np.ndarray
     bluff: np.ndarray
@@ -196,7 +197,7 @@ class Transitions:
     stronger: np.ndarray
     executable: np.ndarray
     holds_line: np.ndarray
-    opening_fallback: np.ndarray
+    opening_tiers: tuple
 
 
 def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung: int = 0) -> Transitions:
@@ -212,9 +213,6 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
     reviewable = (threat == 1) & (verif == 1)
     if pr.benchmarks:
         opening &= (p_rung == 0) | reviewable       # a package that presses states a benchmark, the opening too
-    fallback = opening.copy()                      # the opening rules without the benchmark (when none is credible)
-    if pr.benchmarks:
-        opening &= reviewable
     n_pen = _popcount(pen)
     stronger = (p_rung[None, :] > p_rung[:, None]) | (n_pen[None, :] > n_pen[:, None])     # [prev, next]
     ge = lambda a: a[None, :] >= a[:, None]  # noqa: E731   [prev, next]: next holds at least as much
@@ -246,7 +244,12 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
                 a &= ~bluff[k]   # a threat must be executable: a package that cannot back it is not admissible
     stalls = [k for k, kind in enumerate(kinds) if kind == "stalls"]
     executable = (adm[stalls[0]] & stronger).any(1) if stalls else np.ones(S, dtype=bool)
-    return Transitions(opening, adm, bluff, answers, stronger, executable, holds_line, fallback)
+    headroom = (adm[stalls[0]] & answers).any(1) if stalls else np.ones(S, dtype=bool)
+    bench = reviewable if pr.benchmarks else np.ones(S, dtype=bool)
+    room = headroom if pr.answer_stalling else np.ones(S, dtype=bool)
+    tiers = ((opening & bench & room, ()), (opening & bench, ("no_headroom",)), (opening & room, ("no_benchmark",)),
+             (opening, ("no_benchmark", "no_headroom")))
+    return Transitions(tiers[0][0], adm, bluff, answers, stronger, executable, holds_line, tiers)
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,8 @@ class Policy:
     s (-1: none) and ``stage_value`` its Q; ``choice`` [r, s, c] the next signature chosen at review r after the
     package of signature s when the context became c; ``unanswered`` [r, s, c] where no package answers stalling;
     ``opening_values`` (N,) Q_0 of every package that may open (then continuing optimally; -inf for the others);
-    ``no_benchmark``: no opening with a benchmark can start a playbook, so the opening has none."""
+    ``opening_flags``: the opening rules that had to be relaxed (``no_benchmark``: no credible opening states a
+    benchmark with verification; ``no_headroom``: none leaves room to answer stalling)."""
     value: float
     root_signature: int
     best_row: np.ndarray
@@ -263,7 +267,7 @@ class Policy:
     stage_value: np.ndarray
     unanswered: np.ndarray
     opening_values: np.ndarray
-    no_benchmark: bool = False
+    opening_flags: tuple = ()
 
 
 def grouping(sig_id: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -335,19 +339,19 @@ def backward_induction(problem: StrategyProblem, imm: np.ndarray, probs: np.ndar
                 unanswered[r, :, c] = ~use
             choice[r, :, c] = cand.argmax(1)
             V[:, c] = cand.max(1)
-    opening = tr.opening
-    cand = np.where(opening, stage_value[0, 0], -np.inf)
-    if not np.isfinite(cand.max()) and problem.model.principles.benchmarks:
-        opening = tr.opening_fallback                     # no credible benchmark: open without one, and say so
+    tiers = tr.opening_tiers if problem.reviews > 0 else tuple(
+        (m, tuple(f for f in fl if f != "no_headroom")) for m, fl in tr.opening_tiers[1::2])   # nothing to answer
+    for opening, flags in tiers:                          # the strictest opening rules that admit a playbook
         cand = np.where(opening, stage_value[0, 0], -np.inf)
+        if np.isfinite(cand.max()):
+            break
     root = int(cand.argmax())
     if not np.isfinite(cand[root]):
         raise DecisionError("no strategy meets every principle: some reaction leaves no admissible package (e.g. no "
                             "feasible package holds the crisis protocol, or the security floor removes them all); "
                             "switch a principle off or relax the constraints")
     q0 = np.where(opening[sig_id], q0, -np.inf)
-    return Policy(float(cand[root]), root, best_row, choice, stage_value, unanswered, q0,
-                  not np.array_equal(opening, tr.opening))
+    return Policy(float(cand[root]), root, best_row, choice, stage_value, unanswered, q0, flags)
 
 
 # ----------------------------------------------------------------------------------------------------------------
