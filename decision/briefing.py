@@ -102,13 +102,19 @@ class Briefing:
     plan_courses: tuple = ()          # the playbook against simpler courses (decision.strategy.compare)
 
 
-def playbook_content(p: Portfolios, weights, reviews: int = 3, months: float = 12
-                     ) -> tuple[Plan | None, str, tuple]:
-    """The playbook of ``p``'s scenario under ``weights`` (docs/strategy.md, "For views") and its comparison with
+def strategy_of(p: Portfolios, reviews: int = 3, months: float = 12):
+    """The scenario's review tree (docs/strategy.md), or None and the one-line reason when none can be built."""
+    try:
+        return strategy_problem(p, load_reactions(p.catalog), reviews, months), ""
+    except DecisionError as exc:
+        return None, str(exc)
+
+
+def playbook_content(problem, weights) -> tuple[Plan | None, str, tuple]:
+    """The playbook of a strategy problem under ``weights`` (docs/strategy.md, "For views") and its comparison with
     simpler courses, or None, the one-line reason (a DecisionError message) when no playbook meets every principle,
     and no comparison."""
     try:
-        problem = strategy_problem(p, load_reactions(p.catalog), reviews, months)
         plan = build_plan(problem, problem.solve(weights), weights)
     except DecisionError as exc:
         return None, str(exc), ()
@@ -156,10 +162,18 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     params.update(current=",".join(current) if current is not None else None, k=k, share=share, reviews=reviews,
                   months=months)
     rob = robustness_content(p, src.weights, method, samples, seed) if robustness else None
-    opts = find_options(p, src.weights, method, k, current, share, ranker)
-    conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness)
+    problem, plan_error = strategy_of(p, reviews, months)
+    one_answer = problem if method == DEFAULT_METHOD else None      # the options open the playbook (one answer)
+    try:
+        opts = find_options(p, src.weights, method, k, current, share, ranker, strategy=one_answer)
+    except DecisionError:                                   # no playbook meets every principle: the package view
+        one_answer = None
+        opts = find_options(p, src.weights, method, k, current, share, ranker)
+    conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness,
+                  strategy=one_answer)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    plan, plan_error, courses = playbook_content(p, {c: float(v) for c, v in src.weights.items()}, reviews, months)
+    plan, plan_error, courses = (playbook_content(problem, {c: float(v) for c, v in src.weights.items()})
+                                 if problem is not None else (None, plan_error, ()))
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
                     tuple(bottom_line(opts, conf, cat)), plan, plan_error, courses)
 

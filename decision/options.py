@@ -409,6 +409,7 @@ class Options:
     rule: str = field(default="")
     basis: str = "package"
     horizon: str = ""
+    review_every: float = 0.0
 
     @property
     def best(self) -> Option:
@@ -662,7 +663,8 @@ def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, 
         mc = rest.pop(0)
     horizon = f"{strategy.months:g} months, {strategy.reviews} review(s)"
     return Options(tuple(opts), sq, cur, mc, "wsm", dict(zip(p.criteria, map(float, w))), p.adjusted.scenario.id,
-                   share, "wsm", len(p), PLAYBOOK_RULE, "playbook", horizon)
+                   share, "wsm", len(p), PLAYBOOK_RULE, "playbook", horizon,
+                   strategy.months / (strategy.reviews + 1) if strategy.reviews else 0.0)
 
 
 def _why_not_opening(strategy, row: int) -> str:

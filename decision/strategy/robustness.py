@@ -19,10 +19,11 @@ from collections import Counter
 
 import numpy as np
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..portfolios import portfolio_values, value_masks
-from ..robustness import sample_scores, sample_weights
+from ..ranking import normalise
+from ..robustness import linear_stability, sample_scores, sample_weights, walk_weights
 from .tree import StrategyProblem, period_outcomes
 
 SCORE_CHUNK = 8
@@ -88,3 +89,68 @@ def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = D
     if scores:
         out.update(scores_same=by_scores[today] / n_samples, scores_top=name(by_scores))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# How sure the playbook's opening is, among the best openings with their continuations
+
+COURSES = 30
+"""Openings compared when judging how sure the playbook's opening is: the best this many by playbook value."""
+
+
+@dataclass(frozen=True)
+class CourseConfidence:
+    """How sure the playbook's opening (course 0) is among the ``n_courses`` best openings, each with its best
+    continuation at today's weights held fixed (a course's value is then linear in the weights): ``first_share`` of
+    ``draws`` weightings within +/- ``spread`` of today's under which it stays best; the smallest one-weight change
+    (others rescaled) that puts another course first (``margin`` on ``critical``, which ``direction`` 'falls below'
+    or 'rises above' ``bound``, now ``weight``) and that course's opening tools (``replacement``)."""
+    first_share: float
+    draws: int
+    spread: float
+    n_courses: int
+    margin: float | None
+    critical: str | None
+    direction: str | None
+    bound: float | None
+    weight: float | None
+    replacement: tuple[str, ...] | None
+
+
+def course_confidence(problem: StrategyProblem, weights=None, samples: int = 2000, seed: int = 0,
+                      spread: float = 0.1, n_courses: int = COURSES) -> CourseConfidence:
+    """:class:`CourseConfidence` of the playbook's opening for ``weights`` (pure numpy once the courses are
+    unfolded: one plan per compared opening, then one matrix product for the draws)."""
+    from .playbook import build_plan  # noqa: PLC0415
+    w = problem.weights(weights)
+    policy = problem.solve(w)
+    q = problem.opening_values(policy)
+    first = problem.opening_row(policy)
+    finite = np.flatnonzero(np.isfinite(q))
+    order = finite[np.lexsort((finite, -np.round(q[finite], 12)))]
+    rows = [first, *[int(r) for r in order if r != first][:n_courses - 1]]
+    cat = problem.catalog
+    crit = cat.criterion_ids
+    plans = [build_plan(problem, policy, w, opening=r) for r in rows]
+    E = np.array([[pl.expected[c] for c in crit] for pl in plans])
+    cost = np.array([cat.model.effort_cost * sum(n.reach * n.effort for n in pl.nodes) / (pl.reviews + 1)
+                     for pl in plans])
+    Xn = normalise(E, cat.types, cat.bounds).X
+    W, _ = sample_weights(samples, len(w), seed=seed, weight_center=w, spread=spread, criteria=crit)
+    U = np.round(W @ Xn.T - cost[None, :], 12)
+    share = float((U[:, 0] >= U.max(1)).mean()) if samples else float("nan")
+    labels = [" + ".join(problem.portfolios.tools_of(r)) for r in rows]
+    stab = linear_stability(Xn, w, crit, labels, 0, cost)
+    out = dict(first_share=share, draws=int(samples), spread=spread, n_courses=len(rows), margin=None,
+               critical=None, direction=None, bound=None, weight=None, replacement=None)
+    c = stab.attrs.get("most_critical")
+    if c is not None and len(rows) > 1:
+        j = crit.index(c)
+        lo, hi = float(stab.loc[c, "low"]), float(stab.loc[c, "high"])
+        falls = (w[j] - lo <= hi - w[j] and lo > 0) or hi >= 1
+        bound = lo if falls else hi
+        t = min(1.0, max(0.0, bound + (-0.01 if falls else 0.01)))
+        u = Xn @ walk_weights(w, j, np.array([t]))[0] - cost
+        out.update(margin=float(stab["margin"].min()), critical=c, direction="falls below" if falls else "rises above",
+                   bound=bound, weight=float(w[j]), replacement=problem.portfolios.tools_of(rows[int(np.argmax(u))]))
+    return CourseConfidence(**out)
