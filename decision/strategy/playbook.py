@@ -253,7 +253,8 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
 
     emit(plan.root, None, 0)
     lines += ["", f"Expected over the horizon: {fmt(plan.expected)}   (value {plan.value:.3f})",
-              f"Worst branch ({' -> '.join(plan.worst_path)}): {fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
+              f"Worst branch ({' -> '.join(dict(zip(plan.reactions, plan.reaction_names)).get(r, r).lower() for r in plan.worst_path)}): "
+              f"{fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
     if comparison:
         lines += ["", *comparison]
     if robustness:
@@ -291,4 +292,4 @@ def plan_html(plan: Plan) -> str:
     exp = ", ".join(f"{esc(name)} {plan.expected[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
     return (f'<ul class="playbook">{item(plan.root, None)}</ul>'
             f"<p>Expected over {plan.months:g} months: {exp} (value {plan.value:.3f}). Worst branch: "
-            f"{esc(' → '.join(plan.worst_path))}.</p>")
+            f"{esc(' → '.join(dict(zip(plan.reactions, plan.reaction_names)).get(r, r).lower() for r in plan.worst_path))}.</p>")

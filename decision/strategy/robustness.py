@@ -136,9 +136,11 @@ def course_confidence(problem: StrategyProblem, weights=None, samples: int = 200
     cost = np.array([cat.model.effort_cost * sum(n.reach * n.effort for n in pl.nodes) / (pl.reviews + 1)
                      for pl in plans])
     Xn = normalise(E, cat.types, cat.bounds).X
-    W, _ = sample_weights(samples, len(w), seed=seed, weight_center=w, spread=spread, criteria=crit)
-    U = np.round(W @ Xn.T - cost[None, :], 12)
-    share = float((U[:, 0] >= U.max(1)).mean()) if samples else float("nan")
+    share = float("nan")
+    if samples:
+        W, _ = sample_weights(samples, len(w), seed=seed, weight_center=w, spread=spread, criteria=crit)
+        U = np.round(W @ Xn.T - cost[None, :], 12)
+        share = float((U[:, 0] >= U.max(1)).mean())
     labels = [" + ".join(problem.portfolios.tools_of(r)) for r in rows]
     stab = linear_stability(Xn, w, crit, labels, 0, cost)
     out = dict(first_share=share, draws=int(samples), spread=spread, n_courses=len(rows), margin=None,
