@@ -10,7 +10,7 @@ from ..files import neutralise_csv
 from ..options import DEFAULT_K, DEFAULT_SHARE, Options, default_method, find_options
 from ..portfolios import build_portfolios
 from ..ranking import METHODS
-from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, constraints_of, model_options,
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, model_options,
                      scenario_and_weights, weights_of, write_output)
 
 
@@ -60,10 +60,11 @@ def cmd_options(args) -> int:
     cat = catalog_of(args)
     if not 0 < args.share <= 1:
         raise DecisionError(f"--share must be in (0, 1], got {args.share:g}")
+    weights = weights_of(args, cat)
+    check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
-    o = find_options(p, weights_of(args, cat), args.method or default_method(), args.k, tool_list(args.current),
-                     args.share)
+    o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share)
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":

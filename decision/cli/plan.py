@@ -11,8 +11,8 @@ from ..strategy.playbook import build_plan, plan_json, plan_text
 from ..strategy.reactions import Principles, load_reactions
 from ..strategy.robustness import opening_stability
 from ..strategy.tree import MAX_REVIEWS, strategy_problem
-from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,
-                     write_output)
+from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, check_out, count, scenario_and_weights,
+                     weights_of, write_output)
 
 MAX_SAMPLES = 10_000
 """Robustness draws: each re-solves the tree (about 0.1-0.2 s on the bundled catalogue)."""
@@ -22,6 +22,7 @@ def cmd_plan(args) -> int:
     cat = catalog_of(args)
     weights = weights_of(args, cat)
     model = load_reactions(cat, args.reactions)
+    check_out(args)                                       # before the work, once every input is read
     pr = model.principles.switched(off=args.off or ())
     if args.max_rungs_up is not None:
         pr = replace(pr, max_rungs_up=args.max_rungs_up)

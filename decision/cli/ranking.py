@@ -12,9 +12,8 @@ from ..explain import explain
 from ..files import neutralise_csv
 from ..portfolios import build_portfolios
 from ..ranking import DEFAULT_METHOD, METHODS, Ranker, checks
-from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, constraints_of, model_options,
-                     scenario_and_weights, weights_of,
-                     write_output)
+from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of,
+                     model_options, scenario_and_weights, weights_of, write_output)
 
 
 def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None) -> str:
@@ -64,10 +63,11 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
 
 def cmd_rank(args) -> int:
     cat = catalog_of(args)
+    weights = weights_of(args, cat)
+    check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
     ranker = Ranker(p)
-    weights = weights_of(args, cat)
     df = ranker.rank(weights, args.method, args.top)
     if len(df) < min(args.top, len(p)) and df.attrs.get("shortlist"):
         print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)
