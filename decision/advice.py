@@ -110,8 +110,9 @@ def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
     what = f"Recommended course of action: {best.label}, that is {_names(best.names)}."
     vs_sq = tradeoff([best.values[k] for k in o.weights], [sq.values[k] for k in o.weights], catalog)
     why = f"Why: against doing nothing new it gives {vs_sq}"
-    if best.tied_with:
-        tied = ", ".join(f"option {j + 1} ({o.options[j].label})" for j in best.tied_with)
+    if best.tied_with or best.tied_with_status_quo:
+        tied = ", ".join([f"option {j + 1} ({o.options[j].label})" for j in best.tied_with]
+                         + (["doing nothing new"] if best.tied_with_status_quo else []))
         why += f"; it is statistically tied with {tied}, so choosing between them is a judgment call."
     elif len(o.options) > 1:
         why += (f"; the next distinct option ({o.options[1].label}) trades "

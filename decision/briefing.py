@@ -323,8 +323,8 @@ def options_html(b: Briefing) -> str:
                                                             "current": "Today's policy",
                                                             "minimal_change": "Minimal change"}[r.kind]
         notes = row_notes(r, b.catalog, brief=True)
-        tied = (f"<span class='tied'>with {', '.join(str(j + 1) for j in r.tied_with)}</span>"
-                if r.tied_with else "")
+        tied = (f"<span class='tied'>with {E(', '.join(r.tied_names(option='')))}</span>"
+                if r.tied_names() else "")
         vals = "".join(f"<td class='num'>{r.values[c.id]:.1f}</td>" for c in crit)
         pref = f"{r.preference:.3f}" if r.preference == r.preference else "n/a"
         eff = f"{r.effort:.0f}" if r.effort is not None else ""

@@ -550,8 +550,8 @@ def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[tuple[i
     return safeio.read_csv(folder / name, columns, name=name, error=CatalogError)
 
 
-def _read_yaml(folder: Path, name: str) -> dict:
-    data = safeio.load_yaml(folder / name, limit=safeio.MAX_CATALOG_FILE_BYTES, name=name, error=CatalogError)
+def _read_yaml(folder: Path, name: str, limit: int = safeio.MAX_CATALOG_FILE_BYTES) -> dict:
+    data = safeio.load_yaml(folder / name, limit=limit, name=name, error=CatalogError)
     if not isinstance(data, dict):
         raise CatalogError("expected a mapping at the top level", file=name)
     return data

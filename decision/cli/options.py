@@ -43,8 +43,8 @@ def format_options(o: Options, catalog: Catalog) -> str:
         bits = []
         if r.tradeoff:
             bits.append(f"vs option 1: {r.tradeoff}")
-        if r.tied_with:
-            bits.append("statistically tied with " + ", ".join(f"option {j + 1}" for j in r.tied_with))
+        if r.tied_names():
+            bits.append("statistically tied with " + ", ".join(r.tied_names()))
         if r.reasons:
             bits.append("not feasible: " + "; ".join(r.reasons))
         if r.kind == "minimal_change":

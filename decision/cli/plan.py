@@ -10,7 +10,7 @@ from ..strategy.compare import compare_courses, courses_json, courses_lines
 from ..strategy.playbook import build_plan, plan_json, plan_text
 from ..strategy.reactions import Principles, load_reactions
 from ..strategy.robustness import opening_stability
-from ..strategy.tree import MAX_REVIEWS, strategy_problem
+from ..strategy.tree import MAX_REVIEWS, check_tree_size, strategy_problem
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, check_out, count, scenario_and_weights,
                      weights_of, write_output)
 
@@ -22,6 +22,7 @@ def cmd_plan(args) -> int:
     cat = catalog_of(args)
     weights = weights_of(args, cat)
     model = load_reactions(cat, args.reactions)
+    check_tree_size(len(model.reactions), args.reviews)    # before the work
     check_out(args)                                       # before the work, once every input is read
     pr = model.principles.switched(off=args.off or ())
     if args.max_rungs_up is not None:

@@ -136,7 +136,7 @@ def options_html(o: Options, catalog: Catalog) -> str:
     for i, r in enumerate(o.rows()):
         name = f"Option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ").capitalize()
         notes = row_notes(r, catalog)
-        tied = f"tied with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
+        tied = f"tied with {', '.join(r.tied_names(option=''))}" if r.tied_names() else ""
         vals = "".join(f"<td class='num'>{r.values[c.id]:.2f}</td>" for c in crit)
         pref = f"{r.preference:.4f}" if r.preference == r.preference else "n/a"
         eff = f"{r.effort:.1f}" if r.effort is not None else ""

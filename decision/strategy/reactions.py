@@ -28,6 +28,14 @@ from ..catalog import Catalog, Number, Text, _read_yaml, _Row, _validate
 from ..errors import CatalogError
 
 FILE = "reactions.yaml"
+MAX_FILE_BYTES = 256 * 1024
+"""Largest reactions file: the bundled one is 14 KB (about 19x); parsing 256 KB of YAML takes about 2 s."""
+MAX_REACTIONS = 12
+"""Most reactions (bundled: 3). The solver's transition tables grow with reactions x signatures^2."""
+MAX_FEATURES = 32
+"""Most package features (bundled: 7). Feature values are an (N packages x features) matrix."""
+MAX_RULES = 200
+"""Most rules (bundled: 15). Each is validated and shown; their work no longer grows with N (:class:`RuleDesign`)."""
 RUNG_FEATURE = "rung"
 MAX_RUNG = 8
 PROBABILITY_TOLERANCE = 1e-6
@@ -177,29 +185,39 @@ def feature_matrix(members: np.ndarray, catalog: Catalog, model: ReactionModel) 
     return np.column_stack(cols).astype(float) if cols else np.zeros((len(members), 0))
 
 
-def rule_design(features: np.ndarray, factors: dict[str, float], model: ReactionModel) -> np.ndarray:
-    """(N x R) value each rule multiplies its log-odds by: feature (or 1) times (factor - 5) / 5 (or 1)."""
+@dataclass(frozen=True)
+class RuleDesign:
+    """What each rule multiplies its log-odds by, for N packages, without an (N x rules) matrix: rule i contributes
+    ``log_odds_i * columns[:, column[i]] * scale[i]``, where ``columns`` holds the features (``model.feature_ids``
+    order) and a last column of ones (a rule with a factor and no feature), and ``scale[i]`` is ``(factor - 5) / 5``
+    or 1. Memory and work grow with the features, not with the number of rules."""
+    columns: np.ndarray       # (N, F + 1)
+    column: np.ndarray        # (R,) int
+    scale: np.ndarray         # (R,)
+
+
+def rule_design(features: np.ndarray, factors: dict[str, float], model: ReactionModel) -> RuleDesign:
+    """The :class:`RuleDesign` of packages with feature values ``features`` (N x F) in a scenario with ``factors``."""
     fid = {f: j for j, f in enumerate(model.feature_ids)}
-    cols = []
-    for r in model.rules:
-        col = features[:, fid[r.feature]] if r.feature else np.ones(len(features))
-        if r.factor:
-            col = col * (factors[r.factor] - 5.0) / 5.0
-        cols.append(col)
-    return np.column_stack(cols) if cols else np.zeros((len(features), 0))
+    ones = len(model.feature_ids)
+    column = np.array([fid[r.feature] if r.feature else ones for r in model.rules], dtype=int)
+    scale = np.array([(factors[r.factor] - 5.0) / 5.0 if r.factor else 1.0 for r in model.rules], dtype=float)
+    columns = np.column_stack([np.asarray(features, dtype=float).reshape(len(features), -1),
+                               np.ones(len(features))])
+    return RuleDesign(columns, column, scale)
 
 
-def reaction_probabilities(design: np.ndarray, model: ReactionModel, base: np.ndarray | None = None,
+def reaction_probabilities(design: RuleDesign, model: ReactionModel, base: np.ndarray | None = None,
                            log_odds: np.ndarray | None = None) -> np.ndarray:
     """(N x K) reaction probabilities from the rule design (:func:`rule_design`); ``base`` / ``log_odds`` override
     the catalogue's values (robustness draws)."""
     base = model.base if base is None else np.asarray(base, dtype=float)
     lo = model.log_odds if log_odds is None else np.asarray(log_odds, dtype=float)
-    to_reaction = np.zeros((len(model.rules), len(model.reactions)))
-    for i, r in enumerate(model.rules):
-        to_reaction[i, model.index(r.reaction)] = 1.0
+    shift = np.zeros((design.columns.shape[1], len(model.reactions)))      # (F + 1, K) log-odds per unit
+    to = np.array([model.index(r.reaction) for r in model.rules], dtype=int)
+    np.add.at(shift, (design.column, to), lo * design.scale)
     with np.errstate(divide="ignore"):
-        logits = np.log(base)[None, :] + (design * lo[None, :]) @ to_reaction
+        logits = np.log(base)[None, :] + design.columns @ shift
     logits -= logits.max(1, keepdims=True)
     e = np.exp(logits)
     return e / e.sum(1, keepdims=True)
@@ -278,7 +296,11 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     against the catalogue (criteria, tools, factors)."""
     p = Path(path) if path is not None else Path(catalog.path)
     folder, name = (p.parent, p.name) if p.suffix in (".yaml", ".yml") else (p, FILE)
-    data = _validate(_File, _read_yaml(folder, name), name, "top level")
+    data = _validate(_File, _read_yaml(folder, name, MAX_FILE_BYTES), name, "top level")
+    for key, limit in (("reactions", MAX_REACTIONS), ("features", MAX_FEATURES), ("rules", MAX_RULES)):
+        n = len(getattr(data, key))
+        if n > limit:
+            raise CatalogError(f"{n:,} {key}, above the limit of {limit} (docs/security.md)", file=name, where=key)
     conc = _validate(_ConcentrationRow, data.concentration, name, "concentration")
     reactions = _reactions(data.reactions, catalog, name)
     ids = [r.id for r in reactions]
