@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
+from .errors import DecisionError
 from .portfolios import build_portfolios
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
@@ -56,9 +57,24 @@ def presets(catalog: Catalog) -> dict:
     return out
 
 
+EQUAL = "equal weights"
+"""The weight set audited when no bundled preset fits the catalogue's criteria (e.g. a fifth criterion)."""
+
+
+def weight_sets_for(catalog: Catalog) -> dict:
+    """The bundled presets that fit ``catalog``'s criteria, or ``{EQUAL: equal weights}`` when none does."""
+    found = presets(catalog)
+    if found:
+        return found
+    n = len(catalog.criteria)
+    return {EQUAL: pd.Series([1.0 / n] * n, index=catalog.criterion_ids, name=EQUAL)}
+
+
 def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """The #1 (and #2) of every scenario x weight set x method; returns the runs and the built portfolios."""
-    weight_sets = weight_sets if weight_sets is not None else presets(catalog)
+    weight_sets = weight_sets if weight_sets is not None else weight_sets_for(catalog)
+    if not weight_sets:
+        raise DecisionError("no weight set to audit with (give at least one)")
     stance = np.array([t.stance for t in catalog.tools])
     rows, built = [], {}
     for sc in catalog.scenarios:
@@ -91,11 +107,16 @@ def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
 
 def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> AuditReport:
     """Run every check (module doc) and return the report."""
+    weight_sets = weight_sets if weight_sets is not None else weight_sets_for(catalog)
     runs, built = sweep(catalog, methods, weight_sets)
     f = []
 
     def add(level, check, where, detail):
         f.append(dict(level=level, check=check, where=where, detail=detail))
+
+    if list(weight_sets) == [EQUAL]:
+        add("note", "no bundled preset fits", "weights", f"the presets weigh other criteria than this catalogue's "
+            f"({', '.join(catalog.criterion_ids)}); audited with {EQUAL} only")
 
     for r in runs.itertuples():
         where = f"{r.scenario} / {r.preset} / {r.method}"
@@ -114,7 +135,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
     for (sc, pr), g in runs.groupby(["scenario", "preset"], sort=False):
         if g["row"].nunique() > 1:
             r = Ranker(built[sc])
-            w = (weight_sets or presets(catalog))[pr]
+            w = weight_sets[pr]
             base = g.iloc[0]
             pref = r.preference(w, base["method"])
             gaps = [float(pref[int(base["row"])] - pref[int(x)]) for x in g["row"]]
@@ -137,7 +158,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             add("fail", "never recommendable", t.tool, "in no non-dominated combination of any scenario")
     for what, items in _sources(catalog):
         add("fail", "no source", what, items)
-    f += audit_plans(catalog, built, weight_sets if weight_sets is not None else presets(catalog))
+    f += audit_plans(catalog, built, weight_sets)
     return AuditReport(runs.drop(columns="row"), pd.DataFrame(f, columns=["level", "check", "where", "detail"]),
                        tools)
 

@@ -316,7 +316,10 @@ class Catalog:
 # Row schemas (pydantic does the type checks; cross-references are checked below)
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    """Every record of every catalogue file: unknown keys (YAML) and columns (CSV) are refused, naming the closest
+    known one (:func:`_validate`), so a typo such as ``enable: false`` cannot silently leave a setting at its
+    default."""
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class _CriterionRow(_Row):
@@ -485,6 +488,13 @@ class _ObligationRow(_Row):
     source: Text
 
 
+class _LegalObligations(_Row):
+    enabled: bool = True
+    rules: list[dict] = []
+    rationale: str = ""
+    source: str = ""
+
+
 class _When(_Row):
     facts: list[Id] = []
     factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]] = {}
@@ -531,19 +541,49 @@ class _ModelFile(_Row):
 # Reading
 
 def _validate(model: type[BaseModel], data: Any, file: str, where: str):
-    """Validate one record; turn the first pydantic error into a one-line CatalogError."""
+    """Validate one record; turn the first pydantic error into a one-line CatalogError (an unknown key names the
+    closest known one)."""
     if not isinstance(data, dict):
         raise CatalogError(f"expected a mapping of fields, got {type(data).__name__}", file=file, where=where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            what = "column" if file.endswith(".csv") else "key"
+            raise CatalogError(unknown_key(str(err["loc"][-1]), _fields_at(model, err["loc"][:-1]), what),
+                               file=file, where=where, field=loc or None) from None
         got = err.get("input")
         got_txt = "missing" if err["type"] == "missing" else f"got {safeio.short(got)}"
         msg = err["msg"].replace("Input should be", "expected").replace("String should match pattern", "expected a "
                                                                          "snake_case id matching")
         raise CatalogError(f"{msg} ({got_txt})", file=file, where=where, field=loc or None) from None
+
+
+def unknown_key(key: str, known, what: str = "key") -> str:
+    """``unknown key 'enable' (did you mean 'enabled'? known: ...)``: the closest known name by difflib."""
+    import difflib  # noqa: PLC0415
+    known = list(known)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown {what} '{key[:40]}' ({hint}known: {', '.join(known)})"
+
+
+def _fields_at(model: type[BaseModel], loc) -> list[str]:
+    """Field names of the (nested) model found at ``loc`` inside ``model``."""
+    import typing  # noqa: PLC0415
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        inner = [a for a in (typing.get_args(info.annotation) or (info.annotation,)) if isinstance(a, type)
+                 and issubclass(a, BaseModel)] if info is not None else []
+        if not inner:
+            break
+        model = inner[0]
+    return list(model.model_fields)
 
 
 def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
@@ -563,6 +603,20 @@ def _unique(items, file: str, what: str, where):
         if item in seen:
             raise CatalogError(f"duplicate {what} '{item}' (first at {seen[item]})", file=file, where=w, field="id")
         seen[item] = w
+
+
+def _distinct_names(trows) -> None:
+    """Two tools may not share a display name (ignoring case and spacing): a table or a #1 would list it twice and
+    no reader could tell the tools apart."""
+    seen: dict[str, tuple[str, int]] = {}
+    for t, ln in trows:
+        key = " ".join(t.name.split()).casefold()
+        if key in seen:
+            first, first_ln = seen[key]
+            raise CatalogError(f"tools '{first}' (line {first_ln}) and '{t.id}' have the same name "
+                               f"'{t.name[:60]}'; give each tool its own name", file="tools.csv",
+                               where=f"line {ln}", field="name")
+        seen[key] = (t.id, ln)
 
 
 def _check_tools(ids, known: set, file: str, where: str, fieldname: str):
@@ -623,6 +677,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                                            "lead_time", "description"))
     trows = [(_validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
+    _distinct_names(trows)
     tidx = {t.id: i for i, (t, _) in enumerate(trows)}
     known = set(tidx)
 
@@ -859,11 +914,9 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
     _check_tools(trl.allow, known, F, "tool_red_lines", "allow")
     obligations, ob_enabled = [], True
     if cf.legal_obligations is not None:
-        lo = cf.legal_obligations
-        if not isinstance(lo, dict) or not isinstance(lo.get("rules", []), list):
-            raise CatalogError("expected {enabled: true|false, rules: [...]}", file=F, where="legal_obligations")
-        ob_enabled = bool(lo.get("enabled", True))
-        for k, o in enumerate(lo.get("rules", [])):
+        lo = _validate(_LegalObligations, cf.legal_obligations, F, "legal_obligations")
+        ob_enabled = lo.enabled
+        for k, o in enumerate(lo.rules):
             where = f"legal_obligations.rules[{k}]"
             row = _validate(_ObligationRow, o, F, where)
             when = _validate(_When, row.when, F, f"{where} ({row.id})")

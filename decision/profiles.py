@@ -24,7 +24,7 @@ import yaml
 
 from . import safeio
 from . import weights as W
-from .catalog import BUNDLED, Catalog, load_catalog
+from .catalog import BUNDLED, Catalog, load_catalog, unknown_key
 from .errors import DecisionError
 from .files import atomic_write_text
 
@@ -190,7 +190,7 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
                             file=source)
     unknown = [k for k in doc if k not in FIELDS]
     if unknown:
-        raise DecisionError(f"unknown key (expected {', '.join(FIELDS)})", file=source, field=str(unknown[0]))
+        raise DecisionError(unknown_key(str(unknown[0]), FIELDS), file=source, field=str(unknown[0]))
     for k in REQUIRED:
         if doc.get(k) in (None, "", {}):
             raise DecisionError("missing or empty", file=source, field=k)

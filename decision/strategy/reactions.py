@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from ..catalog import Catalog, Number, Text, _read_yaml, _Row, _validate
+from ..catalog import Catalog, Number, Text, _read_yaml, _Row, _validate, unknown_key
 from ..errors import CatalogError
 
 FILE = "reactions.yaml"
@@ -395,7 +395,7 @@ def _rules(rows, reactions: list[str], features: list[str], factors: set[str], n
 def _principles(rows: dict, reactions: list[str], features: list[str], catalog: Catalog, name: str) -> Principles:
     unknown = [k for k in rows if k not in Principles.NAMES]
     if unknown:
-        raise CatalogError(f"unknown principle '{unknown[0]}'; known: {', '.join(Principles.NAMES)}", file=name,
+        raise CatalogError(unknown_key(str(unknown[0]), Principles.NAMES, "principle"), file=name,
                            where=f"principles.{unknown[0]}")
     defaults = Principles()
     kw, rationale = {}, []
