@@ -514,17 +514,10 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
                       drop=tuple(t for t in cur_tools if t not in mc_tools))
             shown_cost.append(cost[r])
     # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
-    shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
     tie_method = method if method in ("wsm", "topsis") else default_method()
-    scale = Scale.of(ranker, tie_method)
-    X = np.array([[o.values[c] for c in p.criteria] for o in shown])
-    u0 = scale.preference(X, w, shown_cost)
-    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), shown_cost)
-    groups = tie_groups(tied_pairs(u0, U))
     n_opt = len(opts)
-    shown = [replace(o, tied_with=tuple(j for j in g if j < n_opt),
-                     tied_with_status_quo=i != n_opt and bool(o.tools) and n_opt in g)
-             for i, (o, g) in enumerate(zip(shown, groups))]
+    shown = mark_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], n_opt, Scale.of(ranker, tie_method), w,
+                      shown_cost, p.criteria)
     opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
     if cur is not None:
         cur = rest.pop(0)
@@ -532,6 +525,19 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
         mc = rest.pop(0)
     return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
                    p.adjusted.scenario.id, share, tie_method, len(p), RULE)
+
+
+def mark_ties(shown: list[Option], n_opt: int, scale: Scale, w: np.ndarray, cost, criteria) -> list[Option]:
+    """``shown`` (the options, then the status quo at ``n_opt``, then the other reference rows) with ``tied_with``
+    (options) and ``tied_with_status_quo`` set by the tie rule on ``scale`` (rows' effort costs ``cost``). A row
+    with no tools is the status quo itself and is not called tied with it."""
+    X = np.array([[o.values[c] for c in criteria] for o in shown])
+    u0 = scale.preference(X, w, cost)
+    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost)
+    groups = tie_groups(tied_pairs(u0, U))
+    return [replace(o, tied_with=tuple(j for j in g if j < n_opt),
+                    tied_with_status_quo=i != n_opt and bool(o.tools) and n_opt in g)
+            for i, (o, g) in enumerate(zip(shown, groups))]
 
 
 def _status_quo_feasibility(p: Portfolios) -> dict:

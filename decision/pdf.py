@@ -111,9 +111,11 @@ def print_pdf(src: Path, paper: str, timeout_ms: int, exe: str) -> bytes:
             raise DecisionError(f"printing the PDF took longer than {limit_s:g} s; the HTML briefing is written, "
                                 "open it in a browser and print it from there") from None
     finally:
-        if proc is not None:
-            _stop(proc)
-        remove_tree(work)
+        try:
+            if proc is not None:
+                _stop(proc)
+        finally:
+            remove_tree(work)
     if proc.returncode != 0 or not data.startswith(b"%PDF-"):
         why = err.decode("utf-8", "replace").strip().splitlines()
         hint = (f" (Chromium cannot start when the temporary folder's path {work} is longer than "
@@ -124,20 +126,22 @@ def print_pdf(src: Path, paper: str, timeout_ms: int, exe: str) -> bytes:
 
 
 def _stop(proc, grace_s: float = 5.0) -> None:
-    """End the worker's whole process group: SIGTERM (Playwright's driver then closes Chromium), SIGKILL after
-    ``grace_s``. A no-op when it has exited."""
+    """End the worker's whole process group while the worker lives (until it is reaped its PID, and so its group
+    id, cannot belong to anyone else): SIGTERM (Playwright's driver then closes Chromium), SIGKILL after
+    ``grace_s``."""
     import signal  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            break
         try:
             os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
             proc.wait(timeout=grace_s)
+            break
+        except ProcessLookupError:
+            break
         except subprocess.TimeoutExpired:
             continue
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-        return
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

@@ -112,7 +112,8 @@ def compute_weights(method: str, inputs: Mapping, criteria: Sequence[str]) -> pd
     if not isinstance(inputs, Mapping) or set(inputs) != {key}:
         other = [k for k in inputs if k != key] if isinstance(inputs, Mapping) else []
         if other:
-            raise DecisionError(f"{method} inputs: {unknown_key(str(other[0]), [key])}")
+            raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}': "
+                                f"{unknown_key(str(other[0]), [key])}")
         raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}'")
     value = inputs[key]
     if method == "direct":
