@@ -278,25 +278,25 @@ def test_unmutated_inputs_rank(source, tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------------ reactions.yaml
 
+def fuzz_reactions(data, capsys, source: Path, extra=()):
+    """reactions.yaml mutated like the other YAML files; ``decision plan`` reads it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, profile = _setup(source, Path(tmp))
+        target = folder / REACTIONS
+        target.write_bytes(mutate_yaml(data, target.read_text(encoding="utf-8")))
+        check(capsys, folder, profile, target, extra=extra, command="plan")
+
+
 @settings(FUZZ, max_examples=120)
 @given(data=st.data())
 def test_fuzzed_reactions_file(data, capsys):
-    """reactions.yaml mutated like the other YAML files; ``decision plan`` reads it."""
-    with tempfile.TemporaryDirectory() as tmp:
-        folder, profile = _setup(TINY, Path(tmp))
-        target = folder / REACTIONS
-        target.write_bytes(mutate_yaml(data, target.read_text(encoding="utf-8")))
-        check(capsys, folder, profile, target, command="plan")
+    fuzz_reactions(data, capsys, TINY)
 
 
 @settings(FUZZ, max_examples=30)
 @given(data=st.data())
 def test_fuzzed_bundled_reactions_file(data, capsys):
-    with tempfile.TemporaryDirectory() as tmp:
-        folder, profile = _setup(BUNDLED, Path(tmp))
-        target = folder / REACTIONS
-        target.write_bytes(mutate_yaml(data, target.read_text(encoding="utf-8")))
-        check(capsys, folder, profile, target, extra=("--max-tools", "2"), command="plan")
+    fuzz_reactions(data, capsys, BUNDLED, ("--max-tools", "2"))
 
 
 # ------------------------------------------------------------------------------------------- misspelt YAML keys
