@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from . import safeio
 from .errors import CatalogError
+from .schema import ID_PATTERN, Id, IdList, Number, Row, Text, read_csv, read_yaml, validate
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data"
 """The bundled catalogue (``data/`` at the project root)."""
@@ -27,23 +28,6 @@ CAVEAT = ("Scores are illustrative expert judgments drawn from a seed article an
           "every number is editable (see data/README.md).")
 NEUTRAL_FACTOR = 5.0
 
-_ID = r"^[a-z][a-z0-9_]*$"
-Id = Annotated[str, Field(pattern=_ID)]
-Text = Annotated[str, Field(min_length=1)]
-Number = Annotated[float, BeforeValidator(lambda v: safeio.strict_float(v, "number", ValueError) if isinstance(v, str)
-                                          else v), Field(allow_inf_nan=False, ge=-safeio.MAX_ABS_NUMBER,
-                                                         le=safeio.MAX_ABS_NUMBER)]
-
-
-def _id_list(v: Any) -> tuple[str, ...]:
-    items = v if isinstance(v, (list, tuple)) else str(v).split("|")
-    items = tuple(str(x).strip() for x in items)
-    if not items or any(not re.match(_ID, x) for x in items):
-        raise ValueError("expected snake_case tool ids separated by '|'")
-    return items
-
-
-IdList = Annotated[tuple[str, ...], BeforeValidator(_id_list)]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -315,14 +299,7 @@ class Catalog:
 # ----------------------------------------------------------------------------------------------------------------
 # Row schemas (pydantic does the type checks; cross-references are checked below)
 
-class _Row(BaseModel):
-    """Every record of every catalogue file: unknown keys (YAML) and columns (CSV) are refused, naming the closest
-    known one (:func:`_validate`), so a typo such as ``enable: false`` cannot silently leave a setting at its
-    default."""
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class _CriterionRow(_Row):
+class _CriterionRow(Row):
     id: Id
     name: Text
     direction: Literal["benefit", "cost"]
@@ -332,7 +309,7 @@ class _CriterionRow(_Row):
     description: str = ""
 
 
-class _ToolRow(_Row):
+class _ToolRow(Row):
     id: Id
     name: Text
     family: Id
@@ -345,12 +322,12 @@ class _ToolRow(_Row):
     @field_validator("redundancy_group")
     @classmethod
     def _group_id(cls, v: str) -> str:
-        if v and not re.match(_ID, v):
+        if v and not re.match(ID_PATTERN, v):
             raise ValueError("expected empty or a snake_case group id")
         return v
 
 
-class _ScoreRow(_Row):
+class _ScoreRow(Row):
     tool: Id
     criterion: Id
     change: Number
@@ -360,14 +337,14 @@ class _ScoreRow(_Row):
     source: Text
 
 
-class _EffortRow(_Row):
+class _EffortRow(Row):
     tool: Id
     effort: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
     rationale: Text
     source: Text
 
 
-class _InteractionRow(_Row):
+class _InteractionRow(Row):
     id: Id
     kind: Literal["synergy", "conflict", "redundancy"]
     tools_a: IdList
@@ -380,13 +357,13 @@ class _InteractionRow(_Row):
     scales_with: str = ""
 
 
-class _FactorRow(_Row):
+class _FactorRow(Row):
     id: Id
     name: Text
     description: str = ""
 
 
-class _ScenarioRow(_Row):
+class _ScenarioRow(Row):
     id: Id
     name: Text
     description: str = ""
@@ -395,7 +372,7 @@ class _ScenarioRow(_Row):
     effort_capacity: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
 
 
-class _RuleRow(_Row):
+class _RuleRow(Row):
     id: Id
     factor: Id
     tools: IdList
@@ -406,7 +383,7 @@ class _RuleRow(_Row):
     only: Literal["both", "above", "below"] = "both"
 
 
-class _StatusQuoRuleRow(_Row):
+class _StatusQuoRuleRow(Row):
     id: Id
     factor: Id
     criterion: Id
@@ -416,7 +393,7 @@ class _StatusQuoRuleRow(_Row):
     only: Literal["both", "above", "below"] = "both"
 
 
-class _ScenariosFile(_Row):
+class _ScenariosFile(Row):
     factors: list[dict]
     scenarios: list[dict]
     rules: list[dict] = []
@@ -424,14 +401,14 @@ class _ScenariosFile(_Row):
     default_scenario: Id
 
 
-class _Exclusive(_Row):
+class _Exclusive(Row):
     id: Id
     tools: IdList
     rationale: str = ""
     source: str = ""
 
 
-class _Prerequisite(_Row):
+class _Prerequisite(Row):
     id: Id
     tool: Id
     requires_any: IdList
@@ -439,20 +416,20 @@ class _Prerequisite(_Row):
     source: str = ""
 
 
-class _Premise(_Row):
+class _Premise(Row):
     tool: Id
     rationale: str = ""
     source: str = ""
 
 
-class _RedLineRow(_Row):
+class _RedLineRow(Row):
     criterion: Id
     max: Number | None = None
     min: Number | None = None
     rationale: str = ""
 
 
-class _Ladder(_Row):
+class _Ladder(Row):
     enabled: bool = True
     from_rung: Annotated[int, Field(ge=1, le=8)] = 4
     gap: Annotated[int, Field(ge=1, le=8)] = 2
@@ -461,7 +438,7 @@ class _Ladder(_Row):
     source: str = ""
 
 
-class _Floor(_Row):
+class _Floor(Row):
     enabled: bool = True
     criterion: Id
     base: Number
@@ -473,13 +450,13 @@ class _Floor(_Row):
     source: Text
 
 
-class _ToolRedLines(_Row):
+class _ToolRedLines(Row):
     enabled: bool = True
     allow: list[Id] = []
     rationale: str = ""
 
 
-class _ObligationRow(_Row):
+class _ObligationRow(Row):
     id: Id
     name: Text
     tools: IdList
@@ -488,19 +465,19 @@ class _ObligationRow(_Row):
     source: Text
 
 
-class _LegalObligations(_Row):
+class _LegalObligations(Row):
     enabled: bool = True
     rules: list[dict] = []
     rationale: str = ""
     source: str = ""
 
 
-class _When(_Row):
+class _When(Row):
     facts: list[Id] = []
     factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]] = {}
 
 
-class _ConstraintsFile(_Row):
+class _ConstraintsFile(Row):
     max_tools: Annotated[int, Field(ge=1, le=30)]
     min_tools: Annotated[int, Field(ge=1, le=30)] = 1
     excluded_by_premise: list[dict] = []
@@ -517,12 +494,12 @@ class _ConstraintsFile(_Row):
     contrast_only: list[dict] = []
 
 
-class _Param(_Row):
+class _Param(Row):
     value: Number
     rationale: Text
 
 
-class _Horizon(_Row):
+class _Horizon(Row):
     criterion: Id
     discount: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
     lead_time_months: dict[Literal["days", "weeks", "months", "years"], Annotated[float, Field(ge=0,
@@ -530,7 +507,7 @@ class _Horizon(_Row):
     rationale: Text
 
 
-class _ModelFile(_Row):
+class _ModelFile(Row):
     complementarity: _Param
     redundancy_factor: _Param
     effort_cost: _Param | None = None
@@ -539,63 +516,6 @@ class _ModelFile(_Row):
 
 # ----------------------------------------------------------------------------------------------------------------
 # Reading
-
-def _validate(model: type[BaseModel], data: Any, file: str, where: str):
-    """Validate one record; turn the first pydantic error into a one-line CatalogError (an unknown key names the
-    closest known one)."""
-    if not isinstance(data, dict):
-        raise CatalogError(f"expected a mapping of fields, got {type(data).__name__}", file=file, where=where)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            what = "column" if file.endswith(".csv") else "key"
-            raise CatalogError(unknown_key(str(err["loc"][-1]), _fields_at(model, err["loc"][:-1]), what),
-                               file=file, where=where, field=loc or None) from None
-        got = err.get("input")
-        got_txt = "missing" if err["type"] == "missing" else f"got {safeio.short(got)}"
-        msg = err["msg"].replace("Input should be", "expected").replace("String should match pattern", "expected a "
-                                                                         "snake_case id matching")
-        raise CatalogError(f"{msg} ({got_txt})", file=file, where=where, field=loc or None) from None
-
-
-def unknown_key(key: str, known, what: str = "key") -> str:
-    """``unknown key 'enable' (did you mean 'enabled'? known: ...)``: the closest known name by difflib."""
-    import difflib  # noqa: PLC0415
-    known = list(known)
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"unknown {what} '{key[:40]}' ({hint}known: {', '.join(known)})"
-
-
-def _fields_at(model: type[BaseModel], loc) -> list[str]:
-    """Field names of the (nested) model found at ``loc`` inside ``model``."""
-    import typing  # noqa: PLC0415
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(part)
-        inner = [a for a in (typing.get_args(info.annotation) or (info.annotation,)) if isinstance(a, type)
-                 and issubclass(a, BaseModel)] if info is not None else []
-        if not inner:
-            break
-        model = inner[0]
-    return list(model.model_fields)
-
-
-def _read_csv(folder: Path, name: str, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
-    return safeio.read_csv(folder / name, columns, name=name, error=CatalogError)
-
-
-def _read_yaml(folder: Path, name: str, limit: int = safeio.MAX_CATALOG_FILE_BYTES) -> dict:
-    data = safeio.load_yaml(folder / name, limit=limit, name=name, error=CatalogError)
-    if not isinstance(data, dict):
-        raise CatalogError("expected a mapping at the top level", file=name)
-    return data
-
 
 def _unique(items, file: str, what: str, where):
     seen = {}
@@ -659,8 +579,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         raise CatalogError(f"catalogue folder not found: {folder}")
 
     # criteria
-    rows = _read_csv(folder, "criteria.csv", ("id", "name", "direction", "status_quo", "scale_min", "scale_max"))
-    crit = [(_validate(_CriterionRow, r, "criteria.csv", f"line {ln}"), ln) for ln, r in rows]
+    rows = read_csv(folder, "criteria.csv", _CriterionRow)
+    crit = [(validate(_CriterionRow, r, "criteria.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([c.id for c, _ in crit], "criteria.csv", "criterion id", [f"line {ln}" for _, ln in crit])
     for c, ln in crit:
         if not c.scale_min < c.scale_max:
@@ -673,9 +593,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     cidx = {c.id: j for j, c in enumerate(criteria)}
 
     # tools
-    rows = _read_csv(folder, "tools.csv", ("id", "name", "family", "rung", "stance", "redundancy_group",
-                                           "lead_time", "description"))
-    trows = [(_validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
+    rows = read_csv(folder, "tools.csv", _ToolRow)
+    trows = [(validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
     _distinct_names(trows)
     tidx = {t.id: i for i, (t, _) in enumerate(trows)}
@@ -683,8 +602,8 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
     # effort
     effort: dict[str, float] = {}
-    for ln, r in _read_csv(folder, "effort.csv", ("tool", "effort", "rationale", "source")):
-        e = _validate(_EffortRow, r, "effort.csv", f"line {ln}")
+    for ln, r in read_csv(folder, "effort.csv", _EffortRow):
+        e = validate(_EffortRow, r, "effort.csv", f"line {ln}")
         _check_tools([e.tool], known, "effort.csv", f"line {ln}", "tool")
         if e.tool in effort:
             raise CatalogError(f"duplicate effort for '{e.tool}'", file="effort.csv", where=f"line {ln}", field="tool")
@@ -697,13 +616,13 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                   for t, _ in trows)
 
     # scores
-    rows = _read_csv(folder, "scores.csv", ("tool", "criterion", "change", "low", "high", "rationale", "source"))
+    rows = read_csv(folder, "scores.csv", _ScoreRow)
     shape = (len(tools), len(criteria))
     score, low, high = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     notes: dict[tuple[str, str], tuple[str, str]] = {}
     seen: dict[tuple[str, str], int] = {}
     for ln, r in rows:
-        s = _validate(_ScoreRow, r, "scores.csv", f"line {ln}")
+        s = validate(_ScoreRow, r, "scores.csv", f"line {ln}")
         w = f"line {ln}"
         if s.tool not in tidx:
             raise CatalogError(f"unknown tool '{s.tool}' (not in tools.csv)", file="scores.csv", where=w, field="tool")
@@ -734,11 +653,10 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                                    "criterion)", file="scores.csv", where=f"tool {t.id}", field="criterion")
 
     # interactions
-    rows = _read_csv(folder, "interactions.csv", ("id", "kind", "tools_a", "tools_b", "condition", "criterion",
-                                                  "effect", "rationale", "source"))
+    rows = read_csv(folder, "interactions.csv", _InteractionRow)
     interactions, inter_lines = [], []
     for ln, r in rows:
-        it = _validate(_InteractionRow, r, "interactions.csv", f"line {ln}")
+        it = validate(_InteractionRow, r, "interactions.csv", f"line {ln}")
         _check_tools(it.tools_a, known, "interactions.csv", f"line {ln}", "tools_a")
         _check_tools(it.tools_b, known, "interactions.csv", f"line {ln}", "tools_b")
         if it.criterion not in cidx:
@@ -749,15 +667,15 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         inter_lines.append(ln)
 
     # scenarios, factors, rules
-    sc = _validate(_ScenariosFile, _read_yaml(folder, "scenarios.yaml"), "scenarios.yaml", "top level")
+    sc = validate(_ScenariosFile, read_yaml(folder, "scenarios.yaml"), "scenarios.yaml", "top level")
     factors = []
     for k, f in enumerate(sc.factors):
-        factors.append(Factor(**_validate(_FactorRow, f, "scenarios.yaml", f"factors[{k}]").model_dump()))
+        factors.append(Factor(**validate(_FactorRow, f, "scenarios.yaml", f"factors[{k}]").model_dump()))
     _unique([f.id for f in factors], "scenarios.yaml", "factor id", [f"factors[{k}]" for k in range(len(factors))])
     fids = [f.id for f in factors]
     scenarios = []
     for k, s in enumerate(sc.scenarios):
-        row = _validate(_ScenarioRow, s, "scenarios.yaml", f"scenarios[{k}]")
+        row = validate(_ScenarioRow, s, "scenarios.yaml", f"scenarios[{k}]")
         where = f"scenarios[{k}] ({row.id})"
         for fid in row.factors:
             if fid not in fids:
@@ -776,7 +694,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                            where="top level", field="default_scenario")
     rules = []
     for k, r in enumerate(sc.rules):
-        row = _validate(_RuleRow, r, "scenarios.yaml", f"rules[{k}]")
+        row = validate(_RuleRow, r, "scenarios.yaml", f"rules[{k}]")
         where = f"rules[{k}] ({row.id})"
         _check_rule(row, where, fids, cidx)
         _check_tools(row.tools, known, "scenarios.yaml", where, "tools")
@@ -784,7 +702,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     _unique([r.id for r in rules], "scenarios.yaml", "rule id", [f"rules[{k}]" for k in range(len(rules))])
     sq_rules = []
     for k, r in enumerate(sc.status_quo_rules):
-        row = _validate(_StatusQuoRuleRow, r, "scenarios.yaml", f"status_quo_rules[{k}]")
+        row = validate(_StatusQuoRuleRow, r, "scenarios.yaml", f"status_quo_rules[{k}]")
         _check_rule(row, f"status_quo_rules[{k}] ({row.id})", fids, cidx)
         sq_rules.append(Rule(row.id, row.factor, (), row.criterion, row.per_point, row.rationale, row.source,
                              row.only))
@@ -793,7 +711,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
             raise CatalogError(f"unknown factor '{it.scales_with}'; known: {', '.join(fids)}",
                                file="interactions.csv", where=f"line {ln}", field="scales_with")
 
-    constraints = _load_constraints(_read_yaml(folder, "constraints.yaml"), tools, tidx, cidx, fids)
+    constraints = _load_constraints(read_yaml(folder, "constraints.yaml"), tools, tidx, cidx, fids)
     known_facts = {f for s_ in scenarios for f in s_.facts}
     for k, ob in enumerate(constraints.obligations):
         for fact in ob.facts:
@@ -801,7 +719,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
                                    file="constraints.yaml", where=f"legal_obligations.rules[{k}] ({ob.id})",
                                    field="when.facts")
-    mf = _validate(_ModelFile, _read_yaml(folder, "model.yaml"), "model.yaml", "top level")
+    mf = validate(_ModelFile, read_yaml(folder, "model.yaml"), "model.yaml", "top level")
     if not 0 <= mf.complementarity.value < 1:
         raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
                            where="complementarity", field="value")
@@ -810,7 +728,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                            where="redundancy_factor", field="value")
     horizon = None
     if mf.time_horizon is not None:
-        h = _validate(_Horizon, mf.time_horizon, "model.yaml", "time_horizon")
+        h = validate(_Horizon, mf.time_horizon, "model.yaml", "time_horizon")
         if h.criterion not in cidx:
             raise CatalogError(f"unknown criterion '{h.criterion}'", file="model.yaml", where="time_horizon",
                                field="criterion")
@@ -843,16 +761,16 @@ def _digest(folder: Path) -> str:
 
 def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]) -> Constraints:
     F = "constraints.yaml"
-    cf = _validate(_ConstraintsFile, data, F, "top level")
+    cf = validate(_ConstraintsFile, data, F, "top level")
     known = set(tidx)
     premise = []
     for k, p in enumerate(cf.excluded_by_premise):
-        row = _validate(_Premise, p, F, f"excluded_by_premise[{k}]")
+        row = validate(_Premise, p, F, f"excluded_by_premise[{k}]")
         _check_tools([row.tool], known, F, f"excluded_by_premise[{k}]", "tool")
         premise.append(row.tool)
     exclusive = []
     for k, e in enumerate(cf.exclusive):
-        row = _validate(_Exclusive, e, F, f"exclusive[{k}]")
+        row = validate(_Exclusive, e, F, f"exclusive[{k}]")
         _check_tools(row.tools, known, F, f"exclusive[{k}] ({row.id})", "tools")
         if len(row.tools) < 2:
             raise CatalogError("an exclusive group needs at least two tools", file=F, where=f"exclusive[{k}]",
@@ -875,21 +793,21 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                                where="top level", field="forced_in")
     prereq = []
     for k, p in enumerate(cf.prerequisites):
-        row = _validate(_Prerequisite, p, F, f"prerequisites[{k}]")
+        row = validate(_Prerequisite, p, F, f"prerequisites[{k}]")
         where = f"prerequisites[{k}] ({row.id})"
         _check_tools([row.tool], known, F, where, "tool")
         _check_tools(row.requires_any, known, F, where, "requires_any")
         prereq.append((row.tool, row.requires_any))
     red = []
     for k, r in enumerate(cf.red_lines):
-        row = _validate(_RedLineRow, r, F, f"red_lines[{k}]")
+        row = validate(_RedLineRow, r, F, f"red_lines[{k}]")
         if row.criterion not in cidx:
             raise CatalogError(f"unknown criterion '{row.criterion}'", file=F, where=f"red_lines[{k}]",
                                field="criterion")
         if row.max is None and row.min is None:
             raise CatalogError("a red line needs 'max' or 'min'", file=F, where=f"red_lines[{k}]", field="max")
         red.append(RedLine(row.criterion, row.max, row.min, row.rationale))
-    ladder = _validate(_Ladder, cf.escalation_ladder or {"enabled": False}, F, "escalation_ladder")
+    ladder = validate(_Ladder, cf.escalation_ladder or {"enabled": False}, F, "escalation_ladder")
     for k, group in enumerate(ladder.waived_if):
         for fid in group:
             if fid not in fids:
@@ -897,7 +815,7 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                                    field=f"waived_if[{k}].{fid}")
     floor = None
     if cf.accountability_floor is not None:
-        fl = _validate(_Floor, cf.accountability_floor, F, "accountability_floor")
+        fl = validate(_Floor, cf.accountability_floor, F, "accountability_floor")
         if fl.criterion not in cidx:
             raise CatalogError(f"unknown criterion '{fl.criterion}'", file=F, where="accountability_floor",
                                field="criterion")
@@ -910,16 +828,16 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                                where="accountability_floor", field="minimum")
         floor = AccountabilityFloor(fl.criterion, fl.base, tuple(fl.per_point.items()), fl.minimum, fl.maximum,
                                     fl.min_tool_change, fl.rationale, fl.source, fl.enabled)
-    trl = _validate(_ToolRedLines, cf.tool_red_lines or {"enabled": False}, F, "tool_red_lines")
+    trl = validate(_ToolRedLines, cf.tool_red_lines or {"enabled": False}, F, "tool_red_lines")
     _check_tools(trl.allow, known, F, "tool_red_lines", "allow")
     obligations, ob_enabled = [], True
     if cf.legal_obligations is not None:
-        lo = _validate(_LegalObligations, cf.legal_obligations, F, "legal_obligations")
+        lo = validate(_LegalObligations, cf.legal_obligations, F, "legal_obligations")
         ob_enabled = lo.enabled
         for k, o in enumerate(lo.rules):
             where = f"legal_obligations.rules[{k}]"
-            row = _validate(_ObligationRow, o, F, where)
-            when = _validate(_When, row.when, F, f"{where} ({row.id})")
+            row = validate(_ObligationRow, o, F, where)
+            when = validate(_When, row.when, F, f"{where} ({row.id})")
             _check_tools(row.tools, known, F, f"{where} ({row.id})", "tools")
             for fid in when.factors:
                 if fid not in fids:
@@ -936,7 +854,7 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                                           tuple(when.factors.items()), row.rationale, row.source))
     contrast = []
     for k, p in enumerate(cf.contrast_only):
-        row = _validate(_Premise, p, F, f"contrast_only[{k}]")
+        row = validate(_Premise, p, F, f"contrast_only[{k}]")
         _check_tools([row.tool], known, F, f"contrast_only[{k}]", "tool")
         contrast.append(row.tool)
     if cf.min_tools > cf.max_tools:

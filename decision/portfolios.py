@@ -212,6 +212,22 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
     return (values, fired) if with_fired else values
 
 
+def package_values(st: Setting, packages) -> np.ndarray:
+    """(N x C) criterion values of arbitrary packages (each a sequence of tool ids; feasible or not) in the scenario
+    of ``st``. The empty package has the status quo's values."""
+    cat = st.catalog
+    packages = [list(dict.fromkeys(p)) for p in packages]
+    T = len(cat.tools)
+    width = max([len(p) for p in packages] + [1])
+    idx = np.full((len(packages), width), T, dtype=np.int64)
+    bits = np.zeros(len(packages), dtype=np.int64)
+    for n, p in enumerate(packages):
+        ti = [cat.tool_index(t) for t in p]
+        idx[n, :len(ti)] = ti
+        bits[n] = sum(1 << t for t in ti)
+    return portfolio_values(idx, bits, st.adjusted.score, st.spec)
+
+
 def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),

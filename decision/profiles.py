@@ -24,7 +24,8 @@ import yaml
 
 from . import safeio
 from . import weights as W
-from .catalog import BUNDLED, Catalog, load_catalog, unknown_key
+from .catalog import BUNDLED, Catalog, load_catalog
+from .schema import unknown_key_message
 from .errors import DecisionError
 from .files import atomic_write_text
 
@@ -113,7 +114,7 @@ def compute_weights(method: str, inputs: Mapping, criteria: Sequence[str]) -> pd
         other = [k for k in inputs if k != key] if isinstance(inputs, Mapping) else []
         if other:
             raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}': "
-                                f"{unknown_key(str(other[0]), [key])}")
+                                f"{unknown_key_message(str(other[0]), [key])}")
         raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}'")
     value = inputs[key]
     if method == "direct":
@@ -194,7 +195,7 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
                             file=source)
     unknown = [k for k in doc if k not in FIELDS]
     if unknown:
-        raise DecisionError(unknown_key(str(unknown[0]), FIELDS), file=source, field=str(unknown[0]))
+        raise DecisionError(unknown_key_message(str(unknown[0]), FIELDS), file=source, field=str(unknown[0]))
     for k in REQUIRED:
         if doc.get(k) in (None, "", {}):
             raise DecisionError("missing or empty", file=source, field=k)

@@ -1,9 +1,9 @@
-"""Structure-aware fuzzing of every catalogue file, reactions.yaml, a weight profile and the briefing's output paths
-(issues 12 and 19).
+"""Structure-aware fuzzing of every catalogue file, reactions.yaml, the case library, a weight profile and the
+briefing's output paths (issues 12 and 19).
 
 Each example copies a catalogue and a profile to a temporary folder, mutates one file the way a careless or hostile
 user might (a cell, a key, a misspelt key, a YAML 1.1 number, a type, a size, an encoding), runs the command line
-in-process (``rank``, or ``plan`` for reactions.yaml) and asserts: exit 2 with exactly one line on stderr that names
+in-process (``rank``; ``plan`` for reactions.yaml, ``cases`` for an episode) and asserts: exit 2 with exactly one line on stderr that names
 an input file (or states a model-level limit), or exit 0 with a valid result; never a traceback, a hang or a changed
 input file. A misspelt key in any YAML schema must be refused naming it. The output-path fuzz puts links, folders,
 FIFOs, hard links to inputs and long names at a briefing's HTML, PDF and old ``.part`` paths and runs ``brief
@@ -211,20 +211,26 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
+ARGS = {"rank": ["--top", "3"], "plan": ["--reviews", "1"], "cases": ["--list"]}
+
+
 def check(capsys, folder: Path, profile: Path, target: Path, extra=(), command="rank") -> tuple[int, str]:
-    """Run ``command`` (rank, or plan) on the mutated inputs and check the outcome; returns (exit code, stderr)."""
-    before = {p: p.read_bytes() for p in [*folder.iterdir(), profile] if p.is_file()}
-    argv = ["--catalog", str(folder), "--profile", str(profile)]
-    code = guarded([command, *argv, *(["--top", "3"] if command == "rank" else ["--reviews", "1"]), *extra])
+    """Run ``command`` (rank, plan or cases) on the mutated inputs and check the outcome; returns (exit code,
+    stderr)."""
+    files = lambda: {p: p.read_bytes() for p in [*folder.rglob("*"), profile] if p.is_file()}  # noqa: E731
+    before = files()
+    argv = ["--catalog", str(folder)] + (["--profile", str(profile)] if command != "cases" else [])
+    code = guarded([command, *argv, *ARGS[command], *extra])
     out, err = capsys.readouterr()
-    after = {p: p.read_bytes() for p in [*folder.iterdir(), profile] if p.is_file()}
-    assert after == before, "an input file changed"
+    assert files() == before, "an input file changed"
     assert code in (0, 2), (code, err)
     if code == 2:
         line = one_line(err)
-        names = [*FILES, REACTIONS, str(profile)]
+        names = [*FILES, REACTIONS, str(profile), *(f"cases/{p.name}" for p in folder.glob("cases/*"))]
         assert any(n in line for n in names) or any(m in line for m in MODEL_LEVEL), \
             f"{target.name} mutated; the error names no input file: {line}"
+    elif command == "cases":
+        assert re.match(r"\d+ episodes in ", out), out
     elif command == "plan":
         assert out.startswith("Playbook: ") and "Expected over the horizon" in out, out
         assert not re.search(r"\b(nan|inf)\b", out), out
@@ -237,9 +243,18 @@ def check(capsys, folder: Path, profile: Path, target: Path, extra=(), command="
     return code, err
 
 
-def _setup(source: Path, tmp: Path) -> tuple[Path, Path]:
+CASES = [BUNDLED / "cases" / "us_chile_1976.yaml", Path(__file__).parent / "fixtures" / "cases" /
+         "ruritania_testland_2001.yaml"]
+"""Two episodes (a bundled one and the fictional test one) for a copied catalogue's own cases/ folder."""
+
+
+def _setup(source: Path, tmp: Path, cases: bool = False) -> tuple[Path, Path]:
     folder = tmp / "catalogue"
     shutil.copytree(source, folder, ignore=shutil.ignore_patterns("profiles", "cases", "README.md"))
+    if cases:
+        (folder / "cases").mkdir()
+        for p in CASES:
+            shutil.copy(p, folder / "cases" / p.name)
     from decision.catalog import load_catalog
     crit = load_catalog(folder).criterion_ids
     order = ">".join(crit)
@@ -299,9 +314,23 @@ def test_fuzzed_bundled_reactions_file(data, capsys):
     fuzz_reactions(data, capsys, BUNDLED, ("--max-tools", "2"))
 
 
+# ------------------------------------------------------------------------------------------------ case library
+
+@settings(FUZZ, max_examples=60)
+@given(data=st.data())
+def test_fuzzed_case_library(data, capsys):
+    """An episode file of a catalogue's own cases/ folder mutated; ``decision cases --list`` reads the library."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, profile = _setup(BUNDLED, Path(tmp), cases=True)
+        target = folder / "cases" / data.draw(st.sampled_from([p.name for p in CASES]), label="episode")
+        target.write_bytes(mutate_yaml(data, target.read_text(encoding="utf-8")))
+        check(capsys, folder, profile, target, command="cases")
+
+
 # ------------------------------------------------------------------------------------------- misspelt YAML keys
 
-YAML_FILES = ("scenarios.yaml", "constraints.yaml", "model.yaml", REACTIONS, PROFILE)
+CASE = "case library"
+YAML_FILES = ("scenarios.yaml", "constraints.yaml", "model.yaml", REACTIONS, PROFILE, CASE)
 DEFINITIONS = {(REACTIONS, ("features",))}
 """Mappings whose keys are defined by the file itself (a renamed feature is a new feature, not a typo)."""
 
@@ -320,11 +349,12 @@ def typo(data, key: str, siblings) -> str | None:
 def test_a_misspelt_key_in_any_yaml_file_is_refused_naming_it(data, capsys):
     """Issue 19: unknown keys used to be ignored (``enable: false`` left a principle on). Now any misspelt key of
     any YAML schema is refused, naming the key (schemas add the closest known one)."""
-    source = data.draw(st.sampled_from([TINY, BUNDLED]), label="catalogue")
     name = data.draw(st.sampled_from(YAML_FILES), label="file")
+    source = BUNDLED if name == CASE else data.draw(st.sampled_from([TINY, BUNDLED]), label="catalogue")
     with tempfile.TemporaryDirectory() as tmp:
-        folder, profile = _setup(source, Path(tmp))
-        target = profile if name == PROFILE else folder / name
+        folder, profile = _setup(source, Path(tmp), cases=name == CASE)
+        target = (profile if name == PROFILE else folder / "cases" / CASES[1].name if name == CASE
+                  else folder / name)
         doc = yaml.safe_load(target.read_text(encoding="utf-8"))
         maps = [p for p in _paths(doc) if isinstance(_get(doc, p), dict) and _get(doc, p)]
         path = data.draw(st.sampled_from(maps), label="mapping")
@@ -340,8 +370,8 @@ def test_a_misspelt_key_in_any_yaml_file_is_refused_naming_it(data, capsys):
         else:
             doc = renamed
         target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        extra = ("--max-tools", "2") if source == BUNDLED else ()
-        command = "plan" if name == REACTIONS else "rank"
+        command = {REACTIONS: "plan", CASE: "cases"}.get(name, "rank")
+        extra = ("--max-tools", "2") if source == BUNDLED and command != "cases" else ()
         code, err = check(capsys, folder, profile, target, extra=extra, command=command)
         if (name, tuple(p for p in path if not isinstance(p, int))) in DEFINITIONS:
             event("a definition renamed")

@@ -214,12 +214,10 @@ def test_more_tools_than_a_combination_mask_holds_is_one_line(tiny_dir, capsys):
 # ------------------------------------------------------------------------------------------------------ item 4
 
 def test_an_invalid_yaml_date_is_just_text(cat, capsys, tmp_path):
-    import yaml                                     # a text field holding an invalid date, unquoted
-    doc = yaml.safe_load((cat / "model.yaml").read_text())
-    doc["complementarity"]["rationale"] = "2024-13-01"
-    text = yaml.safe_dump(doc, sort_keys=False).replace("'2024-13-01'", "2024-13-01")
-    assert "rationale: 2024-13-01\n" in text
-    (cat / "model.yaml").write_text(text)
+    text = (cat / "model.yaml").read_text()
+    (cat / "model.yaml").write_text(text.replace("complementarity:\n  value: 0.5\n  rationale: ",
+                                                 "complementarity:\n  value: 0.5\n  rationale: 2024-13-01 "))
+    assert "2024-13-01" in (cat / "model.yaml").read_text()
     assert run(capsys, "tools", "--catalog", cat)[0] == 0
     p = make_profile("dated", "roc", "rights_protection>legitimacy>security_continuity>escalation_risk", CRIT)
     folder = tmp_path / "profiles"

@@ -314,7 +314,7 @@ def test_ten_thousand_rules_are_refused_before_any_work(cat, monkeypatch, capsys
     from decision.strategy import tree
     (cat / "reactions.yaml").write_text(reactions_with_rules(cat / "reactions.yaml", 10_000))
     assert 1_000_000 < (cat / "reactions.yaml").stat().st_size < safeio.MAX_CATALOG_FILE_BYTES
-    no_work(monkeypatch, (tree, "rule_design"), (tree, "strategy_problem"))
+    no_work(monkeypatch, (tree, "compact_design"), (tree, "strategy_problem"))
     from decision.cli import plan
     no_work(monkeypatch, (plan, "strategy_problem"))
     code, _, err = run(capsys, "plan", "--catalog", cat)

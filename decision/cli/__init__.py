@@ -1,4 +1,4 @@
-"""Command line: ``decision rank|explain|tools|scenarios|options|plan|weights|robustness|brief|audit``.
+"""Command line: ``decision rank|explain|tools|scenarios|options|plan|weights|robustness|brief|audit|cases|backtest``.
 
 One module per subcommand group, each with a ``register(sub)`` that adds its parsers; shared helpers live in
 :mod:`decision.cli.common`. User mistakes print one line on stderr and exit 2.
@@ -9,10 +9,10 @@ import argparse
 import sys
 
 from ..errors import DecisionError
-from . import audit, briefing, options, plan, ranking, robustness, weights
+from . import audit, backtest, briefing, cases, options, plan, ranking, robustness, weights
 from .common import EXIT_USER_ERROR, _Parser
 
-COMMAND_GROUPS = (ranking, options, plan, weights, robustness, briefing, audit)
+COMMAND_GROUPS = (ranking, options, plan, weights, robustness, briefing, audit, cases, backtest)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from ..explain import explain
 from ..files import neutralise_csv
 from ..portfolios import build_portfolios
 from ..ranking import DEFAULT_METHOD, METHODS, Ranker, checks
+from .cases import explain_lines
 from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of,
                      model_options, scenario_and_weights, weights_of, write_output)
 
@@ -133,6 +134,7 @@ def cmd_explain(args) -> int:
     print((e["interactions"][["interaction", "criterion", "effect", "rationale"]].to_string(index=False)
            if len(e["interactions"]) else "  none") + "\n")
     print("Red lines:\n" + (e["red_lines"].round(2).to_string(index=False) if len(e["red_lines"]) else "  none"))
+    print("\n" + "\n".join(explain_lines(cat, list(dict.fromkeys(args.tools)), e["scenario"])))
     print("\n" + CAVEAT)
     return 0
 

@@ -87,7 +87,8 @@ def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
     out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
                 "text": [n["label"] if k <= label_depth else "" for n, k in zip(nodes, depth)],
                 "hovertext": [n["hover"] for n in nodes],
-                "marker": {"size": [16 if n["flags"] else 11 for n in nodes], "color": [n["reach"] for n in nodes],
+                "marker": {"size": [16 if n["flags"] else 11 for n in nodes],
+                           "color": [round(n["reach"], 6) for n in nodes],              # 6 digits: same on every CPU
                            "symbol": ["x" if n["flags"] else "circle" for n in nodes]}})
     return out
 

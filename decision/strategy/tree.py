@@ -38,8 +38,8 @@ import numpy as np
 from ..errors import DecisionError
 from ..portfolios import Portfolios
 from ..ranking import additive_value, as_weights
-from .reactions import (Principles, ReactionModel, RuleDesign, feature_matrix, reaction_probabilities,
-                        rule_design)
+from .reactions import (Principles, ReactionModel, RuleDesign, compact_design, feature_matrix,
+                        reaction_probabilities)
 
 DECIMALS = 12
 MAX_REVIEWS = 8
@@ -62,6 +62,27 @@ def period_value(outcomes: np.ndarray, weights, catalog) -> np.ndarray:
     criterion vectors (..., C). Affine in the values, so expectations commute with it."""
     X = np.asarray(outcomes, dtype=float)
     return additive_value(X.reshape(-1, X.shape[-1]), weights, catalog).reshape(X.shape[:-1])
+
+
+def period_outcomes(values: np.ndarray, model: ReactionModel, catalog) -> np.ndarray:
+    """(N x K x C) criterion values of one period in which the ally answers each package (values N x C) with each
+    reaction: the package's values plus the reaction's effects, clipped to the scale."""
+    lo, hi = catalog.bounds
+    return np.clip(np.asarray(values, dtype=float)[:, None, :] + model.effects(catalog.criterion_ids)[None], lo, hi)
+
+
+def above_floor(outcomes: np.ndarray, red_lines, principles: Principles, criteria) -> np.ndarray:
+    """(N,) bool: packages whose period outcomes (N x K x C) stay inside the red lines of the floor criteria
+    (``principles.floor_criteria``) after every reaction: the security floor principle."""
+    keep = np.ones(len(outcomes), dtype=bool)
+    for rl in red_lines:
+        if rl.criterion in principles.floor_criteria:
+            j = list(criteria).index(rl.criterion)
+            if rl.min is not None:
+                keep &= (outcomes[:, :, j] >= rl.min - 1e-9).all(1)
+            if rl.max is not None:
+                keep &= (outcomes[:, :, j] <= rl.max + 1e-9).all(1)
+    return keep
 
 
 def signatures(members: np.ndarray, features: np.ndarray, feature_ids: list[str], rungs: np.ndarray,
@@ -203,7 +224,7 @@ class StrategyProblem:
     months: float
     rows: np.ndarray          # (N,) rows into portfolios
     outcomes: np.ndarray      # (N, K, C) clipped period outcomes
-    design: RuleDesign        # what the rules multiply their log-odds by (reactions.rule_design)
+    design: RuleDesign        # what the rules multiply their log-odds by (reactions.compact_design)
     probs: np.ndarray         # (N, K)
     sig_id: np.ndarray        # (N,)
     sig: np.ndarray           # (S, 7)
@@ -302,18 +323,9 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
     model = model.with_principles(pr)
     cat = portfolios.catalog
     crit = cat.criterion_ids
-    lo = np.array([c.scale_min for c in cat.criteria])
-    hi = np.array([c.scale_max for c in cat.criteria])
-    outcomes = np.clip(portfolios.values[:, None, :] + model.effects(crit)[None], lo, hi)
-    keep = np.ones(len(portfolios), dtype=bool)
-    if pr.security_floor:
-        for rl in portfolios.constraints.red_lines:
-            if rl.criterion in pr.floor_criteria:
-                j = crit.index(rl.criterion)
-                if rl.min is not None:
-                    keep &= (outcomes[:, :, j] >= rl.min - 1e-9).all(1)
-                if rl.max is not None:
-                    keep &= (outcomes[:, :, j] <= rl.max + 1e-9).all(1)
+    outcomes = period_outcomes(portfolios.values, model, cat)
+    keep = above_floor(outcomes, portfolios.constraints.red_lines, pr, crit) if pr.security_floor \
+        else np.ones(len(portfolios), dtype=bool)
     if not keep.any():
         raise DecisionError("the security floor removes every package: no feasible package keeps "
                             f"{', '.join(pr.floor_criteria)} above its red line after every reaction; lower the "
@@ -321,7 +333,7 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
     rows = np.flatnonzero(keep)
     members = portfolios.members[rows]
     feats = feature_matrix(members, cat, model)
-    design = rule_design(feats, portfolios.adjusted.scenario.factors, model)
+    design = compact_design(feats, portfolios.adjusted.scenario.factors, model)
     probs = reaction_probabilities(design, model)
     fids = model.feature_ids
     pressure = next((f for f in model.features if f.id == "pressure"), None)
