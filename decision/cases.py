@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from . import safeio
+from .defaults import MAX_CASE_FILES as _MAX_CASE_FILES
 from .catalog import BUNDLED, Catalog, load_catalog
 from .errors import CatalogError
 from .schema import Id, Row, validate
@@ -30,8 +31,8 @@ REACTIONS = ("complies", "stalls", "retaliates")
 SECURITY = ("maintained", "degraded", "severed")
 RIGHTS = ("improved", "none", "worsened")
 CATEGORIES = ("exercise_scale_down", "transfer_pause", "unit_suspension", "full_suspension", "other")
-MAX_CASE_FILES = 500
-"""Most episode files in a case folder (the bundled library holds about 30)."""
+MAX_CASE_FILES = _MAX_CASE_FILES
+"""Most episode files in a case folder (the bundled library holds 39)."""
 MAX_CASE_FILE_BYTES = 64 * 1024
 """Largest episode file (a bundled one is 3-6 KB)."""
 MAX_STAGES = 20

@@ -3,10 +3,13 @@
 The HTML embeds plotly.js once (from the notebook's setup cell), loads nothing from the network (the template
 drops require.js, MathJax, Mermaid and the widget manager; CDN script tags that plotly adds are removed), hides all
 code, and is reproducible: plotly's random element ids are replaced by sequential ones, so the same parameters give
-the same file apart from the timestamp.
+the same file apart from the timestamp. The parameters a briefing was made with are recorded in its head
+(``<meta name="decision-settings" content="{json}">``), so ``decision brief`` can refuse to replace a briefing made
+with other settings without saying so (:func:`recorded_settings`, :func:`first_difference`).
 """
 from __future__ import annotations
 
+import html as _html
 import json
 import re
 import sys
@@ -26,6 +29,16 @@ KERNEL = "decision-briefing"
 REMOVE_TAGS = {"notebook-only", "parameters", "injected-parameters"}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>")
+SETTINGS_META = "decision-settings"
+_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+_SETTINGS = re.compile(r'<meta name="decision-settings" content="([^"]*)"')
+SETTINGS_READ_BYTES = 65_536
+"""The settings tag sits right after ``<head>``: only this many bytes of an existing briefing are read to find it."""
+SETTING_NAMES = {"scenario": "--scenario", "catalog": "--catalog (compared by content)", "profile": "--profile", "weights": "--weights",
+                 "resolved": "the weights (a profile's file changed?)", "method": "--method", "top": "--top",
+                 "max_tools": "--max-tools", "samples": "--samples", "seed": "--seed", "horizon": "--horizon",
+                 "current": "--current", "k": "--k", "share": "share"}
+"""Every parameter a briefing records, in the order differences are reported, with the option that sets it."""
 
 
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
@@ -115,6 +128,54 @@ def to_html(executed: Path) -> str:
     return offline(body)
 
 
+def with_settings(page: str, settings: dict) -> str:
+    """``page`` with its settings recorded as a ``<meta>`` tag right after ``<head>`` (or first, without a head)."""
+    tag = f'<meta name="{SETTINGS_META}" content="{_html.escape(json.dumps(settings, sort_keys=True), quote=True)}">'
+    m = _HEAD.search(page)
+    return page[:m.end()] + tag + page[m.end():] if m else tag + page
+
+
+def briefing_settings(params: dict) -> dict:
+    """What a briefing records of its parameters: all of them, except that a user's catalogue is named by a digest
+    of its files (a briefing is circulated: it must not carry a folder path)."""
+    out = dict(params)
+    if params.get("catalog"):
+        out["catalog"] = "sha256:" + load_catalog(params["catalog"]).digest[:16]
+    return out
+
+
+def recorded_settings(path: str | Path) -> dict | None:
+    """The settings recorded in an existing briefing, or None (no such file, or not a briefing that records them)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SETTINGS_READ_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = _SETTINGS.search(head)
+    if m is None:
+        return None
+    try:
+        doc = json.loads(_html.unescape(m.group(1)))
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def first_difference(old: dict, new: dict) -> str | None:
+    """The first setting that differs between two briefings' settings, as one readable phrase; None if none does."""
+    diff = [k for k in SETTING_NAMES if old.get(k) != new.get(k)]
+    if "resolved" in diff and {"profile", "weights"} & set(diff):
+        diff.remove("resolved")                                   # the same difference, seen twice
+    if not diff:
+        return None
+
+    def show(v):
+        return "not given" if v is None else json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else str(v)
+    k = diff[0]
+    more = f"; {len(diff) - 1} more setting{'s' * (len(diff) > 2)} differ{'s' * (len(diff) == 2)}" if len(diff) > 1 else ""
+    return f"{SETTING_NAMES[k]} {show(old.get(k))} there, {show(new.get(k))} now{more}"
+
+
 def offline(body: str) -> str:
     """Remove CDN script tags and give plotly's random div ids stable sequential names."""
     body = _REMOTE_SCRIPT.sub("", body)
@@ -122,11 +183,10 @@ def offline(body: str) -> str:
     return _UUID.sub(lambda m: ids.setdefault(m.group(0), f"fig-{len(ids) + 1:03d}"), body)
 
 
-def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, top=5, max_tools=None,
-                   catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None, current=None, k=4,
-                   share=0.9) -> Path:
-    """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically.
-    ``current``: today's policy (tool ids, list or ``"a,b"``), ranked among the ``k`` options."""
+def briefing_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, top=5, max_tools=None,
+                        catalog=None, samples=10_000, seed=0, horizon=None, current=None, k=4, share=0.9) -> dict:
+    """The briefing notebook's parameters, resolved in this process (scenario id, weights): also the settings the
+    briefing records (:data:`SETTING_NAMES`)."""
     if current is not None and not isinstance(current, str):
         current = ",".join(current)
     params = dict(scenario=scenario, profile=profile, weights=weights, method=method, top=int(top),
@@ -135,6 +195,17 @@ def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_MET
                   current=current, k=int(k), share=float(share))
     sid, params["resolved"] = resolve_parameters(**params)   # the notebook gets data, never looks a profile up
     params["scenario"] = sid
+    return params
+
+
+def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, top=5, max_tools=None,
+                   catalog=None, samples=10_000, seed=0, out=None, timeout=120, horizon=None, current=None, k=4,
+                   share=0.9) -> Path:
+    """Make one briefing; returns the HTML path (default ``briefings/<scenario>.html``), written atomically.
+    ``current``: today's policy (tool ids, list or ``"a,b"``), ranked among the ``k`` options."""
+    params = briefing_parameters(scenario, profile, weights, method, top, max_tools, catalog, samples, seed, horizon,
+                                 current, k, share)
+    sid = params["scenario"]
     if not NOTEBOOK.is_file():
         raise DecisionError(f"the briefing notebook {NOTEBOOK} is missing: briefings need the repository checkout "
                             "(pip install -e .), not a copy of the package alone")
@@ -143,6 +214,6 @@ def build_briefing(scenario=None, profile=None, weights=None, method=DEFAULT_MET
     with tempfile.TemporaryDirectory(prefix="decision-brief-") as tmp:
         executed = Path(tmp) / "briefing.ipynb"
         execute(params, executed, timeout)
-        html = to_html(executed)
+        html = with_settings(to_html(executed), briefing_settings(params))
     atomic_write_text(out, html, protect=inputs_read())
     return out

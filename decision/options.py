@@ -26,16 +26,15 @@ import numpy as np
 import pandas as pd
 
 from . import ranking as _ranking
+from .defaults import DEFAULT_K, DEFAULT_SHARE
 from .errors import DecisionError
 from .explain import explain
 from .portfolios import Portfolios
 from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker
 from .robustness import pareto_mask
 
-DEFAULT_K = 4
 MAX_SHARED = 0.5
 """An option may share at most this fraction of the tools of any other option."""
-DEFAULT_SHARE = 0.9
 DIFF_SHOWN = 0.05
 """Criterion differences smaller than this are left out of a trade-off sentence."""
 

@@ -186,7 +186,7 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
     gain = np.clip(good, 0.0, 1.0)                              # (S, T, C)
     loss = np.clip(-good, 0.0, 1.0)
     n = len(bits)
-    idx = idx.astype(np.intp)                                   # index once, not once per gather
+    slots = _slots(idx)                                         # (K, N), once, not once per gather
     held = _group_members_held(bits, spec)
     fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
     for i in range(len(spec.inter_effect)):
@@ -197,13 +197,14 @@ def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec:
     log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
     log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
-    inter_loss = fired.astype(float) @ log_loss.T
+    fired_f = fired.astype(float)
+    inter_gain = fired_f @ log_gain.T                           # (N, C) log of what interactions leave
+    inter_loss = fired_f @ log_loss.T
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
     values = np.empty((n_samples, n, n_crit))
     for c in range(n_crit):
-        harm = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c])
-        better = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c])
+        harm = _pool(loss[:, :, c], slots, held, spec, inter_loss[:, c])
+        better = _pool(gain[:, :, c], slots, held, spec, inter_gain[:, c])
         q = q0[c] * (1.0 - harm)
         q = q + (1.0 - q) * better
         values[:, :, c] = np.where(spec.direction[c] > 0, spec.lo[c] + q * span[c], spec.hi[c] - q * span[c])
@@ -228,31 +229,39 @@ def package_values(st: Setting, packages) -> np.ndarray:
     return portfolio_values(idx, bits, st.adjusted.score, st.spec)
 
 
-def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
+def _pool(share: np.ndarray, slots: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
     each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination)."""
     if not share.any():                                          # no tool acts in this pool: interactions only
-        return np.broadcast_to(-np.expm1(inter_log)[None, :], (len(share), len(idx)))
-    top = _gather(share, idx, 0.0).max(2)
+        return np.broadcast_to(-np.expm1(inter_log)[None, :], (len(share), slots.shape[1]))
+    top = _gather(share, slots, 0.0).max(1)
     lf = np.log1p(-spec.kappa * share)
-    logsum = _gather(lf, idx, 0.0).sum(2) - np.log1p(-spec.kappa * top)
+    logsum = _gather(lf, slots, 0.0).sum(1) - np.log1p(-spec.kappa * top)
     for t, mask in _redundant(held, share, spec):
         logsum += mask * (np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t])[:, None]
     return 1.0 - (1.0 - top) * np.exp(logsum + inter_log[None, :])
 
 
-def _gather(xc: np.ndarray, idx: np.ndarray, fill: float) -> np.ndarray:
-    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``."""
+def _slots(idx: np.ndarray) -> np.ndarray:
+    """(K, N) index of the tool in each slot of each combination (``idx`` transposed): gathered through it, a
+    reduction over the K slots runs along N, K times, instead of over K = 6 numbers, N times (3x faster)."""
+    return np.ascontiguousarray(idx.T, dtype=np.intp)
+
+
+def _gather(xc: np.ndarray, slots: np.ndarray, fill: float) -> np.ndarray:
+    """(S, K, N) scores of the tools in each slot of each combination (``slots`` from :func:`_slots`); padding slots
+    get ``fill``."""
     ext = np.concatenate([xc, np.full((len(xc), 1), fill)], axis=1)
-    return ext[:, idx]
+    return ext[:, slots]
 
 
 def _group_members_held(bits, spec: ModelSpec) -> list:
-    """Per redundancy group, (N x |group|) bool: which of its members each combination holds."""
+    """Per redundancy group, (|group| x N) bool: which combinations hold each of its members (a member's row is
+    contiguous, so the per-member masks of :func:`_redundant` run along N)."""
     if spec.rho == 1:
         return []
-    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
+    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g]) for g in spec.groups]
 
 
 def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
@@ -260,15 +269,15 @@ def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
     redundancy group that scores higher on this criterion (ties: the member listed first in the catalogue leads).
     Loops over group members, not combinations."""
     out = []
-    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (N, |g|)
+    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (|g|, N)
         if len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
-            seen = np.zeros(len(here), dtype=bool)
+            seen = np.zeros(here.shape[1], dtype=bool)
             for j in np.argsort(-xc[0, g], kind="stable"):
-                out.append((int(g[j]), (here[:, j] & seen)[None]))
-                seen |= here[:, j]
+                out.append((int(g[j]), (here[j] & seen)[None]))
+                seen |= here[j]
         else:
-            lead = np.where(here[None], xc[:, g][:, None, :], -np.inf).argmax(2)           # (S, N)
-            out += [(int(t), here[None, :, j] & (lead != j)) for j, t in enumerate(g)]
+            lead = np.where(here.T[None], xc[:, g][:, None, :], -np.inf).argmax(2)         # (S, N)
+            out += [(int(t), here[j][None] & (lead != j)) for j, t in enumerate(g)]
     return out
 
 
@@ -443,7 +452,7 @@ def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
         rungs = np.array([t.rung for t in cat.tools])
         out["escalation_ladder"] = ladder_respected(bits, rungs, cons.ladder_from_rung, cons.ladder_gap)
     if st.capacity is not None:
-        eff = _gather(cat.effort[None], idx.astype(np.intp), 0.0).sum(2)[0]
+        eff = _gather(cat.effort[None], _slots(idx), 0.0).sum(1)[0]
         out["effort_capacity"] = eff <= st.capacity + TOLERANCE
     return out
 
@@ -505,7 +514,7 @@ class Portfolios:
     @cached_property
     def effort(self) -> np.ndarray:
         """(N,) total effort of each combination."""
-        return _gather(self.catalog.effort[None], self.idx.astype(np.intp), 0.0).sum(2)[0]
+        return _gather(self.catalog.effort[None], _slots(self.idx), 0.0).sum(1)[0]
 
     @cached_property
     def members(self) -> np.ndarray:

@@ -55,6 +55,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .defaults import DEFAULT_PRECEDENTS
+
 from .cases import CaseLibrary, Episode, Stage
 from .catalog import Catalog
 from .errors import DecisionError
@@ -76,7 +78,7 @@ NEAR_DISTANCE = 0.25
 of the scale, or the same factors and no fact in common)."""
 TOOL_SHARE = 2 / 3
 """With a catalogue, package similarity = TOOL_SHARE * tool Jaccard + (1 - TOOL_SHARE) * family Jaccard."""
-DEFAULT_TOP = 3
+DEFAULT_TOP = DEFAULT_PRECEDENTS
 MEASURES_SHOWN = 5
 """A one-line summary names at most this many measures, then '... and N more'."""
 CAVEAT = ("Precedents are documented episodes, not forecasts: their factors were coded after the outcome was known, "
@@ -417,7 +419,7 @@ def episode_record(e: Episode, catalog: Catalog | None = None, full: bool = Fals
         rec["why"] = dict(e.why)
         rec["security"]["what"], rec["rights"]["what"] = e.security_what, e.rights_what
         rec["stages"] = [{"date": s.date, "added": [{"tool": m.tool, "date": m.date, "what": m.what} for m in s.added],
-                          "lifted": list(s.lifted),
+                          "lifted": [{"tool": m.tool, "date": m.date, "what": m.what} for m in s.lifted],
                           "unexpressed": [{"category": m.category, "date": m.date, "what": m.what}
                                           for m in s.unexpressed],
                           "reaction": s.reaction, "retaliation": s.retaliation, "response": s.response,

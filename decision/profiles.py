@@ -5,9 +5,12 @@ analyst said: an importance order, swing points, pairwise judgments or direct va
 a ``rationale``. Loading recomputes the weights from the inputs and refuses a file whose stored weights disagree, so a
 hand edit of one without the other cannot slip through.
 
-Where profiles live: a user folder (``./profiles/`` by default; the ``DECISION_PROFILES`` environment variable or the
-``directory`` argument overrides it), then the bundled presets in ``data/profiles/``. A user profile with the name of a
-bundled one takes precedence.
+Where profiles live: the user's profile folder, then the bundled presets in ``data/profiles/``; a user profile with the
+name of a bundled one takes precedence. The user's folder (:func:`user_dir`) is, first that is set: the ``directory``
+argument (CLI ``--profiles-dir``), ``$DECISION_PROFILES``, ``$DECISION_HOME/profiles``, else
+``$XDG_CONFIG_HOME/decision/profiles`` (``~/.config/decision/profiles``). It never depends on the working folder, so
+a profile saved in one folder is found from any other, and nothing is written into a checkout or a project folder by
+surprise.
 """
 from __future__ import annotations
 
@@ -25,15 +28,15 @@ import yaml
 from . import safeio
 from . import weights as W
 from .catalog import BUNDLED, Catalog, load_catalog
-from .schema import unknown_key_message
+from .defaults import PROFILE_METHODS
 from .errors import DecisionError
 from .files import atomic_write_text
 
 BUNDLED_PROFILES = BUNDLED / "profiles"
 """The bundled presets (balanced, rights-first, security-first, de-escalation-first)."""
 PROFILES_ENV = "DECISION_PROFILES"
-DEFAULT_USER_DIR = Path("profiles")
-METHODS = ("direct", "roc", "rank_sum", "rank_reciprocal", "swing", "ahp")
+HOME_ENV = "DECISION_HOME"
+METHODS = PROFILE_METHODS
 """Elicitation methods a profile can record, with the key its ``inputs`` mapping holds."""
 INPUT_KEY = {"direct": "values", "roc": "order", "rank_sum": "order", "rank_reciprocal": "order",
              "swing": "points", "ahp": "judgments"}
@@ -113,6 +116,7 @@ def compute_weights(method: str, inputs: Mapping, criteria: Sequence[str]) -> pd
     if not isinstance(inputs, Mapping) or set(inputs) != {key}:
         other = [k for k in inputs if k != key] if isinstance(inputs, Mapping) else []
         if other:
+            from .schema import unknown_key_message  # noqa: PLC0415
             raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}': "
                                 f"{unknown_key_message(str(other[0]), [key])}")
         raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}'")
@@ -195,6 +199,7 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
                             file=source)
     unknown = [k for k in doc if k not in FIELDS]
     if unknown:
+        from .schema import unknown_key_message  # noqa: PLC0415
         raise DecisionError(unknown_key_message(str(unknown[0]), FIELDS), file=source, field=str(unknown[0]))
     for k in REQUIRED:
         if doc.get(k) in (None, "", {}):
@@ -245,10 +250,20 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
 # ----------------------------------------------------------------------------------------------------------------
 # Files (the edge)
 
+def home() -> Path:
+    """decision's folder for the user's own files: ``$DECISION_HOME``, else ``$XDG_CONFIG_HOME/decision``, else
+    ``~/.config/decision`` (the XDG base-directory default)."""
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV]).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or "~/.config"
+    return Path(config).expanduser() / "decision"
+
+
 def user_dir(directory: str | Path | None = None) -> Path:
-    """The user's profile folder: ``directory``, else ``$DECISION_PROFILES``, else ``./profiles``."""
+    """The user's profile folder: ``directory``, else ``$DECISION_PROFILES``, else ``profiles/`` in :func:`home`.
+    Not created here: :func:`save_profile` creates it when it first writes."""
     env = os.environ.get(PROFILES_ENV)
-    folder = Path(directory) if directory is not None else Path(env) if env else DEFAULT_USER_DIR
+    folder = Path(directory) if directory is not None else Path(env).expanduser() if env else home() / "profiles"
     if folder.exists() and not folder.is_dir():
         raise DecisionError(f"the profile folder {folder} is a file, not a folder")
     return folder
@@ -284,8 +299,11 @@ def find_profile(name_or_path: str, directory: str | Path | None = None) -> Path
             if p.is_file():
                 return p
     known = sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.y*ml")})
+    old = Path("profiles") / f"{name_or_path}.yaml"          # where profiles were saved before issue 18
+    hint = (f"; {old} is not searched: give its path (--profile {old}) or move it to {folders[0]}/"
+            if old.is_file() and old.resolve() != (folders[0] / old.name).resolve() else "")
     raise DecisionError(f"unknown profile '{name_or_path}'; available: {', '.join(known) or 'none'} (looked in "
-                        f"{folders[0]}/ and the bundled data/profiles/)")
+                        f"{folders[0]}/ and the bundled data/profiles/){hint}")
 
 
 def load_profile(name_or_path: str, catalog: Catalog | Sequence[str] | None = None,
@@ -296,7 +314,8 @@ def load_profile(name_or_path: str, catalog: Catalog | Sequence[str] | None = No
 
 
 def save_profile(profile: Profile, directory: str | Path | None = None, overwrite: bool = False) -> Path:
-    """Write ``profile`` to ``<user folder>/<name>.yaml`` atomically (a failed save leaves any old file intact)."""
+    """Write ``profile`` to ``<user folder>/<name>.yaml`` (:func:`user_dir`, created if missing) atomically: a failed
+    save leaves any old file intact."""
     _check_name(profile.name)
     path = user_dir(directory) / f"{profile.name}.yaml"
     exists = (f"profile '{profile.name}' already exists at {path}; choose another name or overwrite "
@@ -348,4 +367,4 @@ def profile_weights(profiles: Sequence[Profile]) -> pd.DataFrame:
 
 __all__ = ["BUNDLED_PROFILES", "METHODS", "Profile", "canonical_inputs", "compute_weights", "find_profile",
            "list_profiles", "load_profile", "load_profile_file", "make_profile", "parse_profile", "profile_weights",
-           "save_profile", "to_yaml", "user_dir"]
+           "save_profile", "to_yaml", "home", "user_dir"]

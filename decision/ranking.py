@@ -18,17 +18,15 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from pymcdm import methods as pm
-from pymcdm.normalizations import minmax_normalization
-from scipy.stats import rankdata
 
+from .defaults import DEFAULT_METHOD
 from .errors import DecisionError
 from .portfolios import Portfolios, build_portfolios
 from .weights import direct, equal
 
 DECIMALS = 12
-DEFAULT_METHOD = "wsm"
-"""The one default method of rank, robustness, options, plans, the dashboard and the briefing (see module doc)."""
+# DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
+# module doc); defined in decision.defaults with the method names, so the command line knows them without numpy.
 TIE_DELTA = 0.02
 """Weight change (absolute, one criterion, others rescaled) within which two combinations count as tied."""
 CROSS_CHECK = ("wsm", "topsis", "vikor")
@@ -38,20 +36,28 @@ SHORTLIST = 2000
 """Combinations that ``Ranker`` passes to PROMETHEE II: the best this many by TOPSIS (same weights)."""
 
 
+def _pm():
+    """pymcdm's methods, imported on first use: pymcdm imports scipy.stats and matplotlib (about a second), which
+    the default method and the vectorised cross-checks (:data:`FAST_METHODS`) do without."""
+    from pymcdm import methods  # noqa: PLC0415
+    return methods
+
+
 def _topsis(o):
-    return pm.TOPSIS(**o)
+    return _pm().TOPSIS(**o)
 
 
 def _vikor(o):
-    return pm.VIKOR(**o)
+    return _pm().VIKOR(**o)
 
 
 def _wsm(o):
-    return pm.WSM(**{"normalization_function": minmax_normalization, **o})
+    from pymcdm.normalizations import minmax_normalization  # noqa: PLC0415
+    return _pm().WSM(**{"normalization_function": minmax_normalization, **o})
 
 
 def _promethee(o):
-    return pm.PROMETHEE_II(**{"preference_function": "usual", **o})
+    return _pm().PROMETHEE_II(**{"preference_function": "usual", **o})
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Method:
 
 def _spotis(o, matrix, types):
     o = dict(o)
+    pm = _pm()
     if "bounds" not in o:
         o["bounds"] = pm.SPOTIS.make_bounds(matrix)
     bounds = np.asarray(o["bounds"], dtype=float)
@@ -137,7 +144,8 @@ def _check_problem(matrix, weights, types):
 def competition_ranks(pref: np.ndarray, ascending: bool = False) -> np.ndarray:
     """Ranks 1 = best under the tie rule (rounded preferences; ties share the best rank)."""
     p = np.round(np.asarray(pref, dtype=float), DECIMALS)
-    return rankdata(p if ascending else -p, method="min").astype(int)
+    key = p if ascending else -p
+    return np.searchsorted(np.sort(key), key, side="left") + 1      # 1 + the number strictly better
 
 
 def preference(matrix, weights, types, method: str = "topsis", **options) -> np.ndarray:
@@ -156,15 +164,19 @@ def _pymcdm_preference(X, w, t, method, options):
     except TypeError as exc:
         raise DecisionError(f"{method}: bad option ({exc})") from None
     if method == "vikor":
-        const = np.flatnonzero(X.max(0) == X.min(0))
-        if len(const):
-            raise DecisionError(f"VIKOR cannot rank when criterion {const[0]} has the same value for every "
-                                "alternative; drop that criterion or use another method")
+        _vikor_defined(X.max(0) == X.min(0))
     if len(X) == 1:
         return np.zeros(1)
     with np.errstate(invalid="ignore", divide="ignore"):
         pref = np.asarray(obj(X, w, t, validation=False), dtype=float)
     return _finite(pref, method)
+
+
+def _vikor_defined(constant: np.ndarray) -> None:
+    const = np.flatnonzero(constant)
+    if len(const):
+        raise DecisionError(f"VIKOR cannot rank when criterion {const[0]} has the same value for every "
+                            "alternative; drop that criterion or use another method")
 
 
 def _finite(pref: np.ndarray, method: str) -> np.ndarray:
@@ -222,16 +234,19 @@ def consensus(ranks: pd.DataFrame, rule: str = "mean_rank") -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Fast path: the same numbers as pymcdm's WSM/TOPSIS with min-max normalisation, with the normalisation done once
+# Fast path: the same numbers as pymcdm's WSM/TOPSIS with min-max normalisation and its default VIKOR, with the
+# normalisation done once (and without importing pymcdm)
 
 @dataclass(frozen=True)
 class Normalised:
     """Min-max normalised matrix (benefit: (x-min)/(max-min); cost: (max-x)/(max-min); a constant column -> 1, as
-    pymcdm), plus the squared terms TOPSIS needs."""
+    pymcdm), the squared terms TOPSIS needs and each value's shortfall from the column's best, as a share of the
+    column's range (VIKOR's ``(f* - f) / (f* - f-)``)."""
     X: np.ndarray
     constant: np.ndarray
     gap_to_ideal_sq: np.ndarray
     gap_to_anti_sq: np.ndarray
+    shortfall: np.ndarray
 
 
 def normalise(matrix, types, bounds=None) -> Normalised:
@@ -242,7 +257,8 @@ def normalise(matrix, types, bounds=None) -> Normalised:
     span = np.where(constant, 1.0, hi - lo)
     Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
     Xn[:, constant] = 1.0
-    return Normalised(Xn, constant, (1.0 - Xn) ** 2, Xn ** 2)
+    short = np.where(np.asarray(types) > 0, (hi - X) / span, (X - lo) / span)
+    return Normalised(Xn, constant, (1.0 - Xn) ** 2, Xn ** 2, short)
 
 
 def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
@@ -259,7 +275,21 @@ def topsis_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
         return dm / (dm + dp)
 
 
-FAST_METHODS = {"wsm": wsm_fast, "topsis": topsis_fast}
+def vikor_fast(n: Normalised, w: np.ndarray, v: float = 0.5) -> np.ndarray:
+    """VIKOR's compromise index Q (lower is better), as pymcdm's VIKOR with its default options (Opricovic &
+    Tzeng 2004): S = sum and R = max of the weighted shortfalls, Q = v (S - S*)/(S- - S*) + (1-v) (R - R*)/(R- - R*).
+    A constant column is refused, as by pymcdm; NaN where every S or every R is equal."""
+    _vikor_defined(n.constant)
+    G = n.shortfall * w
+    S, R = G.sum(axis=1), G[:, 0].copy()
+    for j in range(1, G.shape[1]):                 # per criterion: a max over 4 numbers per row is 10x slower
+        np.maximum(R, G[:, j], out=R)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return v * (S - S.min()) / (S.max() - S.min()) + (1 - v) * (R - R.min()) / (R.max() - R.min())
+
+
+FAST_METHODS = {"wsm": wsm_fast, "topsis": topsis_fast, "vikor": vikor_fast}
+"""Vectorised equivalents of pymcdm's methods with their default options (tests/test_ranking.py checks they agree)."""
 
 
 def additive_value(values, weights, catalog) -> np.ndarray:

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .defaults import PORTFOLIO_METHODS
 from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values
 from .ranking import DECIMALS, as_weights, check_matrix
 
 SMAA_METHODS = ("wsm", "topsis", "vikor")
-PORTFOLIO_METHODS = ("wsm", "topsis")
 MIN_ACCEPTANCE = 0.001
 """Weight bounds whose acceptance rate (feasible share of the simplex) is below this are refused."""
 CHUNK_ELEMENTS = 4_000_000

@@ -285,14 +285,40 @@ SafeLoader.add_constructor("tag:yaml.org,2002:float", SafeLoader.construct_yaml_
 SafeLoader.add_constructor(_TIMESTAMP, SafeLoader.construct_timestamp_as_text)
 
 
-def parse_yaml(text: str, *, name: str, error=DecisionError, label: str = "invalid YAML"):
-    """Parse YAML text with :class:`SafeLoader`; any problem raises ``error`` naming ``name`` and the line."""
+if getattr(yaml, "__with_libyaml__", False):
+    class FastSafeLoader(yaml.cyaml.CParser, SafeLoader):
+        """:class:`SafeLoader` on libyaml's C scanner and parser (about 4x faster on the catalogue files): the
+        events come from C, the document is composed and constructed by :class:`SafeLoader`'s own Python code, so
+        every limit above applies unchanged (tests/test_security.py runs the hostile documents through both)."""
+
+        get_single_node = yaml.composer.Composer.get_single_node   # not CParser's C composer: ours, with limits
+        get_node = yaml.composer.Composer.get_node
+        check_node = yaml.composer.Composer.check_node
+
+        def __init__(self, stream):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._aliases = 0
+            self._depth = 0
+            self._weight = {}
+else:                                                  # PyYAML built without libyaml: the pure-Python loader
+    FastSafeLoader = SafeLoader
+
+
+def parse_yaml(text: str, *, name: str, error=DecisionError, label: str = "invalid YAML", loader=None):
+    """Parse YAML text with :class:`SafeLoader` (on libyaml's parser where PyYAML has it: ``FastSafeLoader``); any
+    problem raises ``error`` naming ``name`` and the line."""
     try:
-        return yaml.load(text, Loader=SafeLoader)  # noqa: S506  (SafeLoader subclass)
+        return yaml.load(text, Loader=loader or FastSafeLoader)  # noqa: S506  (SafeLoader subclass)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else None
-        raise error(f"{label}: {exc.problem or exc.context}", file=name, where=where) from None
+        problem = exc.problem or exc.context
+        if problem and "maximum nesting depth" in problem:          # libyaml's own cap (1,000 levels), met first
+            problem = f"nested more than {MAX_YAML_DEPTH} levels deep"
+        raise error(f"{label}: {problem}", file=name, where=where) from None
     except yaml.YAMLError as exc:
         raise error(f"{label}: {str(exc).splitlines()[0]}", file=name) from None
     except RecursionError:

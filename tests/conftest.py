@@ -18,6 +18,14 @@ import decision
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
+@pytest.fixture(autouse=True)
+def _decision_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty decision home (saved profiles go there): nothing is read from or written to the
+    developer's ~/.config/decision, and a developer's $DECISION_PROFILES is not used."""
+    monkeypatch.setenv("DECISION_HOME", str(tmp_path_factory.mktemp("decision-home")))
+    monkeypatch.delenv("DECISION_PROFILES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def tiny():
     return decision.load_catalog(TINY)

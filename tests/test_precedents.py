@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import decision.cases
 import decision.cli.cases
+import decision.cli.cases_body
 from decision.cases import BUNDLED_CASES, CaseLibrary, load_cases
 from decision.catalog import BUNDLED
 from decision.cli import main
@@ -294,7 +295,7 @@ def test_the_json_outputs_have_exactly_the_documented_fields(capsys, catalog_dir
     assert nearest_doc["rule"]["factor_weights"]["leverage"] == 2 and nearest_doc["rule"]["fact_weight"] == 0.25
     e = shown["episode"]
     assert [s["in_force"] for s in e["stages"]][-1] == ["legal_review", "export_controls", "independent_monitoring"]
-    assert e["stages"][2]["lifted"] == ["demarche"] and e["security"]["what"] == "riot-gear sales stayed suspended."
+    assert [m["tool"] for m in e["stages"][2]["lifted"]] == ["demarche"] and e["security"]["what"] == "riot-gear sales stayed suspended."
 
 
 def test_list_and_show_in_text(capsys, catalog_dir):
@@ -359,7 +360,7 @@ def test_explain_without_episodes_says_so(capsys, tiny_dir, monkeypatch, tmp_pat
     empty = tmp_path / "cases"
     empty.mkdir()
     monkeypatch.setattr(decision.cases, "BUNDLED_CASES", empty)
-    monkeypatch.setattr(decision.cli.cases, "BUNDLED_CASES", empty)
+    monkeypatch.setattr(decision.cli.cases_body, "BUNDLED_CASES", empty)
     code, out, _ = run(capsys, "explain", "--catalog", str(tiny_dir), "a")
     assert code == 0 and f"Precedents: none (no episode in {empty})." in out
 
@@ -367,7 +368,7 @@ def test_explain_without_episodes_says_so(capsys, tiny_dir, monkeypatch, tmp_pat
 def test_a_user_catalogue_that_the_bundled_library_does_not_fit(capsys, tiny_dir, monkeypatch):
     # the 3-tool catalogue has no cases/ folder: the bundled library (here the fixture) names tools it lacks
     monkeypatch.setattr(decision.cases, "BUNDLED_CASES", FIXTURE)
-    monkeypatch.setattr(decision.cli.cases, "BUNDLED_CASES", FIXTURE)
+    monkeypatch.setattr(decision.cli.cases_body, "BUNDLED_CASES", FIXTURE)
     code, out, _ = run(capsys, "explain", "--catalog", str(tiny_dir), "a")
     assert code == 0 and "Precedents: not shown: the catalogue has no cases/ folder and the bundled case " \
                           "library does not fit it" in out

@@ -214,6 +214,51 @@ def test_environment_variable_sets_user_folder(tmp_path, monkeypatch):
     assert P.load_profile("via-env", CRIT).name == "via-env"
 
 
+def test_saved_profiles_go_to_the_user_folder_never_the_working_folder(tmp_path, monkeypatch, capsys):
+    """Issue 18: `decision weights save` from a checkout created ./profiles/ there; now it writes to
+    $DECISION_HOME/profiles and the profile is found from any other folder."""
+    monkeypatch.delenv(P.PROFILES_ENV)
+    home, work, elsewhere = tmp_path / "home", tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv(P.HOME_ENV, str(home))
+    monkeypatch.chdir(work)
+    assert main(["weights", "save", "my-view", "--method", "swing", "--inputs",
+                 "rights_protection=100,legitimacy=60,security_continuity=50,escalation_risk=40"]) == 0
+    assert f"saved: {home / 'profiles' / 'my-view.yaml'}" in capsys.readouterr().err
+    assert list(work.iterdir()) == []
+    monkeypatch.chdir(elsewhere)
+    assert main(["rank", "--profile", "my-view", "--top", "1", "--max-tools", "2"]) == 0
+    assert "rights_protection=0.40" in capsys.readouterr().out
+    assert main(["weights", "list"]) == 0
+    assert "my-view" in capsys.readouterr().out
+
+
+def test_user_folder_precedence_and_xdg_default(tmp_path, monkeypatch):
+    monkeypatch.delenv(P.PROFILES_ENV)
+    monkeypatch.delenv(P.HOME_ENV)
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert P.user_dir() == tmp_path / "me" / ".config" / "decision" / "profiles"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    assert P.user_dir() == tmp_path / "cfg" / "decision" / "profiles"
+    monkeypatch.setenv(P.HOME_ENV, str(tmp_path / "dh"))
+    assert P.user_dir() == tmp_path / "dh" / "profiles"
+    monkeypatch.setenv(P.PROFILES_ENV, str(tmp_path / "env"))
+    assert P.user_dir() == tmp_path / "env"
+    assert P.user_dir(tmp_path / "given") == tmp_path / "given"
+
+
+def test_a_profile_left_in_an_old_profiles_folder_is_named_in_the_error(tmp_path, monkeypatch):
+    monkeypatch.delenv(P.PROFILES_ENV)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "profiles").mkdir()
+    P.save_profile(_roc_profile("old-one"), tmp_path / "profiles")
+    with pytest.raises(DecisionError, match=r"profiles/old-one.yaml is not searched: give its path"):
+        P.load_profile("old-one", CRIT)
+    assert P.load_profile("profiles/old-one.yaml", CRIT).name == "old-one"
+
+
 def test_list_reports_invalid_files_instead_of_failing(tmp_path):
     (tmp_path / "broken.yaml").write_text("name: broken\n")
     listing = P.list_profiles(tmp_path, CRIT)

@@ -481,7 +481,8 @@ def test_catalog_errors_never_format_a_huge_value(cat):
 
 
 def test_brief_end_to_end_shows_the_profile_of_the_calling_folder(tmp_path, monkeypatch, capsys):
-    """The reproduction of item 1, run for real: a ./profiles/security-first.yaml beats the bundled preset."""
+    """The reproduction of item 1, run for real: a user profile security-first (saved in $DECISION_HOME/profiles by
+    the calling process) beats the bundled preset."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DECISION_PROFILES", raising=False)
     assert run(capsys, "weights", "save", "security-first", "--method", "direct", "--rationale",
@@ -547,3 +548,33 @@ def test_a_hard_link_to_an_input_is_not_an_output(cat, tmp_path, capsys):
     code, _, err = run(capsys, "rank", "--catalog", cat, "--format", "csv", "--top", 2, "--out", alias)
     one_line_error(code, err, "input of this command")
     assert snapshot(cat) == before
+
+
+HOSTILE_YAML = ["a: &a [1, *a]\n", "a: .inf\n", "a: 1e400\n", "a: 1:30\n", "a: 1\na: 2\n", "a: 0_5\n", "a: 1e308\n",
+                "a: &a 1\nb: [" + ", ".join(["*a"] * (safeio.MAX_YAML_ALIASES + 1)) + "]\n",
+                "[" * (safeio.MAX_YAML_DEPTH + 5) + "]" * (safeio.MAX_YAML_DEPTH + 5), "a: " + "[" * 5000 + "]" * 5000,
+                "a: &a [" + ", ".join(["x"] * 50) + "]\nb: &b [" + ", ".join(["*a"] * 60) + "]\nc: [" +
+                ", ".join(["*b"] * 70) + "]\n",                # 50 x 60 x 70 values once expanded
+                "- !!python/object/apply:os.system ['true']\n", "a: *nope\n", "d: 2024-01-31\nm: {<<: {k: 1}, j: 2}\n"]
+SYNTAX_ERRORS = ["a: [\n", "x: \x07\n", "\t- a\n", "a: b: c\n"]
+
+
+@pytest.mark.parametrize("text", HOSTILE_YAML + SYNTAX_ERRORS)
+def test_libyaml_parser_under_the_safe_loader_refuses_and_accepts_alike(text):
+    """Issue 18: catalogue YAML is parsed by libyaml's C parser under the same Python composer and limits; every
+    hostile document gets the same answer as with the pure-Python loader: the same value, or the same error at the
+    same line (for a plain syntax error libyaml words the message its own way)."""
+    def answer(loader):
+        try:
+            return safeio.parse_yaml(text, name="t.yaml", loader=loader)
+        except DecisionError as exc:
+            return ("error", exc.where, exc.problem if text not in SYNTAX_ERRORS else "invalid YAML")
+    assert safeio.FastSafeLoader is not safeio.SafeLoader                 # PyYAML here is built with libyaml
+    assert answer(safeio.FastSafeLoader) == answer(safeio.SafeLoader)
+
+
+def test_bundled_yaml_reads_the_same_with_the_libyaml_parser():
+    for path in sorted(BUNDLED.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert safeio.parse_yaml(text, name=path.name, loader=safeio.FastSafeLoader) == \
+            safeio.parse_yaml(text, name=path.name, loader=safeio.SafeLoader)

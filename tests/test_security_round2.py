@@ -279,22 +279,22 @@ def test_a_signal_during_the_pdf_phase_is_one_line_exit_130(tmp_path, short_tmp,
 # ------------------------------------------------------------------------------------------- outputs before work
 
 def test_plan_checks_its_output_before_solving(monkeypatch, capsys):
-    from decision.cli import plan
-    no_work(monkeypatch, (plan, "build_portfolios"))
+    from decision import portfolios
+    no_work(monkeypatch, (portfolios, "build_portfolios"))
     code, _, err = run(capsys, "plan", "--out", "/dev/null")
     one_line_error(code, err, "/dev/null", "character device")
 
 
 def test_options_checks_its_output_before_work(tmp_path, monkeypatch, capsys):
-    from decision.cli import options
-    no_work(monkeypatch, (options, "build_portfolios"))
+    from decision import portfolios
+    no_work(monkeypatch, (portfolios, "build_portfolios"))
     code, _, err = run(capsys, "options", "--out", tmp_path)
     one_line_error(code, err, "folder")
 
 
 def test_rank_checks_its_output_before_work(tiny_dir, monkeypatch, capsys):
-    from decision.cli import ranking
-    no_work(monkeypatch, (ranking, "build_portfolios"))
+    from decision import portfolios
+    no_work(monkeypatch, (portfolios, "build_portfolios"))
     code, _, err = run(capsys, "rank", "--catalog", tiny_dir, "--out", tiny_dir / "scores.csv")
     one_line_error(code, err, "input of this command")
 
@@ -315,29 +315,27 @@ def test_ten_thousand_rules_are_refused_before_any_work(cat, monkeypatch, capsys
     (cat / "reactions.yaml").write_text(reactions_with_rules(cat / "reactions.yaml", 10_000))
     assert 1_000_000 < (cat / "reactions.yaml").stat().st_size < safeio.MAX_CATALOG_FILE_BYTES
     no_work(monkeypatch, (tree, "compact_design"), (tree, "strategy_problem"))
-    from decision.cli import plan
-    no_work(monkeypatch, (plan, "strategy_problem"))
     code, _, err = run(capsys, "plan", "--catalog", cat)
     one_line_error(code, err, "reactions.yaml", "limit")
 
 
 def test_too_many_rules_in_a_small_file_are_refused_with_the_limit(cat, monkeypatch, capsys):
     from decision.strategy.reactions import MAX_RULES
-    from decision.cli import plan
+    from decision.strategy import tree
     (cat / "reactions.yaml").write_text(reactions_with_rules(cat / "reactions.yaml", MAX_RULES))
-    no_work(monkeypatch, (plan, "strategy_problem"))
+    no_work(monkeypatch, (tree, "strategy_problem"))
     code, _, err = run(capsys, "plan", "--catalog", cat)
     one_line_error(code, err, "reactions.yaml", f"limit of {MAX_RULES}", "rules")
 
 
 def test_too_many_features_are_refused_with_the_limit(cat, monkeypatch, capsys):
     from decision.strategy.reactions import MAX_FEATURES
-    from decision.cli import plan
+    from decision.strategy import tree
     doc = yaml.safe_load((cat / "reactions.yaml").read_text())
     tool = load_catalog(cat).tool_ids[0]
     doc["features"].update({f"f{i}": {"tools": [tool]} for i in range(MAX_FEATURES)})
     (cat / "reactions.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=1000))
-    no_work(monkeypatch, (plan, "strategy_problem"))
+    no_work(monkeypatch, (tree, "strategy_problem"))
     code, _, err = run(capsys, "plan", "--catalog", cat)
     one_line_error(code, err, "reactions.yaml", f"limit of {MAX_FEATURES}", "features")
 
@@ -355,10 +353,9 @@ def ten_reactions(source: Path) -> str:
 
 def test_a_review_tree_beyond_the_limit_is_refused_before_solving(tiny_dir, monkeypatch, capsys):
     """Issue 19: 10 reactions and --reviews 6 grew without bound (reactions^reviews branches)."""
-    from decision.strategy import tree
-    from decision.cli import plan
+    from decision.strategy import playbook, tree
     (tiny_dir / "reactions.yaml").write_text(ten_reactions(tiny_dir / "reactions.yaml"))
-    no_work(monkeypatch, (tree, "backward_induction"), (plan, "build_plan"))
+    no_work(monkeypatch, (tree, "backward_induction"), (playbook, "build_plan"))
     code, _, err = run(capsys, "plan", "--catalog", tiny_dir, "--reviews", 6)
     line = one_line_error(code, err, "limit", "--reviews")
     assert f"{tree.MAX_PLAN_NODES:,}" in line

@@ -23,7 +23,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+PROCESS_SETTINGS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "PYDANTIC_DISABLE_PLUGINS": "__all__"}
+"""Environment a command runs with, unless the user set these (docs/performance.md, "Command line"). One BLAS thread:
+the products here are tall and thin (combinations x 4 criteria), where BLAS threads only add start-up and, on a busy
+machine, spin-waiting (one such product in ``build_portfolios``: 132 ms with OpenBLAS's threads under load, 13 ms
+with one). No pydantic plugins: the catalogue's row schemas need none, and looking for them scans the metadata of
+every installed package (about 25 ms of CPU). Set only in a process that has not loaded numpy and pydantic yet (the
+``decision`` command: its commands import them when they run); a briefing's kernel inherits them. A Python session
+that calls :func:`main` after importing numpy is left as it is."""
+
+
 def main(argv=None) -> int:
+    import os  # noqa: PLC0415
+    if "numpy" not in sys.modules and "pydantic" not in sys.modules:
+        for name, value in PROCESS_SETTINGS.items():
+            os.environ.setdefault(name, value)
     from ..safeio import forget_inputs  # noqa: PLC0415
     forget_inputs()                              # outputs are checked against this command's inputs only
     restore = _terminate_as_interrupt()

@@ -1,7 +1,6 @@
 """``decision audit``: check a catalogue's advice over every scenario x preset x method (exit 1 on a failure)."""
 from __future__ import annotations
 
-from ..audit import audit, format_report
 from .common import add_catalog, catalog_of
 
 
@@ -12,6 +11,7 @@ def register(sub) -> None:
 
 
 def cmd_audit(args) -> int:
+    from ..audit import audit, format_report  # noqa: PLC0415
     rep = audit(catalog_of(args))
     print(format_report(rep))
     return 0 if rep.ok else 1

@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import sys
 
-from ..backtest import backtest_json, backtest_text, run_backtest
-from ..cases import load_cases
 from .common import add_catalog, catalog_of
 
 
@@ -24,6 +22,8 @@ def register(sub) -> None:
 
 
 def cmd_backtest(args) -> int:
+    from ..backtest import backtest_json, backtest_text, run_backtest  # noqa: PLC0415  (the core only when run)
+    from ..cases import load_cases  # noqa: PLC0415
     cat = catalog_of(args)
     library = load_cases(args.cases, cat, lenient=args.lenient)
     seen = []

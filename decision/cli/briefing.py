@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ..ranking import DEFAULT_METHOD
+from ..defaults import DEFAULT_METHOD
 from .common import (K_OPTION, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, TIMEOUT_OPTION, add_catalog, count,
                      scenario_and_weights)
 
@@ -26,7 +26,21 @@ def register(sub) -> None:
     b.add_argument("--pdf", action="store_true",
                    help="also print a PDF next to the HTML (needs playwright and Chromium: apt-get install chromium)")
     b.add_argument("--paper", default="a4", choices=["a4", "letter"], help="PDF paper size (default a4)")
+    b.add_argument("--force", action="store_true",
+                   help="replace a briefing made with other settings (without it: refused, with the setting named)")
     b.set_defaults(func=cmd_brief)
+
+
+def refuse_other_settings(path, params: dict) -> None:
+    """One line (exit 2) if ``path`` holds a briefing made with settings other than ``params``' (issue 18: a
+    ``--current`` briefing was silently replaced by ``--all-scenarios``)."""
+    from ..errors import DecisionError  # noqa: PLC0415
+    from ..export import briefing_settings, first_difference, recorded_settings  # noqa: PLC0415
+    old = recorded_settings(path)
+    diff = first_difference(old, briefing_settings(params)) if old is not None else None
+    if diff:
+        raise DecisionError(f"{path} was made with other settings ({diff}): replace it with --force, or write "
+                            "elsewhere with --out")
 
 
 def cmd_brief(args) -> int:
@@ -36,34 +50,38 @@ def cmd_brief(args) -> int:
 
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
-    from ..export import build_briefing, check_parameters  # noqa: PLC0415
+    from ..export import briefing_parameters, build_briefing  # noqa: PLC0415
     from ..pdf import html_to_pdf  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
-                timeout=args.timeout, horizon=args.horizon, current=args.current, k=args.k)
+                horizon=args.horizon, current=args.current, k=args.k)
     if args.all_scenarios:
         if args.scenario:
             raise DecisionError("give either --scenario or --all-scenarios")
         folder = Path(args.out or "briefings")
         if folder.suffix == ".html":
             raise DecisionError("--out must be a folder with --all-scenarios")
-        check_parameters(profile=args.profile, weights=args.weights, method=args.method, catalog=args.catalog,
-                         horizon=args.horizon, current=args.current)
         ids = [s.id for s in load_catalog(args.catalog).scenarios]
-        outputs = {sid: check_outputs(folder / f"{sid}.html", args.pdf) for sid in ids}   # all, before any work
+        outputs = {}
+        for sid in ids:                                   # every file checked before the first of the runs
+            params = briefing_parameters(scenario=sid, **opts)        # reads the profile: an input from here on
+            outputs[sid] = check_outputs(folder / f"{sid}.html", args.pdf)
+            if not args.force:
+                refuse_other_settings(outputs[sid][0], params)
         for sid in (bar := tqdm(ids, desc="briefings", unit="scenario", file=sys.stderr)):
             bar.set_postfix_str(sid)
-            out = build_briefing(scenario=sid, out=outputs[sid][0], **opts)
+            out = build_briefing(scenario=sid, out=outputs[sid][0], timeout=args.timeout, **opts)
             if args.pdf:
                 html_to_pdf(out, outputs[sid][1], paper=args.paper)
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
-    sid = check_parameters(scenario=args.scenario, profile=args.profile, weights=args.weights, method=args.method,
-                           catalog=args.catalog, horizon=args.horizon, current=args.current)
-    html, pdf = check_outputs(Path(args.out or Path("briefings") / f"{sid}.html"), args.pdf)   # before the run
+    params = briefing_parameters(scenario=args.scenario, **opts)
+    html, pdf = check_outputs(Path(args.out or Path("briefings") / f"{params['scenario']}.html"), args.pdf)
+    if not args.force:                                    # all before the 10-20 s run
+        refuse_other_settings(html, params)
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
-    out = build_briefing(scenario=args.scenario, out=html, **opts)
+    out = build_briefing(scenario=args.scenario, out=html, timeout=args.timeout, **opts)
     print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)", flush=True)
     if args.pdf:
         pdf = html_to_pdf(out, pdf, paper=args.paper)

@@ -1,14 +1,23 @@
-"""Helpers every subcommand shares: the one-line-error parser, catalogue / weights options, writing outputs."""
+"""Helpers every subcommand shares: the one-line-error parser, catalogue / weights options, writing outputs.
+
+The command line answers at once: this package's modules import only the standard library and
+:mod:`decision.defaults` at module level; each command imports the computing core (numpy, pandas, pymcdm, ...) when it
+runs, and only what it uses (tests/test_cli.py checks it).
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..catalog import Catalog, load_catalog
+from ..defaults import LOWER_IS_BETTER
 from ..errors import DecisionError
-from ..profiles import load_profile
-from ..weights import parse_weights
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..catalog import Catalog
 
 EXIT_USER_ERROR = 2
 
@@ -19,6 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def catalog_of(args) -> Catalog:
+    from ..catalog import load_catalog  # noqa: PLC0415
     return load_catalog(args.catalog)
 
 
@@ -26,8 +36,10 @@ def weights_of(args, catalog: Catalog):
     if getattr(args, "weights", None) and getattr(args, "profile", None):
         raise DecisionError("give either --weights or --profile, not both")
     if getattr(args, "profile", None):
+        from ..profiles import load_profile  # noqa: PLC0415
         return load_profile(args.profile, catalog).weights
     if getattr(args, "weights", None):
+        from ..weights import parse_weights  # noqa: PLC0415
         return parse_weights(args.weights, catalog.criterion_ids)
     return None
 
@@ -41,6 +53,46 @@ def check_out(args) -> None:
         from ..files import check_output  # noqa: PLC0415
         from ..safeio import inputs_read  # noqa: PLC0415
         check_output(Path(args.out), inputs_read())
+
+
+CSV_FLOAT_FORMAT = "%.6g"
+"""Numbers in CSV output: 6 significant digits (6.39961, not 6.399607500000001); JSON keeps full precision."""
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """``df`` as CSV text: numbers to 6 significant digits, no text cell that a spreadsheet would run as a formula."""
+    from ..files import neutralise_csv  # noqa: PLC0415
+    return neutralise_csv(df).to_csv(float_format=CSV_FLOAT_FORMAT)
+
+
+PREFERENCE_MEANING = {
+    "wsm": "additive value on the fixed 0-10 anchors (0-1) less the effort cost",
+    "topsis": "TOPSIS closeness to the ideal (0-1) less the effort cost",
+    "vikor": "VIKOR compromise index Q plus the effort cost",
+    "spotis": "SPOTIS distance to the ideal plus the effort cost",
+    "promethee_ii": "PROMETHEE II net flow",
+    "consensus": "mean rank under TOPSIS, VIKOR and wsm",
+}
+
+
+def preference_direction(method: str) -> str:
+    """How to read a method's preference column: 'lower is better' (VIKOR, SPOTIS, a mean rank) or 'higher is
+    better'."""
+    return "lower is better" if method in LOWER_IS_BETTER or method == "consensus" else "higher is better"
+
+
+def preference_meaning(method: str) -> str:
+    return PREFERENCE_MEANING.get(method, f"{method} preference")
+
+
+def separating_decimals(values, least: int = 4, most: int = 8) -> int:
+    """The fewest decimals (``least``..``most``) at which values that differ (at 12 decimals) also print
+    differently, so a table's neighbouring ranks never read alike."""
+    distinct = sorted({round(float(v), 12) for v in values})
+    for d in range(least, most + 1):
+        if len({round(v, d) for v in distinct}) == len(distinct):
+            return d
+    return most
 
 
 def write_output(path: Path, text: str) -> None:

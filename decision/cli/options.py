@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..catalog import CAVEAT, Catalog
+from ..defaults import DEFAULT_K, DEFAULT_SHARE, RANKING_METHODS
 from ..errors import DecisionError
-from ..files import neutralise_csv
-from ..options import DEFAULT_K, DEFAULT_SHARE, Options, default_method, find_options
-from ..portfolios import build_portfolios
-from ..ranking import METHODS
-from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, model_options,
-                     scenario_and_weights, weights_of, write_output)
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
+                     model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
+                     weights_of, write_output)
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..options import Options
 
 
 def tool_list(text: str | None) -> list[str] | None:
@@ -23,15 +25,20 @@ def tool_list(text: str | None) -> list[str] | None:
 
 def format_options(o: Options, catalog: Catalog) -> str:
     """Fixed-width table: one row per option and reference row, then the trade-offs and the rules."""
+    from ..catalog import CAVEAT  # noqa: PLC0415
     sc = catalog.scenario(o.scenario)
     w = ", ".join(f"{k}={v:.2f}" for k, v in o.weights.items())
-    lines = [f"Scenario: {sc.id} ({sc.name})", f"Method: {o.method}   Weights: {w}",
+    lines = [f"Scenario: {sc.id} ({sc.name})",
+             f"Method: {o.method}   Preference: {preference_direction(o.method)}   Weights: {w}",
              f"{len(o.options)} distinct options from {o.n_feasible:,} feasible combinations", ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
-    lines.append(f"{'':<15} {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  label: tools")
+    dec = separating_decimals([r.preference for r in o.rows() if r.preference == r.preference])
+    pw = max(7, dec + 3)
+    lines.append(f"{'':<15} {'pref':>{pw}}  " + "  ".join(f"{h:>10}" for h in heads)
+                 + f"  {'effort':>6}  label: tools")
     for i, r in enumerate(o.rows()):
         name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
-        pref = f"{r.preference:>7.4f}" if r.preference == r.preference else f"{'n/a':>7}"
+        pref = f"{r.preference:>{pw}.{dec}f}" if r.preference == r.preference else f"{'n/a':>{pw}}"
         vals = "  ".join(f"{r.values[c]:>10.2f}" for c in catalog.criterion_ids)
         tools = " + ".join(r.names) or "(nothing new)"
         flag = "" if r.feasible else "  [not feasible, see below]"
@@ -52,11 +59,14 @@ def format_options(o: Options, catalog: Catalog) -> str:
                         f"(reaches {o.share:.0%} of option 1's gain over doing nothing new)")
         if bits:
             lines.append(f"{name}: " + "; ".join(bits))
-    lines += ["", o.rule, CAVEAT]
+    lines += ["", f"pref = {preference_meaning(o.method)}: {preference_direction(o.method)}.", o.rule, CAVEAT]
     return "\n".join(lines)
 
 
 def cmd_options(args) -> int:
+    from ..catalog import CAVEAT  # noqa: PLC0415
+    from ..options import default_method, find_options  # noqa: PLC0415
+    from ..portfolios import build_portfolios  # noqa: PLC0415
     cat = catalog_of(args)
     if not 0 < args.share <= 1:
         raise DecisionError(f"--share must be in (0, 1], got {args.share:g}")
@@ -68,7 +78,7 @@ def cmd_options(args) -> int:
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":
-        text = neutralise_csv(o.frame()).to_csv()       # "+1.2 rights ..." must not run as a spreadsheet formula
+        text = csv_text(o.frame())
     else:
         text = json.dumps({**o.to_dict(), "caveat": CAVEAT}, indent=2, ensure_ascii=False)
     print(text)
@@ -82,7 +92,7 @@ def register(sub) -> None:
     add_catalog(o)
     scenario_and_weights(o)
     model_options(o)
-    o.add_argument("--method", choices=[*METHODS, "consensus"], help="ranking method (default: the package's)")
+    o.add_argument("--method", choices=[*RANKING_METHODS, "consensus"], help="ranking method (default: the package's)")
     o.add_argument("--k", type=K_OPTION, default=DEFAULT_K, help=f"number of options (default {DEFAULT_K})")
     o.add_argument("--current", metavar="a,b,...", help="today's policy as tool ids ('' = nothing new)")
     o.add_argument("--share", type=float, default=DEFAULT_SHARE,

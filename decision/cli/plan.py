@@ -5,12 +5,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from ..portfolios import build_portfolios
-from ..strategy.compare import compare_courses, courses_json, courses_lines
-from ..strategy.playbook import build_plan, plan_json, plan_text
-from ..strategy.reactions import Principles, load_reactions
-from ..strategy.robustness import opening_stability
-from ..strategy.tree import MAX_REVIEWS, check_tree_size, strategy_problem
+from ..defaults import MAX_REVIEWS, PRINCIPLES
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, check_out, count, scenario_and_weights,
                      weights_of, write_output)
 
@@ -19,6 +14,12 @@ MAX_SAMPLES = 10_000
 
 
 def cmd_plan(args) -> int:
+    from ..portfolios import build_portfolios  # noqa: PLC0415
+    from ..strategy.compare import compare_courses, courses_json, courses_lines  # noqa: PLC0415
+    from ..strategy.playbook import build_plan, plan_json, plan_text  # noqa: PLC0415
+    from ..strategy.reactions import load_reactions  # noqa: PLC0415
+    from ..strategy.robustness import opening_stability  # noqa: PLC0415
+    from ..strategy.tree import check_tree_size, strategy_problem  # noqa: PLC0415
     cat = catalog_of(args)
     weights = weights_of(args, cat)
     model = load_reactions(cat, args.reactions)
@@ -56,7 +57,7 @@ def register(sub) -> None:
     r.add_argument("--reviews", type=count(0, MAX_REVIEWS, "reviews"), default=3, help="review points (default 3)")
     r.add_argument("--months", type=float, default=12, help="horizon in months, cut into reviews + 1 equal periods")
     r.add_argument("--off", type=lambda s: [x.strip() for x in s.split(",") if x.strip()], metavar="P[,P]",
-                   help=f"switch principles off: {', '.join(Principles.NAMES)}")
+                   help=f"switch principles off: {', '.join(PRINCIPLES)}")
     r.add_argument("--max-rungs-up", type=count(0, 8, "max_rungs_up"), help="calibration: rungs up per review (default: reactions.yaml)")
     r.add_argument("--reactions", metavar="FILE", help="reactions.yaml to use (default: the catalogue's)")
     r.add_argument("--samples", type=count(0, MAX_SAMPLES, "samples"), default=0,

@@ -4,27 +4,30 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from ..defaults import DEFAULT_METHOD, RANKING_METHODS
+from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
+                     model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
+                     weights_of, write_output)
 
-from ..catalog import CAVEAT, Catalog
-from ..explain import explain
-from ..files import neutralise_csv
-from ..portfolios import build_portfolios
-from ..ranking import DEFAULT_METHOD, METHODS, Ranker, checks
-from .cases import explain_lines
-from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of,
-                     model_options, scenario_and_weights, weights_of, write_output)
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..catalog import Catalog
 
 
 def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None) -> str:
     """A readable fixed-width table of a ranking, with its context and the scores caveat."""
+    from ..catalog import CAVEAT  # noqa: PLC0415
     a = df.attrs
     crit = catalog.criterion_ids
     w = ", ".join(f"{k}={v:.2f}" for k, v in a.get("weights", {}).items())
     sc = catalog.scenario(a.get("scenario"))
     horizon = f"   Horizon: {a['horizon']:g} months" if a.get("horizon") else ""
-    lines = [f"Scenario: {sc.id} ({sc.name}){horizon}", f"Method: {a.get('method')}   Weights: {w}",
+    method = a.get("method")
+    lines = [f"Scenario: {sc.id} ({sc.name}){horizon}",
+             f"Method: {method}   Preference: {preference_direction(method)}   Weights: {w}",
              f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown"
              + (f" ({a['shortlist']})" if a.get("shortlist") else "")]
     if a.get("floor"):
@@ -39,16 +42,22 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
         lines.append(f"Mandatory by law: {catalog.tool(t).name} ({'; '.join(names)}).")
     lines.append("")
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
-    lines.append(f"{'rank':>4}  {'pref':>7}  " + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  tools")
+    sq = a.get("status_quo")
+    nr = max(3, len(str(max([*df["rank"], sq["rank"] if sq else 0]))))          # rank column width
+    dec = separating_decimals(df["preference"])                # ranks 2 and 3 must not both read 0.6242
+    pw = max(7, dec + 3)
+    lines.append(f"{'rank':>{nr + 1}}  {'pref':>{pw}}  " + "  ".join(f"{h:>10}" for h in heads)
+                 + f"  {'effort':>6}  tools")
     tied = set((check or {}).get("tied", []))
     for _, r in df.iterrows():
         vals = "  ".join(f"{r[c]:>10.2f}" for c in crit)
         mark = "=" if int(r["rank"]) in tied else " "
-        lines.append(f"{int(r['rank']):>3}{mark}  {r['preference']:>7.4f}  {vals}  {r['effort']:>6g}  {r['tools']}")
-    sq = a.get("status_quo")
+        lines.append(f"{int(r['rank']):>{nr}}{mark}  {r['preference']:>{pw}.{dec}f}  {vals}  {r['effort']:>6g}  "
+                     f"{r['tools']}")
     if sq:
         vals = "  ".join(f"{sq[c]:>10.2f}" for c in crit)
-        lines.append(f"{sq['rank']:>4}  {sq['preference']:>7.4f}  {vals}  {0:>6}  (status quo: do nothing new)")
+        lines.append(f"{sq['rank']:>{nr}}   {sq['preference']:>{pw}.{dec}f}  {vals}  {0:>6}  "
+                     "(status quo: do nothing new)")
     if tied:
         lines.append("= statistically tied with #1: a change of 0.02 or less in one weight puts it first.")
     if check:
@@ -58,11 +67,17 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
             lines.append("Methods DISAGREE on #1: " + "; ".join(
                 f"{m}: {' + '.join(catalog.tool(t).name for t in tools)}" for m, tools in check["methods"].items()))
     dirs = ", ".join(f"{c.name} {'higher' if c.type > 0 else 'lower'} is better" for c in catalog.criteria)
-    lines += ["", f"Values on 0-10 scales ({dirs}); pref = value less effort cost.", CAVEAT]
+    lines += ["", f"Values on 0-10 scales ({dirs}); pref = {preference_meaning(method)}: "
+                  f"{preference_direction(method)}.", CAVEAT]
     return "\n".join(lines)
 
 
 def cmd_rank(args) -> int:
+    import pandas as pd  # noqa: PLC0415
+
+    from ..catalog import CAVEAT  # noqa: PLC0415
+    from ..portfolios import build_portfolios  # noqa: PLC0415
+    from ..ranking import Ranker, checks  # noqa: PLC0415
     cat = catalog_of(args)
     weights = weights_of(args, cat)
     check_out(args)                                       # before the work, once every input is read
@@ -81,13 +96,14 @@ def cmd_rank(args) -> int:
         ref = pd.DataFrame([{"rank": sq["rank"], "tools": "(status quo: do nothing new)", "n_tools": 0, "effort": 0,
                              **{c: sq[c] for c in cat.criterion_ids}, "preference": sq["preference"],
                              "tool_ids": ""}], index=pd.Index(["status_quo"], name="combination"))
-        text = neutralise_csv(pd.concat([out, ref])).to_csv()   # no cell runs as a spreadsheet formula
+        text = csv_text(pd.concat([out, ref]))
     else:
         recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
                  "effort": float(r["effort"]), "statistically_tied_with_first": int(r["rank"]) in check["tied"],
                  **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
-        text = json.dumps({**{k: v for k, v in df.attrs.items()}, "checks": check, "caveat": CAVEAT,
-                           "ranking": recs}, indent=2)
+        text = json.dumps({**{k: v for k, v in df.attrs.items()},
+                           "preference_higher_is_better": preference_direction(args.method).startswith("higher"),
+                           "checks": check, "caveat": CAVEAT, "ranking": recs}, indent=2)
     print(text)
     if args.out:
         write_output(Path(args.out), text + "\n")
@@ -114,7 +130,27 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def format_red_lines(df: pd.DataFrame) -> str:
+    """One line per red line: its bound in words (a red line sets a maximum, a minimum or both), the combination's
+    value and whether it holds; no NaN for a bound that is not set."""
+    import pandas as pd  # noqa: PLC0415
+    width = max(len(str(c)) for c in df["criterion"])
+    lines = []
+    for _, r in df.iterrows():
+        bounds = [f"at most {r['max']:.2f}" if pd.notna(r["max"]) else "",
+                  f"at least {r['min']:.2f}" if pd.notna(r["min"]) else ""]
+        bound = " and ".join(b for b in bounds if b)
+        lines.append(f"  {r['criterion']:<{width}}  {bound:<26}  value {r['value']:.2f}  "
+                     + ("holds" if r["satisfied"] else "BROKEN"))
+    return "\n".join(lines)
+
+
 def cmd_explain(args) -> int:
+    import pandas as pd  # noqa: PLC0415
+
+    from ..catalog import CAVEAT  # noqa: PLC0415
+    from ..explain import explain  # noqa: PLC0415
+    from .cases import explain_lines  # noqa: PLC0415
     cat = catalog_of(args)
     e = explain(cat, args.tools, args.scenario, args.horizon, constraints=constraints_of(args, cat))
     print(f"Combination: {' + '.join(cat.tool(t).name for t in args.tools)}   scenario: {e['scenario']}   "
@@ -133,7 +169,7 @@ def cmd_explain(args) -> int:
     print("Interactions that fired:")
     print((e["interactions"][["interaction", "criterion", "effect", "rationale"]].to_string(index=False)
            if len(e["interactions"]) else "  none") + "\n")
-    print("Red lines:\n" + (e["red_lines"].round(2).to_string(index=False) if len(e["red_lines"]) else "  none"))
+    print("Red lines:\n" + (format_red_lines(e["red_lines"]) if len(e["red_lines"]) else "  none"))
     print("\n" + "\n".join(explain_lines(cat, list(dict.fromkeys(args.tools)), e["scenario"])))
     print("\n" + CAVEAT)
     return 0
@@ -144,7 +180,7 @@ def register(sub) -> None:
     add_catalog(r)
     scenario_and_weights(r)
     model_options(r)
-    r.add_argument("--method", default=DEFAULT_METHOD, choices=[*METHODS, "consensus"],
+    r.add_argument("--method", default=DEFAULT_METHOD, choices=[*RANKING_METHODS, "consensus"],
                    help="default wsm (additive value on fixed 0-10 anchors); spotis gives the same ranking here")
     r.add_argument("--top", type=TOP_OPTION, default=10)
     r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..catalog import CAVEAT
+from ..defaults import DEFAULT_METHOD, PORTFOLIO_METHODS
 from ..errors import DecisionError
-from ..portfolios import build_portfolios
-from ..ranking import DEFAULT_METHOD
-from ..robustness import PORTFOLIO_METHODS, core_index, portfolio_stability, smaa_portfolios
 from .common import (MAX_SAMPLES, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, add_catalog, catalog_of, constraints_of,
                      count, model_options, scenario_and_weights, weights_of)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub) -> None:
@@ -60,6 +59,7 @@ def weight_region(weights, spread: float) -> tuple[dict, str]:
 
 def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, where: str = "") -> str:
     """Readable report: stability intervals, the top combinations' acceptability, the core tools."""
+    from ..catalog import CAVEAT  # noqa: PLC0415
     a = stab.attrs
     lines = [f"Scenario: {a['scenario']}   Method: {a['method']}",
              f"Today's recommendation: {a['top']}", "",
@@ -84,11 +84,14 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
                        f"of top-{k} places in a full-set check.")
     lines += ["", f"SMAA: {smaa.n_samples:,} weight samples ({where or 'uniform on the simplex'}), seed {smaa.seed}; {reach}; "
                   f"Monte Carlo error +/- {smaa.mc_error:.3f} (95%).", scores_line,
+              f"Acceptability (higher is better): the share of the weight samples in which a combination ranks first "
+              f"(first) or in the top {k} (top_{k}), under {a['method']}.",
               f"{'first':>7}{'top_' + str(k):>8}  tools"]
     for _, r in smaa.table.head(show).iterrows():
         lines.append(f"{r['first']:>7.3f}{r['top_k']:>8.3f}  {r['tools']}")
-    lines += ["", "Tools: probability of being in the best combination (SMAA) and RPM core index "
-                  f"({core.attrs['n_nondominated']:,} non-dominated combinations):",
+    lines += ["", "Tools: probability of being in the best combination (SMAA) and RPM core index, the share of the "
+                  f"{core.attrs['n_nondominated']:,} non-dominated combinations that hold the tool (both: higher = "
+                  "more often in the recommendation):",
               f"{'in_best':>8}{'core_idx':>9}  {'status':<11}tool"]
     best = smaa.tool_in_best.set_index("tool")["in_best"]
     for _, r in core.iterrows():
@@ -98,6 +101,8 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
 
 
 def cmd_robustness(args) -> int:
+    from ..portfolios import build_portfolios  # noqa: PLC0415
+    from ..robustness import core_index, portfolio_stability, smaa_portfolios  # noqa: PLC0415
     if args.samples < 1:
         raise DecisionError(f"--samples must be >= 1, got {args.samples}")
     cat = catalog_of(args)

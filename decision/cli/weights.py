@@ -9,17 +9,17 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .. import safeio
-from .. import weights as W
-from ..catalog import CAVEAT, load_catalog
+from ..defaults import DEFAULT_METHOD, PROFILE_METHODS
 from ..errors import DecisionError
-from ..profiles import (INPUT_KEY, METHODS, Profile, list_profiles, load_profile, make_profile, save_profile,
-                        user_dir)
-from ..ranking import DEFAULT_METHOD
 from .common import MAX_TOOLS_OPTION, add_catalog, count
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..profiles import Profile
+    from ..weights import AHPResult
 
 BAR = 30
 
@@ -33,6 +33,7 @@ def read_pairwise(path: str | Path):
     CSV: a square table of numbers or fractions (``1/3``) with criterion ids as the header row, and optionally as the
     first column too. YAML: ``{criteria: [...], matrix: [[...], ...]}`` or ``{judgments: {"a/b": 3, ...}}``.
     """
+    from .. import safeio  # noqa: PLC0415
     path = Path(path)
     if not os.path.lexists(path):
         raise DecisionError(f"pairwise matrix file not found: {path}")
@@ -47,6 +48,9 @@ def read_pairwise(path: str | Path):
 
 
 def _pairwise_yaml(path: Path):
+    import pandas as pd  # noqa: PLC0415
+
+    from .. import safeio  # noqa: PLC0415
     doc = safeio.load_yaml(path, limit=safeio.MAX_PROFILE_BYTES, label="not valid YAML")
     if isinstance(doc, dict) and "judgments" in doc:
         if not isinstance(doc["judgments"], dict):
@@ -68,6 +72,9 @@ def _pairwise_yaml(path: Path):
 
 
 def _pairwise_csv(path):
+    import pandas as pd  # noqa: PLC0415
+
+    from .. import weights as W  # noqa: PLC0415
     try:
         df = pd.read_csv(path, dtype=str, skipinitialspace=True, comment="#")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -110,7 +117,7 @@ def format_weights(w: pd.Series, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def format_ahp(r: W.AHPResult) -> str:
+def format_ahp(r: AHPResult) -> str:
     n = len(r.weights)
     lines = [format_weights(r.weights, "AHP weights (principal eigenvector, Saaty):"), "",
              f"lambda_max = {r.lambda_max:.4f}   (n = {n})",
@@ -131,6 +138,7 @@ def _ratio(x: float) -> str:
 
 
 def format_profile(p: Profile) -> str:
+    from ..profiles import INPUT_KEY  # noqa: PLC0415
     key = INPUT_KEY[p.method]
     value = p.inputs[key]
     inputs = value if isinstance(value, str) else ", ".join(f"{k}={_num(v)}" for k, v in value.items())
@@ -155,6 +163,7 @@ def _num(v) -> str:
 # Commands
 
 def _criteria(args):
+    from ..catalog import load_catalog  # noqa: PLC0415
     return load_catalog(args.catalog).criterion_ids
 
 
@@ -163,6 +172,7 @@ def _order_or_n(text: str):
 
 
 def cmd_rank_rule(args) -> int:
+    from .. import weights as W  # noqa: PLC0415
     rule = {"roc": W.roc, "rank-sum": W.rank_sum, "rank-reciprocal": W.rank_reciprocal}[args.weights_command]
     value = _order_or_n(args.order)
     w = rule(value, None if isinstance(value, int) else _criteria(args))
@@ -173,11 +183,13 @@ def cmd_rank_rule(args) -> int:
 
 
 def cmd_swing(args) -> int:
+    from .. import weights as W  # noqa: PLC0415
     print(format_weights(W.swing(args.points, _criteria(args)), "Swing weights (points / total):"))
     return 0
 
 
 def cmd_direct(args) -> int:
+    from .. import weights as W  # noqa: PLC0415
     print(format_weights(W.parse_weights(args.values, _criteria(args)), "Direct weights (normalised):"))
     return 0
 
@@ -193,11 +205,14 @@ def _in_file(path, fn, *a, **k):
 
 
 def cmd_ahp(args) -> int:
+    from .. import weights as W  # noqa: PLC0415
     print(format_ahp(_in_file(args.file, W.ahp, read_pairwise(args.file), _criteria(args))))
     return 0
 
 
 def cmd_objective(args) -> int:
+    from .. import weights as W  # noqa: PLC0415
+    from ..catalog import CAVEAT, load_catalog  # noqa: PLC0415
     from ..portfolios import build_portfolios  # noqa: PLC0415  (heavy; only for this command)
     cat = load_catalog(args.catalog)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
@@ -213,6 +228,7 @@ def cmd_objective(args) -> int:
 
 def _save_inputs(method: str, text: str):
     """(inputs, file they came from or None)."""
+    from .. import weights as W  # noqa: PLC0415
     if method == "ahp":
         path = Path(text)
         if path.suffix.lower() in (".csv", ".yaml", ".yml") or path.is_file():
@@ -222,6 +238,7 @@ def _save_inputs(method: str, text: str):
 
 
 def cmd_save(args) -> int:
+    from ..profiles import make_profile, save_profile  # noqa: PLC0415
     crit = _criteria(args)
     inputs, path = _save_inputs(args.method, args.inputs)
     p = _in_file(path, make_profile, args.name, args.method, inputs, crit, author=args.author,
@@ -236,6 +253,7 @@ def cmd_save(args) -> int:
 
 
 def cmd_list(args) -> int:
+    from ..profiles import list_profiles, user_dir  # noqa: PLC0415
     df = list_profiles(args.profiles_dir, _criteria(args))
     if df.empty:
         print(f"no profiles found (looked in {user_dir(args.profiles_dir)}/ and the bundled data/profiles/)")
@@ -245,13 +263,17 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from ..catalog import load_catalog  # noqa: PLC0415
+    from ..profiles import load_profile  # noqa: PLC0415
     cat = load_catalog(args.catalog)
     print(format_profile(load_profile(args.profile, cat, args.profiles_dir)))
     return 0
 
 
 def cmd_group(args) -> int:
+    from ..catalog import CAVEAT, load_catalog  # noqa: PLC0415
     from ..group import group_view  # noqa: PLC0415  (imports ranking; only for this command)
+    from ..profiles import load_profile  # noqa: PLC0415
     from ..portfolios import build_portfolios  # noqa: PLC0415
     if len(args.profiles) < 2:
         raise DecisionError("weights group: give at least two profiles")
@@ -260,7 +282,8 @@ def cmd_group(args) -> int:
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools)
     g = group_view(p, profiles, top=args.top, method=args.method)
     print(f"Group of {len(g.names)} profiles: {', '.join(g.names)}")
-    print(f"Scenario: {g.scenario}   Method: {g.method}   {len(p):,} feasible combinations\n")
+    print(f"Scenario: {g.scenario}   Method: {g.method} (each profile ranks the combinations by it; rank 1 = best)"
+          f"   {len(p):,} feasible combinations\n")
     print("Weights and disagreement (spread = max - min; std across profiles), widest spread first:")
     print(g.disagreement.round(3).to_string() + "\n")
     print(format_weights(g.aggregated, f"Group weights ({g.rule}):"))
@@ -297,7 +320,8 @@ def register(sub) -> None:
 
     def profiles_dir(p):
         p.add_argument("--profiles-dir", metavar="DIR",
-                       help="your profile folder (default: $DECISION_PROFILES or ./profiles)")
+                       help="your profile folder (default: $DECISION_PROFILES, else $DECISION_HOME/profiles, else "
+                            "~/.config/decision/profiles; see docs/weights.md)")
 
     order_help = "importance order, e.g. 'rights_protection>legitimacy>security_continuity=escalation_risk' " \
                  "('>' more important, '=' tied), or a number n for the weights of ranks 1..n"
@@ -335,7 +359,7 @@ def register(sub) -> None:
     add_catalog(p)
     profiles_dir(p)
     p.add_argument("name", help="profile name: lower-case letters, digits, '-', '_'")
-    p.add_argument("--method", required=True, choices=METHODS)
+    p.add_argument("--method", required=True, choices=PROFILE_METHODS)
     p.add_argument("--inputs", required=True,
                    help="roc/rank_sum/rank_reciprocal: an importance order 'a>b=c>d'; swing: 'a=100,b=60,...'; "
                         "direct: 'a=4,b=3,...'; ahp: a CSV/YAML matrix file or 'a/b=3,a/c=5,...'")

@@ -35,6 +35,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..defaults import MAX_REVIEWS
 from ..errors import DecisionError
 from ..portfolios import Portfolios
 from ..ranking import additive_value, as_weights
@@ -42,7 +43,6 @@ from .reactions import (Principles, ReactionModel, RuleDesign, compact_design, f
                         reaction_probabilities)
 
 DECIMALS = 12
-MAX_REVIEWS = 8
 MAX_MONTHS = 240
 MAX_PLAN_NODES = 20_000
 """Most decision points of the unfolded playbook, 1 + K + K^2 + ... + K^R for K reactions and R reviews (it grows as
