@@ -36,6 +36,7 @@ _HOME = {   # public name -> the submodule that defines it
     **dict.fromkeys(("PortfolioSMAA", "SMAAResult", "core_index", "nondominated", "pareto_mask", "portfolio_stability",
                      "smaa_matrix", "smaa_portfolios", "stability_intervals", "top_changes", "weight_sweep"),
                     "robustness"),
+    **dict.fromkeys(("HowSure", "how_sure", "score_tornado"), "sureness"),
     **dict.fromkeys(("AHPResult", "ahp", "critic", "direct", "entropy", "rank_reciprocal", "rank_sum", "roc",
                      "swing"), "weights"),
 }

@@ -29,3 +29,5 @@ DEFAULT_PRECEDENTS = 3
 """Precedents shown by ``decision cases`` (decision.precedents.DEFAULT_TOP)."""
 MAX_CASE_FILES = 500
 """Most episode files in a case folder (decision.cases.MAX_CASE_FILES)."""
+HOW_SURE_SAMPLES = 1_000
+"""Draws per share of the "how sure" figure (decision.sureness.HOW_SURE_SAMPLES)."""

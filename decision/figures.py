@@ -179,3 +179,29 @@ def options_figure(rows, criteria, title: str = "The options on the four criteri
                       width=width, height=max(170, 17 * len(rows) + 90), autosize=False,
                       margin=dict(l=10, r=10, t=30, b=10))
     return fig
+
+
+def tornado_figure(tornado: pd.DataFrame, rows: int = 8, title: str = "Which scores decide the recommendation"
+                   ) -> go.Figure:
+    """Tornado chart of :func:`decision.sureness.score_tornado`: per (tool, criterion) score, the recommendation's
+    margin over the best alternative with that score at the low (left colour) and high end of its range, drawn from
+    the margin at the point scores; a bar crossing 0 marks a score whose range can overturn the recommendation.
+    Responsive (no fixed width); short labels on two lines stay readable on a 390 px phone screen."""
+    d = tornado.head(rows).iloc[::-1]
+    point = float(tornado.attrs.get("margin", 0.0))
+    labels = [f"{_short(n, 24)}<br>{c.replace('_', ' ')}" for n, c in zip(d["name"], d["criterion"])]
+    fig = go.Figure()
+    for col, name, colour in (("margin_low", "score at its low end", "#b2182b"),
+                              ("margin_high", "score at its high end", "#2166ac")):
+        x = d[col].fillna(tornado[["margin_low", "margin_high"]].min().min())      # NaN: breaks a constraint
+        fig.add_bar(x=x - point, y=labels, base=point, orientation="h", name=name, marker_color=colour,
+                    customdata=d[col], hovertemplate="%{y}<br>margin %{customdata:+.4f}<extra>" + name + "</extra>")
+    fig.add_vline(x=0, line_color="black", line_width=1)
+    fig.add_vline(x=point, line_dash="dot", line_color="grey")
+    fig.update_layout(barmode="overlay", title=dict(text=title, font=dict(size=15)), autosize=True,
+                      xaxis=dict(title="margin over the best alternative (below 0: it loses first place)",
+                                 tickformat="+.3f", title_font=dict(size=12)),
+                      yaxis=dict(automargin=True, tickfont=dict(size=11)),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=11)),
+                      height=max(260, 46 * len(d) + 130), margin=dict(l=8, r=8, t=70, b=40))
+    return fig

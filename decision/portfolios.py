@@ -173,44 +173,108 @@ def has_any(bits: np.ndarray, mask) -> np.ndarray:
     return (bits & np.int64(mask)) != 0
 
 
+def fired_interactions(bits: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """(N x I) bool: the interactions that fire in each combination (they depend on the tools held, not on scores)."""
+    fired = np.zeros((len(bits), len(spec.inter_effect)), dtype=bool)
+    for i in range(len(spec.inter_effect)):                      # a loop over interaction rows, not combinations
+        a = has_any(bits, spec.inter_a[i])
+        b = has_any(bits, spec.inter_b[i])
+        fired[:, i] = a & ~b if spec.inter_without[i] else a & b
+    return fired
+
+
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
-                     with_fired: bool = False):
+                     with_fired: bool = False, paired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
     adjusted tool changes ``score`` (T x C). ``score`` may also be a stack of S samples (S x T x C); the values
-    are then (S x N x C). With ``with_fired`` also return the (N x I) bool matrix of interactions that fired."""
-    batched = score.ndim == 3
-    sc = score if batched else score[None]
-    n_samples, n_tools, n_crit = sc.shape
+    are then (S x N x C). With ``paired=True`` the stack holds one score matrix per combination (N x T x C: row i
+    values combination i, as for (draw, combination) pairs) and the values are (N x C). With ``with_fired`` also
+    return the (N x I) bool matrix of interactions that fired."""
+    better, harm, fired = pool_parts(idx, bits, score, spec, paired)
+    span = spec.hi - spec.lo
+    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    q = q0 * (1.0 - harm)
+    q = q + (1.0 - q) * better
+    values = np.where(spec.direction > 0, spec.lo + q * span, spec.hi - q * span)
+    np.clip(values, spec.lo, spec.hi, out=values)
+    values = values if (score.ndim == 3 and not paired) else values[0]
+    return (values, fired) if with_fired else values
+
+
+def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec, paired: bool = False):
+    """The two pools of :func:`portfolio_values` before they meet the status quo: ``better`` (improvements) and
+    ``harm`` (harms), each (S x N x C) in shares of the room (S = 1 for one score matrix or ``paired``), and the
+    (N x I) fired interactions. The goodness position is ``q = 1 - (1 - q0 (1 - harm)) (1 - better)``."""
+    sc = score if score.ndim == 3 else score[None]
     span = spec.hi - spec.lo
     good = sc * spec.direction / span                           # signed shares, + = toward the good end
     gain = np.clip(good, 0.0, 1.0)                              # (S, T, C)
     loss = np.clip(-good, 0.0, 1.0)
-    n = len(bits)
-    slots = _slots(idx)                                         # (K, N), once, not once per gather
+    n_crit = sc.shape[2]
+    idx = idx.astype(np.intp)                                   # index once, not once per gather
     held = _group_members_held(bits, spec)
-    fired = np.zeros((n, len(spec.inter_effect)), dtype=bool)
-    for i in range(len(spec.inter_effect)):
-        a = has_any(bits, spec.inter_a[i])
-        b = has_any(bits, spec.inter_b[i])
-        fired[:, i] = a & ~b if spec.inter_without[i] else a & b
+    fired = fired_interactions(bits, spec)
     inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
     log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
     log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    fired_f = fired.astype(float)
-    inter_gain = fired_f @ log_gain.T                           # (N, C) log of what interactions leave
-    inter_loss = fired_f @ log_loss.T
-    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
-    values = np.empty((n_samples, n, n_crit))
+    inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
+    inter_loss = fired.astype(float) @ log_loss.T
+    n_rows = 1 if paired else len(sc)
+    better, harm = np.empty((n_rows, len(bits), n_crit)), np.empty((n_rows, len(bits), n_crit))
     for c in range(n_crit):
-        harm = _pool(loss[:, :, c], slots, held, spec, inter_loss[:, c])
-        better = _pool(gain[:, :, c], slots, held, spec, inter_gain[:, c])
+        harm[:, :, c] = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c], paired)
+        better[:, :, c] = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c], paired)
+    return better, harm, fired
+
+
+def paired_values(idx: np.ndarray, bits: np.ndarray, draws: np.ndarray, sample: np.ndarray, spec: ModelSpec,
+                  fired: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Criterion values (P x C) of P (draw, combination) pairs: combination ``idx[i]``/``bits[i]`` under the tool
+    changes ``draws[sample[i]]`` (``draws``: S x T x C). Same arithmetic as :func:`portfolio_values`, on each pair's
+    own tools only. ``fired``: the pairs' (P x I) fired interactions if known. Also returns the members' own
+    changes (P x K x C; padding slots NaN), which the accountability floor's strong-tool test reads."""
+    S, T, C = draws.shape
+    idx = idx.astype(np.intp)
+    ext = np.concatenate([draws, np.full((S, 1, C), np.nan)], axis=1)
+    member = ext[sample[:, None], idx]                           # (P, K, C)
+    span = spec.hi - spec.lo
+    good = np.nan_to_num(member * spec.direction / span)
+    gain, loss = np.clip(good, 0.0, 1.0), np.clip(-good, 0.0, 1.0)
+    held = _group_members_held(bits, spec)
+    several = [np.flatnonzero(h.sum(1) >= 2) for h in held]
+    fired = fired_interactions(bits, spec) if fired is None else fired
+    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
+    log_gain, log_loss = np.zeros((C, len(inter_good))), np.zeros((C, len(inter_good)))
+    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
+    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
+    inter_gain, inter_loss = fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
+    q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    values = np.empty((len(bits), C))
+    for c in range(C):
+        pools = []
+        for share, inter, side in ((loss[:, :, c], inter_loss[:, c], -1.0), (gain[:, :, c], inter_gain[:, c], 1.0)):
+            if not (side * draws[:, :, c] * spec.direction[c] > 0).any():   # as portfolio_values does
+                pools.append(-np.expm1(inter))
+                continue
+            top = share.max(1)
+            logsum = np.log1p(-spec.kappa * share).sum(1) - np.log1p(-spec.kappa * top)
+            for g, here, some in zip(spec.groups, held, several):     # only pairs holding 2+ members
+                if len(some) == 0:
+                    continue
+                gs = np.clip(side * (draws[sample[some, None], g[None, :], c] * spec.direction[c] / span[c]), 0, 1)
+                lead = np.where(here[some], gs, -np.inf).argmax(1)
+                for j in range(len(g)):
+                    mask = here[some, j] & (lead != j)
+                    adj = mask * (np.log1p(-spec.kappa * spec.rho * gs[:, j]) - np.log1p(-spec.kappa * gs[:, j]))
+                    logsum[some] += adj
+            pools.append(1.0 - (1.0 - top) * np.exp(logsum + inter))
+        harm, better = pools
         q = q0[c] * (1.0 - harm)
         q = q + (1.0 - q) * better
-        values[:, :, c] = np.where(spec.direction[c] > 0, spec.lo[c] + q * span[c], spec.hi[c] - q * span[c])
+        values[:, c] = spec.lo[c] + q * span[c] if spec.direction[c] > 0 else spec.hi[c] - q * span[c]
     np.clip(values, spec.lo, spec.hi, out=values)
-    values = values if batched else values[0]
-    return (values, fired) if with_fired else values
+    return values, member
 
 
 def package_values(st: Setting, packages) -> np.ndarray:
@@ -229,55 +293,54 @@ def package_values(st: Setting, packages) -> np.ndarray:
     return portfolio_values(idx, bits, st.adjusted.score, st.spec)
 
 
-def _pool(share: np.ndarray, slots: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray) -> np.ndarray:
+def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray,
+          paired: bool = False) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
-    each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination)."""
+    each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination).
+    ``paired``: ``share`` is (N, T), row i for combination i; the result is (1, N)."""
     if not share.any():                                          # no tool acts in this pool: interactions only
-        return np.broadcast_to(-np.expm1(inter_log)[None, :], (len(share), slots.shape[1]))
-    top = _gather(share, slots, 0.0).max(1)
+        return np.broadcast_to(-np.expm1(inter_log)[None, :], (1 if paired else len(share), len(idx)))
+    top = _gather(share, idx, 0.0, paired).max(2)
     lf = np.log1p(-spec.kappa * share)
-    logsum = _gather(lf, slots, 0.0).sum(1) - np.log1p(-spec.kappa * top)
-    for t, mask in _redundant(held, share, spec):
-        logsum += mask * (np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t])[:, None]
+    logsum = _gather(lf, idx, 0.0, paired).sum(2) - np.log1p(-spec.kappa * top)
+    for t, mask in _redundant(held, share, spec, paired):
+        adj = np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t]
+        logsum += mask * (adj[None, :] if paired else adj[:, None])
     return 1.0 - (1.0 - top) * np.exp(logsum + inter_log[None, :])
 
 
-def _slots(idx: np.ndarray) -> np.ndarray:
-    """(K, N) index of the tool in each slot of each combination (``idx`` transposed): gathered through it, a
-    reduction over the K slots runs along N, K times, instead of over K = 6 numbers, N times (3x faster)."""
-    return np.ascontiguousarray(idx.T, dtype=np.intp)
-
-
-def _gather(xc: np.ndarray, slots: np.ndarray, fill: float) -> np.ndarray:
-    """(S, K, N) scores of the tools in each slot of each combination (``slots`` from :func:`_slots`); padding slots
-    get ``fill``."""
+def _gather(xc: np.ndarray, idx: np.ndarray, fill: float, paired: bool = False) -> np.ndarray:
+    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``. ``paired``: ``xc`` is (N, T)
+    with row i for combination i, and the result (1, N, K)."""
     ext = np.concatenate([xc, np.full((len(xc), 1), fill)], axis=1)
-    return ext[:, slots]
+    return np.take_along_axis(ext, idx, axis=1)[None] if paired else ext[:, idx]
 
 
 def _group_members_held(bits, spec: ModelSpec) -> list:
-    """Per redundancy group, (|group| x N) bool: which combinations hold each of its members (a member's row is
-    contiguous, so the per-member masks of :func:`_redundant` run along N)."""
+    """Per redundancy group, (N x |group|) bool: which of its members each combination holds."""
     if spec.rho == 1:
         return []
-    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g]) for g in spec.groups]
+    return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
 
 
-def _redundant(held: list, xc: np.ndarray, spec: ModelSpec) -> list:
+def _redundant(held: list, xc: np.ndarray, spec: ModelSpec, paired: bool = False) -> list:
     """``(tool, mask)`` pairs: mask (S x N) marks combinations holding the tool together with a member of its
     redundancy group that scores higher on this criterion (ties: the member listed first in the catalogue leads).
-    Loops over group members, not combinations."""
+    Loops over group members, not combinations. ``paired``: ``xc`` is (N, T), row i for combination i."""
     out = []
-    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (|g|, N)
-        if len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
-            seen = np.zeros(here.shape[1], dtype=bool)
+    for g, here in zip(spec.groups, held):                 # tool indices in catalogue order; here: (N, |g|)
+        if paired:
+            lead = np.where(here, xc[:, g], -np.inf).argmax(1)                             # (N,)
+            out += [(int(t), (here[:, j] & (lead != j))[None]) for j, t in enumerate(g)]
+        elif len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
+            seen = np.zeros(len(here), dtype=bool)
             for j in np.argsort(-xc[0, g], kind="stable"):
-                out.append((int(g[j]), (here[j] & seen)[None]))
-                seen |= here[j]
+                out.append((int(g[j]), (here[:, j] & seen)[None]))
+                seen |= here[:, j]
         else:
-            lead = np.where(here.T[None], xc[:, g][:, None, :], -np.inf).argmax(2)         # (S, N)
-            out += [(int(t), here[j][None] & (lead != j)) for j, t in enumerate(g)]
+            lead = np.where(here[None], xc[:, g][:, None, :], -np.inf).argmax(2)           # (S, N)
+            out += [(int(t), here[None, :, j] & (lead != j)) for j, t in enumerate(g)]
     return out
 
 
@@ -432,10 +495,16 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
                    cons.capacity(sc))
 
 
-def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting) -> np.ndarray:
+def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting, idx=None, score=None) -> np.ndarray:
+    """The accountability floor: the gain on its criterion and one strong tool. ``score``: the members' own changes
+    that decide which tools are strong (None: the point changes; or N x K x C, padding NaN)."""
     fl = st.constraints.floor
     j = st.catalog.criterion_ids.index(fl.criterion)
     gain = (values[:, j] - st.adjusted.status_quo[j]) * st.spec.direction[j]
+    if score is not None:                                # each pair's members' own drawn changes (P x K x C)
+        own = np.nan_to_num(score[:, :, j] * st.spec.direction[j], nan=-np.inf)
+        acts = (own >= fl.min_tool_change - TOLERANCE).any(1)
+        return (gain >= st.floor_points - TOLERANCE) & acts
     strong = np.flatnonzero(st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE)
     acts = has_any(bits, np.int64(sum(1 << int(t) for t in strong))) if len(strong) else np.zeros(len(bits), bool)
     return (gain >= st.floor_points - TOLERANCE) & acts
@@ -452,18 +521,20 @@ def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
         rungs = np.array([t.rung for t in cat.tools])
         out["escalation_ladder"] = ladder_respected(bits, rungs, cons.ladder_from_rung, cons.ladder_gap)
     if st.capacity is not None:
-        eff = _gather(cat.effort[None], _slots(idx), 0.0).sum(1)[0]
+        eff = _gather(cat.effort[None], idx.astype(np.intp), 0.0).sum(2)[0]
         out["effort_capacity"] = eff <= st.capacity + TOLERANCE
     return out
 
 
-def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting) -> dict:
-    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes."""
+def value_masks(bits: np.ndarray, values: np.ndarray, st: Setting, idx=None, score=None) -> dict:
+    """(N,) bool per constraint on the values (red lines, accountability floor): True = passes. ``score`` (N x K x
+    C, the members' own drawn changes from :func:`paired_values`): judge the floor's strong tool on them, not on the
+    point changes."""
     out = {}
     if st.constraints.red_lines:
         out["red_lines"] = ~_over_red_line(values, st.catalog, st.constraints)
     if st.floor_points is not None:
-        out["accountability_floor"] = _floor_met(values, bits, st)
+        out["accountability_floor"] = _floor_met(values, bits, st, idx, score)
     return out
 
 
@@ -514,7 +585,7 @@ class Portfolios:
     @cached_property
     def effort(self) -> np.ndarray:
         """(N,) total effort of each combination."""
-        return _gather(self.catalog.effort[None], _slots(self.idx), 0.0).sum(1)[0]
+        return _gather(self.catalog.effort[None], self.idx.astype(np.intp), 0.0).sum(2)[0]
 
     @cached_property
     def members(self) -> np.ndarray:
@@ -560,12 +631,11 @@ class Portfolios:
         return int(hit[0])
 
 
-def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
-                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
-    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
-    ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
-    st = setting(catalog, scenario, max_tools, constraints, horizon)
-    cons = st.constraints
+def structural_candidates(st: Setting) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Every combination that meets the constraints needing no values (size, forced, mandatory and unavailable
+    tools, exclusive groups, prerequisites, ladder, effort capacity): ``(idx, bits, removed)``, ``removed`` counting
+    the candidates each structural filter removed."""
+    catalog, cons = st.catalog, st.constraints
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
     forced = list(dict.fromkeys([*cons.forced_in, *st.mandatory]))
     if len(forced) > cons.max_tools:
@@ -581,7 +651,16 @@ def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = No
     for name, ok in structural_masks(idx, bits, st).items():         # cheap filters before valuing anything
         removed[name] = int((keep & ~ok).sum())
         keep &= ok
-    idx, bits = idx[keep], bits[keep]
+    return idx[keep], bits[keep], removed
+
+
+def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
+                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
+    """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
+    ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
+    st = setting(catalog, scenario, max_tools, constraints, horizon)
+    cons = st.constraints
+    idx, bits, removed = structural_candidates(st)
     values = portfolio_values(idx, bits, st.adjusted.score, st.spec)
     keep = np.ones(len(bits), dtype=bool)
     for name, ok in value_masks(bits, values, st).items():

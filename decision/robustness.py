@@ -1,7 +1,9 @@
 """Robustness of a recommendation: one-way weight sensitivity, stability intervals, SMAA-2 and Pareto/core tools.
 
 Formulas and sources are in ``docs/robustness.md``. The computing core is vectorised numpy: Monte Carlo samples are
-processed in chunks, never one per Python iteration, and combinations are handled as arrays.
+processed in chunks, never one per Python iteration, and combinations are handled as arrays. Score uncertainty over
+combinations (value boxes, feasibility per draw, the exact filter and the certified top-k per draw) lives in
+:mod:`decision.uncertainty`; dominance counting in :mod:`decision.dominance`.
 
 Conventions shared by every function here:
 
@@ -13,9 +15,11 @@ Conventions shared by every function here:
 * **Methods.** ``wsm`` (weighted sum of scaled values), ``topsis`` (ideal 1 / anti-ideal 0 on the scaled values, as
   the Ranker fast path and pymcdm's default TOPSIS), ``vikor`` (``v = 0.5``; matrices only). Preferences are turned
   into "higher is better" internally.
-* **Ties** follow the package rule (``decision.ranking``): preferences are rounded to 12 decimals; tied alternatives
-  share the best rank, so several alternatives can be "first" in one sample. Where one winner is needed (the best
-  combination, the top of a sweep) the first in input order wins (for combinations: fewer tools, catalogue order).
+* **Ties** follow the package rule (``decision.ranking``): preferences are rounded to 12 decimals; in a matrix SMAA
+  tied alternatives share the best rank; in the SMAA over combinations tied combinations split the places they
+  occupy (two twins tied for first get half of first and half of second place each), so every rank's
+  acceptabilities sum to 1. Where one winner is needed (the best combination, the top of a sweep) the first in
+  input order wins (for combinations: fewer tools, catalogue order).
 * **Monte Carlo error.** An acceptability is a binomial proportion: its 95% half-width is at most ``0.98 / sqrt(K)``
   for ``K`` samples (``mc_error`` in every result).
 """
@@ -28,9 +32,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import uncertainty as U
 from .defaults import PORTFOLIO_METHODS
+from .dominance import skyband_mask
 from .errors import DecisionError
-from .portfolios import Portfolios, portfolio_values
+from .portfolios import Portfolios
 from .ranking import DECIMALS, as_weights, check_matrix
 
 SMAA_METHODS = ("wsm", "topsis", "vikor")
@@ -132,8 +138,8 @@ def _scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarr
             dp, dm = np.sqrt(np.einsum("smc,sc->sm", dp2, w2)), np.sqrt(np.einsum("smc,sc->sm", dm2, w2))
         else:
             dp, dm = np.sqrt(w2 @ dp2.T), np.sqrt(w2 @ dm2.T)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.nan_to_num(dm / (dm + dp), nan=0.0)
+        den = dm + dp
+        return np.divide(dm, den, out=np.zeros_like(den), where=den > 0)     # 0/0 (all weight on constants) -> 0
     # VIKOR (v = 0.5): S = sum of weighted gaps, R = largest weighted gap, Q compromise; per sample over alternatives
     gap = np.where(live, (sc.ideal - Xn) / np.where(live, sc.span, 1.0), 0.0)
     wg = gap * W[:, None, :] if per_sample else gap[None, :, :] * W[:, None, :]
@@ -318,97 +324,6 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
 
 # ----------------------------------------------------------------------------------------------------------------
 # Dominance: k-skyband (combinations dominated by fewer than k others), Pareto set, core index
-
-def _count_loop(Dp, Qo, k, cnt):
-    """Chunked dominance counting: the chunk loop runs over blocks of dominators, not over rows."""
-    alive = np.flatnonzero(cnt < k)
-    pos = 0
-    while pos < len(Dp) and len(alive):
-        step = max(1, CHUNK_ELEMENTS // max(1, len(alive)))
-        D = Dp[pos:pos + step]
-        B = Qo[alive]
-        ge = np.ones((len(B), len(D)), dtype=bool)
-        eq = np.ones((len(B), len(D)), dtype=bool)
-        for j in range(Qo.shape[1]):
-            dj, bj = D[:, j][None, :], B[:, j][:, None]
-            ge &= dj >= bj
-            eq &= dj == bj
-        cnt[alive] += (ge & ~eq).sum(1)
-        alive = alive[cnt[alive] < k]
-        pos += step
-    return cnt
-
-
-def skyband_mask(X: np.ndarray, k: int, optimistic: np.ndarray | None = None, block: int = 1024,
-                 seed: int = 4096, limit: int | None = None) -> np.ndarray | None:
-    """(N,) bool: rows dominated by fewer than ``k`` others ("higher is better" in every column). ``k = 1`` gives
-    the Pareto (non-dominated) set.
-
-    With ``optimistic`` given, ``X`` holds pessimistic values and dominance is *sure* dominance: ``X[d] >=
-    optimistic[q]`` everywhere, not all equal. Returns None if more than ``limit`` rows survive the first pass.
-
-    Algorithm: rows sorted by decreasing sum of pessimistic values (a dominator always comes first); a prefix of
-    ``seed`` rows gets its exact skyband block by block; every other row is counted against that skyband, strongest
-    first, and dropped once it has ``k`` dominators; survivors go block by block against the growing skyband. Only
-    skyband members need to be counted: a row outside the skyband has at least ``k`` dominators inside it
-    (transitivity), so the test is exact.
-    """
-    lo_val = np.asarray(X, dtype=float)
-    hi_val = lo_val if optimistic is None else np.asarray(optimistic, dtype=float)
-    n = len(lo_val)
-    s = lo_val.sum(1)
-    order = np.argsort(-s, kind="stable")
-    P, O, ss = lo_val[order], hi_val[order], s[order]
-    ends = np.flatnonzero(np.diff(ss) != 0) + 1                    # never split rows of equal sum across blocks
-
-    def cut(e):
-        j = np.searchsorted(ends, min(n, e))
-        return int(ends[j]) if j < len(ends) else n
-
-    def blocks(start, stop):
-        """Exact skyband of the sorted rows [start, stop) (a prefix: all their dominators are inside it)."""
-        out = [np.zeros(0, dtype=int)]
-        while start < stop:
-            end = min(stop, cut(start + block))
-            pos = np.arange(start, end)
-            cnt = _count_loop(P[np.concatenate(out)], O[pos], k, np.zeros(len(pos), int))
-            alive = np.flatnonzero(cnt < k)
-            cnt[alive] = _count_loop(P[pos], O[pos[alive]], k, cnt[alive].copy())
-            out.append(pos[cnt < k])
-            start = end
-        return np.concatenate(out)
-
-    m = cut(seed)
-    sky = blocks(0, m)
-    rest = np.arange(m, n)
-    if limit is not None and len(rest) > 4 * limit:                # estimate the survivors on an even subsample
-        probe = rest[:: max(1, len(rest) // 2000)]
-        share = np.mean(_count_loop(P[sky], O[probe], k, np.zeros(len(probe), int)) < k)
-        if len(sky) + share * len(rest) > 2 * limit:
-            return None
-    cnt = _count_loop(P[sky], O[rest], k, np.zeros(len(rest), int))
-    surv = rest[cnt < k]
-    if limit is not None and len(sky) + len(surv) > limit:
-        return None
-    # survivors: count against the skyband of the prefix (done) plus survivors before them
-    pref = cnt[cnt < k]
-    out, start = [sky], 0
-    while start < len(surv):
-        end = min(len(surv), start + block)
-        while end < len(surv) and ss[surv[end]] == ss[surv[end - 1]]:
-            end += 1
-        pos = surv[start:end]
-        c = pref[start:end].copy()
-        if len(out) > 1:
-            c = _count_loop(P[np.concatenate(out[1:])], O[pos], k, c)
-        alive = np.flatnonzero(c < k)
-        c[alive] = _count_loop(P[pos], O[pos[alive]], k, c[alive].copy())
-        out.append(pos[c < k])
-        start = end
-    mask = np.zeros(n, dtype=bool)
-    mask[order[np.concatenate(out)]] = True
-    return mask
-
 
 def _ordinal_transform(Xn: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Values at the extreme points of {w_order[0] >= w_order[1] >= ...}: cumulative means in importance order.
@@ -718,10 +633,15 @@ def _confidence(X, cw, sc, method, draw, n_samples) -> np.ndarray:
 class PortfolioSMAA:
     """SMAA over combinations. ``table``: one row per combination that reached the top ``k`` at least once, with
     its tools, ``first`` (acceptability of rank 1), ``top_k`` (acceptability of ranks 1..k), ``rank_1..rank_k`` and
-    central weights ``cw_<criterion>``; sorted by ``top_k`` then ``first``. ``tool_in_best``: per tool, the
-    probability that it belongs to the best combination (one winner per sample, tie rule). ``n_candidates``: the
-    combinations that can enter the top k at all (k-skyband), out of ``n_feasible``. ``exact`` is False when the
-    candidate set is a shortlist (score uncertainty with wide ranges, see ``coverage``)."""
+    central weights ``cw_<criterion>``; sorted by ``top_k`` then ``first``; index = the combination's row in the
+    scenario's :class:`decision.portfolios.Portfolios` (with scores sampled, rows from ``n_feasible`` on are
+    combinations feasible only in some draws; column ``feasible_at_point``). ``tool_in_best``: per tool, the
+    probability that it belongs to the best combination (one winner per draw: the first in row order among the
+    best). ``n_candidates``: the combinations that can enter the top k at all (exact filter), out of
+    ``n_possible`` (feasible in some draw; = ``n_feasible`` with fixed scores). ``exact`` is always True: every
+    combination that can reach the top k in a draw was evaluated in it. ``evaluated``: with scores sampled, the
+    mean number of combinations valued exactly per draw. ``no_feasible``: draws in which no combination was
+    feasible (no winner)."""
     table: pd.DataFrame
     tool_in_best: pd.DataFrame
     k: int
@@ -733,43 +653,34 @@ class PortfolioSMAA:
     method: str
     seed: object
     exact: bool
-    coverage: float | None
     scores: str | None
-
-
-def _batch_values(p: Portfolios, rows: np.ndarray, score_samples: np.ndarray, spec=None,
-                  chunk: int = 64) -> np.ndarray:
-    """Values (S x n x C) of combinations ``rows`` for each sampled tool-score matrix (S x T x C): one
-    :func:`decision.portfolios.portfolio_values` call per chunk of samples (bounded memory), not per sample."""
-    spec = spec or p.spec
-    idx, bits = p.idx[rows], p.bits[rows]
-    out = np.empty((len(score_samples), len(rows), score_samples.shape[2]))
-    for s0 in range(0, len(score_samples), chunk):
-        out[s0:s0 + chunk] = portfolio_values(idx, bits, score_samples[s0:s0 + chunk], spec)
-    return out
+    n_possible: int
+    evaluated: float | None = None
+    no_feasible: int = 0
 
 
 def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, method: str = "wsm", k: int = 10,
                     weight_order=None, weight_bounds=None, score_uncertainty: str | None = None,
-                    weight_center=None, spread: float = 0.1,
-                    candidate_limit: int = 20_000, pilot: int = 12, pilot_weights: int = 1000, check: int = 32,
+                    weight_center=None, spread: float = 0.1, weights=None,
                     progress: Progress = None) -> PortfolioSMAA:
     """SMAA over every feasible combination of a scenario: top-``k`` acceptability per combination, and per tool
-    the probability that it belongs to the best combination.
+    the probability that it belongs to the best combination. Exact: every draw's top k is the full set's.
 
-    Exact and fast with fixed scores: only combinations dominated by fewer than ``k`` others (the k-skyband) can
-    enter the top k for any weights with positive components (weighted sum and TOPSIS with the fixed min-max scaling
-    are increasing in every scaled criterion), so preferences are computed only for them, in chunks of samples.
+    Weights: uniform on the simplex, or ``weight_order``/``weight_bounds``/``weight_center`` +- ``spread`` (see
+    :func:`sample_weights`); ``weights`` fixes them (every draw uses those weights: the score-only view).
 
-    ``score_uncertainty`` (``"triangular"`` or ``"uniform"``) also samples every tool's score on every criterion
-    within its scenario-adjusted low-high range (triangular: mode = the point score) and re-evaluates the combinations
-    through the value model; the min-max scaling stays fixed at the point scores' range. Candidates are the
-    combinations surely dominated (pessimistic vs optimistic values) by fewer than k others. If more than
-    ``candidate_limit`` remain (wide ranges overlap, as in the bundled catalogue), a shortlist is used instead: every
-    combination that reached the top k for one of ``pilot_weights`` weight draws under the point scores or one of
-    ``pilot`` sampled score matrices, each evaluated exactly on the full set; ``exact`` is then False and
-    ``coverage`` reports, over ``check`` fresh (score, weight) draws evaluated on the full set, the share of top-k
-    places held by shortlisted combinations (top-k acceptabilities may be underestimated by about 1 - coverage).
+    With fixed scores only combinations dominated by fewer than ``k`` others (the k-skyband) can enter the top k for
+    weights with positive components, so preferences are computed only for them; exact twins (same values and
+    effort) are valued once. ``score_uncertainty`` (``"triangular"`` or ``"uniform"``) also draws every tool's change
+    on every criterion within its scenario-adjusted low-high range, once per draw (triangular: mode = the point
+    change): the candidates are those that can reach the top k for some weights and changes (exact filter on value
+    boxes, :mod:`decision.uncertainty`), each draw is pruned exactly by a per-combination bound and its survivors
+    are valued through the value model; a combination counts in a draw only if it is feasible with that draw's values
+    (red lines, accountability floor). The scaling stays at the point values' (for TOPSIS, drawn values beyond
+    the ideal or anti-ideal count as them).
+
+    Tie rule: combinations with equal (rounded) preferences split the places they occupy equally (two tied for
+    first each get half of first and half of second place), so every rank's acceptabilities sum to 1.
     """
     _check_method(method, PORTFOLIO_METHODS)
     p = portfolios
@@ -778,100 +689,183 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
         raise DecisionError(f"k must be >= 1, got {k}")
     if int(n_samples) < 1:
         raise DecisionError(f"n_samples must be >= 1, got {n_samples}")
+    if score_uncertainty is not None and score_uncertainty not in U.DISTRIBUTIONS:
+        raise DecisionError(f"unknown score distribution '{score_uncertainty}'; choose triangular or uniform")
     n_samples = int(n_samples)
     crit = p.criteria
     rng = np.random.default_rng(seed)
-    W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
+    if weights is not None:
+        W, acc = np.tile(as_weights(weights, crit), (n_samples, 1)), 1.0
+    else:
+        W, acc = sample_weights(n_samples, len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
     sc = portfolio_scaling(p, method)
-    Xn = sc(p.values)
-    off_all = effort_offset(p)
-    exact, coverage = True, None
+    tally = _Tally(len(p), k, len(crit), len(p.catalog.tools))
     if score_uncertainty is None:
-        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off_all, method), k))
-        Xc = Xn[cand]
+        cand = _fixed_smaa(p, W, k, method, sc, tally, progress)
+        n_possible, evaluated, rows_p = len(p), None, p
     else:
-        a = p.adjusted
-        spec = p.spec
-        lo_n = sc(portfolio_values(p.idx, p.bits, a.low, spec))
-        hi_n = sc(portfolio_values(p.idx, p.bits, a.high, spec))
-        pes, opt = np.minimum(lo_n, hi_n), np.maximum(lo_n, hi_n)   # for a cost criterion the low value is best
-        pes, opt = with_offset(pes, off_all, method), with_offset(opt, off_all, method)
-        mask = skyband_mask(pes, k, optimistic=opt, limit=candidate_limit)
-        if mask is None:                                             # ranges too wide for sure dominance
-            exact = False
-            mask = _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds,
-                              score_uncertainty)
-        cand = np.flatnonzero(mask)
-        Xc = None
-    m = len(cand)
-    kk = min(k, m)
-    B = np.zeros((m, kk))
-    CW = np.zeros((m, len(crit)))
-    best = np.zeros(len(p.catalog.tools))
-    step = _chunk(m, 3 if score_uncertainty is None else 3 + len(crit))
-    for s0 in range(0, n_samples, step):
+        cand, n_possible, evaluated, rows_p = _score_smaa(p, W, k, method, sc, rng, score_uncertainty, tally,
+                                                          progress)
+    return _portfolio_result(rows_p, len(p), cand, tally, n_samples, acc, method, seed, score_uncertainty,
+                             n_possible, evaluated)
+
+
+class _Tally:
+    """Accumulated top-k places (difference array over ranks, split tie rule), first-place weights and best-tool
+    counts over the draws."""
+
+    def __init__(self, n: int, k: int, n_crit: int, n_tools: int):
+        self.k = k
+        self.D = np.zeros((n, k + 1))
+        self.CW = np.zeros((n, n_crit))
+        self.best = np.zeros(n_tools)
+        self.no_feasible = 0
+
+    def add(self, sample, row, R, W, members_of, mult=None):
+        """Add (draw, combination) pairs with rounded preferences ``R``; every pair that can hold one of its draw's
+        top-k places must be present (other pairs may be). ``mult``: each pair stands for that many exact twins."""
+        mult = np.ones(len(row)) if mult is None else np.asarray(mult, float)
+        order = np.lexsort((row, -R, sample))
+        s, r, v, m = sample[order], row[order], R[order], mult[order]
+        new_s = np.r_[True, s[1:] != s[:-1]]
+        new_v = new_s | np.r_[True, v[1:] != v[:-1]]
+        before = np.cumsum(m) - m                                 # places taken before each pair (with twins)
+        s_start = np.maximum.accumulate(np.where(new_s, before, 0))
+        v_start = np.maximum.accumulate(np.where(new_v, before, 0))
+        group = np.cumsum(new_v) - 1
+        size = np.bincount(group, weights=m)[group]               # places a tied group occupies
+        start = v_start - s_start                                 # places strictly better
+        end = np.minimum(self.k, start + size)
+        inside = start < self.k
+        share = 1.0 / size                                        # each combination's share of its group's places
+        np.add.at(self.D, (r[inside], start[inside].astype(int)), share[inside])
+        np.add.at(self.D, (r[inside], end[inside].astype(int)), -share[inside])
+        first = start == 0
+        np.add.at(self.CW, r[first], share[first][:, None] * W[s[first]])
+        win = np.flatnonzero(new_s & first)                       # one winner: the first row among the best
+        self.best += members_of(r[win]).sum(0)
+        return len(win)
+
+    def places(self) -> np.ndarray:
+        return np.cumsum(self.D, axis=1)[:, :self.k]
+
+
+def _fixed_smaa(p, W, k, method, sc, tally, progress) -> np.ndarray:
+    """Fixed scores: the k-skyband, twins valued once, preferences in chunks of draws."""
+    Xn = sc(p.values)
+    off = effort_offset(p)
+    cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
+    key = np.column_stack([Xn[cand], off[cand]])
+    _, first, inverse, mult = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    inverse = np.ravel(inverse)
+    rep_order = np.argsort(first, kind="stable")                  # representatives in row order
+    reps = cand[first[rep_order]]
+    rank_of = np.empty(len(rep_order), dtype=int)
+    rank_of[rep_order] = np.arange(len(rep_order))
+    group = rank_of[inverse]                                      # representative position of each candidate
+    mult_rep = mult[rep_order].astype(float)
+    sub = _Tally(len(reps), k, W.shape[1], len(p.catalog.tools))
+    Xc, oc = Xn[reps], off[reps]
+    m = len(reps)
+    step = _chunk(m, 3)
+    members = lambda rows: p.members[reps[rows]]                 # noqa: E731
+    for s0 in range(0, len(W), step):
         Wc = W[s0:s0 + step]
-        if score_uncertainty is None:
-            U = scores(Xc, Wc, method, sc, off_all[cand])
-        else:
-            S = sample_scores(rng, p.adjusted.low, p.adjusted.score, p.adjusted.high, len(Wc), score_uncertainty)
-            U = scores(sc(_batch_values(p, cand, S, spec)), Wc, method, sc, off_all[cand])
-        _accumulate(_round(U), kk, B, CW, Wc, best, p.members[cand])
+        R = _round(scores(Xc, Wc, method, sc, oc))
+        s_loc, r_loc = _top_candidates(R, k, mult_rep)
+        sub.add(s0 + s_loc, r_loc, R[s_loc, r_loc], W, members, mult_rep[r_loc])
         if progress:
-            progress(min(s0 + step, n_samples), n_samples)
-    if not exact:
-        coverage = _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit,
-                             score_uncertainty)
-    return _portfolio_result(p, cand, B, CW, best, kk, n_samples, acc, method, seed, exact, coverage,
-                             score_uncertainty)
+            progress(min(s0 + step, len(W)), len(W))
+    tally.D[cand] = sub.D[group]                                  # every twin holds its group's per-twin share
+    tally.CW[cand] = sub.CW[group]
+    tally.best += sub.best
+    return cand
 
 
-def _shortlist(p, sc, spec, rng, k, method, pilot, pilot_weights, weight_order, weight_bounds, su) -> np.ndarray:
-    """Combinations in the top k for some pilot (scores, weights) pair, each score draw evaluated on the full set
-    and its top k found exactly through its own k-skyband."""
-    a = p.adjusted
-    W, _ = sample_weights(pilot_weights, len(p.criteria), rng, weight_order, weight_bounds, p.criteria)
-    mask = np.zeros(len(p), dtype=bool)
-    draws = np.concatenate([a.score[None], sample_scores(rng, a.low, a.score, a.high, pilot, su)])
-    for S in draws:                                  # a few pilot draws, each fully vectorised over combinations
-        Xn = sc(portfolio_values(p.idx, p.bits, S, spec))
-        off = effort_offset(p)
-        cand = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), k))
-        R = _round(scores(Xn[cand], W, method, sc, off[cand]))
-        kk = min(k, len(cand))
-        kth = np.partition(R, len(cand) - kk, axis=1)[:, len(cand) - kk][:, None]
-        mask[cand[(R >= kth).any(0)]] = True
-    return mask
-
-
-def _accumulate(R, k, B, CW, Wc, best, members):
-    """Add one chunk of rounded preferences R (S x m) to the top-k counts, central weights and best-tool counts."""
+def _top_candidates(R: np.ndarray, k: int, mult: np.ndarray, block: int = 64):
+    """(draw, row) pairs that can hold one of the top-k places: at least a lower bound of the k-th largest value of
+    the draw, the k-th largest of the maxima of ``block``-column blocks (k values from k different columns), which is
+    far cheaper than a partition of every row. A superset of the top k; the tally ranks it exactly."""
     S, m = R.shape
-    if k < m:
-        kth = np.partition(R, m - k, axis=1)[:, m - k][:, None]     # k-th largest per sample
-        part = np.argpartition(-R, k - 1, axis=1)[:, :k]
-        topv = -np.sort(-np.take_along_axis(R, part, axis=1), axis=1)      # S x k, descending
+    n_blocks = m // block
+    if k >= m or n_blocks < k:
+        if k >= m:
+            return np.nonzero(np.ones_like(R, dtype=bool))
+        kth = np.partition(R, m - k, axis=1)[:, m - k][:, None]
+        return np.nonzero(R >= kth)
+    maxima = R[:, :n_blocks * block].reshape(S, n_blocks, block).max(2)
+    kth = np.partition(maxima, n_blocks - k, axis=1)[:, n_blocks - k][:, None]
+    return np.nonzero(R >= kth)
+
+
+def _score_setup(p, k, method, sc, rng, dist):
+    """The universe under score draws, the exact box filter's candidates, the seed pool, a draw and a preference
+    function: what both the certified top-k and the first-place share need."""
+    u = U.score_universe(p)
+    up = u.portfolios
+    off = effort_offset(up)
+    pes, opt = U.value_box(u, sc)
+    cand = np.flatnonzero(U.box_filter(with_offset(pes, off, method), with_offset(opt, off, method), u.sure, k))
+    x0 = np.clip(sc(up.values[cand]), 0.0, 1.0)
+    pool = []                    # seeds, checked per draw: the strongest surely feasible and point-feasible ones
+    for part in (np.flatnonzero(u.sure[cand]), np.flatnonzero(cand < u.n_point)):
+        if len(part):
+            pool.append(part[skyband_mask(with_offset(x0[part], off[cand][part], method), 2 * k)])
+    pool = np.unique(np.concatenate(pool)) if pool else np.zeros(0, dtype=int)
+    a = up.adjusted
+    draw = lambda n: sample_scores(rng, a.low, a.score, a.high, n, dist)          # noqa: E731
+    prefs = lambda X, Wc: scores(X, Wc, method, sc)                               # noqa: E731
+    return u, off, cand, pool, draw, prefs
+
+
+def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, seed=0, method: str = "wsm",
+                            distribution: str = "triangular", weights=None, weight_center=None,
+                            spread: float = 0.1) -> float:
+    """Share of draws (weights as :func:`smaa_portfolios`, tool scores within their ranges) in which combination
+    ``row`` of ``p`` is first, exactly (ties split first place; a draw where it is infeasible counts 0). Faster than
+    a full SMAA: a draw is settled as soon as a strong combination beats it."""
+    _check_method(method, PORTFOLIO_METHODS)
+    rng = np.random.default_rng(seed)
+    crit = p.criteria
+    if weights is not None:
+        W = np.tile(as_weights(weights, crit), (int(n_samples), 1))
     else:
-        kth = R.min(1, keepdims=True)
-        topv = -np.sort(-R, axis=1)
-    rows, cols = np.nonzero(R >= kth)                                # every member of the top k (ties included)
-    v = R[rows, cols]
-    rank = 1 + (topv[rows] > v[:, None]).sum(1)                      # competition rank (exact within the top k)
-    keep = rank <= k
-    np.add.at(B, (cols[keep], rank[keep] - 1), 1)
-    firsts = rank == 1
-    np.add.at(CW, cols[firsts], Wc[rows[firsts]])
-    winner = np.argmax(R, axis=1)                                    # one winner: first in input order
-    best += members[winner].sum(0)
+        W, _ = sample_weights(int(n_samples), len(crit), rng, None, None, crit, weight_center, spread)
+    sc = portfolio_scaling(p, method)
+    u, off, cand, pool, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution)
+    if row not in cand:
+        return 0.0
+    return U.first_place(u, row, cand, W, draw, sc, prefs, off[cand], pool, method == "wsm") / len(W)
 
 
-def _portfolio_result(p, cand, B, CW, best, k, n_samples, acc, method, seed, exact, coverage, su):
-    hit = np.flatnonzero(B.sum(1) > 0)
-    rows = cand[hit]
+def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
+    """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
+    u, off, cand, pool, draw, prefs = _score_setup(p, k, method, sc, rng, dist)
+    up = u.portfolios
+    members = lambda rows: up.members[cand[rows]]                                 # noqa: E731
+    tally.D = np.zeros((len(up), k + 1))
+    tally.CW = np.zeros((len(up), W.shape[1]))
+    valued, winners = 0, 0
+    sub = _Tally(len(cand), k, W.shape[1], len(up.catalog.tools))
+    for s, r, R, n_val in U.certified_top(u, cand, W, draw, k, sc, prefs, off[cand], pool, method == "wsm",
+                                          progress=progress):
+        winners += sub.add(s, r, R, W, members)
+        valued += n_val
+    tally.D[cand], tally.CW[cand], tally.best = sub.D, sub.CW, sub.best
+    tally.no_feasible = len(W) - winners
+    return cand, len(up), valued / len(W), up
+
+
+def _portfolio_result(p, n_point, cand, tally, n_samples, acc, method, seed, su, n_possible, evaluated):
+    B = tally.places()
+    hit = np.flatnonzero(B.sum(1) > 1e-12)
     b = B[hit] / n_samples
     with np.errstate(invalid="ignore", divide="ignore"):
-        cw = np.where(B[hit, :1] > 0, CW[hit] / B[hit, :1], np.nan)
-    df = p.frame(rows)
+        cw = np.where(B[hit, :1] > 0, tally.CW[hit] / B[hit, :1], np.nan)
+    k = tally.k
+    df = p.frame(hit)
+    if su is not None:
+        df["feasible_at_point"] = hit < n_point
     df["first"] = b[:, 0]
     df["top_k"] = b.sum(1)
     for r in range(k):
@@ -881,24 +875,7 @@ def _portfolio_result(p, cand, B, CW, best, k, n_samples, acc, method, seed, exa
     df = df.sort_values(["top_k", "first"], ascending=False, kind="stable")
     df.attrs.update(scenario=p.adjusted.scenario.id, k=k, n_samples=n_samples, method=method)
     tools = pd.DataFrame({"tool": p.catalog.tool_ids, "name": [t.name for t in p.catalog.tools],
-                          "in_best": best / n_samples})
+                          "in_best": tally.best / n_samples})
     tools = tools.sort_values(["in_best", "tool"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    return PortfolioSMAA(df, tools, k, n_samples, mc_error(n_samples), acc, len(cand), len(p), method, seed, exact,
-                         coverage, su)
-
-
-def _coverage(p, cand, sc, spec, rng, check, k, method, weight_order, weight_bounds, crit, su) -> float:
-    """Share of top-k places held by shortlisted combinations, over ``check`` fresh (scores, weights) draws each
-    evaluated on the full set (1.0: the shortlist never missed a top-k combination)."""
-    if check <= 0:
-        return float("nan")
-    W, _ = sample_weights(check, len(crit), rng, weight_order, weight_bounds, crit)
-    a = p.adjusted
-    inside = np.zeros(len(p), dtype=bool)
-    inside[cand] = True
-    shares = []
-    for S, w in zip(sample_scores(rng, a.low, a.score, a.high, check, su), W):   # a check, not the hot path
-        U = _round(scores(sc(portfolio_values(p.idx, p.bits, S, spec)), w[None], method, sc, effort_offset(p)))[0]
-        top = U >= np.partition(U, len(U) - k)[len(U) - k]
-        shares.append(inside[top].mean())
-    return float(np.mean(shares))
+    return PortfolioSMAA(df, tools, k, n_samples, mc_error(n_samples), acc, len(cand), n_point, method, seed, True,
+                         su, n_possible, evaluated, tally.no_feasible)

@@ -152,3 +152,23 @@ def test_cli_plan_compares_the_playbook_with_simpler_courses(capsys):
     assert all(set(c["ranks"]) == {"wsm", "topsis", "vikor"} for c in j["comparison"])
     assert main(["plan", "--scenario", "arms_dependent_client", "--profile", "balanced"]) == 0
     assert "Compared with simpler courses over the same 12 months" in capsys.readouterr().out
+
+
+def test_opening_stability_covers_the_scores(tiny):
+    import numpy as np
+    from decision import robustness as rb
+    from decision.portfolios import portfolio_values
+    from decision.strategy.robustness import score_draws
+    p = decision.build_portfolios(tiny, "base")
+    problem = strategy_problem(p, load_reactions(tiny), reviews=1, months=6)
+    r = opening_stability(problem, HAND_WEIGHTS, n_samples=40, seed=3)
+    assert 0 <= r["scores_same"] <= 1 and sum(c for _, c in r["scores_top"]) == 40
+    assert r == opening_stability(problem, HAND_WEIGHTS, n_samples=40, seed=3)
+    # each draw revalues the tree's packages through the value model with that draw's changes
+    q = next(score_draws(problem, 1, np.random.default_rng(0)))
+    a = p.adjusted
+    S = rb.sample_scores(np.random.default_rng(0), a.low, a.score, a.high, 1)
+    v = portfolio_values(p.idx[problem.rows], p.bits[problem.rows], S, p.spec)[0]
+    lo, hi = tiny.bounds
+    np.testing.assert_allclose(q.outcomes, np.clip(v[:, None, :] + problem.model.effects(p.criteria)[None], lo, hi))
+    assert q.excluded.dtype == bool and len(q.excluded) == len(problem.rows)

@@ -248,10 +248,14 @@ def test_core_index_on_the_tiny_catalogue_matches_brute_force():
 # SMAA over combinations
 
 def _naive_topk(Xn, W, k, method, sc):
-    """Straightforward SMAA over every alternative (no skyband): top-k and first counts."""
+    """Straightforward SMAA over every alternative (no skyband): top-k and first shares under the split tie rule
+    (a tied group occupying places b+1..b+n gives each member 1/n of each of those places)."""
     U = rb._round(rb.scores(Xn, W, method, sc))
     better = (U[:, None, :] > U[:, :, None]).sum(2)                 # S x m: number strictly better
-    return (better < k).sum(0), (better == 0).sum(0)
+    tied = (U[:, None, :] == U[:, :, None]).sum(2)                  # S x m: group size (itself included)
+    topk = (np.clip(k - better, 0, None).clip(max=tied) / tied).sum(0)
+    first = ((better == 0) / tied).sum(0)
+    return topk, first
 
 
 @settings(max_examples=20, deadline=None)
@@ -265,15 +269,13 @@ def test_skyband_filtered_smaa_equals_unfiltered(seed, k, method):
     W, _ = rb.sample_weights(300, 3, seed)
     topk, first = _naive_topk(Xn, W, k, method, sc)
     cand = np.flatnonzero(rb.skyband_mask(Xn, k))
-    kk = min(k, len(cand))
-    B, CW, best = np.zeros((len(cand), kk)), np.zeros((len(cand), 3)), np.zeros(2)
-    rb._accumulate(rb._round(rb.scores(Xn[cand], W, method, sc)), kk, B, CW, W, best, np.zeros((len(cand), 2)))
-    full = np.zeros(len(X))
-    full[cand] = B.sum(1)
-    np.testing.assert_array_equal(full, topk)
-    full[:] = 0
-    full[cand] = B[:, 0]
-    np.testing.assert_array_equal(full, first)
+    tally = rb._Tally(len(X), k, 3, 2)
+    R = rb._round(rb.scores(Xn[cand], W, method, sc))
+    s, r = rb._top_candidates(R, k, np.ones(len(cand)))
+    tally.add(s, cand[r], R[s, r], W, lambda rows: np.zeros((len(rows), 2)))
+    B = tally.places()
+    np.testing.assert_allclose(B.sum(1), topk, atol=1e-9)
+    np.testing.assert_allclose(B[:, 0], first, atol=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -288,30 +290,19 @@ def test_portfolio_smaa_on_tiny_catalogue_matches_naive_loop(tiny):
     sc = rb._scaling(p.values, p.types, True)
     topk, first = _naive_topk(sc(p.values), W, 2, "topsis", sc)
     got = r.table["top_k"].reindex(range(len(p)), fill_value=0.0).to_numpy()
-    np.testing.assert_allclose(got, topk / 500)
+    np.testing.assert_allclose(got, topk / 500, atol=1e-12)
     winner = np.argmax(rb._round(rb.scores(sc(p.values), W, "topsis", sc)), axis=1)
     want = p.members[winner].mean(0)
     np.testing.assert_allclose(r.tool_in_best.set_index("tool").loc[p.catalog.tool_ids, "in_best"], want)
     assert r.exact and r.mc_error == pytest.approx(0.98 / math.sqrt(500))
 
 
-def test_batched_values_equal_direct_calls():
-    p = build_portfolios(load_catalog())
-    rows = np.arange(0, len(p), 991)
-    a = p.adjusted
-    S = rb.sample_scores(np.random.default_rng(0), a.low, a.score, a.high, 9)
-    spec = p.spec
-    got = rb._batch_values(p, rows, S, spec)
-    want = np.stack([portfolio_values(p.idx[rows], p.bits[rows], s, spec) for s in S])
-    np.testing.assert_allclose(got, want, atol=1e-12)
-
-
 def test_score_uncertainty_on_tiny_catalogue_is_exact_and_deterministic(tiny):
     a = rb.smaa_portfolios(tiny, n_samples=300, seed=2, k=1, score_uncertainty="triangular")
     b = rb.smaa_portfolios(tiny, n_samples=300, seed=2, k=1, score_uncertainty="triangular")
     pd.testing.assert_frame_equal(a.table, b.table)
-    assert a.exact and a.coverage is None
-    assert a.table["first"].sum() >= 1.0 - 1e-12            # ties can share first place
+    assert a.exact and a.n_possible >= a.n_feasible
+    assert a.table["first"].sum() == pytest.approx(1.0 - a.no_feasible / 300)   # ties split first place
 
 
 def test_portfolio_stability_matches_matrix_version(tiny):
@@ -373,3 +364,36 @@ def test_weights_near_a_profile_stay_within_the_spread_even_at_a_corner(raw, spr
     assert (W >= -1e-12).all() and (np.abs(W - w) <= spread + 1e-12).all()
     corner, _ = rb.sample_weights(200, 4, 3, weight_center=[1, 0, 0, 0], spread=0.1)
     assert (corner[:, 0] >= 0.9 - 1e-12).all()
+
+
+def test_cli_json_reports_how_sure_and_the_scores_that_decide(capsys):
+    import json
+    assert main(["robustness", "--catalog", str(TINY), "--samples", "200", "--seed", "1", "--top-k", "2",
+                 "--sure-samples", "100", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"scenario", "method", "recommendation", "how_sure", "stability", "scores_that_decide",
+                        "smaa", "tools", "caveat"}
+    hs = out["how_sure"]
+    assert 0 <= hs["both"] <= 1 and 0 <= hs["scores_only"] <= 1 and 0 <= hs["weights_only"] <= 1
+    assert " + ".join(hs["recommendation"]) and hs["label"] == out["recommendation"]
+    rows = out["scores_that_decide"]["rows"]
+    assert len(rows) == 8 and {"tool", "criterion", "margin_low", "margin_high", "flips"} <= set(rows[0])
+    assert out["smaa"]["exact"] is True and out["smaa"]["n_candidates"] <= out["smaa"]["n_possible"]
+
+
+def test_cli_text_with_scores_says_it_is_exact(capsys):
+    assert main(["robustness", "--catalog", str(TINY), "--samples", "200", "--seed", "1", "--top-k", "2",
+                 "--scores", "uniform", "--sure-samples", "0", "--tornado", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "exact: every combination that can reach the top 2 in a draw was evaluated in it" in out
+    assert "How sure" not in out and "Scores that decide" not in out
+
+
+def test_tornado_figure_is_responsive_and_has_both_ends(tiny):
+    from decision import figures
+    from decision.sureness import score_tornado
+    t = score_tornado(tiny)
+    f = figures.tornado_figure(t, rows=5)
+    assert [tr.name for tr in f.data] == ["score at its low end", "score at its high end"]
+    assert f.layout.width is None and f.layout.autosize
+    assert all(len(lbl.split("<br>")[0]) <= 24 for lbl in f.data[0].y)

@@ -37,12 +37,13 @@ def cmd_plan(args) -> int:
         out = plan_json(plan)
         out["comparison"] = courses_json(courses)
         if robust:
-            out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weights_same", "probabilities_same")}
+            out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weights_same", "probabilities_same",
+                                                         "scores_same")}
         text = json.dumps(out, indent=2)
     else:
         text = plan_text(plan, robust, courses_lines(courses, plan))
         if not robust:
-            text += "\n(Add --samples 200 to see how often the opening survives weight and probability draws.)"
+            text += "\n(Add --samples 200 to see how often the opening survives weight, probability and score draws.)"
     print(text)
     if args.out:
         write_output(Path(args.out), text + "\n")
@@ -61,7 +62,8 @@ def register(sub) -> None:
     r.add_argument("--max-rungs-up", type=count(0, 8, "max_rungs_up"), help="calibration: rungs up per review (default: reactions.yaml)")
     r.add_argument("--reactions", metavar="FILE", help="reactions.yaml to use (default: the catalogue's)")
     r.add_argument("--samples", type=count(0, MAX_SAMPLES, "samples"), default=0,
-                   help="robustness draws of weights and of reaction probabilities (default 0: skip)")
+                   help="robustness draws of weights, of reaction probabilities and of tool scores (default 0: "
+                        "skip)")
     r.add_argument("--seed", type=SEED_OPTION, default=0)
     r.add_argument("--max-tools", type=MAX_TOOLS_OPTION, help="cap on tools per package (default: constraints.yaml)")
     r.add_argument("--format", default="text", choices=["text", "json"])

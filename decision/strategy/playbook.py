@@ -223,9 +223,13 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
     if comparison:
         lines += ["", *comparison]
     if robustness:
-        lines.append(f"Opening package unchanged in {robustness['weights_same']:.0%} of {robustness['n_samples']} "
-                     f"weight draws and {robustness['probabilities_same']:.0%} of {robustness['n_samples']} "
-                     "reaction-probability draws (Dirichlet base rates, rules within their ranges).")
+        n = robustness["n_samples"]
+        scores = (f", and {robustness['scores_same']:.0%} of {n} draws of the tool scores within their ranges "
+                  "(packages revalued; one that breaks a red line in a draw is out)" if "scores_same" in robustness
+                  else "")
+        lines.append(f"Opening package unchanged in {robustness['weights_same']:.0%} of {n} weight draws, "
+                     f"{robustness['probabilities_same']:.0%} of {n} reaction-probability draws (Dirichlet base "
+                     f"rates, rules within their ranges){scores}.")
     lines += ["", "Principles:", *[f"  {s}" for s in plan.principles.describe()],
               f"Exact backward induction: every node chooses among all {plan.n_packages:,} feasible packages (above "
               f"the security floor; {plan.n_signatures} constraint signatures); additive value with fixed anchors.",

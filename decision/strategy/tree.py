@@ -51,6 +51,9 @@ has 9,841; 10 reactions and 6 reviews would have 1,111,111."""
 MAX_TRANSITIONS = 20_000_000
 """Most (reaction, signature, next signature) cells of the solver's transition tables, K x S^2 (8 bytes each in the
 largest table: 160 MB). The bundled catalogue has 3 x 88^2 = 23,232."""
+EXCLUDED = -1e6
+"""Period value of a package that is out in a draw of the scores (breaks a red line): never chosen while another
+package is admissible."""
 SIGNATURE = ("rung", "pressure_rung", "n_pressure", "threat", "verification", "incentives", "de_escalation")
 
 
@@ -231,6 +234,7 @@ class StrategyProblem:
     opening: np.ndarray       # (S,)
     admissible: np.ndarray    # (K, S, S)
     bluff: np.ndarray         # (K, S, S)
+    excluded: np.ndarray | None = None   # (N,) bool: packages out in this draw of the scores (None: none)
 
     @property
     def catalog(self):
@@ -244,7 +248,8 @@ class StrategyProblem:
         (sum_k P(k|x) u(o(x, k)) - effort_cost * effort(x)) / (R + 1)."""
         probs = self.probs if probs is None else probs
         u = self.scaled @ np.asarray(w, dtype=float)                            # (N, K), = period_value
-        return (np.einsum("nk,nk->n", probs, u) - self.effort_cost) / (self.reviews + 1)
+        imm = (np.einsum("nk,nk->n", probs, u) - self.effort_cost) / (self.reviews + 1)
+        return imm if self.excluded is None else np.where(self.excluded, EXCLUDED, imm)
 
     @cached_property
     def effort_cost(self) -> np.ndarray:

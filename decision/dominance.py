@@ -1,0 +1,137 @@
+"""Dominance among combinations: the k-skyband (rows dominated by fewer than k others) and its interval form.
+
+``X`` holds "higher is better" columns. Row ``d`` dominates row ``q`` when it is at least as good everywhere and
+better somewhere; with an ``optimistic`` matrix (value boxes) ``d`` *surely* dominates ``q`` when ``d``'s worst case
+is at least ``q``'s best case everywhere, not all equal. Both relations are strict partial orders (transitive,
+irreflexive), which is what makes the counting below exact.
+
+Bounded work: identical rows (or identical boxes) are merged first and counted with their multiplicity, and rows
+are ordered by decreasing sum of pessimistic values, then lexicographically, so a dominator always comes strictly
+before the rows it dominates (equal float sums included). Blocks can then be cut anywhere: the cost is about
+``N x |skyband|`` comparisons, never ``N^2`` on a run of equal rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK_ELEMENTS = 4_000_000
+"""Size of the temporary (rows x dominators) boolean arrays per step."""
+
+
+def _count_loop(Dp, Qo, k, cnt, mult=None):
+    """Add to ``cnt`` (counts of the rows ``Qo``) the dominators among ``Dp`` (weighted by ``mult``, their
+    multiplicities), stopping for a row once it has ``k``; the loop runs over blocks of dominators, not over rows."""
+    alive = np.flatnonzero(cnt < k)
+    pos = 0
+    while pos < len(Dp) and len(alive):
+        step = max(1, CHUNK_ELEMENTS // max(1, len(alive)))
+        D = Dp[pos:pos + step]
+        B = Qo[alive]
+        ge = np.ones((len(B), len(D)), dtype=bool)
+        eq = np.ones((len(B), len(D)), dtype=bool)
+        for j in range(Qo.shape[1]):
+            dj, bj = D[:, j][None, :], B[:, j][:, None]
+            ge &= dj >= bj
+            eq &= dj == bj
+        hit = ge & ~eq
+        cnt[alive] += hit.sum(1) if mult is None else hit.astype(np.int64) @ mult[pos:pos + step]
+        alive = alive[cnt[alive] < k]
+        pos += step
+    return cnt
+
+
+def skyband_mask(X: np.ndarray, k: int, optimistic: np.ndarray | None = None, block: int = 1024,
+                 seed: int = 4096, limit: int | None = None) -> np.ndarray | None:
+    """(N,) bool: rows dominated by fewer than ``k`` others ("higher is better" in every column). ``k = 1`` gives
+    the Pareto (non-dominated) set; identical rows do not dominate each other.
+
+    With ``optimistic`` given, ``X`` holds pessimistic values and dominance is *sure* dominance: ``X[d] >=
+    optimistic[q]`` everywhere, not all equal. Returns None if more than ``limit`` distinct rows survive the
+    first pass (an estimate on a subsample decides early when the survivors would clearly exceed it).
+
+    Algorithm: distinct rows (with multiplicities) sorted so that a dominator always comes first; a prefix of
+    ``seed`` rows gets its exact skyband block by block; every other row is counted against that skyband, strongest
+    first, and dropped once it has ``k`` dominators; survivors go block by block against the growing skyband. Only
+    skyband members need to be counted: a row outside the skyband has at least ``k`` dominators inside it
+    (transitivity), so the test is exact.
+    """
+    lo_val = np.asarray(X, dtype=float)
+    hi_val = lo_val if optimistic is None else np.asarray(optimistic, dtype=float)
+    if len(lo_val) == 0:
+        return np.zeros(0, dtype=bool)
+    C = lo_val.shape[1]
+    s = lo_val.sum(1)
+    extra = () if optimistic is None else tuple(-hi_val[:, j] for j in range(C - 1, -1, -1))
+    order = np.lexsort(extra + tuple(-lo_val[:, j] for j in range(C - 1, -1, -1)) + (-s,))
+    P, O = lo_val[order], hi_val[order]                  # decreasing sum, then lexicographic: dominators first
+    new = np.ones(len(P), dtype=bool)                    # identical rows (boxes) are adjacent now: merge them
+    new[1:] = np.any(P[1:] != P[:-1], axis=1) | np.any(O[1:] != O[:-1], axis=1)
+    starts = np.flatnonzero(new)
+    mult = np.diff(np.append(starts, len(P)))
+    inner = _skyband_sorted(P[starts], O[starts], mult, k, block, seed, limit)
+    if inner is None:
+        return None
+    mask = np.zeros(len(P), dtype=bool)
+    mask[order] = inner[np.cumsum(new) - 1]
+    return mask
+
+
+def _skyband_sorted(P, O, w, k, block, seed, limit):
+    """:func:`skyband_mask` on distinct rows already sorted dominators-first, whose dominance counts with
+    multiplicity ``w``; returns the mask in that order."""
+    n = len(P)
+    weighted = None if np.all(w == 1) else w
+
+    def wt(rows):
+        return None if weighted is None else weighted[rows]
+
+    def blocks(start, stop):
+        """Exact skyband of the sorted rows [start, stop) (a prefix: all their dominators are inside it)."""
+        out = [np.zeros(0, dtype=int)]
+        while start < stop:
+            end = min(stop, start + block)
+            pos = np.arange(start, end)
+            prev = np.concatenate(out)
+            cnt = _count_loop(P[prev], O[pos], k, np.zeros(len(pos), int), wt(prev))
+            alive = np.flatnonzero(cnt < k)
+            cnt[alive] = _count_loop(P[pos], O[pos[alive]], k, cnt[alive].copy(), wt(pos))
+            out.append(pos[cnt < k])
+            start = end
+        return np.concatenate(out)
+
+    m = min(n, seed)
+    sky = blocks(0, m)
+    rest = np.arange(m, n)
+    if limit is not None and len(rest) > 4 * limit:                # estimate the survivors on an even subsample
+        probe = rest[:: max(1, len(rest) // 2000)]
+        share = np.mean(_count_loop(P[sky], O[probe], k, np.zeros(len(probe), int), wt(sky)) < k)
+        if len(sky) + share * len(rest) > 2 * limit:
+            return None
+    cnt = _count_loop(P[sky], O[rest], k, np.zeros(len(rest), int), wt(sky))
+    surv = rest[cnt < k]
+    if limit is not None and len(sky) + len(surv) > limit:
+        return None
+    # survivors: count against the skyband of the prefix (done) plus survivors before them
+    pref = cnt[cnt < k]
+    out, start = [sky], 0
+    while start < len(surv):
+        end = min(len(surv), start + block)
+        pos = surv[start:end]
+        c = pref[start:end].copy()
+        if len(out) > 1:
+            prev = np.concatenate(out[1:])
+            c = _count_loop(P[prev], O[pos], k, c, wt(prev))
+        alive = np.flatnonzero(c < k)
+        c[alive] = _count_loop(P[pos], O[pos[alive]], k, c[alive].copy(), wt(pos))
+        out.append(pos[c < k])
+        start = end
+    mask = np.zeros(n, dtype=bool)
+    mask[np.concatenate(out)] = True
+    return mask
+
+
+def count_dominators(dominators_pes: np.ndarray, rows_opt: np.ndarray, k: int) -> np.ndarray:
+    """(M,) number of rows of ``dominators_pes`` that surely dominate each row of ``rows_opt``, counted up to
+    ``k`` (a row stops being counted once it has ``k``)."""
+    return _count_loop(np.asarray(dominators_pes, float), np.asarray(rows_opt, float), k,
+                       np.zeros(len(rows_opt), int))

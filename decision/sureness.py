@@ -1,0 +1,154 @@
+"""How sure is the recommendation, and which expert scores decide it.
+
+* :func:`how_sure`: how often today's recommendation stays first when the weights and the tool scores vary
+  together, with the score-only and weight-only shares beside it (three exact SMAA runs, :mod:`decision.robustness`).
+* :func:`score_tornado`: for each (tool, criterion) score, the recommendation's margin over the best alternative
+  with that one score at the low and at the high end of its range, every other score at its point value: the scores
+  whose range can overturn the recommendation are the expert judgments to check first.
+
+Both are pure functions returning small values (a frozen dataclass, a sorted frame) for the CLI, the briefing and
+the dashboard; :func:`decision.figures.tornado_figure` draws the frame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .defaults import HOW_SURE_SAMPLES as _HOW_SURE_SAMPLES
+from .portfolios import Portfolios, portfolio_values, value_masks
+from .ranking import DEFAULT_METHOD, as_weights
+from .robustness import (PORTFOLIO_METHODS, _best, _check_method, effort_offset, first_share_with_scores, mc_error,
+                         portfolio_scaling, scores, smaa_portfolios)
+from .uncertainty import score_universe
+
+HOW_SURE_SAMPLES = _HOW_SURE_SAMPLES
+"""Draws per share of :func:`how_sure` (each share +/- 0.031 at 95%)."""
+
+
+@dataclass(frozen=True)
+class HowSure:
+    """How often ``recommendation`` (tool ids; ``label`` its names) stays first: ``both`` when the weights and the
+    tool scores vary together, ``scores_only`` with the weights fixed at the analyst's, ``weights_only`` with the
+    scores at their point values. Each share is over ``n_samples`` draws (95% error at most ``mc_error``); ties
+    split first place; a draw in which the recommendation breaks a red line or misses the floor counts as not
+    first. ``weights_region`` says how the weights vary, ``distribution`` how the scores do."""
+    recommendation: tuple[str, ...]
+    label: str
+    both: float
+    scores_only: float
+    weights_only: float
+    n_samples: int
+    mc_error: float
+    method: str
+    distribution: str
+    weights_region: str
+    seed: object
+
+    def sentence(self) -> str:
+        """One line an analyst can read aloud."""
+        return (f"{self.label} stays first in {self.both:.0%} of draws when weights and scores vary together "
+                f"({self.scores_only:.0%} with only the scores varying, {self.weights_only:.0%} with only the "
+                f"weights varying; +/- {self.mc_error:.0%}).")
+
+    def as_dict(self) -> dict:
+        return {"recommendation": list(self.recommendation), "label": self.label, "both": self.both,
+                "scores_only": self.scores_only, "weights_only": self.weights_only, "n_samples": self.n_samples,
+                "mc_error": self.mc_error, "method": self.method, "distribution": self.distribution,
+                "weights_region": self.weights_region, "seed": self.seed}
+
+
+def recommendation_row(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> int:
+    """Row of the top combination under ``weights`` (None: equal) at the point scores (package tie rule)."""
+    _check_method(method, PORTFOLIO_METHODS)
+    w = as_weights(weights, p.criteria)
+    sc = portfolio_scaling(p, method)
+    rows = np.arange(len(p))
+    return int(_best(scores(sc(p.values), w[None, :], method, sc, effort_offset(p))[0], p, rows))
+
+
+def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_samples: int = HOW_SURE_SAMPLES,
+             seed=0, distribution: str = "triangular", spread: float = 0.1) -> HowSure:
+    """The "how sure" figure of today's recommendation (see :class:`HowSure`). With ``weights`` the weights vary
+    uniformly within +/- ``spread`` of them; without, uniformly on the simplex (and the recommendation is the top
+    under equal weights)."""
+    rec = recommendation_row(p, weights, method)
+    region = ({"weight_center": weights, "spread": spread} if weights is not None else {})
+    fixed = as_weights(weights, p.criteria)
+
+    def with_scores(**kw) -> float:
+        return first_share_with_scores(p, rec, n_samples, seed, method, distribution, **kw)
+    fixed_scores = smaa_portfolios(p, n_samples, seed=seed, method=method, k=1, **region)
+    return HowSure(recommendation=p.tools_of(rec), label=p.labels([rec])[0],
+                   both=with_scores(**region), scores_only=with_scores(weights=fixed),
+                   weights_only=float(fixed_scores.table["first"].get(rec, 0.0)), n_samples=int(n_samples),
+                   mc_error=mc_error(int(n_samples)),
+                   method=method, distribution=distribution,
+                   weights_region=(f"within +/- {spread:g} of the given weights" if weights is not None
+                                   else "uniform on the simplex"), seed=seed)
+
+
+def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> pd.DataFrame:
+    """One row per (tool, criterion) score with a range: the recommendation's margin over the best feasible
+    alternative (preference units, effort cost included) with that score at its ``low`` and at its ``high`` end and
+    every other score at its point value. Columns ``tool``, ``name``, ``criterion``, ``low``/``point``/``high`` (the
+    change), ``margin_low``, ``margin_high``, ``swing`` (their difference, absolute), ``flips`` (the recommendation
+    loses first place at one end, or breaks a red line / misses the floor there: margin NaN). Sorted by ``flips``
+    then ``swing``, largest first; ``attrs``: ``margin`` (at the point scores), ``recommendation``, ``runner_up``.
+    Exact over every combination that is feasible at some score (only combinations holding the moved tool change)."""
+    _check_method(method, PORTFOLIO_METHODS)
+    rec = recommendation_row(p, weights, method)
+    w = as_weights(weights, p.criteria)
+    u = score_universe(p)
+    up, st = u.portfolios, u.portfolios.setting
+    a, spec = up.adjusted, st.spec
+    sc = portfolio_scaling(p, method)
+    off = effort_offset(up)
+
+    def prefs(values, rows):
+        return scores(np.clip(sc(values), 0, 1), w[None, :], method, sc, off[rows])[0]
+    base = np.where(np.arange(len(up)) < u.n_point, prefs(up.values, np.arange(len(up))), -np.inf)
+    alt = base.copy()
+    alt[rec] = -np.inf
+    runner = int(np.argmax(alt))
+    rows_out = []
+    for t in range(len(up.catalog.tools)):
+        held = np.flatnonzero((up.bits >> t) & 1)
+        without = np.where(((up.bits >> t) & 1) == 0, alt, -np.inf).max()
+        settings, where = [], []
+        for j in range(len(p.criteria)):
+            if a.low[t, j] == a.high[t, j]:
+                continue
+            for end in (a.low, a.high):
+                m = a.score.copy()
+                m[t, j] = end[t, j]
+                settings.append(m)
+            where.append(j)
+        if not settings:
+            continue
+        S = np.stack(settings)
+        V = portfolio_values(up.idx[held], up.bits[held], S, spec)             # (settings, rows holding t, C)
+        margins = []
+        for i, m in enumerate(S):
+            ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
+            ok = np.ones(len(held), dtype=bool)
+            for mask in value_masks(up.bits[held], V[i], st, score=ext[up.idx[held].astype(np.intp)]).values():
+                ok &= mask
+            U = np.where(ok, prefs(V[i], held), -np.inf)
+            u_rec = U[held == rec][0] if rec in held else base[rec]
+            best = max(without, U[held != rec].max(initial=-np.inf))
+            margins.append(u_rec - best if np.isfinite(u_rec) else np.nan)
+        for n, j in enumerate(where):
+            lo_m, hi_m = margins[2 * n], margins[2 * n + 1]
+            rows_out.append((up.catalog.tool_ids[t], up.catalog.tools[t].name, p.criteria[j], a.low[t, j],
+                             a.score[t, j], a.high[t, j], lo_m, hi_m))
+    df = pd.DataFrame(rows_out, columns=["tool", "name", "criterion", "low", "point", "high", "margin_low",
+                                         "margin_high"])
+    df["swing"] = (df["margin_high"] - df["margin_low"]).abs()
+    df["flips"] = ~((df["margin_low"] > 0) & (df["margin_high"] > 0))
+    df = df.sort_values(["flips", "swing", "tool", "criterion"], ascending=[False, False, True, True],
+                        kind="stable", na_position="first").reset_index(drop=True)
+    df.attrs.update(margin=float(base[rec] - base[runner]), recommendation=p.labels([rec])[0],
+                    runner_up=up.labels([runner])[0], method=method, scenario=p.adjusted.scenario.id)
+    return df

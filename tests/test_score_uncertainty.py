@@ -1,0 +1,292 @@
+"""Score uncertainty over combinations: monotone values, the exact box filter, feasibility judged per draw, the
+certified top-k per draw against brute force over the full set, and the tie rule for exact twins."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from decision import build_portfolios, load_catalog
+from decision import robustness as rb
+from decision import uncertainty as U
+from decision.portfolios import paired_values, portfolio_values
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+CRIT = ["r", "s", "l", "e"]
+
+
+def write_catalogue(folder: Path, changes: dict, twin_of: str | None = None, worse_by: float = 0.0) -> Path:
+    """The tiny catalogue with its (tool, criterion) -> (change, low, high) replaced; ``twin_of`` adds tool ``d``,
+    a copy of that tool (same effort, no interactions of its own) whose changes, ranges included, are ``worse_by``
+    points worse on every criterion (0: an exact twin)."""
+    shutil.copytree(TINY, folder, dirs_exist_ok=True)
+    tools = list(changes_tools(changes))
+    if twin_of:
+        bad = {"r": -1, "s": -1, "l": -1, "e": 1}
+        moved = lambda x, c: float(np.clip(x + bad[c] * worse_by, -10, 10))        # noqa: E731
+        changes = {**changes, **{("d", c): tuple(moved(x, c) for x in changes[(twin_of, c)]) for c in CRIT}}
+        with open(folder / "tools.csv", "a") as f:
+            f.write("d,Tool D,trust_building,1,de_escalating,,days,Twin test tool.\n")
+        with open(folder / "effort.csv", "a") as f:
+            effort = {"a": 1, "b": 2, "c": 1}[twin_of]
+            f.write(f"d,{effort},test,hand\n")
+        tools.append("d")
+    rows = ["tool,criterion,change,low,high,rationale,source"]
+    for t in tools:
+        for c in CRIT:
+            v, lo, hi = changes[(t, c)]
+            rows.append(f"{t},{c},{v},{lo},{hi},test,hand")
+    (folder / "scores.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def changes_tools(changes):
+    return dict.fromkeys(t for t, _ in changes)
+
+
+def tiny_changes():
+    df = pd.read_csv(TINY / "scores.csv")
+    return {(r.tool, r.criterion): (r.change, r.low, r.high) for r in df.itertuples()}
+
+
+@st.composite
+def catalogues(draw, width=5.0):
+    """Random changes for the tiny catalogue's three tools (half-point steps, ranges up to ``width`` wide)."""
+    out = {}
+    for t in "abc":
+        for c in CRIT:
+            v = draw(st.integers(-10, 10)) / 2
+            lo = v - draw(st.integers(0, int(2 * width))) / 4
+            hi = v + draw(st.integers(0, int(2 * width))) / 4
+            out[(t, c)] = (v, max(-10.0, lo), min(10.0, hi))
+    return out
+
+
+CONSTRAINTS = [None,
+               {"red_lines": [{"criterion": "e", "max": 5.0}, {"criterion": "s", "min": 6.0}]},
+               {"floor": {"criterion": "r", "base": 1.5, "per_point": (), "minimum": 1.0, "maximum": 4.0,
+                          "min_tool_change": 3.0}}]
+
+
+def corners_and_draws(a, rng, n, direction):
+    """Tool-change matrices: every tool independently at the good or the bad end of all its ranges (2^T corners,
+    where boxes touch), every change at its low / high end, and ``n`` uniform draws."""
+    T = len(a.score)
+    good = np.where(direction > 0, a.high, a.low)
+    bad = np.where(direction > 0, a.low, a.high)
+    corners = [np.where((np.arange(T)[:, None] * 0 + (m >> np.arange(T) & 1)[:, None]) > 0, good, bad)
+               for m in range(2 ** T)]
+    draws = a.low + (a.high - a.low) * rng.random((n, *a.score.shape))
+    return np.concatenate([np.stack(corners + [a.low, a.high]), draws])
+
+
+def full_values(u, draws, scale):
+    """Brute force: every (draw, combination) pair of the universe valued exactly, with its feasibility."""
+    n, N = len(draws), len(u)
+    s, r = np.repeat(np.arange(n), N), np.tile(np.arange(N), n)
+    X, ok = U.value_pairs(u, r, draws, s, scale)
+    return X.reshape(n, N, -1), ok.reshape(n, N)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The claims the exact filter rests on
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogues(), st.integers(0, 2), st.integers(0, 3), st.integers(-20, 20))
+def test_values_are_monotone_in_every_change_including_redundancy_and_interactions(changes, t, c, step):
+    with tempfile.TemporaryDirectory() as d:
+        p = build_portfolios(load_catalog(write_catalogue(Path(d), changes)), max_tools=3,
+                             constraints={"red_lines": []})
+    a = p.adjusted
+    base = a.score.copy()
+    up = base.copy()
+    up[t, c] = np.clip(base[t, c] + abs(step) / 4, -10, 10)
+    v0 = portfolio_values(p.idx, p.bits, base, p.spec)
+    v1 = portfolio_values(p.idx, p.bits, up, p.spec)
+    assert np.all(v1[:, c] >= v0[:, c] - 1e-12)                     # raising a change never lowers its criterion
+    others = [j for j in range(4) if j != c]
+    np.testing.assert_array_equal(v1[:, others], v0[:, others])     # and leaves the other criteria alone
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogues(width=1.0), st.integers(1, 3), st.sampled_from(["wsm", "topsis"]), st.integers(0, 2),
+       st.integers(0, 10_000), st.sampled_from("abc"), st.sampled_from([0.0, 0.5, 1.0, 3.0]))
+def test_no_combination_outside_the_box_filter_ever_reaches_the_top_k(changes, k, method, cons, seed, copy, worse):
+    with tempfile.TemporaryDirectory() as d:                     # a fourth tool, a worse copy: the filter bites
+        cat = load_catalog(write_catalogue(Path(d), changes, twin_of=copy, worse_by=worse))
+        try:
+            p = build_portfolios(cat, max_tools=2, constraints=CONSTRAINTS[cons])
+        except Exception:                                          # nothing feasible at the point changes
+            return
+    u = U.score_universe(p)
+    sc = rb.portfolio_scaling(p, method)
+    off = rb.effort_offset(u.portfolios)
+    pes, opt = U.value_box(u, sc)
+    keep = U.box_filter(rb.with_offset(pes, off, method), rb.with_offset(opt, off, method), u.sure, k, limit=None)
+    rng = np.random.default_rng(seed)
+    draws = corners_and_draws(u.portfolios.adjusted, rng, 40, p.spec.direction)
+    W = np.vstack([np.eye(4) * 0.97 + 0.01, rb.sample_weights(40, 4, rng)[0]])
+    X, ok = full_values(u, draws, sc)
+    for i in range(len(draws)):
+        R = rb._round(rb.scores(X[i], W, method, sc, off))           # every weight vector, this draw
+        R = np.where(ok[i][None, :], R, -np.inf)
+        better = (R[:, None, :] > R[:, :, None]).sum(2)             # weights x combinations
+        reached = ((better < k) & ok[i][None, :]).any(0)
+        assert not np.any(reached & ~keep), "a filtered-out combination reached the top k"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The certified top-k per draw against brute force
+
+def brute_force_smaa(p, n, seed, k, method, dist="triangular"):
+    """SMAA with score draws valued for every combination of the universe (no filter, no bound)."""
+    rng = np.random.default_rng(seed)
+    W, _ = rb.sample_weights(n, len(p.criteria), rng, criteria=p.criteria)
+    u = U.score_universe(p)
+    up = u.portfolios
+    a = up.adjusted
+    draws = rb.sample_scores(rng, a.low, a.score, a.high, n, dist)
+    sc = rb.portfolio_scaling(p, method)
+    off = rb.effort_offset(up)
+    X, ok = full_values(u, draws, sc)
+    s, r = np.nonzero(ok)
+    R = np.round(rb.scores(X[s, r][:, None, :], W[s], method, sc)[:, 0] - off[r], 12)
+    tally = rb._Tally(len(up), k, 4, len(up.catalog.tools))
+    winners = tally.add(s, r, R, W, lambda rows: up.members[rows])
+    return tally.places() / n, tally.best / n, n - winners
+
+
+@pytest.mark.parametrize("method", ["wsm", "topsis"])
+@pytest.mark.parametrize("cons", [0, 1, 2])
+@pytest.mark.parametrize("top_caps", [32, 2])
+def test_score_smaa_equals_brute_force_over_the_full_set(tmp_path, monkeypatch, method, cons, top_caps):
+    monkeypatch.setattr(U, "TOP_CAPS", top_caps)                   # 2: the highest caps join the seeds
+    changes = tiny_changes()
+    p = build_portfolios(load_catalog(write_catalogue(tmp_path, changes, twin_of="b", worse_by=0.5)),
+                         constraints=CONSTRAINTS[cons])
+    k = 2
+    res = rb.smaa_portfolios(p, 400, seed=7, k=k, method=method, score_uncertainty="triangular")
+    places, best, none = brute_force_smaa(p, 400, 7, k, method)
+    got = np.zeros_like(places)
+    t = res.table
+    got[t.index.to_numpy()] = t[[f"rank_{i + 1}" for i in range(k)]].to_numpy()
+    np.testing.assert_allclose(got, places, atol=1e-12)
+    np.testing.assert_allclose(res.tool_in_best.set_index("tool").loc[p.catalog.tool_ids, "in_best"], best)
+    assert res.no_feasible == none and res.exact
+
+
+def test_feasibility_is_judged_in_every_draw(tmp_path):
+    # Tool B alone: escalation risk 6 at its point change, 5.2-6.8 over its range; a red line at 6.5 makes it
+    # feasible in some draws only, one at 5.9 infeasible at the point but feasible in some draws.
+    cat = load_catalog(write_catalogue(tmp_path, tiny_changes()))
+    for line, at_point in ((6.5, True), (5.9, False)):
+        p = build_portfolios(cat, constraints={"red_lines": [{"criterion": "e", "max": line}]})
+        u = U.score_universe(p)
+        row = int(np.flatnonzero(u.portfolios.bits == 0b010)[0])                  # {B}
+        assert (row < u.n_point) == at_point and not u.sure[row]
+        a = p.adjusted
+        draws = rb.sample_scores(np.random.default_rng(0), a.low, a.score, a.high, 300)
+        sc = rb.portfolio_scaling(p, "wsm")
+        X, ok = U.value_pairs(u, np.full(300, row), draws, np.arange(300), sc)
+        risk = portfolio_values(u.portfolios.idx[[row]], u.portfolios.bits[[row]], draws, p.spec)[:, 0, 3]
+        np.testing.assert_array_equal(ok, risk <= line + 1e-9)
+        assert 0 < ok.mean() < 1
+
+
+def test_paired_values_equal_the_batched_value_model():
+    p = build_portfolios(load_catalog())
+    a = p.adjusted
+    draws = rb.sample_scores(np.random.default_rng(0), a.low, a.score, a.high, 3)
+    rows = np.arange(0, len(p), 97)
+    s = np.arange(len(rows)) % 3
+    v, _ = paired_values(p.idx[rows], p.bits[rows], draws, s, p.spec)
+    np.testing.assert_array_equal(v, portfolio_values(p.idx[rows], p.bits[rows], draws, p.spec)[s, np.arange(len(rows))])
+
+
+def test_score_smaa_is_seeded_and_reproducible(tmp_path):
+    p = build_portfolios(load_catalog(TINY))
+    a = rb.smaa_portfolios(p, 300, seed=2, k=1, score_uncertainty="uniform")
+    b = rb.smaa_portfolios(p, 300, seed=2, k=1, score_uncertainty="uniform")
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.table["first"].sum() + a.no_feasible / 300 == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tie rule and bounded work (issue 19)
+
+def test_exact_twins_split_first_place_so_shares_sum_to_one(tmp_path):
+    p = build_portfolios(load_catalog(write_catalogue(tmp_path, tiny_changes(), twin_of="c")), max_tools=1)
+    twins = [p.find(["c"]), p.find(["d"])]
+    np.testing.assert_array_equal(p.values[twins[0]], p.values[twins[1]])
+    w = {"r": 0.05, "s": 0.05, "l": 0.05, "e": 0.85}
+    r = rb.smaa_portfolios(p, 500, seed=1, k=3, weights=w)
+    t = r.table
+    assert set(twins) <= set(t.index) and t.loc[twins[0], "first"] > 0
+    assert t["first"].sum() == pytest.approx(1.0, abs=1e-12)          # was 2: each twin took a full first place
+    assert t.loc[twins[0], "first"] == pytest.approx(t.loc[twins[1], "first"])
+    for j in range(1, 4):
+        assert t[f"rank_{j}"].sum() == pytest.approx(1.0, abs=1e-12)
+    u = rb.smaa_portfolios(p, 300, seed=1, k=3)                       # drawn weights: every rank still sums to 1
+    assert u.table["rank_1"].sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_skyband_of_identical_rows_is_linear_work(monkeypatch):
+    from decision import dominance
+    seen = []
+    real = dominance._count_loop
+
+    def counting(Dp, Qo, k, cnt, mult=None):
+        seen.append(len(Dp) * len(Qo))
+        return real(Dp, Qo, k, cnt, mult)
+
+    monkeypatch.setattr(dominance, "_count_loop", counting)
+    X = np.ones((50_000, 5))
+    assert dominance.skyband_mask(X, 10).all()                        # identical rows do not dominate each other
+    assert sum(seen) <= 10                                            # was 50,000^2 pairwise comparisons
+    Y = np.vstack([np.ones((20_000, 3)), np.zeros((20_000, 3))])
+    assert dominance.skyband_mask(Y, 1).tolist() == [True] * 20_000 + [False] * 20_000
+
+
+@pytest.mark.parametrize("weights", [None, {"r": 0.4, "s": 0.3, "l": 0.2, "e": 0.1}])
+def test_first_share_equals_the_full_smaa(weights):
+    p = build_portfolios(load_catalog(TINY))
+    full = rb.smaa_portfolios(p, 300, seed=5, k=1, score_uncertainty="triangular", weights=weights)
+    for row in range(len(p)):
+        got = rb.first_share_with_scores(p, row, 300, seed=5, weights=weights)
+        assert got == pytest.approx(float(full.table["first"].get(row, 0.0)), abs=1e-12)
+
+
+def test_tornado_margins_equal_a_rebuilt_catalogue(tmp_path):
+    from decision.sureness import recommendation_row, score_tornado
+    p = build_portfolios(load_catalog(TINY))
+    t = score_tornado(p)
+    assert len(t) == 12 and t["swing"].is_monotonic_decreasing | t["flips"].any()
+    rec = p.tools_of(recommendation_row(p))
+    for _, row in t.head(4).iterrows():
+        for end, col in (("low", "margin_low"), ("high", "margin_high")):
+            changes = tiny_changes()
+            v, lo, hi = changes[(row["tool"], row["criterion"])]
+            changes[(row["tool"], row["criterion"])] = ({"low": lo, "high": hi}[end], lo, hi)
+            q = build_portfolios(load_catalog(write_catalogue(tmp_path / f"{row['tool']}{row['criterion']}{end}",
+                                                              changes)))
+            sc = rb.portfolio_scaling(p, "wsm")                      # the point values' scaling, as the tornado
+            U_ = rb.scores(sc(q.values), np.full((1, 4), 0.25), "wsm", sc, rb.effort_offset(q))[0]
+            r = q.find(rec)
+            assert row[col] == pytest.approx(U_[r] - np.delete(U_, r).max(), abs=1e-12)
+
+
+def test_the_box_filter_prunes_a_surely_worse_copy(tmp_path):
+    narrow = {key: (v, v - 0.25, v + 0.25) for key, (v, lo, hi) in tiny_changes().items()}
+    p = build_portfolios(load_catalog(write_catalogue(tmp_path, narrow, twin_of="a", worse_by=2.0)), max_tools=1)
+    u = U.score_universe(p)
+    sc = rb.portfolio_scaling(p, "wsm")
+    off = rb.effort_offset(u.portfolios)
+    pes, opt = U.value_box(u, sc)
+    keep = U.box_filter(rb.with_offset(pes, off, "wsm"), rb.with_offset(opt, off, "wsm"), u.sure, 1, limit=None)
+    assert keep.tolist() == [row != u.portfolios.find(["d"]) for row in range(len(u))]   # D: always worse than A
