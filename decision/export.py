@@ -40,6 +40,8 @@ SETTING_NAMES = {"scenario": "--scenario", "catalog": "--catalog (compared by co
                  "current": "--current", "k": "--k", "share": "share"}
 """Every parameter a briefing records, in the order differences are reported, with the option that sets it."""
 
+_TITLE = re.compile(r'data-title="([^"]*)"')
+
 
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
                      current=None, **_) -> str:
@@ -121,6 +123,7 @@ def to_html(executed: Path) -> str:
     from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: PLC0415
 
     nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = page_title(nb)
     exporter = HTMLExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), True)
@@ -174,6 +177,18 @@ def first_difference(old: dict, new: dict) -> str | None:
     k = diff[0]
     more = f"; {len(diff) - 1} more setting{'s' * (len(diff) > 2)} differ{'s' * (len(diff) == 2)}" if len(diff) > 1 else ""
     return f"{SETTING_NAMES[k]} {show(old.get(k))} there, {show(new.get(k))} now{more}"
+
+def page_title(nb) -> str:
+    """The page's ``<title>``: the ``data-title`` of the briefing's cover (headline, scenario, date), else
+    'Briefing'."""
+    import html  # noqa: PLC0415
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/html", "")
+            m = _TITLE.search("".join(text) if isinstance(text, list) else text)
+            if m:
+                return html.unescape(m.group(1))
+    return "Briefing"
 
 
 def offline(body: str) -> str:

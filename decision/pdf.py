@@ -1,12 +1,13 @@
 """Print an offline HTML briefing to PDF through headless Chromium (Playwright). Optional: needs the ``playwright``
 Python package and a Chromium binary (Debian: ``apt-get install chromium``; elsewhere set ``DECISION_CHROMIUM``).
 
-Recipe (docs/options.md, reference brief section 6): the viewport is set to the paper's printable width so plotly's
-figures are laid out at print size and nothing is cut; every plot is awaited and resized; print CSS keeps tables and
-figures whole (``break-inside: avoid``) and puts the detail after the first page. The printing runs in a child
-process (:mod:`decision.pdf_worker`) that returns the bytes; this module checks the output path before anything
-starts and writes the PDF through the safe writer (docs/security.md).
-"""
+Recipe (docs/options.md, reference brief section 6): the viewport is set to the paper's printable width and the
+print media is emulated before every plot is resized, so plotly's responsive figures are laid out at print size and
+nothing is cut; print CSS keeps tables and figures whole (``break-inside: avoid``), hides interactive controls and
+starts the playbook on page 2 (the memo, its options table and chart fill page 1). Every page carries a header (the
+document's title and the handling line) and a footer ("Page n of N") from Chromium's header and footer templates.
+The printing runs in a child process (:mod:`decision.pdf_worker`) that returns the bytes; this module checks the
+output path before anything starts and writes the PDF through the safe writer (docs/security.md)."""
 from __future__ import annotations
 
 import os
@@ -20,11 +21,19 @@ CHROMIUM = os.environ.get("DECISION_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MARGIN_MM = 15
+MARGINS = {"top": "18mm", "bottom": "16mm", "left": f"{MARGIN_MM}mm", "right": f"{MARGIN_MM}mm"}
+"""Page margins; top and bottom leave room for the header and the footer."""
 PAPERS = {"a4": ("A4", 210.0), "letter": ("Letter", 215.9)}
 MM_TO_PX = 96 / 25.4
 WORKER = Path(__file__).resolve().parent / "pdf_worker.py"
 MAX_WORK_CHARS = 62
 """Chromium puts a Unix socket under its TMPDIR (45 more characters); a socket path holds at most 107 bytes."""
+_SMALL = ("font-family: system-ui, sans-serif; font-size: 7.5px; color: #555; width: 100%; margin: 0 15mm; "
+          "display: flex; justify-content: space-between")
+HEADER = (f"<div style='{_SMALL}'><span class='title'></span>"
+          "<span>Illustrative data: expert judgments, not measurements</span></div>")
+FOOTER = (f"<div style='{_SMALL}'><span>decision briefing</span>"
+          "<span>Page <span class='pageNumber'></span> of <span class='totalPages'></span></span></div>")
 
 
 def printable_width_px(paper: str = "a4") -> int:
@@ -97,8 +106,8 @@ def print_pdf(src: Path, paper: str, timeout_ms: int, exe: str) -> bytes:
     from .files import remove_tree  # noqa: PLC0415
     work = tempfile.mkdtemp(prefix="decision-pdf-")
     settings = dict(html=str(src), profile=os.path.join(work, "profile"), chromium=exe, args=ARGS,
-                    width=printable_width_px(paper), format=PAPERS[paper][0], margin_mm=MARGIN_MM,
-                    timeout_ms=int(timeout_ms))
+                    width=printable_width_px(paper), format=PAPERS[paper][0], margins=MARGINS, header=HEADER,
+                    footer=FOOTER, timeout_ms=int(timeout_ms))
     limit_s = 3 * timeout_ms / 1000 + 30                    # page load, plots, printing; then it is a hang
     proc = None
     try:

@@ -6,8 +6,9 @@ process, Playwright's driver and Chromium itself, and Playwright's own traceback
 nothing from ``decision`` (so it starts in well under a second) and writes no file: the parent writes the bytes
 through the safe writer (:func:`decision.files.atomic_write_bytes`).
 
-The recipe (docs/options.md): the viewport is set to the paper's printable width so plotly lays its figures out at
-print size; every plot is awaited and resized; print CSS keeps tables and figures whole.
+The recipe (docs/options.md, :mod:`decision.pdf`): the viewport is set to the paper's printable width and the print
+media emulated before every plot is resized, so plotly lays its figures out at print size; print CSS keeps tables and
+figures whole; every page gets the header and footer templates.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from pathlib import Path
 
 
 def render(s: dict) -> bytes:
-    """The PDF of ``s['html']`` (settings: html, profile, chromium, args, width, format, margin_mm, timeout_ms)."""
+    """The PDF of ``s['html']`` (settings: html, profile, chromium, args, width, format, margins, header, footer,
+    timeout_ms)."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
     timeout = s["timeout_ms"]
     with sync_playwright() as pw:
@@ -29,11 +31,13 @@ def render(s: dict) -> bytes:
             page.goto(Path(s["html"]).as_uri(), wait_until="load", timeout=timeout)
             page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
                                    ".every(d => d.querySelector('.main-svg'))", timeout=timeout)
+            page.emulate_media(media="print")            # print CSS first: the figures take the page's width
             page.evaluate("() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
                           ".map(d => window.Plotly ? window.Plotly.Plots.resize(d) : null))")
-            page.emulate_media(media="print")
+            page.wait_for_timeout(300)          # plotly widens a margin for a legend in a second, later redraw
             return page.pdf(format=s["format"], print_background=True, prefer_css_page_size=False,
-                            margin={k: f"{s['margin_mm']}mm" for k in ("top", "bottom", "left", "right")})
+                            margin=s["margins"], display_header_footer=True, header_template=s["header"],
+                            footer_template=s["footer"])
         finally:
             ctx.close()
 

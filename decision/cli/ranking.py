@@ -162,6 +162,8 @@ def cmd_explain(args) -> int:
     vals = pd.DataFrame({"value": e["values"], "status quo": e["status_quo"],
                          "change": e["values"] - e["status_quo"]})
     print("Values (and doing nothing new):\n" + vals.round(2).to_string() + "\n")
+    if e["cap"]:
+        print(f"Cap: {e['cap']}\n")
     cols = ["tool", "criterion", "base", "scenario_shift", "adjusted", "marginal"]
     print("Tool contributions (base/adjusted: the tool's change from the status quo; marginal = value with the tool "
           "minus value without it):")
