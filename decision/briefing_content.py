@@ -223,7 +223,7 @@ def explanation(b: Briefing, k: int) -> Section:
         items.append(f"{g['name'].iloc[0]}: biggest effect on {cn[top['criterion']]} "
                      f"({signed(top['marginal'], 2)} points in this package){shifts}.")
     inter = tuple(f"{r.kind.capitalize()} on {cn[r.criterion]} {signed(r.effect, 1)}: {r.rationale}"
-                  for r in e["interactions"].itertuples()) or ("None.",)
+                  for r in e["interactions"].itertuples()) or ("No synergy or conflict fires.",)
     binding = []
     for r in e["red_lines"].itertuples():
         has_max = r.max is not None and r.max == r.max

@@ -18,9 +18,11 @@ from .reactions import (KINDS, MAX_RUNG, MEMORY_FEATURES, PROBABILITY_TOLERANCE,
                         Principles, Reaction, ReactionModel, ReactionRule, Scale)
 
 FILE = "reactions.yaml"
+MAX_FILE_BYTES = 256 * 1024
+"""Largest reactions file: the bundled one is about 30 KB; 256 KB of YAML parses in about half a second."""
 MAX_REACTIONS = 8
 """Most reactions (the review tree branches this many ways at every review; bundled: 4)."""
-MAX_FEATURES = 64
+MAX_FEATURES = 32
 """Most package features (bundled: 11)."""
 MAX_RULES = 200
 """Most rules (bundled: about 25); each adds a column to the design of every package."""
@@ -134,7 +136,7 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     against the catalogue (criteria, tools, factors)."""
     p = Path(path) if path is not None else Path(catalog.path)
     folder, name = (p.parent, p.name) if p.suffix in (".yaml", ".yml") else (p, FILE)
-    data = validate(_File, read_yaml(folder, name), name, "top level")
+    data = validate(_File, read_yaml(folder, name, limit=MAX_FILE_BYTES), name, "top level")
     conc = validate(_ConcentrationRow, data.concentration, name, "concentration")
     factors = {f.id for f in catalog.factors}
     features = _features(data.features, catalog, name)
