@@ -355,15 +355,8 @@ def reaction_probabilities(design: np.ndarray, model: ReactionModel, base: np.nd
     impossible; ``bounded`` holds them inside their envelopes."""
     base = model.base if base is None else np.asarray(base, dtype=float)
     lo = model.log_odds if log_odds is None else np.asarray(log_odds, dtype=float)
-    to = np.array([model.index(r.reaction) for r in model.rules], dtype=int)
-    if isinstance(design, RuleDesign):
-        shift = np.zeros((design.columns.shape[1], len(model.reactions)))      # (F + 1, K) log-odds per unit
-        np.add.at(shift, (design.column, to), lo * design.scale)
-        terms = design.columns @ shift
-    else:
-        to_reaction = np.zeros((len(model.rules), len(model.reactions)))
-        to_reaction[np.arange(len(model.rules)), to] = 1.0
-        terms = (design * lo[None, :]) @ to_reaction
+    to_reaction = np.zeros((len(model.rules), len(model.reactions)))
+    to_reaction[np.arange(len(model.rules)), [model.index(r.reaction) for r in model.rules]] = 1.0
     with np.errstate(divide="ignore"):
         logits = np.log(base)[None, :] + (design * lo[None, :]) @ to_reaction
     if allowed is not None:

@@ -136,7 +136,9 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     against the catalogue (criteria, tools, factors)."""
     p = Path(path) if path is not None else Path(catalog.path)
     folder, name = (p.parent, p.name) if p.suffix in (".yaml", ".yml") else (p, FILE)
-    data = validate(_File, read_yaml(folder, name, limit=MAX_FILE_BYTES), name, "top level")
+    raw = read_yaml(folder, name, limit=MAX_FILE_BYTES)
+    _check_sizes(raw, name)
+    data = validate(_File, raw, name, "top level")
     conc = validate(_ConcentrationRow, data.concentration, name, "concentration")
     factors = {f.id for f in catalog.factors}
     features = _features(data.features, catalog, name)
@@ -148,6 +150,14 @@ def load_reactions(catalog: Catalog, path: str | Path | None = None) -> Reaction
     principles = _principles(data.principles, fids, catalog, name)
     return ReactionModel(tuple(reactions), tuple(features), tuple(rules), principles, conc.value, degraded,
                          str(folder / name))
+
+
+def _check_sizes(raw: dict, name: str) -> None:
+    """Refuse, before any other check, a file with more reactions, features or rules than the limits."""
+    for key, limit in (("reactions", MAX_REACTIONS), ("features", MAX_FEATURES), ("rules", MAX_RULES)):
+        n = len(raw[key]) if isinstance(raw.get(key), (list, dict)) else 0
+        if n > limit:
+            raise CatalogError(f"{n:,} {key}, above the limit of {limit}", file=name, where="top level", field=key)
 
 
 def _scale(s: _Scale | None, catalog: Catalog, factors: set, name: str, where: str) -> Scale | None:
