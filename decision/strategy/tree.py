@@ -41,7 +41,7 @@ import numpy as np
 from ..defaults import MAX_REVIEWS
 from ..errors import DecisionError
 from ..portfolios import Portfolios
-from ..ranking import additive_value, as_weights, normalise
+from ..ranking import additive_value, as_weights
 from .reactions import (MAX_RUNG, Principles, ReactionModel, allowed_reactions, feature_matrix, memory_design,
                         reaction_probabilities, rule_design)
 
@@ -441,8 +441,11 @@ class StrategyProblem:
     def scaled(self) -> np.ndarray:
         """(N, 2, K, C) outcomes on 0-1 fixed-anchor scales, cost criteria reversed (period_value before weights)."""
         cat = self.catalog
-        X = self.outcomes
-        return normalise(X.reshape(-1, X.shape[-1]), cat.types, cat.bounds).X.reshape(X.shape)
+        (lo, hi), X = cat.bounds, self.outcomes
+        out = np.empty_like(X, dtype=float)
+        for c, t in enumerate(cat.types):          # as ranking.normalise with fixed bounds, without its extra arrays
+            out[..., c] = (X[..., c] - lo[c]) / (hi[c] - lo[c]) if t > 0 else (hi[c] - X[..., c]) / (hi[c] - lo[c])
+        return out
 
     @cached_property
     def groups(self):
