@@ -203,6 +203,10 @@ class Truth:
             return False
         if pr.keep_penalties and kind != "complies" and not self.penalties(prev) <= self.penalties(nxt):
             return False
+        if pr.reward_compliance and kind == "complies" and (
+                self.rung(nxt) > self.rung(prev) or self.pressure_rung(nxt) > self.pressure_rung(prev)
+                or not self.penalties(nxt) <= self.penalties(prev)):
+            return False
         if pr.de_escalation and kind == "retaliates":
             if not self.has(nxt, "de_escalation"):
                 return False

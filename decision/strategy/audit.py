@@ -84,6 +84,10 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
                 out.append(f"{where}: incentives without verified compliance")
             if pr.keep_penalties and k != "complies" and not penalties(prev) <= penalties(nxt):
                 out.append(f"{where}: a penalty is lifted although the ally did not comply")
+            if pr.reward_compliance and k == "complies" and (
+                    rung(nxt) > rung(prev) or pressure(nxt)[0] > pressure(prev)[0]
+                    or not penalties(nxt) <= penalties(prev)):
+                out.append(f"{where}: more coercion right after the ally complied")
             if pr.de_escalation and k == "retaliates":
                 if not has(nxt, "de_escalation"):
                     out.append(f"{where}: no crisis protocol after '{n.reaction}'")

@@ -187,6 +187,7 @@ PHRASES = {"Hold the opening": "holding the opening package", "Hold the best sin
 PRINCIPLE_LABELS = {"calibration": "calibration", "credibility": "credibility", "verified_progress": "verified "
                     "progress", "de_escalation": "de-escalation channel", "security_floor": "security floor",
                     "answer_stalling": "answering a stalling ally", "keep_penalties": "keeping penalties",
+                    "reward_compliance": "rewarding compliance",
                     "benchmarks": "benchmarks with verification",
                     "accountability_floor": "the accountability floor", "legal_obligations": "legal obligations"}
 

@@ -113,8 +113,8 @@ class ReactionRule:
 @dataclass(frozen=True)
 class Principles:
     """The seed's principles as constraints on a strategy (docs/strategy.md); each can be switched off. Reactions are
-    named by kind: credibility and answering stalling act after ``stalls``, verified progress and keeping penalties
-    after ``complies``, the de-escalation channel after any retaliation."""
+    named by kind: credibility and answering stalling act after ``stalls``, verified progress, keeping penalties and
+    rewarding compliance after ``complies``, the de-escalation channel after any retaliation."""
     calibration: bool = True
     max_rungs_up: int = 2
     opening_max_rung: int | None = 4
@@ -126,6 +126,7 @@ class Principles:
     no_threat_after_retaliation: bool = True
     answer_stalling: bool = True
     keep_penalties: bool = True
+    reward_compliance: bool = True
     benchmarks: bool = True
     security_floor: bool = True
     floor_criteria: tuple[str, ...] = ("security_continuity",)
@@ -161,6 +162,8 @@ class Principles:
             "or verifies more (a higher rung, a benchmark, verification or pressure) where one is available",
             f"[{state(self.keep_penalties)}] keep penalties: a penalty in force is lifted only after the ally "
             "complies",
+            f"[{state(self.reward_compliance)}] reward compliance: after the ally complies the next package is no "
+            "more coercive (no higher rung, no more pressure, no new penalty)",
             f"[{state(self.benchmarks)}] benchmarks: the opening, and every package that presses, states a benchmark "
             "and holds a way to verify it",
             f"[{state(self.security_floor)}] security floor: {', '.join(self.floor_criteria)} above the red line on "

@@ -29,6 +29,7 @@ MAX_RULES = 200
 REQUIRED_FEATURES = {"calibration": (), "credibility": ("threat", "pressure"),
                      "verified_progress": ("verification", "incentives"), "de_escalation": ("de_escalation",),
                      "answer_stalling": ("threat", "verification", "pressure"), "keep_penalties": ("pressure",),
+                     "reward_compliance": ("pressure",),
                      "benchmarks": ("threat", "verification", "pressure"),
                      "security_floor": ()}
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

@@ -239,6 +239,9 @@ def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung
             a &= (incent[None, :] == 0) | ok_prev[:, None]
         if pr.keep_penalties and kind != "complies":
             a &= (pen[:, None] & ~pen[None, :]) == 0          # every penalty in force stays
+        if pr.reward_compliance and kind == "complies":     # no more coercion after the ally delivered
+            a &= ((rung[None, :] <= rung[:, None]) & (p_rung[None, :] <= p_rung[:, None])
+                  & ((pen[None, :] & ~pen[:, None]) == 0))
         if pr.de_escalation and kind == "retaliates":
             a &= (deesc == 1)[None, :]
             if pr.hold_after_retaliation:
