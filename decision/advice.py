@@ -171,7 +171,7 @@ def _do(o: Options, names) -> str:
     if mc is not None and tuple(mc.tools) != tuple(best.tools) and (mc.add or mc.drop):
         text += (f" Smallest change for {o.share:.0%} of the gain: "
                  f"{change([names[t] for t in mc.add], [names[t] for t in mc.drop])}.")
-    return text + _next_clause(best, names, o.review_every)
+    return text          # the change is long enough: the playbook grid says what follows at each review
 
 
 def _next_clause(best, names, every: float) -> str:
@@ -223,7 +223,7 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
     parts = []
     if c.first_share is not None and c.draws:
         where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "anywhere (any weights)")
-        what = (f"it stays the best opening (among the {c.courses} best, each followed by its playbook) in"
+        what = (f"it stays the best opening (of the {c.courses} best, each with its playbook) in"
                 if c.basis == "playbook" else "it stays first in")
         parts.append(f"{what} {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
                      f"(\u00b1{_share(mc_error(c.draws))})")

@@ -141,8 +141,6 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     p = build_portfolios(cat, scenario, max_tools=max_tools, horizon=horizon)
     ranker = Ranker(p)
     ranking = ranker.rank(src.weights, method, top)
-    explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario, horizon)
-                         for k in range(min(explain_top, len(ranking))))
     rows = []
     for m in ("wsm", "topsis", "vikor", "consensus"):
         best = ranker.rank(src.weights, m, 1)
@@ -169,6 +167,8 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     except DecisionError:                                   # no playbook meets every principle: the package view
         one_answer = None
         opts = find_options(p, src.weights, method, k, current, share, ranker)
+    explanations = tuple(explain(cat, list(o.tools), p.adjusted.scenario, horizon)      # the options on page 1
+                         for o in opts.options[:explain_top])
     conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness,
                   strategy=one_answer)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")

@@ -211,7 +211,7 @@ def ranking_section(b: Briefing) -> Section:
 
 
 def explanation(b: Briefing, k: int) -> Section:
-    e, row = b.explanations[k], b.ranking.iloc[k]
+    e, opt = b.explanations[k], b.options.options[k]
     cn = {c.id: c.name.lower() for c in b.catalog.criteria}
     items = []
     for _, g in e["tools"].groupby("tool", sort=False):
@@ -235,11 +235,12 @@ def explanation(b: Briefing, k: int) -> Section:
               Text("Synergies and conflicts that fire in this package:"), Items(inter),
               Text("Red lines:"),
               Items(tuple(binding) or ("No red line is close (all have a margin of at least 1 point).",)))
-    return Section(f"explanation-{k + 1}", f"#{int(row['rank'])}: {row['tools']}", blocks, level=3)
+    return Section(f"explanation-{k + 1}", f"Option {k + 1} ({opt.label}): {' + '.join(opt.names)}", blocks,
+                   level=3)
 
 
 def explanations(b: Briefing) -> Section:
-    return Section("explanations", "Why the top combinations rank where they do", (),
+    return Section("explanations", "Why the options' packages score as they do", (),
                    subsections=tuple(explanation(b, k) for k in range(len(b.explanations))))
 
 

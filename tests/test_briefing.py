@@ -99,7 +99,7 @@ def test_one_how_sure_figure_defined_where_shown(default_briefing):
     share = b.confidence.first_share
     assert b.confidence.basis == "playbook"                       # the recommendation is the playbook's opening
     pct = f"{share:.0%}"
-    assert (f"stays the best opening (among the 30 best, each followed by its playbook) in {pct} of 2,000 weightings "
+    assert (f"stays the best opening (of the 30 best, each with its playbook) in {pct} of 2,000 weightings "
             f"drawn at random within \u00b10.1 of these weights") in c.cover.bottom.how_sure
     rob = " ".join(c.section("robustness").texts())
     assert f"best openings (each followed by its playbook, held fixed) in {pct} of 2,000 weightings" in rob
