@@ -269,6 +269,16 @@ def _intervals(Xn, w, method, sc, crit, labels, a, offset=None) -> pd.DataFrame:
     return df
 
 
+def linear_stability(Xn: np.ndarray, weights, criteria, labels, first: int = 0, offset=None) -> pd.DataFrame:
+    """Stability intervals of alternative ``first`` among alternatives with additive values ``Xn @ w - offset``
+    (``Xn``: scaled, higher is better; ``offset``: e.g. an effort cost): exact, as :func:`stability_intervals` for
+    ``wsm``. Used for courses of action (a playbook's courses are linear in the weights when each is held)."""
+    Xn = np.asarray(Xn, dtype=float)
+    w = as_weights(weights, list(criteria))
+    return _intervals(Xn, w, "wsm", _scaling(Xn, np.ones(Xn.shape[1]), False), list(criteria), list(labels), first,
+                      offset)
+
+
 def _best(U: np.ndarray, p: Portfolios, rows: np.ndarray) -> int:
     """Position in ``rows`` of the best combination under the package tie rule (less effort, fewer tools, order)."""
     R = _round(U)

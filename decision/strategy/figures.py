@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 
 from .playbook import Plan, PlanNode
 
-REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b"}
+REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b",
+                    "retaliates_minor": "#d6604d", "retaliates_major": "#67001f"}
 OTHER_COLOUR = "#555555"
 
 
@@ -49,13 +50,14 @@ def plan_figure_data(plan: Plan) -> dict:
         flag = f" [{', '.join(n.flags).upper()}]" if n.flags else ""
         change = _change(n, parent)
         nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": _short(change) + flag,
-                    "hover": f"review {n.review}, {n.reaction or 'opening'} (p {n.probability:.2f}, path "
+                    "hover": f"review {n.review}, {shown.get(n.reaction) or 'opening'} (p {n.probability:.2f}, path "
                              f"{n.reach:.3f})<br>{change}<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
                     "flags": list(n.flags), "tools": list(n.tools)}
         if parent_index is not None:
             edges.append({"from": parent_index, "to": i, "reaction": n.reaction, "probability": n.probability})
         return y
 
+    shown = {k: v.lower() for k, v in zip(plan.reactions, plan.reaction_names)}     # names, never ids, on screen
     place(plan.root, None, None)
     return {"nodes": nodes, "edges": edges}
 
@@ -69,6 +71,7 @@ def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
+    names = dict(zip(plan.reactions, plan.reaction_names))
     out = []
     for reaction in dict.fromkeys(e["reaction"] for e in edges):
         xs, ys, mx, my, mt, mh = [], [], [], [], [], []
@@ -80,8 +83,8 @@ def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
             my.append((a["y"] + b["y"]) / 2)
             deep = round(b["x"] / step) > 2 and crowded
             mt.append("" if deep else f"{e['probability']:.2f}")
-            mh.append(f"{reaction}: p {e['probability']:.2f}")
-        out.append({"name": reaction, "x": xs, "y": ys})
+            mh.append(f"{names.get(reaction, reaction)}: p {e['probability']:.2f}")
+        out.append({"name": names.get(reaction, reaction), "reaction": reaction, "x": xs, "y": ys})
         out.append({"x": mx, "y": my, "text": mt, "hovertext": mh})
     depth = [round(n["x"] / step) for n in nodes]
     out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
@@ -121,9 +124,9 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, stat
         letters = package_letters(plan)
         traces[-1] = {**traces[-1], "text": [letters[tuple(n["tools"])] for n in nodes]}
     for lines, labels in zip(traces[:-1:2], traces[1:-1:2]):
-        reaction = lines["name"]
+        reaction = lines["reaction"]
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
-        fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=reaction,
+        fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=lines["name"],
                         hoverinfo="skip", legendgroup=reaction)
         if not static:
             fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
