@@ -1,9 +1,13 @@
-"""The bottom line up front: three or four sentences (what to do, why, how sure, what would change it) generated from
-the numbers by templates, never hand-edited.
+"""The bottom line up front: a headline ("Recommend: ...") and four labelled parts (Do, Why, How sure, What would
+change it), generated from the numbers by templates, never hand-edited.
 
-:func:`assess` computes the numbers (method agreement, SMAA share of weight draws, stability margin and what replaces
-the recommendation beyond it); :func:`bottom_line` turns an :class:`~decision.options.Options` and a
-:class:`Confidence` into sentences and is pure (tested on hand-made inputs).
+:func:`assess` computes the numbers (method agreement, SMAA share of weightings near the analyst's under which the
+recommendation stays first, stability margin and what replaces the recommendation beyond it); :func:`advise` turns
+an :class:`~decision.options.Options` and a :class:`Confidence` into a :class:`BottomLine` and is pure (tested on
+hand-made inputs); :func:`bottom_line` gives the same as text lines. A stability margin under
+:data:`TIED_MARGIN` and an option 1 statistically tied with another are both called "tied", never "replaced by a
+change of 0.00". With today's policy given, "Do" says what to add and drop, and the smallest change that gets most of
+the gain.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .display import join_names
 from .options import Options, tradeoff
 from .portfolios import Portfolios
 from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker
@@ -91,48 +96,129 @@ def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: st
     return res, SPREAD
 
 
-def _names(names) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names) or "nothing new"
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _share(x: float) -> str:
     return f"{x:.0%}" if x >= 0.1 or x == 0 else f"{x:.1%}"
 
 
-def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
-    """Three or four sentences: what to do, why, how sure, what would change it (``c`` None: the confidence is not
-    computed yet, which the third sentence says)."""
+TIED_MARGIN = 0.005
+"""A stability margin below this prints as 0.00: the recommendation is called tied, not 'replaced by a change of 0'."""
+
+
+@dataclass(frozen=True)
+class BottomLine:
+    """The memo at the top of every view (briefing, PDF, dashboard): a headline and four labelled parts of one or two
+    sentences each. ``change`` is empty while the confidence is not computed."""
+    headline: str
+    do: str
+    why: str
+    how_sure: str
+    change: str = ""
+
+    LABELS = (("do", "Do"), ("why", "Why"), ("how_sure", "How sure"), ("change", "What would change it"))
+
+    def items(self) -> list[tuple[str, str]]:
+        """(label, text) of the parts present, in reading order."""
+        return [(label, getattr(self, key)) for key, label in self.LABELS if getattr(self, key)]
+
+    def sentences(self) -> list[str]:
+        """The headline and each part as one labelled line ("Do: ..."), for text output."""
+        return [self.headline, *(f"{label}: {text}" for label, text in self.items())]
+
+
+def _bound(bound: float, weight: float) -> str:
+    """The bound with the fewest decimals (2-4) that tell it apart from the weight now."""
+    for d in (2, 3, 4):
+        if round(bound, d) != round(weight, d):
+            return f"{bound:.{d}f}"
+    return f"{bound:.4f}"
+
+
+def _do(o: Options, names) -> str:
+    """What to do: the package, or with today's policy given, what to add and drop (and a smaller step)."""
+    best = o.best
+    if o.current is None:
+        return f"Adopt {join_names(best.names)} ({len(best.tools)} tools, effort {best.effort or 0:g})."
+    cur = o.current
+
+    def change(add, drop) -> str:
+        return "; ".join(([f"add {join_names(add)}"] if add else []) + ([f"drop {join_names(drop)}"] if drop else []))
+    now = f"today's policy ({join_names(cur.names)})" if cur.tools else "today's policy (nothing new)"
+    if not cur.feasible:
+        now += f", not feasible here ({_first_reason(cur)})"
+    add = [names[t] for t in best.tools if t not in cur.tools]
+    drop = [names[t] for t in cur.tools if t not in best.tools]
+    text = f"Keep {now}: it is the recommendation." if not add and not drop else f"Change {now}: {change(add, drop)}."
+    mc = o.minimal_change
+    if mc is not None and tuple(mc.tools) != tuple(best.tools) and (mc.add or mc.drop):
+        text += (f" Smallest change for {o.share:.0%} of the gain: "
+                 f"{change([names[t] for t in mc.add], [names[t] for t in mc.drop])}.")
+    return text
+
+
+def _ties(o: Options) -> list[str]:
+    """What option 1 is statistically tied with, in words: other options, and doing nothing new."""
+    best = o.best
+    return ([f"option {j + 1} ({o.options[j].label})" for j in best.tied_with]
+            + (["doing nothing new"] if best.tied_with_status_quo else []))
+
+
+def _first_reason(r) -> str:
+    reason = r.reasons[0] if r.reasons else "outside the constraints"
+    return reason.split(":", 1)[0].split(" (", 1)[0].strip()
+
+
+def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
+    """The verdict and the one "how sure" figure (share of weightings near the analyst's under which option 1 stays
+    first), defined in the sentence that shows it; the methods' agreement and the margin follow."""
+    best = o.best
+    tied = c.margin is not None and c.margin < TIED_MARGIN
+    if _ties(o):
+        head = ("Tied with " + join_names(_ties(o)) +
+                ": moving one weight by 0.02 or less reverses the order, so the choice is a judgment call.")
+    elif tied:
+        head = (f"Tied: a weight change of less than {TIED_MARGIN} on {crit_names.get(c.critical, c.critical)} "
+                f"puts another package first.")
+    else:
+        head = f"{c.verdict.capitalize()}."
+    parts = []
+    if c.first_share is not None and c.draws:
+        where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "anywhere (any weights)")
+        parts.append(f"it stays first in {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
+                     f"(\u00b1{_share(mc_error(c.draws))})")
+    parts.append(f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")
+    if c.margin is not None and not tied and not _ties(o):
+        parts.append(f"the smallest change of one weight that replaces it is {c.margin:.2f} (on "
+                     f"{crit_names.get(c.critical, c.critical)})")
+    text = "; ".join(parts)
+    return f"{head} {text[0].upper()}{text[1:]}."
+
+
+def advise(o: Options, c: Confidence | None, catalog) -> BottomLine:
+    """The bottom line of ``o`` (``c`` None: the confidence is not computed yet, which "How sure" says)."""
     best, sq = o.best, o.status_quo
     crit_names = {k.id: k.name.lower() for k in catalog.criteria}
-    what = f"Recommended course of action: {best.label}, that is {_names(best.names)}."
+    names = {t.id: t.name for t in catalog.tools}
+    headline = f"Recommend: {best.label}"
     vs_sq = tradeoff([best.values[k] for k in o.weights], [sq.values[k] for k in o.weights], catalog)
-    why = f"Why: against doing nothing new it gives {vs_sq}"
-    if best.tied_with:
-        tied = ", ".join(f"option {j + 1} ({o.options[j].label})" for j in best.tied_with)
-        why += f"; it is statistically tied with {tied}, so choosing between them is a judgment call."
+    why = f"Against doing nothing new it gives {vs_sq}."
+    if _ties(o):
+        why += " It is statistically tied with " + join_names(_ties(o)) + "."
     elif len(o.options) > 1:
-        why += (f"; the next distinct option ({o.options[1].label}) trades "
+        why += (f" The next distinct option ({o.options[1].label}) trades "
                 f"{o.options[1].tradeoff or 'nothing material'}.")
-    else:
-        why += "."
     if c is None:
-        return [what, why, "How sure: not computed yet (the stability check runs after each change)."]
-    sure = [f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first"]
-    if c.first_share is not None and c.draws:
-        where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "drawn uniformly (any weights)")
-        sure.append(f"it comes first in {_share(c.first_share)} of {c.draws:,} random weight draws {where} "
-                    f"(\u00b1{_share(mc_error(c.draws))})")
-    if c.margin is not None:
-        sure.append(f"the smallest weight change that replaces it is {c.margin:.2f} (on "
-                    f"{crit_names.get(c.critical, c.critical)})")
-    how = f"How sure: {c.verdict}; " + "; ".join(s for s in sure if s) + "."
-    lines = [what, why, how]
+        return BottomLine(headline, _do(o, names), why, "Not computed yet (the stability check runs after each "
+                                                        "change).")
     if c.margin is not None and c.replacement:
-        lines.append(f"What would change it: if the weight on {crit_names.get(c.critical, c.critical)} "
-                     f"{c.direction} {c.bound:.2f} (now {c.weight:.2f}), {c.replacement} comes first.")
+        crit = crit_names.get(c.critical, c.critical)
+        change = (f"If the weight on {crit} {c.direction} {_bound(c.bound, c.weight)} (now {c.weight:.2f}), "
+                  f"{c.replacement} comes first.")
     else:
-        lines.append("What would change it: no change of a single weight replaces it.")
-    return lines
+        change = "No change of a single weight replaces it."
+    return BottomLine(headline, _do(o, names), why, _how_sure(o, c, crit_names), change)
+
+
+def bottom_line(o: Options, c: Confidence | None, catalog) -> list[str]:
+    """The bottom line as text lines: "Recommend: ...", then "Do: ...", "Why: ...", "How sure: ..." and (once the
+    confidence is computed) "What would change it: ..." (:func:`advise` gives the parts)."""
+    return advise(o, c, catalog).sentences()

@@ -135,7 +135,8 @@ class RedLine:
 class AccountabilityFloor:
     """What every recommendation must do about the abuses: raise rights protection by at least ``points(scenario)``
     over the status quo (``base + sum per_point[f] * (value_f - 5)``, clipped to ``[minimum, maximum]``) and hold at
-    least one tool whose own rights change in the scenario is ``min_tool_change`` or more."""
+    least one tool whose own rights change in the scenario is ``min_tool_change`` or more and that is not listed in
+    ``strong_tool_excludes`` (conversations: a talk alone is never the package's strong tool)."""
     criterion: str
     base: float
     per_point: tuple[tuple[str, float], ...]
@@ -145,6 +146,7 @@ class AccountabilityFloor:
     rationale: str = ""
     source: str = ""
     enabled: bool = True
+    strong_tool_excludes: tuple[str, ...] = ()
 
     def points(self, factors: dict) -> float:
         raw = self.base + sum(w * (factors[f] - NEUTRAL_FACTOR) for f, w in self.per_point)
@@ -169,9 +171,27 @@ class Obligation:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """A tool that exists only in scenarios holding every fact in ``facts`` and reaching every ``factors`` minimum
+    (``missing`` says what a scenario lacks)."""
+    tool: str
+    facts: tuple[str, ...]
+    factors: tuple[tuple[str, float], ...]
+    rationale: str = ""
+    source: str = ""
+
+    def missing(self, scenario: "Scenario") -> list[str]:
+        out = [f"the finding {f}" for f in self.facts if f not in scenario.facts]
+        out += [f"{f.replace('_', ' ')} {v:g} or more (here {scenario.factors[f]:g})" for f, v in self.factors
+                if scenario.factors[f] < v]
+        return out
+
+
+@dataclass(frozen=True)
 class Constraints:
     """What makes a combination feasible. Lists hold tool ids; ``prerequisites`` maps a tool to the tools of which
-    at least one must accompany it."""
+    at least one must accompany it; ``available_when`` lists tools that exist only in scenarios meeting conditions
+    (suspending cooperation with a unit we do not equip, or on disputed facts, has nothing to act on)."""
     max_tools: int = 6
     min_tools: int = 1
     excluded_by_premise: tuple[str, ...] = ()
@@ -192,6 +212,7 @@ class Constraints:
     obligations_enabled: bool = True
     contrast_only: tuple[str, ...] = ()
     capacity_override: float | None = None
+    available_when: tuple[Availability, ...] = ()
 
     def ladder_waived(self, factors: dict) -> bool:
         """True when every factor of one ``waived_if`` group reaches its value."""
@@ -214,6 +235,18 @@ class ModelParams:
     redundancy_factor: float = 0.3
     horizon: TimeHorizon | None = None
     effort_cost: float = 0.0
+    quiet_cap: QuietCap | None = None
+
+
+@dataclass(frozen=True)
+class QuietCap:
+    """No overclaiming: a non-empty package that holds none of ``unless_any`` (the public, verification, legal,
+    economic and security-measure tools) reaches at most ``level`` on ``criterion`` (never less than the status quo)."""
+    criterion: str
+    level: float
+    unless_any: tuple[str, ...]
+    rationale: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -446,6 +479,7 @@ class _Floor(Row):
     minimum: Number = 0.0
     maximum: Number = 10.0
     min_tool_change: Number = 0.0
+    strong_tool_excludes: list[Id] = []
     rationale: Text
     source: Text
 
@@ -456,6 +490,13 @@ class _ToolRedLines(Row):
     rationale: str = ""
 
 
+class _Availability(Row):
+    tool: Id
+    when: dict
+    rationale: Text
+    source: Text
+
+
 class _ObligationRow(Row):
     id: Id
     name: Text
@@ -463,6 +504,13 @@ class _ObligationRow(Row):
     when: dict
     rationale: Text
     source: Text
+
+
+class _LegalObligations(Row):
+    enabled: bool = True
+    rules: list[dict] = []
+    rationale: str = ""
+    source: str = ""
 
 
 class _When(Row):
@@ -485,6 +533,7 @@ class _ConstraintsFile(Row):
     tool_red_lines: dict | None = None
     legal_obligations: dict | None = None
     contrast_only: list[dict] = []
+    available_when: list[dict] = []
 
 
 class _Param(Row):
@@ -500,11 +549,20 @@ class _Horizon(Row):
     rationale: Text
 
 
+class _QuietCap(Row):
+    criterion: Id
+    level: Number
+    unless_any: IdList
+    rationale: Text
+    source: Text
+
+
 class _ModelFile(Row):
     complementarity: _Param
     redundancy_factor: _Param
     effort_cost: _Param | None = None
     time_horizon: dict | None = None
+    quiet_cap: dict | None = None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -516,6 +574,20 @@ def _unique(items, file: str, what: str, where):
         if item in seen:
             raise CatalogError(f"duplicate {what} '{item}' (first at {seen[item]})", file=file, where=w, field="id")
         seen[item] = w
+
+
+def _distinct_names(trows) -> None:
+    """Two tools may not share a display name (ignoring case and spacing): a table or a #1 would list it twice and
+    no reader could tell the tools apart."""
+    seen: dict[str, tuple[str, int]] = {}
+    for t, ln in trows:
+        key = " ".join(t.name.split()).casefold()
+        if key in seen:
+            first, first_ln = seen[key]
+            raise CatalogError(f"tools '{first}' (line {first_ln}) and '{t.id}' have the same name "
+                               f"'{t.name[:60]}'; give each tool its own name", file="tools.csv",
+                               where=f"line {ln}", field="name")
+        seen[key] = (t.id, ln)
 
 
 def _check_tools(ids, known: set, file: str, where: str, fieldname: str):
@@ -575,6 +647,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     rows = read_csv(folder, "tools.csv", _ToolRow)
     trows = [(validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
+    _distinct_names(trows)
     tidx = {t.id: i for i, (t, _) in enumerate(trows)}
     known = set(tidx)
 
@@ -697,6 +770,12 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
                 raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
                                    file="constraints.yaml", where=f"legal_obligations.rules[{k}] ({ob.id})",
                                    field="when.facts")
+    for k, av in enumerate(constraints.available_when):
+        for fact in av.facts:
+            if fact not in known_facts:
+                raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
+                                   file="constraints.yaml", where=f"available_when[{k}] ({av.tool})",
+                                   field="when.facts")
     mf = validate(_ModelFile, read_yaml(folder, "model.yaml"), "model.yaml", "top level")
     if not 0 <= mf.complementarity.value < 1:
         raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
@@ -719,13 +798,30 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if not 0 <= effort_cost <= 0.1:
         raise CatalogError(f"expected a number in [0, 0.1], got {effort_cost:g}", file="model.yaml",
                            where="effort_cost", field="value")
-    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value, horizon, effort_cost)
+    quiet_cap = _quiet_cap(mf.quiet_cap, criteria, cidx, known)
+    model = ModelParams(mf.complementarity.value, mf.redundancy_factor.value, horizon, effort_cost, quiet_cap)
 
     for a in (score, low, high):
         a.setflags(write=False)
     return Catalog(criteria, tools, score, low, high, notes, tuple(interactions), tuple(factors), tuple(scenarios),
                    tuple(rules), tuple(sq_rules), sc.default_scenario, constraints, model, str(folder),
                    _digest(folder))
+
+
+def _quiet_cap(data: dict | None, criteria, cidx: dict, known: set) -> QuietCap | None:
+    """model.yaml ``quiet_cap``: a known criterion, a level on its scale, known tools."""
+    if data is None:
+        return None
+    where = "quiet_cap"
+    q = validate(_QuietCap, data, "model.yaml", where)
+    if q.criterion not in cidx:
+        raise CatalogError(f"unknown criterion '{q.criterion}'", file="model.yaml", where=where, field="criterion")
+    c = criteria[cidx[q.criterion]]
+    if not c.scale_min <= q.level <= c.scale_max:
+        raise CatalogError(f"expected a level on the {c.id} scale ({c.scale_min:g}-{c.scale_max:g}), got {q.level:g}",
+                           file="model.yaml", where=where, field="level")
+    _check_tools(q.unless_any, known, "model.yaml", where, "unless_any")
+    return QuietCap(q.criterion, float(q.level), tuple(q.unless_any), q.rationale, q.source)
 
 
 def _digest(folder: Path) -> str:
@@ -804,17 +900,17 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
         if fl.minimum > fl.maximum:
             raise CatalogError(f"minimum ({fl.minimum:g}) exceeds maximum ({fl.maximum:g})", file=F,
                                where="accountability_floor", field="minimum")
+        _check_tools(fl.strong_tool_excludes, known, F, "accountability_floor", "strong_tool_excludes")
         floor = AccountabilityFloor(fl.criterion, fl.base, tuple(fl.per_point.items()), fl.minimum, fl.maximum,
-                                    fl.min_tool_change, fl.rationale, fl.source, fl.enabled)
+                                    fl.min_tool_change, fl.rationale, fl.source, fl.enabled,
+                                    tuple(fl.strong_tool_excludes))
     trl = validate(_ToolRedLines, cf.tool_red_lines or {"enabled": False}, F, "tool_red_lines")
     _check_tools(trl.allow, known, F, "tool_red_lines", "allow")
     obligations, ob_enabled = [], True
     if cf.legal_obligations is not None:
-        lo = cf.legal_obligations
-        if not isinstance(lo, dict) or not isinstance(lo.get("rules", []), list):
-            raise CatalogError("expected {enabled: true|false, rules: [...]}", file=F, where="legal_obligations")
-        ob_enabled = bool(lo.get("enabled", True))
-        for k, o in enumerate(lo.get("rules", [])):
+        lo = validate(_LegalObligations, cf.legal_obligations, F, "legal_obligations")
+        ob_enabled = lo.enabled
+        for k, o in enumerate(lo.rules):
             where = f"legal_obligations.rules[{k}]"
             row = validate(_ObligationRow, o, F, where)
             when = validate(_When, row.when, F, f"{where} ({row.id})")
@@ -832,6 +928,20 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
                                        where=f"{where} ({row.id})", field="tools")
             obligations.append(Obligation(row.id, row.name, row.tools, tuple(when.facts),
                                           tuple(when.factors.items()), row.rationale, row.source))
+    needs = []
+    for k, r in enumerate(cf.available_when):
+        row = validate(_Availability, r, F, f"available_when[{k}]")
+        where = f"available_when[{k}] ({row.tool})"
+        _check_tools([row.tool], known, F, where, "tool")
+        when = validate(_When, row.when, F, where)
+        for fid in when.factors:
+            if fid not in fids:
+                raise CatalogError(f"unknown factor '{fid}'", file=F, where=where, field=f"when.factors.{fid}")
+        if not when.facts and not when.factors:
+            raise CatalogError("a condition needs facts or factor thresholds in 'when'", file=F, where=where,
+                               field="when")
+        needs.append(Availability(row.tool, tuple(when.facts), tuple(when.factors.items()), row.rationale,
+                                  row.source))
     contrast = []
     for k, p in enumerate(cf.contrast_only):
         row = validate(_Premise, p, F, f"contrast_only[{k}]")
@@ -843,7 +953,8 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
     cons = Constraints(cf.max_tools, cf.min_tools, tuple(premise), tuple(exclusive), tuple(prereq), forced_in,
                        forced_out, tuple(red), ladder.enabled, ladder.from_rung, ladder.gap,
                        tuple(tuple(g.items()) for g in ladder.waived_if), cf.effort_capacity, floor, trl.enabled,
-                       tuple(trl.allow), tuple(obligations), ob_enabled, tuple(contrast))
+                       tuple(trl.allow), tuple(obligations), ob_enabled, tuple(contrast),
+                       available_when=tuple(needs))
     check_constraints(cons, [t.id for t in tools], file=F)
     return cons
 

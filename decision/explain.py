@@ -2,12 +2,14 @@
 lines, and whether it can be chosen at all (every reason it cannot)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
 from .errors import DecisionError
-from .portfolios import TOLERANCE, feasibility_masks, portfolio_values, setting
+from .portfolios import TOLERANCE, feasibility_masks, portfolio_values, quiet_packages, setting
 from .scenario import rule_shifts
 
 REASONS = {
@@ -24,10 +26,11 @@ def explain(catalog: Catalog, tools, scenario=None, horizon: float | None = None
     """Break one combination (tool ids) down: per tool the base change, scenario shift, adjusted change and marginal
     contribution (value with the tool minus value without it); interactions that fired; rule shifts (the
     ``scenario_shift`` column also holds the horizon discount when ``horizon`` is given); final values; the status
-    quo; and feasibility with every reason it fails.
+    quo; whether the quiet-package cap holds it down; and feasibility with every reason it fails.
 
     Returns a dict: ``values`` and ``status_quo`` (criterion -> value), DataFrames ``tools``, ``interactions``,
-    ``shifts``, ``red_lines``, and ``feasible`` (bool) with ``reasons`` (list of sentences).
+    ``shifts``, ``red_lines``, ``cap`` (a sentence when the quiet-package cap lowers a value, else empty) and
+    ``feasible`` (bool) with ``reasons`` (list of sentences).
     """
     tools = list(dict.fromkeys(tools))
     if not tools:
@@ -74,8 +77,23 @@ def explain(catalog: Catalog, tools, scenario=None, horizon: float | None = None
         "shifts": shifts,
         "red_lines": pd.DataFrame(red, columns=["criterion", "max", "min", "value", "satisfied"]),
         "scenario": adjusted.scenario.id,
+        "cap": _cap_note(catalog, spec, idx[:1], bits[:1], adjusted.score, values[0]),
         **_feasibility(st, tools, idx[:1], bits[:1], values[:1]),
     }
+
+
+def _cap_note(catalog: Catalog, spec, idx, bits, score, values) -> str:
+    """A sentence when the quiet-package cap (model.yaml ``quiet_cap``) lowers the combination's value."""
+    c = spec.cap_crit
+    if c < 0 or not quiet_packages(bits, spec)[0]:
+        return ""
+    free = portfolio_values(idx, bits, score, replace(spec, cap_crit=-1))[0, c]
+    if abs(free - values[c]) <= TOLERANCE:
+        return ""
+    cap = catalog.model.quiet_cap
+    return (f"{catalog.criterion(cap.criterion).name} is held at {values[c]:.2f} (it would be {free:.2f}): a package "
+            "with no public, verification, legal, economic or security measure cannot claim more (model.yaml "
+            "quiet_cap).")
 
 
 def _feasibility(st, tools, idx, bits, values) -> dict:
@@ -134,6 +152,7 @@ def _detail(name: str, st, tools, values) -> str:
         fl = cons.floor
         j = cat.criterion_ids.index(fl.criterion)
         gain = values[j] - st.adjusted.status_quo[j]
+        other = " other than a conversation" if fl.strong_tool_excludes else ""
         return (f"{REASONS[name]}: {fl.criterion} +{gain:.2f} over the status quo (needs +{st.floor_points:.2f}, "
-                f"with a tool changing it by {fl.min_tool_change:g} or more on its own)")
+                f"with a tool{other} changing it by {fl.min_tool_change:g} or more on its own)")
     return REASONS.get(name, name)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalog import load_catalog
 from .errors import DecisionError
-from .files import atomic_write_text, check_output
+from .files import atomic_write_text, check_output, remove_tree
 from .ranking import DEFAULT_METHOD
 from .safeio import inputs_read
 
@@ -39,6 +39,8 @@ SETTING_NAMES = {"scenario": "--scenario", "catalog": "--catalog (compared by co
                  "max_tools": "--max-tools", "samples": "--samples", "seed": "--seed", "horizon": "--horizon",
                  "current": "--current", "k": "--k", "share": "share"}
 """Every parameter a briefing records, in the order differences are reported, with the option that sets it."""
+
+_TITLE = re.compile(r'data-title="([^"]*)"')
 
 
 def check_parameters(scenario=None, profile=None, weights=None, method=DEFAULT_METHOD, catalog=None, horizon=None,
@@ -86,7 +88,7 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
     import papermill as pm  # noqa: PLC0415
     import atexit  # noqa: PLC0415
     kdir = tempfile.mkdtemp(prefix="decision-kernel-")
-    atexit.register(_remove_folder, kdir, 20)     # a second net: an interrupted kernel may still write here on exit
+    atexit.register(remove_tree, kdir, 20)     # a second net: an interrupted kernel may still write here on exit
     try:
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
@@ -111,19 +113,7 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
             else:
                 os.environ["JUPYTER_PATH"] = old
     finally:
-        _remove_folder(kdir)
-
-
-def _remove_folder(path: str, attempts: int = 40) -> None:
-    """Remove a temporary folder even while an interrupted kernel is still exiting and writing into it (a single
-    rmtree can lose that race and leave the folder behind)."""
-    import shutil  # noqa: PLC0415
-    import time  # noqa: PLC0415
-    for _ in range(attempts):
-        shutil.rmtree(path, ignore_errors=True)
-        if not Path(path).exists():
-            return
-        time.sleep(0.05)
+        remove_tree(kdir)
 
 
 def to_html(executed: Path) -> str:
@@ -133,6 +123,7 @@ def to_html(executed: Path) -> str:
     from nbconvert.preprocessors import TagRemovePreprocessor  # noqa: PLC0415
 
     nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = page_title(nb)
     exporter = HTMLExporter(template_name="briefing", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=REMOVE_TAGS, enabled=True), True)
@@ -186,6 +177,18 @@ def first_difference(old: dict, new: dict) -> str | None:
     k = diff[0]
     more = f"; {len(diff) - 1} more setting{'s' * (len(diff) > 2)} differ{'s' * (len(diff) == 2)}" if len(diff) > 1 else ""
     return f"{SETTING_NAMES[k]} {show(old.get(k))} there, {show(new.get(k))} now{more}"
+
+def page_title(nb) -> str:
+    """The page's ``<title>``: the ``data-title`` of the briefing's cover (headline, scenario, date), else
+    'Briefing'."""
+    import html  # noqa: PLC0415
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/html", "")
+            m = _TITLE.search("".join(text) if isinstance(text, list) else text)
+            if m:
+                return html.unescape(m.group(1))
+    return "Briefing"
 
 
 def offline(body: str) -> str:

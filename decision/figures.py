@@ -11,31 +11,40 @@ def _short(label: str, width: int = 70) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def combination_labels(ranking: pd.DataFrame) -> list[str]:
-    """'#rank  tool + tool + ...' labels (unique even with tied ranks), best first."""
+def combination_labels(ranking: pd.DataFrame, wrap: int | None = None, names: bool = True) -> list[str]:
+    """'#rank  tool + tool + ...' labels (unique even with tied ranks), best first; ``wrap``: the whole names on
+    lines of about that many characters (:func:`wrap_label`) instead of one line cut at 70; ``names`` False: the
+    rank only ('#1'), for a page whose table names the combinations."""
+    if not names:
+        return [f"#{r}" + "\u200b" * i for i, r in enumerate(ranking["rank"])]
+    if wrap:
+        return [wrap_label(f"#{r} {t}", wrap) + "\u200b" * i
+                for i, (r, t) in enumerate(zip(ranking["rank"], ranking["tools"]))]
     return [f"#{r} {_short(t)}" + "\u200b" * i for i, (r, t) in enumerate(zip(ranking["rank"], ranking["tools"]))]
 
 
-def profile_data(ranking: pd.DataFrame, criteria) -> list[dict]:
+def profile_data(ranking: pd.DataFrame, criteria, wrap: int | None = None, names: bool = True) -> list[dict]:
     """Per criterion, the bar data (x values, y labels) for :func:`profile_figure` (used to update in place)."""
-    labels = combination_labels(ranking)
+    labels = combination_labels(ranking, wrap, names)
     return [{"x": ranking[c.id].round(2).tolist(), "y": labels, "name": c.name} for c in criteria]
 
 
-def profile_figure(ranking: pd.DataFrame, criteria, title: str = "Criterion profile of the top combinations"
-                   ) -> go.Figure:
+def profile_figure(ranking: pd.DataFrame, criteria, title: str | None = "Criterion profile of the top combinations",
+                   wrap: int | None = None, names: bool = True) -> go.Figure:
     """Grouped horizontal bars: one row per ranked combination (best at the top), one bar per criterion (0-10).
 
-    ``criteria``: the catalogue's Criterion objects (cost criteria are marked 'lower is better')."""
+    ``criteria``: the catalogue's Criterion objects (cost criteria are marked 'lower is better'). ``wrap``: labels
+    on lines of about that many characters (:func:`combination_labels`); ``title`` None: no title (the page's
+    caption names the chart); ``names`` False: rank-only labels (:func:`combination_labels`)."""
     fig = go.Figure()
-    for k, (c, d) in enumerate(zip(criteria, profile_data(ranking, criteria))):
+    for k, (c, d) in enumerate(zip(criteria, profile_data(ranking, criteria, wrap, names))):
         name = d["name"] + (" (lower is better)" if c.direction == "cost" else "")
         fig.add_bar(x=d["x"], y=d["y"], name=name, orientation="h",
                     marker_color=CRITERION_COLOURS[k % len(CRITERION_COLOURS)],
                     hovertemplate="%{y}<br>" + c.name + ": %{x:.2f}<extra></extra>")
     fig.update_layout(barmode="group", title=title, xaxis=dict(title="value (0-10)", range=[0, 10]),
                       yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.15),
-                      height=max(320, 60 * len(ranking) + 120), margin=dict(l=10, r=10, t=50, b=10))
+                      height=max(320, 60 * len(ranking) + 120), margin=dict(l=10, r=10, t=50 if title else 10, b=10))
     return fig
 
 
@@ -140,44 +149,61 @@ def core_index_figure(core: pd.DataFrame, title: str | None = None) -> go.Figure
     return fig
 
 
-def tool_in_best_figure(tool_in_best: pd.DataFrame, title: str = "Probability that a tool is in the best "
-                                                                  "combination (SMAA)") -> go.Figure:
+def tool_in_best_figure(tool_in_best: pd.DataFrame, title: str | None = "Probability that a tool is in the best "
+                                                                         "combination (SMAA)") -> go.Figure:
     """Bars per tool of ``PortfolioSMAA.tool_in_best`` (tools never in the best combination left out)."""
     d = tool_in_best[tool_in_best["in_best"] > 0]
     fig = go.Figure(go.Bar(x=d["in_best"], y=d["name"], orientation="h", marker_color="#2166ac",
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_layout(title=title, xaxis=dict(title="share of weight samples", range=[0, 1], tickformat=".0%"),
                       yaxis=dict(autorange="reversed", automargin=True), height=max(280, 24 * len(d) + 120),
-                      margin=dict(l=10, r=10, t=50, b=10))
+                      margin=dict(l=10, r=10, t=50 if title else 10, b=10))
     return fig
 
 
-PRINT_WIDTH = 680
-"""CSS pixels of an A4 / Letter page's printable width at 15 mm margins: print figures are fixed at this width."""
+def wrap_label(text: str, width: int = 28) -> str:
+    """``text`` broken into lines of at most about ``width`` characters (plotly ``<br>``), at " + " between tool
+    names where possible, else at spaces: long labels grow downwards instead of squeezing the plot on a narrow
+    screen."""
+    parts = text.replace(" + ", " +\u00a0").split(" ")
+    lines, line = [], ""
+    for word in parts:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(x.replace("\u00a0", " ") for x in lines)
 
 
 def options_data(rows, criteria) -> list[dict]:
     """Per criterion, the bar data for :func:`options_figure`: ``rows`` are :class:`decision.options.Option`s."""
-    labels = [f"{'option ' + str(i + 1) if r.kind == 'option' else r.kind.replace('_', ' ')}: {_short(r.label, 26)}"
+    names = {"status_quo": "do nothing new", "current": "today's policy", "minimal_change": "smallest change"}
+    labels = [f"{i + 1}. {_short(r.label, 26)}" if r.kind == "option" else names.get(r.kind, r.kind)
               for i, r in enumerate(rows)]
     return [{"x": [round(r.values[c.id], 2) for r in rows], "y": labels, "name": c.name} for c in criteria]
 
 
-def options_figure(rows, criteria, title: str = "The options on the four criteria (0-10)",
-                   width: int = PRINT_WIDTH) -> go.Figure:
+def options_figure(rows, criteria, title: str | None = None) -> go.Figure:
     """Grouped horizontal bars: one group per option or reference row (status quo, today's policy, minimal change),
-    one bar per criterion. Fixed width (printable), not responsive, so it prints whole."""
+    one bar per criterion. Sized to its container (responsive width, a height that fits the rows); the caption is
+    the page's (``title`` None), so a narrow screen never clips it; the legend (criteria by their first word, one
+    line even on a phone) sits in the top margin."""
     fig = go.Figure()
     for k, (c, d) in enumerate(zip(criteria, options_data(rows, criteria))):
-        name = d["name"] + (" (lower is better)" if c.direction == "cost" else "")
+        name = d["name"].split()[0]
         fig.add_bar(x=d["x"], y=d["y"], name=name, orientation="h",
                     marker_color=CRITERION_COLOURS[k % len(CRITERION_COLOURS)],
                     hovertemplate="%{y}<br>" + c.name + ": %{x:.2f}<extra></extra>")
-    fig.update_layout(barmode="group", title=dict(text=title, y=0.98, yanchor="top"), xaxis=dict(range=[0, 10]),
-                      yaxis=dict(autorange="reversed", automargin=True), legend=dict(orientation="h", y=-0.2,
-                                                                                      yanchor="top"),
-                      width=width, height=max(170, 17 * len(rows) + 90), autosize=False,
-                      margin=dict(l=10, r=10, t=30, b=10))
+    fig.update_layout(barmode="group", xaxis=dict(range=[0, 10], dtick=2), yaxis=dict(autorange="reversed",
+                                                                                      automargin=True),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left", font=dict(size=10),
+                                  entrywidth=0),
+                      height=max(160, 18 * len(rows) + 96), autosize=True, margin=dict(l=10, r=10, t=30, b=6),
+                      font=dict(size=11))
+    if title:                          # the title above the legend
+        fig.update_layout(title=dict(text=title, y=0.98, yanchor="top"), margin=dict(t=64))
     return fig
 
 

@@ -17,7 +17,10 @@ is. Per criterion and combination:
   present); an interaction that fires adds its own share (``effect``, scaled by a factor if ``scales_with``):
   ``pool = 1 - (1 - top) * prod(1 - kappa * s_j) * prod(1 - s_i)``;
 * on the "goodness" position ``q`` (0 = worst end, 1 = best end of the scale) harms act first, then improvements:
-  ``q = q0 * (1 - harm)``, then ``q = q + (1 - q) * improvement``.
+  ``q = q0 * (1 - harm)``, then ``q = q + (1 - q) * improvement``;
+* **no overclaiming** (``model.yaml`` ``quiet_cap``): a package that holds none of the cap's ``unless_any`` tools
+  (public, verification, legal, economic or security measures: only quiet talk, enablers and promises) stays at or
+  below the cap's level on its criterion: ``q = min(q, max(q_cap, q0))``, so it never falls below the status quo.
 
 The empty combination keeps the status quo exactly; values never leave the scale; de-escalating tools lower risk.
 """
@@ -58,6 +61,9 @@ class ModelSpec:
     inter_effect: np.ndarray       # (I,) points (already scaled by the scenario where ``scales_with`` is set)
     kappa: float
     rho: float
+    cap_crit: int = -1             # criterion index of the quiet-package cap (-1: no cap)
+    cap_q: float = 1.0             # the cap as a goodness position (0 worst end, 1 best end)
+    cap_lift: int = 0              # int64 mask of the tools that lift the cap
 
 
 def model_spec(catalog: Catalog, adjusted: AdjustedScores | None = None) -> ModelSpec:
@@ -74,6 +80,12 @@ def model_spec(catalog: Catalog, adjusted: AdjustedScores | None = None) -> Mode
     factors = adjusted.scenario.factors
     scale = [factors[i.scales_with] / 5.0 if i.scales_with else 1.0 for i in it]
     lo, hi = catalog.bounds
+    cap = catalog.model.quiet_cap
+    cap_crit = cid[cap.criterion] if cap is not None else -1
+    cap_q = 1.0
+    if cap is not None:
+        span = hi[cap_crit] - lo[cap_crit]
+        cap_q = ((cap.level - lo[cap_crit]) if catalog.types[cap_crit] > 0 else (hi[cap_crit] - cap.level)) / span
     return ModelSpec(
         direction=catalog.types.astype(float),
         lo=lo, hi=hi, status_quo=np.asarray(adjusted.status_quo, dtype=float),
@@ -85,6 +97,8 @@ def model_spec(catalog: Catalog, adjusted: AdjustedScores | None = None) -> Mode
         inter_effect=np.array([i.effect * k for i, k in zip(it, scale)], dtype=float),
         kappa=catalog.model.complementarity,
         rho=catalog.model.redundancy_factor,
+        cap_crit=cap_crit, cap_q=float(cap_q),
+        cap_lift=mask(cap.unless_any) if cap is not None else 0,
     )
 
 
@@ -183,18 +197,30 @@ def fired_interactions(bits: np.ndarray, spec: ModelSpec) -> np.ndarray:
     return fired
 
 
+def quiet_packages(bits: np.ndarray, spec: ModelSpec) -> np.ndarray:
+    """(N,) bool: the combinations the quiet-package cap binds (none of its ``unless_any`` tools; False everywhere
+    when the catalogue has no cap)."""
+    if spec.cap_crit < 0:
+        return np.zeros(len(bits), dtype=bool)
+    return ~has_any(bits, spec.cap_lift)
+
+
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
                      with_fired: bool = False, paired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
     adjusted tool changes ``score`` (T x C). ``score`` may also be a stack of S samples (S x T x C); the values
     are then (S x N x C). With ``paired=True`` the stack holds one score matrix per combination (N x T x C: row i
     values combination i, as for (draw, combination) pairs) and the values are (N x C). With ``with_fired`` also
-    return the (N x I) bool matrix of interactions that fired."""
+    return the (N x I) bool matrix of interactions that fired. Packages of quiet tools alone are held at the quiet
+    cap (module doc)."""
     better, harm, fired = pool_parts(idx, bits, score, spec, paired)
     span = spec.hi - spec.lo
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
     q = q0 * (1.0 - harm)
     q = q + (1.0 - q) * better
+    if spec.cap_crit >= 0:                                    # no overclaiming: quiet packages held at the cap
+        c = spec.cap_crit
+        q[..., c] = np.where(quiet_packages(bits, spec), np.minimum(q[..., c], max(spec.cap_q, q0[c])), q[..., c])
     values = np.where(spec.direction > 0, spec.lo + q * span, spec.hi - q * span)
     np.clip(values, spec.lo, spec.hi, out=values)
     values = values if (score.ndim == 3 and not paired) else values[0]
@@ -250,6 +276,7 @@ def paired_values(idx: np.ndarray, bits: np.ndarray, draws: np.ndarray, sample: 
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
     inter_gain, inter_loss = fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
+    quiet = quiet_packages(bits, spec)
     values = np.empty((len(bits), C))
     for c in range(C):
         pools = []
@@ -272,6 +299,8 @@ def paired_values(idx: np.ndarray, bits: np.ndarray, draws: np.ndarray, sample: 
         harm, better = pools
         q = q0[c] * (1.0 - harm)
         q = q + (1.0 - q) * better
+        if c == spec.cap_crit:
+            q = np.where(quiet, np.minimum(q, max(spec.cap_q, q0[c])), q)
         values[:, c] = spec.lo[c] + q * span[c] if spec.direction[c] > 0 else spec.hi[c] - q * span[c]
     np.clip(values, spec.lo, spec.hi, out=values)
     return values, member
@@ -374,8 +403,9 @@ def ladder_respected(bits: np.ndarray, rungs: np.ndarray, from_rung: int, gap: i
 @dataclass(frozen=True)
 class Setting:
     """Everything that decides feasibility in one scenario, resolved once: constraints with overrides, scenario-adjusted
-    changes, the model's arrays, mandatory tools (tool -> obligations), tools out over a red line on their own (tool
-    -> reason), the accountability floor in points (None: off) and the effort capacity (None: none)."""
+    changes, the model's arrays, mandatory tools (tool -> obligations), tools out in this scenario (tool -> reason:
+    over a red line on their own, or missing a finding they need), the accountability floor in points (None: off)
+    and the effort capacity (None: none)."""
     catalog: Catalog
     constraints: Constraints
     adjusted: AdjustedScores
@@ -396,9 +426,10 @@ class Setting:
             return ""
         crit = self.catalog.criterion(fl.criterion).name.lower()
         factors = ", ".join(f"{self.catalog_factor_name(f)} {self.scenario.factors[f]:g}/10" for f, _ in fl.per_point)
+        talk = " (a conversation alone does not count)" if fl.strong_tool_excludes else ""
         return (f"Every recommendation must raise {crit} by at least {self.floor_points:.1f} points over doing nothing "
                 f"new (set by {factors or 'the analyst'}) and hold at least one tool that on its own changes it by "
-                f"{fl.min_tool_change:g} points or more.")
+                f"{fl.min_tool_change:g} points or more{talk}.")
 
     def catalog_factor_name(self, fid: str) -> str:
         return next((f.name.lower() for f in self.catalog.factors if f.id == fid), fid)
@@ -422,7 +453,11 @@ def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
         if "red_lines" in conv:
             conv["red_lines"] = tuple(r if isinstance(r, RedLine) else RedLine(**r) for r in conv["red_lines"])
         if isinstance(conv.get("floor"), dict):
-            conv["floor"] = replace(cons.floor, **conv["floor"]) if cons.floor else AccountabilityFloor(**conv["floor"])
+            if cons.floor is None and conv["floor"].get("enabled", True) is False:
+                conv["floor"] = None                 # switching off a floor the catalogue does not have
+            else:
+                conv["floor"] = (replace(cons.floor, **conv["floor"]) if cons.floor
+                                 else AccountabilityFloor(**conv["floor"]))
         cons = replace(cons, **conv)
     if max_tools is not None:
         if not isinstance(max_tools, (int, np.integer)) or max_tools < 1:
@@ -473,6 +508,10 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
                                             "forced out; switch legal obligations off to explore without it")
                     mandatory.setdefault(t, []).append(ob.id)
     excluded: dict[str, str] = {}
+    for av in cons.available_when:
+        missing = av.missing(sc)
+        if missing and av.tool not in mandatory and av.tool not in cons.forced_in:
+            excluded[av.tool] = f"it needs {' and '.join(missing)}, which scenario '{sc.id}' does not meet"
     if cons.tool_red_lines and cons.red_lines:
         T = len(catalog.tools)
         alone = portfolio_values(np.arange(T)[:, None], np.int64(1) << np.arange(T, dtype=np.int64),
@@ -481,7 +520,7 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
             tid = catalog.tools[t].id
             if tid in cons.allow_over_red_lines or tid in cons.excluded_by_premise:
                 continue
-            if tid in mandatory or tid in cons.forced_in:
+            if tid in mandatory or tid in cons.forced_in or tid in excluded:
                 continue
             broken = [rl.criterion for rl in cons.red_lines
                       if _over_red_line(alone[t:t + 1], catalog, replace(cons, red_lines=(rl,)))[0]]
@@ -489,6 +528,16 @@ def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
     floor = cons.floor.points(sc.factors) if cons.floor is not None and cons.floor.enabled else None
     return Setting(catalog, cons, adjusted, spec, {t: tuple(v) for t, v in mandatory.items()}, excluded, floor,
                    cons.capacity(sc))
+
+
+def strong_tools(st: Setting) -> np.ndarray:
+    """Indices of the tools that meet the floor's strong-tool clause on their own in the scenario: a change of at least
+    ``min_tool_change`` on the floor's criterion, and not listed in ``strong_tool_excludes`` (conversations)."""
+    fl = st.constraints.floor
+    j = st.catalog.criterion_ids.index(fl.criterion)
+    ok = st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE
+    ok &= ~np.isin(np.array(st.catalog.tool_ids), fl.strong_tool_excludes)
+    return np.flatnonzero(ok)
 
 
 def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting, idx=None, score=None) -> np.ndarray:
@@ -499,9 +548,11 @@ def _floor_met(values: np.ndarray, bits: np.ndarray, st: Setting, idx=None, scor
     gain = (values[:, j] - st.adjusted.status_quo[j]) * st.spec.direction[j]
     if score is not None:                                # each pair's members' own drawn changes (P x K x C)
         own = np.nan_to_num(score[:, :, j] * st.spec.direction[j], nan=-np.inf)
+        talk = np.isin(idx, [st.catalog.tool_index(t) for t in fl.strong_tool_excludes])
+        own = np.where(talk, -np.inf, own)                  # a conversation alone does not count
         acts = (own >= fl.min_tool_change - TOLERANCE).any(1)
         return (gain >= st.floor_points - TOLERANCE) & acts
-    strong = np.flatnonzero(st.adjusted.score[:, j] * st.spec.direction[j] >= fl.min_tool_change - TOLERANCE)
+    strong = strong_tools(st)
     acts = has_any(bits, np.int64(sum(1 << int(t) for t in strong))) if len(strong) else np.zeros(len(bits), bool)
     return (gain >= st.floor_points - TOLERANCE) & acts
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import decision
-from decision.advice import Confidence, assess, bottom_line
+from decision.advice import TIED_MARGIN, Confidence, advise, assess, bottom_line
 from decision.options import find_options
 from decision.ranking import Ranker
 from decision.robustness import portfolio_stability
@@ -25,33 +25,68 @@ def test_bottom_line_states_what_why_how_sure_and_what_would_change_it(tiny, tin
                    draws=10_000, margin=0.12, critical="l", direction="rises above", bound=0.32, weight=0.2,
                    replacement="Tool C")
     lines = bottom_line(o, c, tiny)
-    assert len(lines) == 4
-    assert lines[0].startswith(f"Recommended course of action: {o.best.label}, that is ")
-    assert all(name in lines[0] for name in o.best.names)
-    assert lines[1].startswith("Why: against doing nothing new it gives ")
-    assert lines[2] == ("How sure: moderately stable; 2 of 4 ranking methods rank it first; it comes first in 43% of "
-                        "10,000 random weight draws within \u00b10.1 of these weights (\u00b11.0%); the smallest weight "
-                        "change that replaces it is 0.12 (on legitimacy).")
-    assert lines[3] == ("What would change it: if the weight on legitimacy rises above 0.32 (now 0.20), Tool C comes "
+    assert len(lines) == 5
+    assert lines[0] == f"Recommend: {o.best.label}"
+    assert lines[1].startswith("Do: Adopt ") and all(name in lines[1] for name in o.best.names)
+    assert f"({len(o.best.tools)} tools, effort " in lines[1]
+    assert lines[2].startswith("Why: Against doing nothing new it gives ")
+    # the one "how sure" figure is defined in the sentence that shows it
+    assert lines[3] == ("How sure: Moderately stable. It stays first in 43% of 10,000 weightings drawn at random "
+                        "within \u00b10.1 of these weights (\u00b11.0%); 2 of 4 ranking methods rank it first; the "
+                        "smallest change of one weight that replaces it is 0.12 (on legitimacy).")
+    assert lines[4] == ("What would change it: If the weight on legitimacy rises above 0.32 (now 0.20), Tool C comes "
                         "first.")
+    bl = advise(o, c, tiny)
+    assert [label for label, _ in bl.items()] == ["Do", "Why", "How sure", "What would change it"]
 
 
 def test_bottom_line_verdicts_and_ties(tiny, tiny_options):
     _, o = tiny_options
     base = Confidence(agree=(), methods=("wsm",), margin=0.01, critical="r", direction="falls below", bound=0.1,
                       weight=0.4, replacement="Tool B")
-    assert "How sure: fragile; 0 of 1" in bottom_line(o, base, tiny)[2]
-    assert "How sure: stable;" in bottom_line(o, replace(base, margin=0.3), tiny)[2]
+    assert bottom_line(o, base, tiny)[3].startswith("How sure: Fragile. 0 of 1")
+    assert bottom_line(o, replace(base, margin=0.3), tiny)[3].startswith("How sure: Stable.")
     none = replace(base, margin=None, replacement=None)
-    assert bottom_line(o, none, tiny)[3] == "What would change it: no change of a single weight replaces it."
+    assert bottom_line(o, none, tiny)[4] == "What would change it: No change of a single weight replaces it."
     tied = replace(o, options=(replace(o.options[0], tied_with=(1,)), *o.options[1:]))
-    assert f"statistically tied with option 2 ({o.options[1].label})" in bottom_line(tied, base, tiny)[1]
+    lines = bottom_line(tied, base, tiny)
+    assert f"statistically tied with option 2 ({o.options[1].label})" in lines[2]
+    assert lines[3].startswith(f"How sure: Tied with option 2 ({o.options[1].label})")
+
+
+def test_a_margin_that_prints_as_zero_is_called_tied(tiny, tiny_options):
+    _, o = tiny_options
+    c = Confidence(agree=("wsm",), methods=("wsm",), margin=0.0004, critical="r", direction="falls below",
+                   bound=0.2496, weight=0.25, replacement="Tool B")
+    lines = bottom_line(o, c, tiny)
+    assert lines[3].startswith(f"How sure: Tied: a weight change of less than {TIED_MARGIN} on rights")
+    assert "0.00 " not in " ".join(lines) and "is 0.00" not in " ".join(lines)
+    # the bound is printed with the decimals that tell it from the weight now
+    assert "falls below 0.250 (now 0.25)" in lines[4] or "falls below 0.2496 (now 0.25)" in lines[4]
+
+
+def test_do_names_todays_policy_and_what_to_add_and_drop(bundled):
+    p = decision.build_portfolios(bundled, "arms_dependent_client")
+    w = decision.load_profile("balanced", bundled).weights
+    current = ["demarche", "interoperability_exercises"]
+    o = find_options(p, w, "wsm", current=current)
+    do = advise(o, None, bundled).do
+    names = {t.id: t.name for t in bundled.tools}
+    assert do.startswith("Change today's policy (Démarche and Interoperability exercises)")
+    add = [names[t] for t in o.best.tools if t not in current]
+    drop = [names[t] for t in current if t not in o.best.tools]
+    for name in add + drop:
+        assert name in do
+    if drop:
+        assert "drop " + drop[0] in do
+    if o.minimal_change is not None and o.minimal_change.tools != o.best.tools:
+        assert "Smallest change for 90% of the gain: " in do
 
 
 def test_bottom_line_why_uses_the_difference_to_the_status_quo(tiny, tiny_options):
     _, o = tiny_options
     c = Confidence(agree=(), methods=("wsm",))
-    why = bottom_line(o, c, tiny)[1]
+    why = bottom_line(o, c, tiny)[2]
     d = o.best.values["r"] - o.status_quo.values["r"]
     assert f"{d:+.1f} rights".replace("-", "\u2212") in why
 
@@ -84,5 +119,5 @@ def test_confidence_keeps_the_weight_box_at_a_corner_of_the_simplex(bundled):
     o = find_options(p, w, "wsm")
     c = assess(p, o, samples=300, seed=0)
     assert c.spread == 0.1 and 0 <= c.first_share <= 1
-    line = bottom_line(o, c, bundled)[2]
+    line = bottom_line(o, c, bundled)[3]
     assert f"within \u00b1{c.spread:g} of these weights" in line or "drawn uniformly" in line

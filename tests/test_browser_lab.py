@@ -210,6 +210,21 @@ def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int)
     return plans
 
 
+def _long_enough(catalog, state: dict, cache: dict, criterion: str, sign: int, presses: int) -> int:
+    """The shortest walk of at least ``presses`` key presses whose end still changes the top combination and along
+    which the engine's playbook changes at least once (the walk back must redraw the tree); ``presses`` if none."""
+    first = _engine_top(catalog, state, cache)
+    most = next((k for k in range(presses, MAX_PRESSES + 1)
+                 if not 0 <= round(state["weights"][criterion] + sign * k * STEP, 6) <= 1), MAX_PRESSES + 1) - 1
+    trees = [_tree_hover(p) for p in _engine_plans(catalog, state, criterion, sign, most)]
+    for k in range(presses, most + 1):
+        moved = _engine_top(catalog, {**state, "weights": {**state["weights"], criterion: round(
+            state["weights"][criterion] + sign * k * STEP, 6)}}, cache) != first
+        if moved and any(trees[j] != trees[j - 1] for j in range(1, k + 1)):
+            return k
+    return presses
+
+
 def _tree_hover(plan) -> list[str]:
     from decision.strategy.figures import plan_trace_data  # noqa: PLC0415
     return plan_trace_data(plan)[-1]["hovertext"]
@@ -259,10 +274,11 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
 
             # the dashboard opens with the bottom line: recommendation and confidence in its first paragraph
             page.wait_for_function("""() => { const p = document.querySelector(
-                '.decision-dashboard .decision-bottom-line p');
+                '.decision-dashboard .decision-bottom-line');
                 return p && p.innerText.includes('ranking methods rank it first'); }""")
             first = page.locator(".decision-dashboard p:visible").first.inner_text()
-            assert first.startswith("Recommended course of action: ") and "How sure:" in first
+            assert first.startswith("Recommend: ")
+            assert "How sure:" in page.locator(".decision-dashboard .decision-bottom-line").first.inner_text()
             record["bottom_line"] = first
 
             widget = page.locator(".decision-ranking-widget").first
@@ -272,6 +288,7 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
             assert initial_top == _engine_top(bundled, state, cache), "initial table differs from the engine"
 
             criterion, sign, presses = _plan(bundled, state, cache)
+            presses = _long_enough(bundled, state, cache, criterion, sign, presses)
             key = "ArrowRight" if sign > 0 else "ArrowLeft"
             record.update(criterion=criterion, key=key, presses=presses, initial_top=list(initial_top))
             handle = page.locator(f".decision-weight-{criterion} .noUi-handle")

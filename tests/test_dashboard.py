@@ -249,7 +249,7 @@ def test_bottom_line_opens_the_dashboard_and_states_the_confidence(dash, bundled
     children = dash.widget.children
     assert children[1] is dash.bottom_line                     # right under the title, before settings and tables
     text = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
-    assert text.startswith(f"Recommended course of action: {dash.options.best.label}")
+    assert text.startswith(f"Recommend: {dash.options.best.label}")
     assert "How sure:" in text and "ranking methods rank it first" in text
     assert dash.options.best.tools == tuple(dash.ranking["tool_ids"].iloc[0])
 

@@ -50,14 +50,14 @@ def test_only_a_build_setting_rebuilds(bundled):
 def test_bottom_line_before_and_after_the_confidence_check(bundled):
     vm = ViewModel(bundled)
     view = vm.view(state(bundled))
-    before = view.bottom_line()
-    assert len(before) == 3 and before[2].startswith("How sure: not computed yet")
+    before = view.bottom_line().sentences()
+    assert len(before) == 4 and before[3].startswith("How sure: Not computed yet")
     conf = vm.confidence(view, draws=300)
     after = view.bottom_line()
-    assert after == bottom_line(view.options, conf, bundled) and len(after) == 4
-    assert after[2].startswith("How sure:") and "300 random weight draws" in after[2]
+    assert after.sentences() == bottom_line(view.options, conf, bundled) and len(after.sentences()) == 5
+    assert after.how_sure and "300 weightings drawn at random" in after.how_sure
     html = bottom_line_html(after)
-    assert re.search(r"<p[^>]*>Recommended course of action: ", html)
+    assert re.search(r"<p[^>]*>Recommend: ", html) and "<b style='color:#2166ac'>How sure:</b>" in html
 
 
 def test_options_html_lists_every_row_with_its_tools(bundled):

@@ -10,7 +10,9 @@ import pandas as pd
 from .. import figures
 from ..catalog import Catalog
 from ..errors import DecisionError
-from ..options import Options, row_notes
+from ..advice import BottomLine
+from ..memo import options_table
+from ..options import Options
 from ..ranking import METHODS
 from .state import ViewState
 
@@ -120,34 +122,38 @@ def explanation_html(e: dict, catalog: Catalog, label: str) -> str:
             f"{red or '<li>none</li>'}</ul></div>")
 
 
-def bottom_line_html(lines) -> str:
-    """The bottom line as the dashboard's first paragraph."""
+def bottom_line_html(bottom) -> str:
+    """The bottom line as the dashboard's first block: the headline, then Do / Why / How sure / What would change
+    it (``bottom``: a :class:`decision.advice.BottomLine`, the briefing's; or text lines)."""
+    e = html.escape
+    if isinstance(bottom, BottomLine):
+        head = f"<p style='margin:0 0 3px 0;font-weight:700;font-size:1.1em'>{e(bottom.headline)}</p>"
+        parts = "".join(f"<p style='margin:2px 0'><b style='color:#2166ac'>{e(label)}:</b> {e(text)}</p>"
+                        for label, text in bottom.items())
+        body = head + parts
+    else:
+        body = "<p style='margin:0'>" + " ".join(e(s) for s in bottom) + "</p>"
     return ("<div class='decision-bottom-line' style='background:#eef4fb;border-left:4px solid #2166ac;"
-            "padding:6px 10px;margin:4px 0'><p style='margin:0'>" + " ".join(html.escape(s) for s in lines) +
-            "</p></div>")
+            f"padding:6px 10px;margin:4px 0'>{body}</div>")
 
 
 def options_html(o: Options, catalog: Catalog) -> str:
-    """The distinct options with doing nothing new, today's policy and its minimal change."""
+    """The distinct options with doing nothing new, today's policy and its minimal change: the briefing's options
+    table (:func:`decision.memo.options_table`, the same cells) in the dashboard's style."""
     e = html.escape
-    crit = catalog.criteria
-    head = "".join(f"<th class='num'>{e(c.name)} {'↓' if c.direction == 'cost' else '↑'}</th>" for c in crit)
+    t = options_table(o, catalog)
+    head = "".join(f"<th class='num' title='{e(desc)}'>{e(name)} {'↓' if d.startswith('lower') else '↑'}</th>"
+                   for name, desc, d in t.criteria)
     rows = []
-    for i, r in enumerate(o.rows()):
-        name = f"Option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ").capitalize()
-        notes = row_notes(r, catalog)
-        tied = f"tied with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
-        vals = "".join(f"<td class='num'>{r.values[c.id]:.2f}</td>" for c in crit)
-        pref = f"{r.preference:.4f}" if r.preference == r.preference else "n/a"
-        eff = f"{r.effort:.1f}" if r.effort is not None else ""
-        rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(name)}</b>: "
-                    f"{e(r.label)}</td><td class='combo'>{e(' + '.join(r.names) or 'no new step')}<br><small>"
-                    f"{e('; '.join(notes))}</small></td>{vals}<td class='num'>{eff}</td><td class='num'>{pref}</td>"
-                    f"<td>{e(tied)}</td></tr>")
-    return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(o.rule)}</caption><thead><tr>"
-            f"<th>Course of action</th><th>Tools</th>{head}<th class='num'>Effort</th><th class='num'>Preference</th>"
-            f"<th>Statistically</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    for r in t.rows:
+        vals = "".join(f"<td class='num'>{e(v)}</td>" for v in r.values)
+        label = f": {e(r.label)}" if r.label else ""
+        rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(r.name)}</b>{label}</td><td class='combo'>{e(r.names)}<br><small>{e('; '.join(r.notes))}</small></td>"
+                    f"{vals}<td class='num'>{e(r.effort)}</td><td class='num'>{e(r.preference)}</td>"
+                    f"<td>{e(r.tied)}</td></tr>")
+    return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(t.preference_note)} {e(t.rule)}</caption>"
+            f"<thead><tr><th>Course of action</th><th>Tools</th>{head}<th class='num'>Effort</th>"
+            f"<th class='num'>Preference</th><th>Tied</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict, floor_text: str = "",

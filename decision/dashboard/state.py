@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from ..advice import Confidence, assess, bottom_line
+from ..advice import BottomLine, Confidence, advise, assess
 from ..catalog import Catalog
 from ..errors import DecisionError
 from ..options import DEFAULT_K, Options, find_options
@@ -113,8 +113,9 @@ class View:
     confidence: Confidence | None = None
     timings: dict = field(default_factory=dict)
 
-    def bottom_line(self) -> list[str]:
-        return bottom_line(self.options, self.confidence, self.ranker.portfolios.catalog)
+    def bottom_line(self) -> BottomLine:
+        """The briefing's bottom line (:func:`decision.advice.advise`) for this view."""
+        return advise(self.options, self.confidence, self.ranker.portfolios.catalog)
 
 
 class ViewModel:

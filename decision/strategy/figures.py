@@ -102,35 +102,56 @@ def tree_shape(plan: Plan, traces: list[dict] | None = None) -> str:
     return hashlib.sha1(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1) -> go.Figure:
+def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, static: bool = False) -> go.Figure:
     """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
     review 2 of a crowded tree, on hover). What each review changes is written next to nodes up to ``label_depth``
-    (deeper: on hover, with the whole package); a node's shade is the probability of reaching it."""
+    (deeper: on hover, with the whole package); a node's shade is the probability of reaching it.
+
+    ``static`` (printed and offline pages, where nothing can be hovered): every node is labelled with its package's
+    letter (:func:`decision.strategy.grid.package_letters`, the letters of the grid and its legend), right of the
+    node, so labels cannot overlap; the reaction lines carry no text (the legend names their colours) and the title
+    does not mention hovering."""
     d = plan_figure_data(plan)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     fig = go.Figure()
     traces = plan_trace_data(plan, label_depth)
+    if static:
+        from .grid import package_letters  # noqa: PLC0415
+        letters = package_letters(plan)
+        traces[-1] = {**traces[-1], "text": [letters[tuple(n["tools"])] for n in nodes]}
     for lines, labels in zip(traces[:-1:2], traces[1:-1:2]):
         reaction = lines["name"]
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
         fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=reaction,
                         hoverinfo="skip", legendgroup=reaction)
-        fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"], textposition="top center",
-                        textfont=dict(color=colour, size=10), showlegend=False, hovertext=labels["hovertext"],
-                        hoverinfo="text", legendgroup=reaction)
+        if not static:
+            fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
+                            textposition="top center", textfont=dict(color=colour, size=10), showlegend=False,
+                            hovertext=labels["hovertext"], hoverinfo="text", legendgroup=reaction)
     pk = traces[-1]
-    fig.add_scatter(x=pk["x"], y=pk["y"], mode="markers+text", text=pk["text"], textfont=dict(size=10),
-                    textposition=["middle left"] + ["top center"] * (len(nodes) - 1),   # the root's label: left of it
-                    hovertext=pk["hovertext"], hoverinfo="text", name="package",
+    position = ["middle left"] + ["top center"] * (len(nodes) - 1)
+    if static:          # letters on a white box right of each node: they cover the lines, never each other
+        fig.update_layout(annotations=[dict(x=x, y=y, text=t, showarrow=False, xshift=12, bgcolor="white",
+                                            font=dict(size=11), borderpad=1) for x, y, t in
+                                       zip(pk["x"], pk["y"], pk["text"])])
+        pk = {**pk, "text": [""] * len(nodes)}
+    fig.add_scatter(x=pk["x"], y=pk["y"], mode="markers" if static else "markers+text", text=pk["text"],
+                    textfont=dict(size=11 if static else 10),
+                    textposition=position,                       # the root's label: left of it (interactive view)
+                    hovertext=pk["hovertext"], hoverinfo="skip" if static else "text", name="package",
                     marker=dict(**pk["marker"], colorscale="Blues", cmin=0, cmax=1, line=dict(color="#222", width=1),
                                 showscale=False))
     months = [k * step for k in range(plan.reviews + 1)]
     n_leaves = len(nodes) - len({e["from"] for e in edges})
+    default_title = (f"Playbook for {plan.scenario_name}<br><sup>letters: the packages of the grid; line colour: "
+                     "the ally's reaction<br>darker node: likelier path; probabilities are illustrative</sup>"
+                     if static else
+                     f"Playbook for {plan.scenario_name}<br><sup>opening and next package per reaction; labels: "
+                     "what each review changes<br>darker node: likelier path; hover a node for its package; "
+                     "probabilities are illustrative</sup>")
     fig.update_layout(
-        title=title or (f"Playbook for {plan.scenario_name}<br><sup>opening and next package per reaction; labels: "
-                        "what each review changes<br>darker node: likelier path; hover a node for its package; "
-                        "probabilities are illustrative</sup>"),
+        title=title or default_title,
         xaxis=dict(title="month", tickvals=months, ticktext=[f"{m:g}" for m in months], zeroline=False,
                    range=[-0.6 * step, plan.months - 0.6 * step]),
         yaxis=dict(visible=False, autorange="reversed"), height=max(360, 22 * n_leaves + 140),
