@@ -100,7 +100,8 @@ def _range_feasible(vlo, vhi, idx, bits, st, worst: bool) -> np.ndarray:
         gain = ((bad_end if worst else good_end)[:, j] - st.adjusted.status_quo[j]) * d
         own = np.stack([st.adjusted.low[:, j] * d, st.adjusted.high[:, j] * d])
         own = own.min(0) if worst else own.max(0)                       # (T,) each tool's own change, worst/best
-        strong = np.flatnonzero(own >= fl.min_tool_change - TOLERANCE)
+        talk = np.isin(np.array(cat.tool_ids), fl.strong_tool_excludes)    # a conversation alone never counts
+        strong = np.flatnonzero((own >= fl.min_tool_change - TOLERANCE) & ~talk)
         acts = (bits & np.int64(sum(1 << int(t) for t in strong))) != 0 if len(strong) else np.zeros(len(bits), bool)
         ok &= (gain >= st.floor_points - TOLERANCE) & acts
     return ok
@@ -374,7 +375,7 @@ def value_pairs(u: ScoreUniverse, rows: np.ndarray, draws: np.ndarray, sample: n
     for i in range(0, len(rows), PAIR_CHUNK):
         r, s = rows[i:i + PAIR_CHUNK], sample[i:i + PAIR_CHUNK]
         v, member = paired_values(p.idx[r], p.bits[r], draws, s, st.spec, u.fired[r])
-        for m in value_masks(p.bits[r], v, st, score=member).values():
+        for m in value_masks(p.bits[r], v, st, idx=p.idx[r], score=member).values():
             ok[i:i + PAIR_CHUNK] &= m
         X[i:i + PAIR_CHUNK] = np.clip(scale(v), 0.0, 1.0)
     return X, ok

@@ -335,3 +335,18 @@ def test_the_box_filter_prunes_a_surely_worse_copy(tmp_path):
     pes, opt = U.value_box(u, sc)
     keep = U.box_filter(rb.with_offset(pes, off, "wsm"), rb.with_offset(opt, off, "wsm"), u.sure, 1, limit=None)
     assert keep.tolist() == [row != u.portfolios.find(["d"]) for row in range(len(u))]   # D: always worse than A
+
+
+def test_floor_strong_tool_in_draws_excludes_conversations():
+    """A draw equal to the point changes gives every combination its point feasibility. The bundled floor does not
+    let a conversation alone be the strong tool (strong_tool_excludes); before the fix the per-draw check did not
+    know the tools (no idx) and counted 13,428 such combinations feasible, and the value boxes called them surely
+    feasible."""
+    p = build_portfolios(load_catalog(), "indispensable_host")
+    u = U.score_universe(p)
+    up = u.portfolios
+    rows = np.arange(len(up))
+    _, ok = U.value_pairs(u, rows, up.adjusted.score[None], np.zeros(len(up), dtype=int),
+                          rb.portfolio_scaling(p, "wsm"))
+    assert np.array_equal(ok, rows < u.n_point)
+    assert ok[u.sure].all()                       # surely feasible: feasible in every draw, the point included
