@@ -35,13 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .dominance import count_dominators, skyband_mask
 from .errors import DecisionError
-from .portfolios import (TOLERANCE, Portfolios, fired_interactions, paired_values, pool_parts, portfolio_values,
-                         structural_candidates, value_masks)
+from .portfolios import (TOLERANCE, Portfolios, fired_interactions, interaction_logs, paired_values, pool_parts,
+                         portfolio_values, structural_candidates, value_masks)
 
 PAIR_CHUNK = 65_536
 """(draw, combination) pairs valued exactly per step (memory: about 1 KB per pair)."""
@@ -79,6 +80,11 @@ class ScoreUniverse:
 
     def __len__(self) -> int:
         return len(self.portfolios)
+
+    @cached_property
+    def inter_logs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(N x C) each: :func:`decision.portfolios.interaction_logs` of every combination, computed once."""
+        return interaction_logs(self.fired, self.portfolios.setting.spec)
 
 
 def _range_feasible(vlo, vhi, idx, bits, st, worst: bool) -> np.ndarray:
@@ -374,7 +380,8 @@ def value_pairs(u: ScoreUniverse, rows: np.ndarray, draws: np.ndarray, sample: n
     ok = np.ones(len(rows), dtype=bool)
     for i in range(0, len(rows), PAIR_CHUNK):
         r, s = rows[i:i + PAIR_CHUNK], sample[i:i + PAIR_CHUNK]
-        v, member = paired_values(p.idx[r], p.bits[r], draws, s, st.spec, u.fired[r])
+        gain, loss = u.inter_logs
+        v, member = paired_values(p.idx[r], p.bits[r], draws, s, st.spec, inter=(gain[r], loss[r]))
         for m in value_masks(p.bits[r], v, st, idx=p.idx[r], score=member).values():
             ok[i:i + PAIR_CHUNK] &= m
         X[i:i + PAIR_CHUNK] = np.clip(scale(v), 0.0, 1.0)

@@ -350,3 +350,21 @@ def test_floor_strong_tool_in_draws_excludes_conversations():
                           rb.portfolio_scaling(p, "wsm"))
     assert np.array_equal(ok, rows < u.n_point)
     assert ok[u.sure].all()                       # surely feasible: feasible in every draw, the point included
+
+
+def test_paired_values_match_the_batched_values_bit_for_bit():
+    """The paired valuation (per-draw tables, interaction logs from the universe) gives each (draw, combination)
+    pair exactly the values portfolio_values gives that combination under that draw: same floats, not merely
+    close, so ties and the 12-decimal rounding agree with the brute force."""
+    p = build_portfolios(load_catalog(), "indispensable_host")
+    u = U.score_universe(p)
+    up = u.portfolios
+    a = up.adjusted
+    rng = np.random.default_rng(11)
+    draws = rb.sample_scores(rng, a.low, a.score, a.high, 3, "uniform")
+    rows = rng.choice(len(up), 4000, replace=False)
+    sample = rng.integers(0, 3, len(rows))
+    sc = rb.portfolio_scaling(p, "wsm")
+    X, _ = U.value_pairs(u, rows, draws, sample, sc)
+    batched = portfolio_values(up.idx[rows], up.bits[rows], draws, up.setting.spec)      # (3, rows, C)
+    assert np.array_equal(X, np.clip(sc(batched[sample, np.arange(len(rows))]), 0.0, 1.0))
