@@ -248,19 +248,29 @@ class Caps:
         margin = (K + 4) * 2.0 ** -24 * 1.01 * (np.abs(right).max(1).astype(np.float32) @ self.absleft_t) + BOUND_MARGIN
         return right.T.astype(np.float32) @ self.left_t, margin.astype(float) * 1.01
 
+    @cached_property
+    def _per_criterion(self) -> list:
+        """Per criterion: its feature rows, the (1 + K_j) x N float64 coefficients (the constant first) and each
+        combination's float32 rounding allowance per unit of the largest feature, built once (not per chunk)."""
+        C = len(self.scale_a)
+        crit = np.array([j for j, _, _ in self.cols], dtype=int)
+        out = []
+        for j in range(C):
+            here = np.flatnonzero(crit == j)
+            lt = np.vstack([self.const[:, j][None], self.left_t[C + 1 + here].astype(float)])
+            out.append((here, lt, (len(here) + 4) * 2.0 ** -24 * 1.01 * np.abs(lt).sum(0)))
+        return out
+
     def criteria(self, draws: np.ndarray) -> np.ndarray:
         """(S x N x C) caps on each scaled criterion value (clipped to 1), for non-linear methods."""
         F = self.features(draws)
-        C = len(self.scale_a)
-        crit = np.array([j for j, _, _ in self.cols], dtype=int)
-        out = np.empty((len(draws), len(self.const), C))
-        for j in range(C):
-            here = np.flatnonzero(crit == j)
+        out = np.empty((len(draws), len(self.const), len(self.scale_a)))
+        for j, (here, lt, slack) in enumerate(self._per_criterion):
             right = np.vstack([np.ones((1, len(draws))), F[here]])
-            err = np.abs(right).max(0)
-            lj = np.hstack([self.const[:, j:j + 1], self.left_t[C + 1 + here].T.astype(float)])
-            cap = lj @ right + (len(here) + 4) * 2.0 ** -24 * 1.01 * np.abs(lj).sum(1)[:, None] * err[None, :]
-            out[:, :, j] = np.clip(cap.T + BOUND_MARGIN, 0.0, 1.0)     # exact values are clipped to 0-1 too
+            cap = right.T @ lt                                          # S x N
+            cap += np.abs(right).max(0)[:, None] * slack[None, :]
+            cap += BOUND_MARGIN
+            np.clip(cap, 0.0, 1.0, out=out[:, :, j])                    # exact values are clipped to 0-1 too
         return out
 
 
