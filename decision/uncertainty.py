@@ -201,8 +201,8 @@ class Caps:
       point changes' ``z*``): ``q <= 1 - e^z*(1 + z_lb - z*)``, linear in per-tool features of the draw.
 
     ``const`` (N x C): everything fixed per combination; ``cols`` list of (criterion, kind, tool) feature columns;
-    ``left_t`` (K x N) float32 coefficients (``absleft_t`` their absolute values); ``lo``/``hi``: per (tool, criterion) share ranges; ``scale_a``/``scale_b``
-    (C,): the method's scaled value ``A + B q``. Logs of shares of 1 are clamped at :data:`LOG_FLOOR`: a clamped
+    ``left_t`` (K x N) float32 coefficients (``absleft_t`` their absolute values); ``scale_a``/``scale_b`` (C,): the
+    method's scaled value ``A + B q``. Logs of shares of 1 are clamped at :data:`LOG_FLOOR`: a clamped
     ``a_lb`` or ``b_ub`` then makes the tangent's cap above 1 (``a``) or the harm term vanish (``b``), so every
     cap stays above the exact value. float32 rounding is covered by an extra column (:meth:`wsm`)."""
     const: np.ndarray
@@ -288,12 +288,7 @@ def score_caps(u: ScoreUniverse, rows: np.ndarray, scale: Callable, off: np.ndar
     g_lo, g_hi, g_pt = (np.clip(x, 0, 1) for x in (s_lo, s_hi, s_pt))
     h_lo, h_hi, h_pt = (np.clip(-x, 0, 1) for x in (s_hi, s_lo, s_pt))
     pad = lambda x, fill=0.0: np.vstack([x, np.full((1, C), fill)])           # noqa: E731
-    fired = u.fired[rows].astype(float)
-    ig = spec.inter_effect * d[spec.inter_crit] / span[spec.inter_crit]
-    lg, ll = np.zeros((C, len(ig))), np.zeros((C, len(ig)))
-    lg[spec.inter_crit, np.arange(len(ig))] = np.log1p(-np.clip(ig, 0.0, 1.0 - 1e-12))
-    ll[spec.inter_crit, np.arange(len(ig))] = np.log1p(-np.clip(-ig, 0.0, 1.0 - 1e-12))
-    iota_g, iota_h = fired @ lg.T, fired @ ll.T
+    iota_g, iota_h = (x[rows] for x in u.inter_logs)                 # the interactions, as valued
     # theta: one level per criterion, the median over the rows of a level between the top and second shares
     gm = pad(g_pt)[idx]                                               # N x K x C point shares
     srt = -np.sort(-gm, axis=1)
@@ -353,6 +348,16 @@ def score_caps(u: ScoreUniverse, rows: np.ndarray, scale: Callable, off: np.ndar
     kg, kh = -scale_b * ez, -scale_b * ez * beta                     # coefficients of the features (N x C)
     kg, kh = np.where(trivial, 0.0, kg), np.where(trivial, 0.0, kh)
     const = np.where(trivial, scale_a + scale_b, scale_a + scale_b * c_q)
+    cols, left = _feature_columns(members, kg, kh, u_t, behind, vary_g, vary_h, const, off)
+    return Caps(const=const, left_t=left, cols=tuple(cols), theta=theta, scale_a=scale_a, scale_b=scale_b,
+                kappa=kap, rho=spec.rho, direction=d, span=span, absleft_t=np.abs(left))
+
+
+def _feature_columns(members, kg, kh, u_t, behind, vary_g, vary_h, const, off) -> tuple[list, np.ndarray]:
+    """The feature columns of :class:`Caps` (criterion, kind, tool) and the (C + 1 + K) x N float32 coefficients:
+    the constants, the effort cost, then per column its factor on the rows it applies to (kind 0: improvement of a
+    member; 1: harm of a member; 2: the designated largest harm; 3: a member behind its group's leader)."""
+    N, C = kg.shape
     mT, kgT, khT = np.ascontiguousarray(members.T), np.ascontiguousarray(kg.T), np.ascontiguousarray(kh.T)
     uT = np.ascontiguousarray(u_t.T)
     cols, coef = [], []                                               # (criterion, kind, tool), (factor, rows)
@@ -371,14 +376,12 @@ def score_caps(u: ScoreUniverse, rows: np.ndarray, scale: Callable, off: np.ndar
             if int(t) in behind and behind[int(t)][:, j].any():
                 cols.append((j, 3, int(t)))
                 coef.append((khT[j], np.ascontiguousarray(behind[int(t)][:, j])))
-    K = C + 1 + len(cols)
-    left = np.empty((K, N), dtype=np.float32)                       # stored transposed: caps = right.T @ left
+    left = np.empty((C + 1 + len(cols), N), dtype=np.float32)       # stored transposed: caps = right.T @ left
     left[:C] = const.T
     left[C] = -np.asarray(off, float)
     for n, (factor, mask) in enumerate(coef):
         np.multiply(factor, mask, out=left[C + 1 + n], casting="unsafe")
-    return Caps(const=const, left_t=left, cols=tuple(cols), theta=theta, scale_a=scale_a, scale_b=scale_b,
-                kappa=kap, rho=spec.rho, direction=d, span=span, absleft_t=np.abs(left))
+    return cols, left
 
 
 def value_pairs(u: ScoreUniverse, rows: np.ndarray, draws: np.ndarray, sample: np.ndarray,
