@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..defaults import LOWER_IS_BETTER
 from ..errors import DecisionError
 
 if TYPE_CHECKING:
@@ -78,7 +77,8 @@ PREFERENCE_MEANING = {
 def preference_direction(method: str) -> str:
     """How to read a method's preference column: 'lower is better' (VIKOR, SPOTIS, a mean rank) or 'higher is
     better'."""
-    return "lower is better" if method in LOWER_IS_BETTER or method == "consensus" else "higher is better"
+    from ..ranking import method_of  # noqa: PLC0415
+    return "lower is better" if method_of(method).ascending else "higher is better"
 
 
 def preference_meaning(method: str) -> str:
