@@ -31,6 +31,7 @@ from .explain import explain
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value, method_of
 from .robustness import pareto_mask
+from .weights import weight_shifts
 
 MAX_SHARED = 0.5
 """An option may share at most this fraction of the tools of any other option."""
@@ -109,19 +110,6 @@ class Scale:
                 out = dm / (dm + dp)
         out = out - np.asarray(cost, dtype=float)
         return out[0] if np.ndim(W) == 1 else out
-
-
-def weight_shifts(w: np.ndarray, delta: float) -> np.ndarray:
-    """(2C x C) weight vectors: each weight moved by -``delta`` and +``delta`` (clipped to 0-1), the others rescaled
-    proportionally (equal shares if they were all 0), as :meth:`decision.ranking.Ranker.tied_with_first` does."""
-    out = []
-    for k in range(len(w)):
-        for t in (w[k] - delta, w[k] + delta):
-            t = min(1.0, max(0.0, t))
-            rest = np.delete(w, k)
-            rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
-            out.append(np.insert(rest * (1 - t), k, t))
-    return np.array(out)
 
 
 def tied_pairs(u0: np.ndarray, U: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ import pandas as pd
 from .defaults import DEFAULT_METHOD
 from .errors import DecisionError
 from .portfolios import Portfolios, build_portfolios
-from .weights import direct, equal
+from .weights import direct, equal, weight_shifts
 
 DECIMALS = 12
 # DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
@@ -514,14 +514,9 @@ class Ranker:
         w = self.weights(weights)
         asc = _method(method).ascending
         out = np.zeros(len(rows), dtype=bool)
-        for k in range(len(w)):
-            for t in (w[k] - delta, w[k] + delta):
-                t = min(1.0, max(0.0, t))
-                rest = np.delete(w, k)
-                rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
-                wk = np.insert(rest * (1 - t), k, t)
-                pref = self.preference(wk, method)[rows]
-                out |= (pref < pref[0]) if asc else (pref > pref[0])
+        for wk in weight_shifts(w, delta):                          # 2C re-rankings (C criteria), not per combination
+            pref = self.preference(wk, method)[rows]
+            out |= (pref < pref[0]) if asc else (pref > pref[0])
         out[0] = False
         return out
 

@@ -38,6 +38,7 @@ from .dominance import skyband_mask
 from .errors import DecisionError
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
+from .weights import walk_weights  # noqa: F401  (re-exported: advice, briefing and strategy import it from here)
 
 
 def _registered(field: str) -> tuple[str, ...]:
@@ -182,16 +183,6 @@ def _first(U: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------------------------
 # One-way sensitivity and stability intervals
-
-def walk_weights(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
-    """Weight vectors with w_k = t and the others rescaled proportionally (equal shares if they were all 0)."""
-    rest = np.delete(w, k)
-    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
-    W = np.empty((len(t), len(w)))
-    W[:, k] = t
-    W[:, np.arange(len(w)) != k] = (1 - t)[:, None] * rest
-    return W
-
 
 def weight_sweep(matrix, weights, types, method: str = "wsm", normalize: bool = True, n_points: int = 101,
                  criteria: Sequence[str] | None = None) -> pd.DataFrame:

@@ -43,8 +43,8 @@ def test_cli_and_dashboard_build_the_same_overrides(bundled):
                    capacity=8.0)
     cli = overrides_of(_args(floor=4.5, capacity=8.0))
     assert (st.overrides.floor_points, st.overrides.capacity) == (cli.floor_points, cli.capacity)
-    assert constraints_of(_args(no_floor=True), bundled)["floor"] == ViewState(**{**st.__dict__, "floor": False,
-                                                                                  "floor_points": None}).constraints["floor"]
+    off = ViewState(**{**st.__dict__, "floor": False, "floor_points": None})
+    assert constraints_of(_args(no_floor=True), bundled)["floor"] == off.constraints["floor"] == {"enabled": False}
     assert overrides_of(_args(no_obligations=True)).as_dict() == {"obligations_enabled": False}
     assert overrides_of(_args()).as_dict() == {}
 
