@@ -18,7 +18,7 @@ import numpy as np
 from .display import join_names
 from .options import Options, tradeoff
 from .portfolios import Portfolios
-from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker
+from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker, method_of
 from .robustness import mc_error, portfolio_stability, smaa_portfolios, walk_weights
 
 AGREEMENT_METHODS = CROSS_CHECK
@@ -72,7 +72,7 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
     agree = tuple(m for m in AGREEMENT_METHODS if tuple(ranker.rank(w, m, 1)["tool_ids"].iloc[0]) == best)
     if options.basis == "playbook" and strategy is not None:
         return _assess_courses(p, strategy, w, agree, samples if smaa else 0, seed)
-    m = options.method if options.method in ("wsm", "topsis") else DEFAULT_METHOD
+    m = options.method if method_of(options.method).portfolio else DEFAULT_METHOD
     stab = stability if stability is not None and stability.attrs.get("method") == m else \
         portfolio_stability(p, w, m)
     out = dict(agree=agree, methods=AGREEMENT_METHODS, robust_method=m)

@@ -22,7 +22,7 @@ from .explain import explain
 from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options
 from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
-from .ranking import DEFAULT_METHOD, METHODS, Ranker
+from .ranking import CONSENSUS, CROSS_CHECK, DEFAULT_METHOD, Ranker, method_of
 from .strategy.compare import compare_courses
 from .strategy.playbook import Plan, build_plan
 from .strategy.reactions_file import load_reactions
@@ -135,14 +135,13 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     with its minimal change reaching ``share`` of option 1's gain over doing nothing new. ``reviews``/``months``: the
     playbook's review tree (docs/strategy.md)."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    if method not in METHODS and method != "consensus":
-        raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
+    method_of(method)                                      # an unknown method: one line naming the choices
     src = resolve_weights(cat, profile, weights) if resolved is None else weights_source(cat, resolved)
     p = build_portfolios(cat, scenario, max_tools=max_tools, horizon=horizon)
     ranker = Ranker(p)
     ranking = ranker.rank(src.weights, method, top)
     rows = []
-    for m in ("wsm", "topsis", "vikor", "consensus"):
+    for m in (*CROSS_CHECK, CONSENSUS.name):
         best = ranker.rank(src.weights, m, 1)
         rows.append((m, best["tools"].iloc[0], tuple(best["tool_ids"].iloc[0]) == tuple(ranking["tool_ids"].iloc[0])))
     by_method = pd.DataFrame(rows, columns=["method", "top combination", "same as recommendation"])
@@ -204,7 +203,7 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, samples: 
     weight changes that would replace the recommendation. TOPSIS or weighted sum (other methods use the weighted sum
     here, which the section says)."""
     from . import robustness as R  # noqa: PLC0415
-    m = method if method in ("wsm", "topsis") else DEFAULT_METHOD
+    m = method if method_of(method).portfolio else DEFAULT_METHOD
     w = weights.to_numpy(dtype=float)
     stab = R.portfolio_stability(p, w, m)
     ranker = Ranker(p)

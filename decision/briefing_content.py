@@ -23,7 +23,7 @@ from .catalog import CAVEAT
 from .display import ELICITATION, join_names, method_name, plain, separating_decimals, signed, words
 from .memo import OptionsTable, options_table
 from .briefing_playbook import appendix_section, playbook_section
-from .ranking import METHODS
+from .ranking import METHODS, method_of
 
 HANDLING = "Illustrative data: scores are expert judgments, not measurements"
 QUESTION = ("Which combination of diplomatic tools presses the ally for accountability without severing security "
@@ -193,7 +193,7 @@ def ranking_section(b: Briefing) -> Section:
                   "" if i == 0 else signed(r["preference"] - best, d)) for i, (_, r) in enumerate(df.iterrows()))
     removed = [(REMOVED.get(k, words(k)), v) for k, v in b.portfolios.removed.items() if v]
     left = ("; ".join(f"{v:,} {why}" for why, v in removed) + ".") if removed else "none."
-    asc = b.method in METHODS and METHODS[b.method].ascending or b.method == "consensus"
+    asc = method_of(b.method).ascending
     blocks = [Text(f"{len(b.portfolios):,} feasible combinations of up to {b.portfolios.constraints.max_tools} tools "
                    f"were ranked. Combinations left out: {left}"),
               Table(cols, rows, (True, False, *(True,) * len(crit), True, True)),
@@ -339,7 +339,7 @@ def caveats(b: Briefing) -> Section:
              "The model adds tools' effects with diminishing returns and fixed pairwise interactions (docs/model.md); "
              "real packages depend on sequencing, timing and execution that it does not capture.",
              "Scenario profiles are generic archetypes, not assessments of any real country."]
-    if b.method in ("topsis", "vikor", "promethee_ii", "consensus"):
+    if not method_of(b.method).fixed_scale:
         items.append(f"{method_name(b.method)} scales each criterion over the feasible set: changing the cap on "
                      "tools or the red lines can re-order combinations that did not themselves change.")
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .blocks import Heading, Items, Node, Pairs, Section, Table, Text, Tree
 from .display import separating_decimals, words
+from .ranking import METHODS
 from .strategy.compare import METHODS as COURSE_METHODS
 from .strategy.compare import PRINCIPLE_LABELS, verdict
 from .strategy.grid import PlanGrid, package_letters, plan_grid
@@ -44,7 +45,7 @@ def courses_table(courses, plan: Plan) -> Table:
     methods = [m for m in COURSE_METHODS if m in courses[0].ranks]
     d = max(3, separating_decimals([x for c in courses for x in (c.value, c.worst_value)]))
     short = [n.split()[0] for n in plan.criterion_names]
-    rank_head = "Rank: " + " / ".join("sum" if m == "wsm" else m.upper() for m in methods)
+    rank_head = "Rank: " + " / ".join(METHODS[m].label for m in methods)
     rows = []
     for c in courses:
         ranks = " / ".join("-" if c.ranks[m] is None else str(c.ranks[m]) for m in methods)

@@ -54,7 +54,7 @@ def resolve_parameters(scenario=None, profile=None, weights=None, method=DEFAULT
     """Resolve, once and in this process (this working folder, this DECISION_PROFILES), everything the briefing
     notebook needs: the scenario id and the weights (see :func:`decision.briefing.resolved_weights`)."""
     from .briefing import resolve_weights, resolved_weights  # noqa: PLC0415
-    from .ranking import METHODS  # noqa: PLC0415
+    from .ranking import method_of  # noqa: PLC0415
     from .scenario import beyond_horizon  # noqa: PLC0415
     cat = load_catalog(catalog)
     sid = cat.scenario(scenario).id
@@ -63,8 +63,7 @@ def resolve_parameters(scenario=None, profile=None, weights=None, method=DEFAULT
     for t in (current.split(",") if isinstance(current, str) else current or ()):
         if t.strip():
             cat.tool_index(t.strip())                       # an unknown tool in today's policy is a user error
-    if method not in METHODS and method != "consensus":
-        raise DecisionError(f"unknown method '{method}'; choose one of {', '.join([*METHODS, 'consensus'])}")
+    method_of(method)                                      # an unknown method: one line naming the choices
     return sid, resolved_weights(src)
 
 

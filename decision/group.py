@@ -22,7 +22,7 @@ import pandas as pd
 from .errors import DecisionError
 from .portfolios import Portfolios
 from .profiles import Profile
-from .ranking import DEFAULT_METHOD, Ranker, _method, competition_ranks
+from .ranking import DEFAULT_METHOD, Ranker, competition_ranks, method_of
 from .weights import AHPResult, ahp, direct, pairwise_matrix
 
 RULE_AHP = "geometric mean of the AHP judgments, then AHP weights (all profiles are AHP)"
@@ -79,10 +79,11 @@ def rank_under(portfolios: Portfolios, profiles, method: str = DEFAULT_METHOD) -
     """Rank (1 = best, tie rule) of every combination under each profile: N x profiles, columns named by profile."""
     named = _named_weights(profiles, portfolios.criteria)
     ranker = Ranker(portfolios)
-    asc = _method(method).ascending if method != "consensus" else True
+    m = method_of(method)
+    asc = m.ascending
     cols = {}
     for name, w in named.items():
-        if method == "consensus":
+        if m.is_consensus:
             pref = ranker.consensus(w, top=None).sort_index()["preference"].to_numpy()
         else:
             pref = ranker.preference(w, method)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .advice import BottomLine, Confidence, advise
 from .display import fixed, method_name, separating_decimals
 from .options import Option, Options, row_notes
-from .ranking import METHODS
+from .ranking import method_of
 
 ROW_NAMES = {"status_quo": "Do nothing new", "current": "Today's policy", "minimal_change": "Smallest change"}
 """Names of the reference rows (options are 'Option 1', 'Option 2', ...)."""
@@ -58,9 +58,7 @@ class OptionsTable:
 
 def higher_is_better(method: str) -> bool:
     """Whether a larger preference is better under ``method`` (VIKOR, SPOTIS and the consensus mean rank: no)."""
-    if method == "consensus":
-        return False
-    return not METHODS[method].ascending
+    return not method_of(method).ascending
 
 
 def _row(i: int, r: Option, catalog, decimals: int) -> OptionRow:

@@ -29,8 +29,9 @@ from .defaults import DEFAULT_K, DEFAULT_SHARE
 from .errors import DecisionError
 from .explain import explain
 from .portfolios import Portfolios
-from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value
+from .ranking import ADDITIVE, DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value, method_of
 from .robustness import pareto_mask
+from .weights import weight_shifts
 
 MAX_SHARED = 0.5
 """An option may share at most this fraction of the tools of any other option."""
@@ -74,7 +75,7 @@ class Scale:
 
     @classmethod
     def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
-        if method not in ("wsm", "topsis"):
+        if not method_of(method).portfolio:
             raise DecisionError(f"no linear scale for method '{method}'")
         p = ranker.portfolios
         X = np.vstack([p.values, p.status_quo[None, :]])          # the combinations, then the status quo
@@ -100,7 +101,7 @@ class Scale:
         (m,), (S x C) -> (S x m)), by the Ranker's formulas for WSM or TOPSIS."""
         Xn = self(X)
         W2 = np.atleast_2d(W)
-        if self.method == "wsm":
+        if method_of(self.method).kernel == ADDITIVE:
             out = W2 @ Xn.T
         else:
             w2 = np.where(self.b == 0, 0.0, W2) ** 2
@@ -109,19 +110,6 @@ class Scale:
                 out = dm / (dm + dp)
         out = out - np.asarray(cost, dtype=float)
         return out[0] if np.ndim(W) == 1 else out
-
-
-def weight_shifts(w: np.ndarray, delta: float) -> np.ndarray:
-    """(2C x C) weight vectors: each weight moved by -``delta`` and +``delta`` (clipped to 0-1), the others rescaled
-    proportionally (equal shares if they were all 0), as :meth:`decision.ranking.Ranker.tied_with_first` does."""
-    out = []
-    for k in range(len(w)):
-        for t in (w[k] - delta, w[k] + delta):
-            t = min(1.0, max(0.0, t))
-            rest = np.delete(w, k)
-            rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
-            out.append(np.insert(rest * (1 - t), k, t))
-    return np.array(out)
 
 
 def tied_pairs(u0: np.ndarray, U: np.ndarray) -> np.ndarray:
@@ -149,15 +137,16 @@ def goodness(ranker: Ranker, weights, method: str) -> tuple[np.ndarray, np.ndarr
     ``(1 + flow) / 2`` (over the Ranker's TOPSIS shortlist when the set is large; the rest gets -inf); consensus
     mean rank ``r`` as ``1 - (r - 1) / (N - 1)``."""
     n = len(ranker.portfolios)
-    if method == "consensus":
+    m = method_of(method)
+    if m.is_consensus:
         df = ranker.rank(weights, method, top=None)
         r = df["preference"].reindex(np.arange(n)).to_numpy(dtype=float)
         return r, 1 - (r - 1) / max(1, n - 1)
-    if method == "promethee_ii" and n > PROMETHEE_LIMIT:
+    if m.shortlist and n > PROMETHEE_LIMIT:
         df = ranker.rank(weights, method, top=None)
         pref = np.full(n, np.nan)
         pref[df.index.to_numpy()] = df["preference"].to_numpy()
-        score = np.where(np.isnan(pref), -np.inf, (1 + pref) / 2)
+        score = np.where(np.isnan(pref), -np.inf, m.score(pref))
         return pref, score
     pref = ranker.preference(weights, method)
     return pref, to_score(pref, method)
@@ -168,12 +157,8 @@ def consensus_score(r: float, n: int) -> float:
 
 
 def to_score(pref, method: str):
-    pref = np.asarray(pref, dtype=float)
-    if method in ("vikor", "spotis"):
-        return 1 - pref
-    if method == "promethee_ii":
-        return (1 + pref) / 2
-    return pref
+    """A method's native preference as a 0-1 score, higher is better (:attr:`decision.ranking.Method.score`)."""
+    return method_of(method, consensus=False).score(np.asarray(pref, dtype=float))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -447,8 +432,7 @@ class Options:
     def to_dict(self) -> dict:
         """The JSON contract (docs/options.md)."""
         out = {"scenario": self.scenario, "method": self.method, "weights": self.weights,
-               "preference_higher_is_better": not _ranking._method(self.method).ascending
-               if self.method != "consensus" else False,
+               "preference_higher_is_better": not method_of(self.method).ascending,
                "options": [o.to_dict() for o in self.options], "status_quo": self.status_quo.to_dict()}
         if self.current is not None:
             out["current"] = self.current.to_dict()
@@ -522,7 +506,8 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     first = int(top1.index[0])
     sq_pref = float(top1.attrs["status_quo"]["preference"])
     pref, score = goodness(ranker, w, method)
-    sq_score = consensus_score(sq_pref, len(p)) if method == "consensus" else float(to_score(sq_pref, method))
+    sq_score = (consensus_score(sq_pref, len(p)) if method_of(method).is_consensus
+                else float(to_score(sq_pref, method)))
     Y = dominance_matrix(p)
     pool = dominance(Y, Y[first]) <= 0                    # nothing that dominates option 1 (it may be dominated)
     cand = np.flatnonzero(pool & np.isfinite(score))
@@ -570,7 +555,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
                       drop=tuple(t for t in cur_tools if t not in mc_tools))
             shown_cost.append(cost[r])
     # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
-    tie_method = method if method in ("wsm", "topsis") else default_method()
+    tie_method = method if method_of(method).portfolio else default_method()
     n_opt = len(opts)
     shown = mark_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], n_opt, Scale.of(ranker, tie_method), w,
                       shown_cost, p.criteria)
@@ -726,10 +711,11 @@ def _infeasible_current(p: Portfolios, tools, w, method, ranker, make) -> Option
     e = explain(p.catalog, tools, p.adjusted.scenario, p.adjusted.horizon, p.constraints.max_tools, p.constraints)
     vals = e["values"].reindex(p.criteria).to_numpy(dtype=float)
     cost = effort_cost_of(p, tools)
-    if method in ("wsm", "topsis"):
+    m = method_of(method)
+    if m.portfolio:
         cp = float(Scale.of(ranker, method).preference(vals[None], w, cost)[0])
     else:
         cp = float("nan")
-    return make("current", "today's policy", tools, vals, cp, to_score(cp, method) if method != "consensus"
+    return make("current", "today's policy", tools, vals, cp, to_score(cp, method) if not m.is_consensus
                 else float("nan"), effort=float(sum(p.catalog.tool(t).effort for t in tools)),
                 feasible=bool(e.get("feasible", False)), reasons=tuple(e.get("reasons", ())))

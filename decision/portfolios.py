@@ -447,10 +447,63 @@ class Setting:
         return next((f.name.lower() for f in self.catalog.factors if f.id == fid), fid)
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """An analyst's changes to a catalogue's constraints, as the command line's flags and the dashboard's controls set
+    them (both build this, so the same choice gives the same feasible set). ``None`` everywhere means "the
+    catalogue's". ``floor``: False switches the accountability floor off, True keeps it on; ``floor_points``: its
+    points (a fixed floor on the catalogue's floor criterion, or on the first criterion when the catalogue has no
+    floor); ``capacity``: the effort capacity; ``obligations``: False switches legal obligations off;
+    ``forced_in``/``forced_out``: tool ids; ``red_lines``: :class:`RedLine` s (or ``(criterion, min, max)``) that
+    replace the catalogue's; ``max_tools``: the cap on tools (an explicit ``max_tools`` argument wins)."""
+    floor: bool | None = None
+    floor_points: float | None = None
+    capacity: float | None = None
+    obligations: bool | None = None
+    forced_in: tuple[str, ...] | None = None
+    forced_out: tuple[str, ...] | None = None
+    red_lines: tuple | None = None
+    max_tools: int | None = None
+
+    def __post_init__(self):
+        if self.floor is False and self.floor_points is not None:
+            raise DecisionError("give either floor points or no floor, not both")
+        if self.floor_points is not None and not 0 <= self.floor_points <= 10:
+            raise DecisionError(f"floor points must be between 0 and 10, got {self.floor_points:g}")
+        if self.capacity is not None and not 0 < self.capacity <= 1000:
+            raise DecisionError(f"capacity must be a positive number of effort units, got {self.capacity:g}")
+
+    def as_dict(self) -> dict:
+        """The :class:`Constraints` fields these override (what :func:`resolve_constraints` applies)."""
+        out: dict = {}
+        for key in ("forced_in", "forced_out"):
+            if getattr(self, key) is not None:
+                out[key] = list(getattr(self, key))
+        if self.red_lines is not None:
+            out["red_lines"] = [r if isinstance(r, RedLine) else
+                                {"criterion": r[0], **({"min": r[1]} if r[1] is not None else {}),
+                                 **({"max": r[2]} if r[2] is not None else {})} for r in self.red_lines]
+        if self.floor is False:
+            out["floor"] = {"enabled": False}
+        elif self.floor_points is not None:
+            out["floor"] = {"enabled": True, "base": float(self.floor_points), "per_point": (), "minimum": 0.0,
+                            "maximum": 10.0}
+        if self.capacity is not None:
+            out["capacity_override"] = float(self.capacity)
+        if self.obligations is False:
+            out["obligations_enabled"] = False
+        return out
+
+
 def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
-                        constraints: Constraints | dict | None = None) -> Constraints:
-    """The catalogue's constraints with overrides (a dict of Constraints fields, or a full Constraints)."""
+                        constraints: Constraints | Overrides | dict | None = None) -> Constraints:
+    """The catalogue's constraints with overrides (:class:`Overrides`, a dict of Constraints fields, or a full
+    Constraints). A floor switched on where the catalogue has none applies to the first criterion and asks for no
+    strong tool (``min_tool_change`` 0)."""
     cons = catalog.constraints
+    if isinstance(constraints, Overrides):
+        max_tools = constraints.max_tools if max_tools is None else max_tools
+        constraints = constraints.as_dict()
     if isinstance(constraints, Constraints):
         cons = constraints
     elif constraints:
@@ -467,9 +520,11 @@ def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
         if isinstance(conv.get("floor"), dict):
             if cons.floor is None and conv["floor"].get("enabled", True) is False:
                 conv["floor"] = None                 # switching off a floor the catalogue does not have
+            elif cons.floor:
+                conv["floor"] = replace(cons.floor, **conv["floor"])
             else:
-                conv["floor"] = (replace(cons.floor, **conv["floor"]) if cons.floor
-                                 else AccountabilityFloor(**conv["floor"]))
+                conv["floor"] = AccountabilityFloor(**{"criterion": catalog.criterion_ids[0], "min_tool_change": 0.0,
+                                                       **conv["floor"]})
         cons = replace(cons, **conv)
     if max_tools is not None:
         if not isinstance(max_tools, (int, np.integer)) or max_tools < 1:
@@ -504,7 +559,7 @@ def _over_red_line(values: np.ndarray, catalog: Catalog, cons: Constraints) -> n
 
 
 def setting(catalog: Catalog, scenario=None, max_tools: int | None = None,
-            constraints: Constraints | dict | None = None, horizon: float | None = None) -> Setting:
+            constraints: Constraints | Overrides | dict | None = None, horizon: float | None = None) -> Setting:
     """Resolve the problem for one scenario (see :class:`Setting`)."""
     cons = resolve_constraints(catalog, max_tools, constraints)
     adjusted = adjust_scores(catalog, scenario, horizon)
@@ -714,7 +769,8 @@ def structural_candidates(st: Setting) -> tuple[np.ndarray, np.ndarray, dict]:
 
 
 def build_portfolios(catalog: Catalog, scenario=None, max_tools: int | None = None,
-                     constraints: Constraints | dict | None = None, horizon: float | None = None) -> Portfolios:
+                     constraints: Constraints | Overrides | dict | None = None,
+                     horizon: float | None = None) -> Portfolios:
     """Enumerate and value every feasible combination for a scenario (id, Scenario or None for the default).
     ``horizon`` (months): discount tools whose effect lands later (``model.yaml`` ``time_horizon``)."""
     st = setting(catalog, scenario, max_tools, constraints, horizon)

@@ -6,6 +6,13 @@ move when alternatives are added or dropped (no rank reversal), the status quo s
 value function rolls back over time (decision.strategy). It equals 1 - SPOTIS with the scale as bounds, so SPOTIS
 adds no information here. TOPSIS and VIKOR (min-max over the set, the status quo included) are cross-checks.
 
+Methods are objects: :data:`METHODS` maps a name to a :class:`Method` that carries its score direction, table label,
+formula family (vectorised fast path), default options over combinations, 0-1 score, and which analyses accept it;
+``consensus`` is the pseudo-method :data:`CONSENSUS` (a mean rank, not in :data:`METHODS`), found by
+:func:`method_of`. Every other module reads those fields; adding a method is one entry here and its tests
+(tests/test_method_contract.py runs every method through rank, options, robustness and the briefing, and fails on a
+method-name comparison outside this module).
+
 Tie rule (everywhere in ``decision``): preferences are rounded to 12 decimals; equal preferences share the best rank
 ("competition" ranking 1, 1, 3); in sorted output, tied combinations are ordered by less effort, then fewer tools,
 then catalogue order. "Statistically tied" (a weaker notion, reported beside rankings): a change of at most
@@ -22,7 +29,7 @@ import pandas as pd
 from .defaults import DEFAULT_METHOD
 from .errors import DecisionError
 from .portfolios import Portfolios, build_portfolios
-from .weights import direct, equal
+from .weights import direct, equal, weight_shifts
 
 DECIMALS = 12
 # DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
@@ -60,14 +67,75 @@ def _promethee(o):
     return _pm().PROMETHEE_II(**{"preference_function": "usual", **o})
 
 
+ADDITIVE, CLOSENESS, COMPROMISE = "additive", "closeness", "compromise"
+"""The formula families the vectorised code (here, :mod:`decision.robustness`, :mod:`decision.options`) implements:
+a weighted sum, TOPSIS closeness with min-max scaling, VIKOR's compromise index. A method names its family in
+:attr:`Method.kernel`; code branches on the family, never on a method's name."""
+
+
+def _same(pref):
+    return pref
+
+
+def _one_minus(pref):
+    return 1 - pref
+
+
+def _half_flow(pref):
+    return (1 + pref) / 2
+
+
+def _scale_bounds(catalog) -> dict:
+    """SPOTIS over combinations: the catalogue's 0-10 scales as bounds (then 1 - SPOTIS is the fixed-anchor wsm)."""
+    return {"bounds": np.column_stack(catalog.bounds)}
+
+
 @dataclass(frozen=True)
 class Method:
-    """A pymcdm method: ``make(options, matrix, types)`` builds the pymcdm object; ``ascending`` means a lower
-    preference is better (VIKOR's Q, SPOTIS's distance)."""
+    """A ranking method, with everything callers need to know about it (callers read these fields and never compare
+    a method's name, so registering a method under another name changes nothing but the name).
+
+    ``make(options, matrix, types)`` builds the pymcdm object (None for the consensus pseudo-method);
+    ``ascending``: a lower preference is better (VIKOR's Q, SPOTIS's distance, the consensus mean rank);
+    ``label``: short name for table headers; ``kernel``: the formula family (:data:`ADDITIVE`, :data:`CLOSENESS`,
+    :data:`COMPROMISE`) whose vectorised fast path gives pymcdm's numbers with default options, None if pymcdm only;
+    ``anchored``: over combinations the preference is the additive value on the fixed catalogue scales (takes no
+    options); ``fixed_scale``: over combinations each criterion is scaled on its fixed catalogue scale, so adding or
+    removing other combinations never re-orders these (wsm; SPOTIS with its default bounds); ``defaults(catalog)``:
+    the options used over combinations when the caller gives none (SPOTIS: the catalogue scale as bounds);
+    ``score``: native preference -> a 0-1 score, higher is better (options' table);
+    ``smaa``: :func:`decision.robustness.smaa_matrix`, ``weight_sweep`` and ``stability_intervals`` accept it;
+    ``portfolio``: the robustness analyses over combinations, the exact tie marks and the weight moves of options
+    and advice accept it (a per-criterion linear scale exists: wsm and TOPSIS formulas); ``shortlist``: O(n^2),
+    ranks at most :data:`PROMETHEE_LIMIT` alternatives, over combinations a TOPSIS shortlist of :data:`SHORTLIST`;
+    ``combines``: for the consensus pseudo-method, the methods whose ranks it averages (empty otherwise)."""
     name: str
     make: object
     ascending: bool
     description: str
+    label: str = ""
+    kernel: str | None = None
+    anchored: bool = False
+    fixed_scale: bool = False
+    defaults: object = None
+    score: object = _same
+    smaa: bool = False
+    portfolio: bool = False
+    shortlist: bool = False
+    combines: tuple = ()
+
+    @property
+    def fast(self) -> bool:
+        """A vectorised fast path exists (default options only)."""
+        return self.kernel is not None
+
+    @property
+    def is_consensus(self) -> bool:
+        return bool(self.combines)
+
+    def options_for(self, catalog, options: dict) -> dict:
+        """``options`` with the method's defaults over combinations of ``catalog`` filled in."""
+        return {**self.defaults(catalog), **options} if self.defaults is not None else options
 
 
 def _spotis(o, matrix, types):
@@ -86,18 +154,41 @@ def _spotis(o, matrix, types):
 
 METHODS: dict[str, Method] = {
     "topsis": Method("topsis", lambda o, m, t: _topsis(o), False,
-                     "TOPSIS (min-max normalisation): closeness to the ideal, 0-1, higher is better"),
+                     "TOPSIS (min-max normalisation): closeness to the ideal, 0-1, higher is better",
+                     label="TOPSIS", kernel=CLOSENESS, smaa=True, portfolio=True),
     "vikor": Method("vikor", lambda o, m, t: _vikor(o), True,
-                    "VIKOR: compromise index Q, lower is better (option v, default 0.5)"),
+                    "VIKOR: compromise index Q, lower is better (option v, default 0.5)",
+                    label="VIKOR", kernel=COMPROMISE, score=_one_minus, smaa=True),
     "spotis": Method("spotis", _spotis, True,
                      "SPOTIS: distance to the ideal point within bounds, lower is better (over combinations: the "
-                     "scale as bounds, the same ranking as wsm)"),
+                     "scale as bounds, the same ranking as wsm)",
+                     label="SPOTIS", fixed_scale=True, defaults=_scale_bounds, score=_one_minus),
     "wsm": Method("wsm", lambda o, m, t: _wsm(o), False,
                   "weighted sum; over combinations the additive value on the fixed 0-10 scales (default), "
-                  "higher is better"),
+                  "higher is better",
+                  label="sum", kernel=ADDITIVE, anchored=True, fixed_scale=True, smaa=True, portfolio=True),
     "promethee_ii": Method("promethee_ii", lambda o, m, t: _promethee(o), False,
-                           "PROMETHEE II net flow, higher is better (O(n^2): shortlists only)"),
+                           "PROMETHEE II net flow, higher is better (O(n^2): shortlists only)",
+                           label="PROMETHEE II", score=_half_flow, shortlist=True),
 }
+"""The registered pymcdm methods. Adding a method is one entry here (and its tests): every caller reads the fields."""
+
+CONSENSUS = Method("consensus", None, True, "mean rank under TOPSIS, VIKOR and wsm, lower is better",
+                   label="consensus", score=None, combines=("topsis", "vikor", "wsm"))
+"""The consensus pseudo-method: not a pymcdm method (so not in :data:`METHODS`, not accepted by :func:`rank_matrix`),
+but accepted wherever combinations are ranked by name (``Ranker.rank``, options, briefing, dashboard). Its
+preference is the mean competition rank of :attr:`Method.combines` (lower is better); its 0-1 score depends on the
+number of combinations (:func:`decision.options.consensus_score`), hence ``score=None``."""
+
+
+def method_of(name: str, consensus: bool = True) -> Method:
+    """The :class:`Method` registered as ``name`` (the consensus pseudo-method too unless ``consensus=False``); a
+    one-line :class:`DecisionError` naming the choices otherwise."""
+    if consensus and name == CONSENSUS.name:
+        return CONSENSUS
+    if consensus and name not in METHODS:
+        raise DecisionError(f"unknown method '{name}'; choose one of {', '.join([*METHODS, CONSENSUS.name])}")
+    return _method(name)
 
 
 def check_matrix(matrix, types, criteria=None):
@@ -156,14 +247,14 @@ def preference(matrix, weights, types, method: str = "topsis", **options) -> np.
 
 def _pymcdm_preference(X, w, t, method, options):
     m = _method(method)
-    if method == "promethee_ii" and len(X) > PROMETHEE_LIMIT:
-        raise DecisionError(f"PROMETHEE II on {len(X):,} alternatives needs about {50 * len(X) ** 2 / 2**30:.0f} GiB "
+    if m.shortlist and len(X) > PROMETHEE_LIMIT:
+        raise DecisionError(f"{m.label} on {len(X):,} alternatives needs about {50 * len(X) ** 2 / 2**30:.0f} GiB "
                             f"(O(n^2)); shortlist to at most {PROMETHEE_LIMIT:,}")
     try:
         obj = m.make(options, X, t)
     except TypeError as exc:
         raise DecisionError(f"{method}: bad option ({exc})") from None
-    if method == "vikor":
+    if m.kernel == COMPROMISE:
         _vikor_defined(X.max(0) == X.min(0))
     if len(X) == 1:
         return np.zeros(1)
@@ -288,7 +379,9 @@ def vikor_fast(n: Normalised, w: np.ndarray, v: float = 0.5) -> np.ndarray:
         return v * (S - S.min()) / (S.max() - S.min()) + (1 - v) * (R - R.min()) / (R.max() - R.min())
 
 
-FAST_METHODS = {"wsm": wsm_fast, "topsis": topsis_fast, "vikor": vikor_fast}
+KERNELS = {ADDITIVE: wsm_fast, CLOSENESS: topsis_fast, COMPROMISE: vikor_fast}
+"""The vectorised formula of each :attr:`Method.kernel`."""
+FAST_METHODS = {name: KERNELS[m.kernel] for name, m in METHODS.items() if m.fast}
 """Vectorised equivalents of pymcdm's methods with their default options (tests/test_ranking.py checks they agree)."""
 
 
@@ -333,18 +426,18 @@ class Ranker:
         """Net preference of every combination and the status quo: the method's score less the effort cost (plus
         it for methods where lower is better)."""
         w = self.weights(weights)
-        if method == "wsm":
+        m = _method(method)
+        if m.anchored:
             if options:
-                raise DecisionError("wsm over combinations takes no options (fixed-anchor additive value)")
+                raise DecisionError(f"{method} over combinations takes no options (fixed-anchor additive value)")
             raw = wsm_fast(self.anchored, w)
         else:
-            if method == "spotis" and "bounds" not in options:
-                options = {**options, "bounds": np.column_stack(self.portfolios.catalog.bounds)}
-            if method in FAST_METHODS and not options:
-                raw = _finite(FAST_METHODS[method](self.normalised, w), method)
+            options = m.options_for(self.portfolios.catalog, options)
+            if m.fast and not options:
+                raw = _finite(KERNELS[m.kernel](self.normalised, w), method)
             else:
                 raw = _pymcdm_preference(self.matrix, w, self.portfolios.types, method, options)
-        return raw + self.effort_cost if _method(method).ascending else raw - self.effort_cost
+        return raw + self.effort_cost if m.ascending else raw - self.effort_cost
 
     def preference(self, weights, method: str = DEFAULT_METHOD, **options) -> np.ndarray:
         """Preference of every combination (pymcdm semantics; ``wsm`` on fixed anchors)."""
@@ -373,29 +466,30 @@ class Ranker:
         ``df.attrs['status_quo']`` holds the status quo's preference, rank and values."""
         if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
             raise DecisionError(f"top must be a whole number >= 1, got {top!r}")
-        if method == "consensus":
+        m = method_of(method)
+        if m.is_consensus:
             return self.consensus(weights, top=top, **options)
         n = len(self.portfolios) if top is None else top
-        if method == "promethee_ii" and len(self.portfolios) > PROMETHEE_LIMIT:
+        if m.shortlist and len(self.portfolios) > PROMETHEE_LIMIT:
             short, _, _ = self.top(weights, "topsis", SHORTLIST)
             X = np.vstack([self.portfolios.values[short], self.portfolios.status_quo[None]])
             pref = _pymcdm_preference(X, self.weights(weights), self.portfolios.types, method, options)
-            pos, p, rank = select_top(pref[:-1], n)
+            pos, p, rank = select_top(pref[:-1], n, m.ascending)
             df = self._table(short[pos], p, rank, method, weights, pref[-1], pref)
-            df.attrs["shortlist"] = f"PROMETHEE II net flows among the {len(short):,} best combinations by TOPSIS"
+            df.attrs["shortlist"] = f"{m.label} net flows among the {len(short):,} best combinations by TOPSIS"
             return df
         allp = self._all(weights, method, options)
         rows, pref, rank = select_top(allp[:-1], n, _method(method).ascending, self._tiebreak)
         return self._table(rows, pref, rank, method, weights, allp[-1], allp)
 
-    def consensus(self, weights, top: int | None = 10, methods=("topsis", "vikor", "wsm")):
+    def consensus(self, weights, top: int | None = 10, methods=CONSENSUS.combines):
         """Mean-rank consensus of ``methods`` over all combinations."""
         ranks = np.column_stack([competition_ranks(self._all(weights, m, {}), _method(m).ascending)
                                  for m in methods])
         score = ranks.mean(1)
         n = len(self.portfolios) if top is None else top
         rows, s, rank = select_top(score[:-1], n, True, self._tiebreak)
-        return self._table(rows, s, rank, "consensus", weights, score[-1], score, ascending=True)
+        return self._table(rows, s, rank, CONSENSUS.name, weights, score[-1], score, ascending=CONSENSUS.ascending)
 
     def _table(self, rows, pref, rank, method, weights, sq_pref, allp, ascending=None) -> pd.DataFrame:
         p = self.portfolios
@@ -420,14 +514,9 @@ class Ranker:
         w = self.weights(weights)
         asc = _method(method).ascending
         out = np.zeros(len(rows), dtype=bool)
-        for k in range(len(w)):
-            for t in (w[k] - delta, w[k] + delta):
-                t = min(1.0, max(0.0, t))
-                rest = np.delete(w, k)
-                rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1 / len(rest))
-                wk = np.insert(rest * (1 - t), k, t)
-                pref = self.preference(wk, method)[rows]
-                out |= (pref < pref[0]) if asc else (pref > pref[0])
+        for wk in weight_shifts(w, delta):                          # 2C re-rankings (C criteria), not per combination
+            pref = self.preference(wk, method)[rows]
+            out |= (pref < pref[0]) if asc else (pref > pref[0])
         out[0] = False
         return out
 
@@ -451,7 +540,7 @@ def checks(ranker: Ranker, weights, df: pd.DataFrame) -> dict:
     out = {"methods": {m: list(p.tools_of(r)) for m, r in firsts.items()},
            "methods_agree": len(set(firsts.values())) == 1, "tied": []}
     method = df.attrs.get("method", DEFAULT_METHOD)
-    if len(df) > 1 and method in METHODS and method != "promethee_ii":
+    if len(df) > 1 and method in METHODS and not METHODS[method].shortlist:
         tied = ranker.tied_with_first(weights, df.index.to_numpy(), method)
         out["tied"] = [int(r) for r, t in zip(df["rank"], tied) if t]
     return out

@@ -33,13 +33,30 @@ import numpy as np
 import pandas as pd
 
 from . import uncertainty as U
-from .defaults import PORTFOLIO_METHODS
+from .defaults import DEFAULT_METHOD
 from .dominance import skyband_mask
 from .errors import DecisionError
 from .portfolios import Portfolios
-from .ranking import DECIMALS, as_weights, check_matrix
+from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
+from .weights import walk_weights  # noqa: F401  (re-exported: advice, briefing and strategy import it from here)
 
-SMAA_METHODS = ("wsm", "topsis", "vikor")
+
+def _registered(field: str) -> tuple[str, ...]:
+    """Names of the registered methods with ``field`` set, the default method first."""
+    return tuple(sorted((n for n, m in METHODS.items() if getattr(m, field)), key=lambda n: n != DEFAULT_METHOD))
+
+
+SMAA_METHODS = _registered("smaa")
+"""Methods :func:`smaa_matrix`, :func:`weight_sweep` and :func:`stability_intervals` accept (``Method.smaa``)."""
+PORTFOLIO_METHODS = _registered("portfolio")
+"""Methods the analyses over combinations accept (``Method.portfolio``; decision.defaults.PORTFOLIO_METHODS, the
+command line's choices, must equal it: tests/test_method_contract.py)."""
+
+
+def _kernel(method: str) -> str | None:
+    """The formula family of ``method`` (:attr:`decision.ranking.Method.kernel`): what the vectorised code here
+    branches on."""
+    return method_of(method, consensus=False).kernel
 MIN_ACCEPTANCE = 0.001
 """Weight bounds whose acceptance rate (feasible share of the simplex) is below this are refused."""
 CHUNK_ELEMENTS = 4_000_000
@@ -87,14 +104,14 @@ def portfolio_scaling(p: Portfolios, method: str) -> _Scaled:
     """The Ranker's scaling for ``method``: fixed anchors (the catalogue scales) for ``wsm``, min-max over the
     combinations and the status quo for ``topsis``."""
     X = np.vstack([p.values, p.status_quo[None]])
-    return _scaling(X, p.types, True, p.catalog.bounds if method == "wsm" else None)
+    return _scaling(X, p.types, True, p.catalog.bounds if method_of(method).anchored else None)
 
 
 def with_offset(Xn: np.ndarray, off: np.ndarray, method: str) -> np.ndarray:
     """Columns whose Pareto dominance implies dominance of the preference less ``off`` for every weight vector: for
     ``wsm`` (weights sum to 1, so ``w . x - off = w . (x - off)``) the scaled values less the offset; otherwise the
     scaled values plus the offset as one more (cost) column."""
-    return Xn - off[:, None] if method == "wsm" else np.column_stack([Xn, -off])
+    return Xn - off[:, None] if _kernel(method) == ADDITIVE else np.column_stack([Xn, -off])
 
 
 def effort_offset(p: Portfolios, rows=None) -> np.ndarray:
@@ -110,9 +127,11 @@ def _matrix(matrix, types, criteria=None):
 
 
 
-def _check_method(method, allowed=SMAA_METHODS):
-    if method not in allowed:
-        raise DecisionError(f"method '{method}' is not available here; choose one of {', '.join(allowed)}")
+def _check_method(method, need: str = "smaa"):
+    """Refuse (one line) a method without the field ``need`` ("smaa" or "portfolio", :class:`Method`)."""
+    m = METHODS.get(method) if isinstance(method, str) else None
+    if m is None or not getattr(m, need):
+        raise DecisionError(f"method '{method}' is not available here; choose one of {', '.join(_registered(need))}")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -128,10 +147,11 @@ def scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled, offset=None)
 
 def _scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarray:
     per_sample = Xn.ndim == 3
-    if method == "wsm":
+    kernel = _kernel(method)
+    if kernel == ADDITIVE:
         return np.einsum("smc,sc->sm", Xn, W) if per_sample else W @ Xn.T
     live = sc.span > 0
-    if method == "topsis":
+    if kernel == CLOSENESS:
         w2 = np.where(live, W, 0.0) ** 2                           # a constant column is ideal and anti-ideal
         dp2, dm2 = (sc.ideal - Xn) ** 2, (Xn - sc.anti) ** 2
         if per_sample:
@@ -163,16 +183,6 @@ def _first(U: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------------------------
 # One-way sensitivity and stability intervals
-
-def walk_weights(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
-    """Weight vectors with w_k = t and the others rescaled proportionally (equal shares if they were all 0)."""
-    rest = np.delete(w, k)
-    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
-    W = np.empty((len(t), len(w)))
-    W[:, k] = t
-    W[:, np.arange(len(w)) != k] = (1 - t)[:, None] * rest
-    return W
-
 
 def weight_sweep(matrix, weights, types, method: str = "wsm", normalize: bool = True, n_points: int = 101,
                  criteria: Sequence[str] | None = None) -> pd.DataFrame:
@@ -258,12 +268,12 @@ def _numeric_interval(Xn, w, k, a, method, sc, n_points=201, tol=1e-7, offset=No
 def _intervals(Xn, w, method, sc, crit, labels, a, offset=None) -> pd.DataFrame:
     rows = []
     for k, c in enumerate(crit):
-        low, high = (_wsm_interval(Xn, w, k, a, offset) if method == "wsm"
+        low, high = (_wsm_interval(Xn, w, k, a, offset) if _kernel(method) == ADDITIVE
                      else _numeric_interval(Xn, w, k, a, method, sc, offset=offset))
         rows.append((c, w[k], low, high))
     df = pd.DataFrame(rows, columns=["criterion", "weight", "low", "high"]).set_index("criterion")
     df["margin"] = np.minimum(df["weight"] - df["low"], df["high"] - df["weight"])
-    df["exact"] = method == "wsm"
+    df["exact"] = _kernel(method) == ADDITIVE
     df.attrs.update(top=labels[a], top_row=int(a), method=method,
                     most_critical=most_critical(df) if len(df) else None)
     return df
@@ -315,13 +325,13 @@ def portfolio_stability(portfolios: Portfolios, weights=None, method: str = "wsm
     """:func:`stability_intervals` of today's recommendation (the top combination) among a scenario's feasible
     combinations. For ``topsis`` the search runs over the non-dominated combinations only (the top is always one
     of them when every weight is positive), which keeps the bisection cheap."""
-    _check_method(method, PORTFOLIO_METHODS)
+    _check_method(method, "portfolio")
     p = portfolios
     w = as_weights(weights, p.criteria)
     sc = portfolio_scaling(p, method)
     Xn = sc(p.values)
     off = effort_offset(p)
-    if method == "topsis":
+    if _kernel(method) == CLOSENESS:
         rows = np.flatnonzero(skyband_mask(with_offset(Xn, off, method), 1))
         Xn, off = Xn[rows], off[rows]
     else:
@@ -692,7 +702,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
     Tie rule: combinations with equal (rounded) preferences split the places they occupy equally (two tied for
     first each get half of first and half of second place), so every rank's acceptabilities sum to 1.
     """
-    _check_method(method, PORTFOLIO_METHODS)
+    _check_method(method, "portfolio")
     p = portfolios
     k = int(k)
     if k < 1:
@@ -839,8 +849,8 @@ class _Rough:
     are too small for float32 keep every column."""
 
     def __init__(self, Xc, oc, method, sc):
-        self.method, self.off, self.off64 = method, oc.astype(np.float32), np.asarray(oc, dtype=float)
-        if method == "wsm":
+        self.additive, self.off, self.off64 = _kernel(method) == ADDITIVE, oc.astype(np.float32), np.asarray(oc, float)
+        if self.additive:
             self.XT = np.ascontiguousarray(Xc.T.astype(np.float32))
             self.X64 = np.asarray(Xc, dtype=float)
             self.best_first = np.argsort(-self.X64, axis=1)
@@ -856,7 +866,7 @@ class _Rough:
     def preferences(self, Wc: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(S x len(cols)) float32 preferences less the effort cost, and (S,) True where a draw's float32 values
         are safe (else it must keep every column)."""
-        if self.method == "wsm":
+        if self.additive:
             U = _small_product(Wc.astype(np.float32), self.XT[:, cols])
             safe = np.ones(len(Wc), dtype=bool)
         else:
@@ -878,7 +888,7 @@ class _Rough:
         monotone function of the ratio sum(w^2 b) / sum(w^2 a), linear-fractional in w^2, so its maximum is at a
         corner of the box: the largest of the 2^C corners (a corner with 0/0 counts as 1)."""
         lo, hi = Wc.min(0), Wc.max(0)
-        if self.method == "wsm":
+        if self.additive:
             cap = (hi - lo)[self.best_first]
             room = 1.0 - lo.sum() - (np.cumsum(cap, axis=1) - cap)
             top = (self.X64 * lo).sum(1) + (np.clip(room, 0.0, cap) * self.X_sorted).sum(1)
@@ -957,7 +967,7 @@ def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, see
     """Share of draws (weights as :func:`smaa_portfolios`, tool scores within their ranges) in which combination
     ``row`` of ``p`` is first, exactly (ties split first place; a draw where it is infeasible counts 0). Faster than
     a full SMAA: a draw is settled as soon as a strong combination beats it."""
-    _check_method(method, PORTFOLIO_METHODS)
+    _check_method(method, "portfolio")
     rng = np.random.default_rng(seed)
     crit = p.criteria
     if weights is not None:
@@ -968,7 +978,7 @@ def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, see
     u, off, cand, pool, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution)
     if row not in cand:
         return 0.0
-    return U.first_place(u, row, cand, W, draw, sc, prefs, off[cand], pool, method == "wsm") / len(W)
+    return U.first_place(u, row, cand, W, draw, sc, prefs, off[cand], pool, _kernel(method) == ADDITIVE) / len(W)
 
 
 def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
@@ -980,7 +990,7 @@ def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
     tally.CW = np.zeros((len(up), W.shape[1]))
     valued, winners = 0, 0
     sub = _Tally(len(cand), k, W.shape[1], len(up.catalog.tools))
-    for s, r, R, n_val in U.certified_top(u, cand, W, draw, k, sc, prefs, off[cand], pool, method == "wsm",
+    for s, r, R, n_val in U.certified_top(u, cand, W, draw, k, sc, prefs, off[cand], pool, _kernel(method) == ADDITIVE,
                                           progress=progress):
         winners += sub.add(s, r, R, W, members)
         valued += n_val

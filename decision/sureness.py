@@ -19,7 +19,7 @@ import pandas as pd
 from .defaults import HOW_SURE_SAMPLES as _HOW_SURE_SAMPLES
 from .portfolios import Portfolios, portfolio_values, value_masks
 from .ranking import DEFAULT_METHOD, as_weights
-from .robustness import (PORTFOLIO_METHODS, _best, _check_method, effort_offset, first_share_with_scores, mc_error,
+from .robustness import (_best, _check_method, effort_offset, first_share_with_scores, mc_error,
                          portfolio_scaling, scores, smaa_portfolios)
 from .uncertainty import score_universe
 
@@ -61,7 +61,7 @@ class HowSure:
 
 def recommendation_row(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> int:
     """Row of the top combination under ``weights`` (None: equal) at the point scores (package tie rule)."""
-    _check_method(method, PORTFOLIO_METHODS)
+    _check_method(method, "portfolio")
     w = as_weights(weights, p.criteria)
     sc = portfolio_scaling(p, method)
     rows = np.arange(len(p))
@@ -97,7 +97,7 @@ def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> 
     loses first place at one end, or breaks a red line / misses the floor there: margin NaN). Sorted by ``flips``
     then ``swing``, largest first; ``attrs``: ``margin`` (at the point scores), ``recommendation``, ``runner_up``.
     Exact over every combination that is feasible at some score (only combinations holding the moved tool change)."""
-    _check_method(method, PORTFOLIO_METHODS)
+    _check_method(method, "portfolio")
     rec = recommendation_row(p, weights, method)
     w = as_weights(weights, p.criteria)
     u = score_universe(p)

@@ -7,7 +7,10 @@ position when no ids are given). Methods (formulas and sources in docs/weights.m
 * from an importance order (ties allowed): :func:`roc`, :func:`rank_sum`, :func:`rank_reciprocal`;
 * :func:`swing` (SMARTS points, the most important swing = 100);
 * :func:`ahp` (pairwise comparisons; eigenvector weights and consistency ratio);
-* data-driven from a matrix of alternatives: :func:`entropy`, :func:`critic`.
+* data-driven from a matrix of alternatives: :func:`entropy`, :func:`critic`;
+* moving one weight and rescaling the others proportionally (the one kernel of every one-way sensitivity, tie mark
+  and "smallest change" in ranking, robustness, options, advice, briefing and strategy): :func:`walk_weights`,
+  :func:`weight_shifts`.
 
 This module sits upstream of portfolios and ranking and imports neither.
 """
@@ -21,6 +24,24 @@ import numpy as np
 import pandas as pd
 
 from .errors import DecisionError
+
+
+def walk_weights(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
+    """(len(t) x C) weight vectors with w_k = t and the others rescaled proportionally (equal shares if they were
+    all 0)."""
+    rest = np.delete(w, k)
+    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
+    W = np.empty((len(t), len(w)))
+    W[:, k] = t
+    W[:, np.arange(len(w)) != k] = (1 - t)[:, None] * rest
+    return W
+
+
+def weight_shifts(w: np.ndarray, delta: float) -> np.ndarray:
+    """(2C x C) weight vectors: each weight moved by -``delta`` and +``delta`` (clipped to 0-1), the others rescaled
+    proportionally (:func:`walk_weights`); rows in the order (criterion 0 down, criterion 0 up, criterion 1 ...)."""
+    w = np.asarray(w, dtype=float)
+    return np.vstack([walk_weights(w, k, np.clip([w[k] - delta, w[k] + delta], 0.0, 1.0)) for k in range(len(w))])
 
 
 def direct(values, criteria: Sequence[str] | None = None) -> pd.Series:

@@ -375,3 +375,18 @@ def test_cli_entropy_is_labelled_data_driven(capsys):
     assert main(["weights", "entropy", "--max-tools", "3"]) == 0
     out = capsys.readouterr().out
     assert "data-driven" in out and "Entropy weights over the" in out
+
+
+def test_one_kernel_moves_one_weight_and_rescales_the_others():
+    """Hand-worked: w = (0.5, 0.3, 0.2), move w_0 to 0.8: the others keep their 3:2 ratio in the 0.2 left."""
+    from decision import options, ranking, robustness
+    from decision.weights import walk_weights, weight_shifts
+    W = walk_weights(np.array([0.5, 0.3, 0.2]), 0, np.array([0.8, 0.0]))
+    assert np.allclose(W, [[0.8, 0.12, 0.08], [0.0, 0.6, 0.4]])
+    assert np.allclose(walk_weights(np.array([1.0, 0.0, 0.0]), 0, np.array([0.4])), [[0.4, 0.3, 0.3]])  # all 0: equal
+    S = weight_shifts(np.array([0.5, 0.3, 0.2]), 0.6)
+    assert S.shape == (6, 3) and np.allclose(S[0], [0.0, 0.6, 0.4]) and np.allclose(S[1], [1.0, 0.0, 0.0])  # clipped
+    assert np.allclose(S.sum(1), 1.0)
+    # one home: the modules that move weights use this kernel, not a copy
+    assert robustness.walk_weights is walk_weights and options.weight_shifts is weight_shifts
+    assert ranking.weight_shifts is weight_shifts

@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..defaults import LOWER_IS_BETTER
 from ..errors import DecisionError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..catalog import Catalog
+    from ..portfolios import Overrides
 
 EXIT_USER_ERROR = 2
 
@@ -78,7 +78,8 @@ PREFERENCE_MEANING = {
 def preference_direction(method: str) -> str:
     """How to read a method's preference column: 'lower is better' (VIKOR, SPOTIS, a mean rank) or 'higher is
     better'."""
-    return "lower is better" if method in LOWER_IS_BETTER or method == "consensus" else "higher is better"
+    from ..ranking import method_of  # noqa: PLC0415
+    return "lower is better" if method_of(method).ascending else "higher is better"
 
 
 def preference_meaning(method: str) -> str:
@@ -153,23 +154,25 @@ def model_options(p) -> None:
                    help="switch legal obligations off (mandatory tools become optional; to explore only)")
 
 
-def constraints_of(args, catalog: Catalog) -> dict:
-    """Constraint overrides from :func:`model_options`."""
-    out = {}
-    if getattr(args, "floor", None) is not None and getattr(args, "no_floor", False):
+def overrides_of(args) -> "Overrides":
+    """The constraint overrides of :func:`model_options` (``--floor``, ``--no-floor``, ``--capacity``,
+    ``--no-obligations``) as :class:`decision.portfolios.Overrides`, the type the dashboard builds too."""
+    from ..portfolios import Overrides  # noqa: PLC0415
+    floor, points, capacity = getattr(args, "floor", None), None, getattr(args, "capacity", None)
+    if floor is not None and getattr(args, "no_floor", False):
         raise DecisionError("give either --floor or --no-floor, not both")
-    if getattr(args, "no_floor", False):
-        out["floor"] = {"enabled": False}
-    elif getattr(args, "floor", None) is not None:
-        if not 0 <= args.floor <= 10:
-            raise DecisionError(f"--floor must be between 0 and 10 points, got {args.floor:g}")
-        out["floor"] = {"enabled": True, "base": args.floor, "per_point": (), "minimum": 0.0, "maximum": 10.0}
-    if getattr(args, "capacity", None) is not None:
-        if not 0 < args.capacity <= 1000:
-            raise DecisionError(f"--capacity must be a positive number of effort units, got {args.capacity:g}")
-        out["capacity_override"] = args.capacity
-    if getattr(args, "no_obligations", False):
-        out["obligations_enabled"] = False
-    if "floor" in out and catalog.constraints.floor is None and out["floor"].get("enabled"):
-        out["floor"] = {**out["floor"], "criterion": catalog.criterion_ids[0], "min_tool_change": 0.0}
-    return out
+    if floor is not None and not 0 <= floor <= 10:
+        raise DecisionError(f"--floor must be between 0 and 10 points, got {floor:g}")
+    if capacity is not None and not 0 < capacity <= 1000:
+        raise DecisionError(f"--capacity must be a positive number of effort units, got {capacity:g}")
+    if floor is not None:
+        floor, points = True, floor
+    return Overrides(floor=False if getattr(args, "no_floor", False) else floor, floor_points=points,
+                     capacity=capacity, obligations=False if getattr(args, "no_obligations", False) else None)
+
+
+def constraints_of(args, catalog: Catalog) -> dict:
+    """Constraint overrides from :func:`model_options`, as the dict of :class:`decision.catalog.Constraints` fields
+    (:meth:`decision.portfolios.Overrides.as_dict`; ``catalog`` is kept for callers, the floor's criterion is
+    resolved by :func:`decision.portfolios.resolve_constraints`)."""
+    return overrides_of(args).as_dict()

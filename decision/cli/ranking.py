@@ -120,12 +120,12 @@ PACKAGE_VIEW = ("This is the package view: each combination held for the whole h
 def playbook_note(args, p, ranker, weights, df) -> dict:
     """Where the playbook's opening ranks in this ranking and why it differs (docs/strategy.md, "One answer")."""
     from ..errors import DecisionError  # noqa: PLC0415
-    from ..ranking import METHODS  # noqa: PLC0415
+    from ..ranking import METHODS, method_of  # noqa: PLC0415
     from ..strategy.compare import opening_in_ranking, opening_note  # noqa: PLC0415
     from ..strategy.playbook import build_plan  # noqa: PLC0415
     from ..strategy.reactions_file import load_reactions  # noqa: PLC0415
     from ..strategy.tree import strategy_problem  # noqa: PLC0415
-    if args.method == "consensus" or "shortlist" in df.attrs:
+    if method_of(args.method).is_consensus or "shortlist" in df.attrs:
         return {"note": f"--playbook: not available for {args.method} (it ranks a shortlist or mean ranks)."}
     try:
         problem = strategy_problem(p, load_reactions(p.catalog))

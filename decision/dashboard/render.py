@@ -13,7 +13,7 @@ from ..errors import DecisionError
 from ..advice import BottomLine
 from ..memo import options_table
 from ..options import Options
-from ..ranking import METHODS
+from ..ranking import method_of
 from .state import ViewState
 
 TABLE_CLASS = "decision-ranking"
@@ -41,8 +41,7 @@ def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState
         norm = state.normalised
     except DecisionError:
         norm = {}
-    ascending = state.method != "consensus" and METHODS[state.method].ascending
-    pref_note = "lower is better" if (ascending or state.method == "consensus") else "higher is better"
+    pref_note = "lower is better" if method_of(state.method).ascending else "higher is better"
     top_ids = "|".join(ranking["tool_ids"].iloc[0]) if len(ranking) else ""
     data_state = e(json.dumps({**state.to_dict(), "normalised": norm}, sort_keys=True), quote=True)
     head = "".join(f"<th class='num' title='{e(c.description)}'>{e(c.name)} "

@@ -14,7 +14,8 @@ import ipywidgets as W
 import pandas as pd
 
 from ..errors import DecisionError
-from ..robustness import portfolio_stability
+from ..ranking import method_of
+from ..robustness import PORTFOLIO_METHODS, portfolio_stability
 from . import render as R
 from .state import ViewModel
 
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 SENSITIVITY_DELAY = 0.4
 """Seconds of quiet after the last change before the stability panel and the bottom line's confidence are
 recomputed."""
-STABILITY_METHODS = ("wsm", "topsis")
+STABILITY_METHODS = PORTFOLIO_METHODS
+"""The methods with a stability panel at import time; the panel reads ``Method.portfolio`` (decision.ranking)."""
 
 
 def running_loop():
@@ -56,7 +58,7 @@ class StabilityPanel:
         view.stability = None
         t0 = time.perf_counter()
         df = None
-        if view.state.method not in STABILITY_METHODS:
+        if not method_of(view.state.method).portfolio:
             self.panel.value = ("<small><b>Stability of the recommendation:</b> available for TOPSIS and the weighted "
                                 "sum; switch the method to see it.</small>")
         else:

@@ -19,7 +19,7 @@ from ..errors import DecisionError
 from ..defaults import DEFAULT_METHOD
 from ..options import DEFAULT_K, Options, find_options
 from ..strategy.playbook import Plan, build_plan
-from ..portfolios import build_portfolios
+from ..portfolios import Overrides, build_portfolios
 from ..ranking import Ranker
 from ..strategy.reactions_file import load_reactions
 from ..strategy.tree import StrategyProblem, strategy_problem
@@ -74,19 +74,17 @@ class ViewState:
         return {k: float(v) for k, v in w.items()}
 
     @property
+    def overrides(self) -> Overrides:
+        """The constraint overrides for ``build_portfolios``, the type the CLI builds (these red lines and forced
+        tools replace the catalogue's)."""
+        return Overrides(floor=False if not self.floor else None, floor_points=self.floor_points if self.floor else
+                         None, capacity=self.capacity, forced_in=tuple(self.forced_in),
+                         forced_out=tuple(self.forced_out), red_lines=tuple(self.red_lines), max_tools=self.max_tools)
+
+    @property
     def constraints(self) -> dict:
-        """Overrides for ``build_portfolios`` (these red lines replace the catalogue's)."""
-        red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
-               for c, lo, hi in self.red_lines]
-        out = {"forced_in": list(self.forced_in), "forced_out": list(self.forced_out), "red_lines": red}
-        if not self.floor:                                    # the same overrides as the CLI (cli/common.py)
-            out["floor"] = {"enabled": False}
-        elif self.floor_points is not None:
-            out["floor"] = {"enabled": True, "base": float(self.floor_points), "per_point": (), "minimum": 0.0,
-                            "maximum": 10.0}
-        if self.capacity is not None:
-            out["capacity_override"] = float(self.capacity)
-        return out
+        """:attr:`overrides` as the dict of Constraints fields (what ``build_portfolios`` applies)."""
+        return self.overrides.as_dict()
 
     @property
     def build_key(self) -> tuple:
@@ -134,7 +132,7 @@ class ViewModel:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key], False
-        p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.constraints,
+        p = build_portfolios(self.catalog, state.scenario, max_tools=state.max_tools, constraints=state.overrides,
                              horizon=state.horizon)
         ranker = Ranker(p)
         ranker.normalised                                     # noqa: B018  (pay the one-off normalisation now)
