@@ -162,7 +162,7 @@ def test_figures_are_updated_in_place(dash, bundled):
     dash.set(weights={"rights_protection": 0.6})
     assert dash.profile_figure is prof and dash.frequency_figure is freq
     assert all(a is b for a, b in zip(prof.data + freq.data, traces))
-    assert list(prof.data[0].y) == figures.combination_labels(dash.ranking) != old_labels
+    assert list(prof.data[0].y) == figures.combination_labels(dash.ranking, wrap=32) != old_labels
     want = figures.profile_data(dash.ranking, bundled.criteria)
     assert [list(t.x) for t in prof.data] == [d["x"] for d in want]
     assert list(freq.data[0].x) == figures.tool_frequency_data(dash.ranking, bundled.tools)["x"]
@@ -246,8 +246,9 @@ def test_time_horizon_control_discounts_slow_tools(dash, bundled):
 
 def test_bottom_line_opens_the_dashboard_and_states_the_confidence(dash, bundled):
     dash.check_stability()
-    children = dash.widget.children
-    assert children[1] is dash.bottom_line                     # right under the title, before settings and tables
+    children = dash.widget.children                          # title, progress line (hidden once started), ...
+    assert children[2] is dash.bottom_line and dash.progress.layout.display == "none"
+    assert "decision-settings" in children[3]._dom_classes      # ... before the settings and the results
     text = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
     assert text.startswith(f"Recommend: {dash.options.best.label}")
     assert "How sure:" in text and "ranking methods rank it first" in text
@@ -302,7 +303,7 @@ def test_ranked_table_shows_doing_nothing_new(dash, bundled):
 
 
 def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opened(dash, bundled):
-    assert dash.playbook_box.selected_index is None and dash.plan is None and len(dash.plan_figure.data) == 0
+    assert dash.playbook_box.selected_index is None and dash.plan is None and dash.plan_figure is None
     dash.set(weights={"legitimacy": 0.4})                  # closed: a weight change does not solve the playbook
     assert dash.plan is None
     dash.playbook_box.selected_index = 0
@@ -353,7 +354,7 @@ def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_pla
     assert dash.plan.root.tools != first.root.tools              # this move changes the opening package
     assert dash.model.problem(dash.state) is problem             # the tree was not rebuilt
     assert dash.plan_figure is fig and all(a is b for a, b in zip(fig.data, traces))
-    ref = plan_figure(want)
+    ref = plan_figure(want, wrap=28)                             # no width measured: labels wrapped at 28
     for a, b in zip(fig.data, ref.data):
         for key in ("x", "y", "text", "hovertext"):
             va, vb = getattr(a, key), getattr(b, key)

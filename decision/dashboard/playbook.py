@@ -3,6 +3,11 @@
 Solved only while the panel is open. A weight change re-solves the cached review tree (about 15 ms) and updates
 the tree's FigureWidget in place (:func:`.render.draw_plan`): the tree first, then the panel's text, so the
 browser draws the tree before laying out the 13 KB of nested lists.
+
+The tree's FigureWidget is created when the panel is first opened (a figure drawn inside a closed panel has no size
+to measure and stayed empty), as wide as the panel's inside (:meth:`PlaybookPanel.resize`, from the width the
+browser reports) with node labels wrapped whole to the width of one review column (never cut mid-word), the
+reactions' legend under the title and one row per leaf however many reactions and reviews (up to 4 x 4).
 """
 from __future__ import annotations
 
@@ -11,11 +16,31 @@ import time
 
 import ipywidgets as W
 
+from ..figures import CHAR_PX
 from ..strategy.compare import compare_courses, courses_html
 from . import render as R
 from .state import PLAN_MAX_MONTHS, PLAN_MAX_REVIEWS, PLAN_MONTHS, PLAN_REVIEWS, View, ViewModel
 
 log = logging.getLogger(__name__)
+
+INSET = 44
+"""Pixels between the results column's width and the tree's (the open panel's padding and border, the margins)."""
+
+
+def tree_layout(width: int | None) -> dict:
+    """The dashboard tree's layout over :func:`decision.strategy.figures.plan_figure`'s: ``width`` px (None:
+    plotly's), the reactions' legend under the title instead of under a tall tree."""
+    return dict(width=width, autosize=width is None, margin=dict(l=10, r=10, t=104, b=40),
+                title=dict(x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=8)),
+                legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
+
+
+def label_chars(width: int | None, reviews: int) -> int:
+    """Characters per line of a node label: the width of one review column (the tree spans ``reviews`` + 1 of
+    them), 28 when the width is unknown, at least 12."""
+    if not width:
+        return 28
+    return max(12, int(0.9 * (width - 20) / (reviews + 1) / CHAR_PX))
 
 
 class PlaybookPanel:
@@ -23,7 +48,6 @@ class PlaybookPanel:
     dashboard's current :class:`View` (None before the first valid update)."""
 
     def __init__(self, model: ViewModel, current):
-        import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
         self.model, self.current = model, current
         self.plan, self.error, self.solve_ms = None, "", None
         self.last_exception: BaseException | None = None          # a playbook bug, kept for a report
@@ -33,12 +57,13 @@ class PlaybookPanel:
         self.months = W.BoundedIntText(value=PLAN_MONTHS, min=1, max=PLAN_MAX_MONTHS, description="Months",
                                        tooltip=f"horizon in months (1-{PLAN_MAX_MONTHS}); reviews split it evenly",
                                        layout=W.Layout(width="160px"))
-        self.figure = go.FigureWidget()                   # drawn when the panel is first opened
-        self.figure.layout.height = 460
+        self.column = 0                                   # the results column's width (px; 0: not measured)
+        self.figure = None                                # created when the panel is first opened
+        self.tree = W.VBox(layout=W.Layout(width="100%"))
         self.panel = W.HTML(layout=W.Layout(width="100%", max_height="360px", overflow="auto"))
         self.panel.add_class("decision-playbook-widget")
         lengths = W.HBox([self.reviews, self.months, W.HTML("<small>reviews split the months evenly</small>")])
-        self.box = W.Accordion(children=[W.VBox([lengths, self.figure, self.panel])],     # controls, tree, text
+        self.box = W.Accordion(children=[W.VBox([lengths, self.tree, self.panel])],     # controls, tree, text
                                titles=("Playbook: what to do now and at each review if the ally complies, stalls "
                                        "or retaliates",), selected_index=None)
         self.box.add_class("decision-playbook-box")
@@ -63,7 +88,7 @@ class PlaybookPanel:
             self.solve_ms = (time.perf_counter() - t0) * 1e3
             compared = ""
             if plan is not None:
-                R.draw_plan(self.figure, plan)
+                self._draw(plan)
                 problem = self.model.problem(view.state, int(self.reviews.value), int(self.months.value))
                 compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan)
             self.panel.value = R.playbook_html(plan, error, self.solve_ms, compared)
@@ -74,6 +99,26 @@ class PlaybookPanel:
             self.panel.value = R.playbook_html(None, error)
         self.plan, self.error = plan, error
         return plan
+
+    @property
+    def width(self) -> int | None:
+        """The tree's width in px (None until the browser has measured the dashboard)."""
+        return self.column - INSET if self.column > INSET else None
+
+    def resize(self, column: int) -> None:
+        """The results column is now ``column`` px wide: the tree takes the panel's inside and rewraps its labels."""
+        self.column = int(column)
+        if self.figure is not None and self.plan is not None:
+            self.figure.layout.width = self.width
+            self.figure.layout.autosize = self.width is None
+            self._draw(self.plan)
+
+    def _draw(self, plan) -> None:
+        if self.figure is None:
+            import plotly.graph_objects as go  # noqa: PLC0415  (plotly's widget: only once a tree is drawn)
+            self.figure = go.FigureWidget()
+            self.tree.children = (self.figure,)
+        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), tree_layout(self.width))
 
     def _on_change(self, _change):
         if self.is_open:

@@ -173,6 +173,13 @@ def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict,
             f"</small>")
 
 
+def progress_html(step: int, steps: int, text: str) -> str:
+    """The progress line while the dashboard starts: an animated bar (the browser animates it while the kernel is
+    busy), the step and what is being done."""
+    return (f"<div class='decision-progress-line'><progress></progress><b>Step {step} of {steps}:</b> "
+            f"{html.escape(text)}</div>")
+
+
 def error_html(message: str) -> str:
     return (f"<div style='color:#8a1c1c;background:#fdecea;padding:6px;border-radius:4px'><b>Could not update:</b> "
             f"{html.escape(message)}<br><small>Your settings are kept; the table below still shows the last valid "
@@ -198,17 +205,20 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparis
             f"</small></div>")
 
 
-def draw_plan(figure, plan) -> None:
+def draw_plan(figure, plan, wrap: int | None = None, layout: dict | None = None) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
-    when the tree's shape or scenario changed."""
+    when the tree's shape or scenario changed. ``wrap``: node labels' line length (:func:`~decision.strategy.figures.
+    plan_figure`); ``layout``: applied over the tree's own on a rebuild (the dashboard's width and legend)."""
     from ..strategy.figures import plan_trace_data, tree_shape  # noqa: PLC0415
-    upd = plan_trace_data(plan)
+    upd = plan_trace_data(plan, wrap=wrap)
     meta = figure.layout.meta
     same = isinstance(meta, dict) and meta.get("tree_shape") == tree_shape(plan, upd)
     if not same:
         from ..strategy.figures import plan_figure  # noqa: PLC0415
-        new = plan_figure(plan)
+        new = plan_figure(plan, wrap=wrap)
+        if layout:
+            new.update_layout(**layout)
         layout = new.layout.to_plotly_json()
         layout.pop("template", None)         # the widget has the same default template; re-validating it cost 0.4 s
         with figure.batch_update():
@@ -227,9 +237,11 @@ def draw_plan(figure, plan) -> None:
                     setattr(trace, key, value)
 
 
-def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog) -> None:
-    """Give the two FigureWidgets the new ranking's data in place (traces are never re-created)."""
-    prof = figures.profile_data(ranking, catalog.criteria)
+def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog,
+                 chars: int | None = 32) -> None:
+    """Give the two FigureWidgets the new ranking's data in place (traces are never re-created); ``chars``: the
+    combination labels' line length (:func:`decision.figures.label_chars`; None: the rank alone)."""
+    prof = figures.profile_data(ranking, catalog.criteria, wrap=chars, names=chars is not None)
     freq = figures.tool_frequency_data(ranking, catalog.tools)
     with profile_figure.batch_update():
         for trace, d in zip(profile_figure.data, prof):

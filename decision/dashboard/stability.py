@@ -5,7 +5,6 @@ last one (a true debounce on the kernel's asyncio loop); without a running loop 
 """
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import time
@@ -16,6 +15,7 @@ import pandas as pd
 from ..errors import DecisionError
 from ..robustness import portfolio_stability
 from . import render as R
+from .schedule import running_loop
 from .state import ViewModel
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,6 @@ SENSITIVITY_DELAY = 0.4
 """Seconds of quiet after the last change before the stability panel and the bottom line's confidence are
 recomputed."""
 STABILITY_METHODS = ("wsm", "topsis")
-
-
-def running_loop():
-    """The running asyncio loop (a Jupyter kernel's), or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class StabilityPanel:
