@@ -155,6 +155,13 @@ def _do(o: Options, names) -> str:
     return text
 
 
+def _ties(o: Options) -> list[str]:
+    """What option 1 is statistically tied with, in words: other options, and doing nothing new."""
+    best = o.best
+    return ([f"option {j + 1} ({o.options[j].label})" for j in best.tied_with]
+            + (["doing nothing new"] if best.tied_with_status_quo else []))
+
+
 def _first_reason(r) -> str:
     reason = r.reasons[0] if r.reasons else "outside the constraints"
     return reason.split(":", 1)[0].split(" (", 1)[0].strip()
@@ -165,8 +172,8 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
     first), defined in the sentence that shows it; the methods' agreement and the margin follow."""
     best = o.best
     tied = c.margin is not None and c.margin < TIED_MARGIN
-    if best.tied_with:
-        head = ("Tied with " + join_names(f"option {j + 1} ({o.options[j].label})" for j in best.tied_with) +
+    if _ties(o):
+        head = ("Tied with " + join_names(_ties(o)) +
                 ": moving one weight by 0.02 or less reverses the order, so the choice is a judgment call.")
     elif tied:
         head = (f"Tied: a weight change of less than {TIED_MARGIN} on {crit_names.get(c.critical, c.critical)} "
@@ -179,7 +186,7 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
         parts.append(f"it stays first in {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
                      f"(\u00b1{_share(mc_error(c.draws))})")
     parts.append(f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")
-    if c.margin is not None and not tied and not best.tied_with:
+    if c.margin is not None and not tied and not _ties(o):
         parts.append(f"the smallest change of one weight that replaces it is {c.margin:.2f} (on "
                      f"{crit_names.get(c.critical, c.critical)})")
     text = "; ".join(parts)
@@ -194,9 +201,8 @@ def advise(o: Options, c: Confidence | None, catalog) -> BottomLine:
     headline = f"Recommend: {best.label}"
     vs_sq = tradeoff([best.values[k] for k in o.weights], [sq.values[k] for k in o.weights], catalog)
     why = f"Against doing nothing new it gives {vs_sq}."
-    if best.tied_with:
-        why += (" It is statistically tied with " +
-                join_names(f"option {j + 1} ({o.options[j].label})" for j in best.tied_with) + ".")
+    if _ties(o):
+        why += " It is statistically tied with " + join_names(_ties(o)) + "."
     elif len(o.options) > 1:
         why += (f" The next distinct option ({o.options[1].label}) trades "
                 f"{o.options[1].tradeoff or 'nothing material'}.")

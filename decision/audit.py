@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
+from .errors import DecisionError
 from .portfolios import build_portfolios, strong_tools
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
@@ -57,9 +58,24 @@ def presets(catalog: Catalog) -> dict:
     return out
 
 
+EQUAL = "equal weights"
+"""The weight set audited when no bundled preset fits the catalogue's criteria (e.g. a fifth criterion)."""
+
+
+def weight_sets_for(catalog: Catalog) -> dict:
+    """The bundled presets that fit ``catalog``'s criteria, or ``{EQUAL: equal weights}`` when none does."""
+    found = presets(catalog)
+    if found:
+        return found
+    n = len(catalog.criteria)
+    return {EQUAL: pd.Series([1.0 / n] * n, index=catalog.criterion_ids, name=EQUAL)}
+
+
 def sweep(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """The #1 (and #2) of every scenario x weight set x method; returns the runs and the built portfolios."""
-    weight_sets = weight_sets if weight_sets is not None else presets(catalog)
+    weight_sets = weight_sets if weight_sets is not None else weight_sets_for(catalog)
+    if not weight_sets:
+        raise DecisionError("no weight set to audit with (give at least one)")
     stance = np.array([t.stance for t in catalog.tools])
     rows, built = [], {}
     for sc in catalog.scenarios:
@@ -105,11 +121,16 @@ def cap_binds(catalog: Catalog, runs: pd.DataFrame, weight_sets: dict) -> pd.Ser
 
 def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None) -> AuditReport:
     """Run every check (module doc) and return the report."""
+    weight_sets = weight_sets if weight_sets is not None else weight_sets_for(catalog)
     runs, built = sweep(catalog, methods, weight_sets)
     f = []
 
     def add(level, check, where, detail):
         f.append(dict(level=level, check=check, where=where, detail=detail))
+
+    if list(weight_sets) == [EQUAL]:
+        add("note", "no bundled preset fits", "weights", f"the presets weigh other criteria than this catalogue's "
+            f"({', '.join(catalog.criterion_ids)}); audited with {EQUAL} only")
 
     for r in runs.itertuples():
         where = f"{r.scenario} / {r.preset} / {r.method}"
@@ -120,7 +141,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
         if r.order_tie:
             add("fail", "tie settled by catalogue order", where, "#1 and #2 have equal preference, effort and size")
     fills = (runs["n_tools"] >= runs["max_tools"]).mean()
-    binds = cap_binds(catalog, runs, weight_sets if weight_sets is not None else presets(catalog))
+    binds = cap_binds(catalog, runs, weight_sets)
     add("fail" if binds.mean() > 0.5 else "note", "the cap on tools binds", "all runs",
         f"{binds.mean():.0%} of runs ({int(binds.sum())} of {len(runs)}) would add a tool if one more were allowed; "
         f"the #1 fills the cap in {fills:.0%}")
@@ -130,7 +151,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
     for (sc, pr), g in runs.groupby(["scenario", "preset"], sort=False):
         if g["row"].nunique() > 1:
             r = Ranker(built[sc])
-            w = (weight_sets or presets(catalog))[pr]
+            w = weight_sets[pr]
             base = g.iloc[0]
             pref = r.preference(w, base["method"])
             gaps = [float(pref[int(base["row"])] - pref[int(x)]) for x in g["row"]]
@@ -153,7 +174,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             add("fail", "never recommendable", t.tool, "in no non-dominated combination of any scenario")
     for what, items in _sources(catalog):
         add("fail", "no source", what, items)
-    f += audit_plans(catalog, built, weight_sets if weight_sets is not None else presets(catalog))
+    f += audit_plans(catalog, built, weight_sets)
     return AuditReport(runs.drop(columns="row"), pd.DataFrame(f, columns=["level", "check", "where", "detail"]),
                        tools)
 

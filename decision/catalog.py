@@ -506,6 +506,13 @@ class _ObligationRow(Row):
     source: Text
 
 
+class _LegalObligations(Row):
+    enabled: bool = True
+    rules: list[dict] = []
+    rationale: str = ""
+    source: str = ""
+
+
 class _When(Row):
     facts: list[Id] = []
     factors: dict[str, Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]] = {}
@@ -569,6 +576,20 @@ def _unique(items, file: str, what: str, where):
         seen[item] = w
 
 
+def _distinct_names(trows) -> None:
+    """Two tools may not share a display name (ignoring case and spacing): a table or a #1 would list it twice and
+    no reader could tell the tools apart."""
+    seen: dict[str, tuple[str, int]] = {}
+    for t, ln in trows:
+        key = " ".join(t.name.split()).casefold()
+        if key in seen:
+            first, first_ln = seen[key]
+            raise CatalogError(f"tools '{first}' (line {first_ln}) and '{t.id}' have the same name "
+                               f"'{t.name[:60]}'; give each tool its own name", file="tools.csv",
+                               where=f"line {ln}", field="name")
+        seen[key] = (t.id, ln)
+
+
 def _check_tools(ids, known: set, file: str, where: str, fieldname: str):
     for t in ids:
         if t not in known:
@@ -626,6 +647,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     rows = read_csv(folder, "tools.csv", _ToolRow)
     trows = [(validate(_ToolRow, r, "tools.csv", f"line {ln}"), ln) for ln, r in rows]
     _unique([t.id for t, _ in trows], "tools.csv", "tool id", [f"line {ln}" for _, ln in trows])
+    _distinct_names(trows)
     tidx = {t.id: i for i, (t, _) in enumerate(trows)}
     known = set(tidx)
 
@@ -886,11 +908,9 @@ def _load_constraints(data: dict, tools, tidx: dict, cidx: dict, fids: list[str]
     _check_tools(trl.allow, known, F, "tool_red_lines", "allow")
     obligations, ob_enabled = [], True
     if cf.legal_obligations is not None:
-        lo = cf.legal_obligations
-        if not isinstance(lo, dict) or not isinstance(lo.get("rules", []), list):
-            raise CatalogError("expected {enabled: true|false, rules: [...]}", file=F, where="legal_obligations")
-        ob_enabled = bool(lo.get("enabled", True))
-        for k, o in enumerate(lo.get("rules", [])):
+        lo = validate(_LegalObligations, cf.legal_obligations, F, "legal_obligations")
+        ob_enabled = lo.enabled
+        for k, o in enumerate(lo.rules):
             where = f"legal_obligations.rules[{k}]"
             row = validate(_ObligationRow, o, F, where)
             when = validate(_When, row.when, F, f"{where} ({row.id})")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalog import load_catalog
 from .errors import DecisionError
-from .files import atomic_write_text, check_output
+from .files import atomic_write_text, check_output, remove_tree
 from .ranking import DEFAULT_METHOD
 from .safeio import inputs_read
 
@@ -88,7 +88,7 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
     import papermill as pm  # noqa: PLC0415
     import atexit  # noqa: PLC0415
     kdir = tempfile.mkdtemp(prefix="decision-kernel-")
-    atexit.register(_remove_folder, kdir, 20)     # a second net: an interrupted kernel may still write here on exit
+    atexit.register(remove_tree, kdir, 20)     # a second net: an interrupted kernel may still write here on exit
     try:
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = str(_kernel_dir(Path(kdir))) + (os.pathsep + old if old else "")
@@ -113,19 +113,7 @@ def execute(parameters: dict, executed: Path, timeout: int = 120) -> None:
             else:
                 os.environ["JUPYTER_PATH"] = old
     finally:
-        _remove_folder(kdir)
-
-
-def _remove_folder(path: str, attempts: int = 40) -> None:
-    """Remove a temporary folder even while an interrupted kernel is still exiting and writing into it (a single
-    rmtree can lose that race and leave the folder behind)."""
-    import shutil  # noqa: PLC0415
-    import time  # noqa: PLC0415
-    for _ in range(attempts):
-        shutil.rmtree(path, ignore_errors=True)
-        if not Path(path).exists():
-            return
-        time.sleep(0.05)
+        remove_tree(kdir)
 
 
 def to_html(executed: Path) -> str:

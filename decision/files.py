@@ -64,11 +64,20 @@ def check_output(path: str | Path, protect: Iterable[tuple[int, int]] = ()) -> P
 
 def atomic_write_text(path: str | Path, text: str, *, protect: Iterable[tuple[int, int]] = (),
                       replace: bool = True) -> Path:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a partial one.
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` with :func:`atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"), protect=protect, replace=replace)
 
-    ``replace=False`` creates the file only if the name is free, atomically (two concurrent writers: exactly one
-    wins; the other gets a DecisionError). ``protect``: see :func:`check_output`.
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, protect: Iterable[tuple[int, int]] = (),
+                       replace: bool = True) -> Path:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a partial one.
+
+    The temporary file is created by :func:`tempfile.mkstemp` in the target's folder (``O_EXCL``, a fresh random
+    name: never an existing file, link or FIFO). ``replace=False`` creates the file only if the name is free,
+    atomically (two concurrent writers: exactly one wins; the other gets a DecisionError). ``protect``: see
+    :func:`check_output`.
     """
+    protect = frozenset(protect)
     path = check_output(path, protect)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,8 +91,8 @@ def atomic_write_text(path: str | Path, text: str, *, protect: Iterable[tuple[in
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)          # mkstemp creates 0600; give the file the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         if replace:
@@ -111,10 +120,22 @@ def _create(tmp: str, path: Path) -> None:
                 isinstance(exc, FileExistsError):
             raise
         # a file system without hard links: O_EXCL still guarantees a single winner
-        with open(path, "x", encoding="utf-8", newline="") as out, open(tmp, encoding="utf-8", newline="") as src:
+        with open(path, "xb") as out, open(tmp, "rb") as src:
             out.write(src.read())
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def remove_tree(path: str | Path, attempts: int = 40) -> None:
+    """Remove a temporary folder even while a child process that was just stopped (a kernel, a browser) is still
+    exiting and writing into it: a single rmtree can lose that race and leave the folder behind."""
+    import shutil  # noqa: PLC0415
+    import time  # noqa: PLC0415
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not Path(path).exists():
+            return
+        time.sleep(0.05)
 
 
 def neutralise_csv_cell(value):

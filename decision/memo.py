@@ -65,7 +65,7 @@ def higher_is_better(method: str) -> bool:
 
 def _row(i: int, r: Option, catalog, decimals: int) -> OptionRow:
     name = f"Option {i + 1}" if r.kind == "option" else ROW_NAMES[r.kind]
-    tied = f"with {', '.join(str(j + 1) for j in r.tied_with)}" if r.tied_with else ""
+    tied = f"with {', '.join(r.tied_names(option=''))}" if r.tied_names() else ""
     return OptionRow(r.kind, name, r.label if r.kind == "option" else "", tuple(r.tools), " + ".join(r.names) or "no new step",
                      tuple(f"{r.values[c.id]:.1f}" for c in catalog.criteria),
                      f"{r.effort:g}" if r.effort is not None else "", fixed(r.preference, decimals), tied,

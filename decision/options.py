@@ -66,7 +66,9 @@ def effort_cost_of(p: Portfolios, tools) -> float:
 class Scale:
     """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors; TOPSIS: min-max over the set) as an
     affine map ``xn = a + b * x``, recovered from the Ranker itself: under a unit weight vector both methods return
-    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is."""
+    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is. The
+    rows used are the Ranker's own, the status quo included: a column on which every combination is equal but the
+    status quo differs is scaled (not dropped), as in the ranking."""
     method: str
     a: np.ndarray
     b: np.ndarray
@@ -75,15 +77,18 @@ class Scale:
     def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
         if method not in ("wsm", "topsis"):
             raise DecisionError(f"no linear scale for method '{method}'")
-        X = ranker.portfolios.values
-        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X) + 1)))[:len(X)]
+        p = ranker.portfolios
+        X = np.vstack([p.values, p.status_quo[None, :]])          # the combinations, then the status quo
+        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X))))
         C = X.shape[1]
         a, b = np.ones(C), np.zeros(C)
         for j in range(C):
             lo, hi = int(np.argmin(X[:, j])), int(np.argmax(X[:, j]))
             if X[hi, j] == X[lo, j]:
                 continue                          # a constant column scales to 1 (pymcdm and Ranker)
-            xn = ranker.preference(np.eye(C)[j], method)[[lo, hi]] + cost[[lo, hi]]
+            e = np.eye(C)[j]
+            pref = np.append(ranker.preference(e, method), ranker.status_quo_preference(e, method))
+            xn = pref[[lo, hi]] + cost[[lo, hi]]
             b[j] = (xn[1] - xn[0]) / (X[hi, j] - X[lo, j])
             a[j] = xn[0] - b[j] * X[lo, j]
         return cls(method, a, b)
@@ -313,6 +318,7 @@ class Option:
     feasible: bool = True
     tradeoff: str = ""
     tied_with: tuple[int, ...] = ()
+    tied_with_status_quo: bool = False
     add: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
@@ -321,6 +327,8 @@ class Option:
         d = {"label": self.label, "tools": list(self.tools), **{k: float(v) for k, v in self.values.items()},
              "preference": _num(self.preference), "score": _num(self.score), "tied_with": list(self.tied_with),
              "tradeoff": self.tradeoff, "feasible": bool(self.feasible)}
+        if self.kind != "status_quo":
+            d["tied_with_status_quo"] = bool(self.tied_with_status_quo)
         if self.effort is not None:
             d["effort"] = float(self.effort)
         if self.kind == "minimal_change":
@@ -328,6 +336,10 @@ class Option:
         if self.reasons:
             d["reasons"] = list(self.reasons)
         return d
+
+    def tied_names(self, option: str = "option ") -> list[str]:
+        """The rows this one is statistically tied with, as words: ``option 2``, ..., ``the status quo``."""
+        return [f"{option}{j + 1}" for j in self.tied_with] + (["the status quo"] if self.tied_with_status_quo else [])
 
 
 def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
@@ -356,7 +368,8 @@ def _num(x):
 @dataclass(frozen=True)
 class Options:
     """K distinct options (best first), the status quo, and with a current policy that policy and its minimal
-    change. ``tied_with`` holds 0-based indices into ``options``."""
+    change. ``tied_with`` holds 0-based indices into ``options``; ``tied_with_status_quo`` says a row is tied with
+    doing nothing new (on the ranking's own scale, which includes the status quo row)."""
     options: tuple[Option, ...]
     status_quo: Option
     current: Option | None
@@ -385,7 +398,7 @@ class Options:
             name = f"option {i + 1}" if o.kind == "option" else o.kind.replace("_", " ")
             recs.append({"row": name, "kind": o.kind, "label": o.label, "tools": " + ".join(o.names) or "(none new)",
                          **{c: o.values[c] for c in crit}, "preference": o.preference,
-                         "tied_with": ", ".join(f"option {j + 1}" for j in o.tied_with), "tradeoff": o.tradeoff,
+                         "tied_with": ", ".join(o.tied_names()), "tradeoff": o.tradeoff,
                          "add": ", ".join(o.add), "drop": ", ".join(o.drop)})
         return pd.DataFrame(recs).set_index("row")
 
@@ -500,15 +513,10 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
                       drop=tuple(t for t in cur_tools if t not in mc_tools))
             shown_cost.append(cost[r])
     # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
-    shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
     tie_method = method if method in ("wsm", "topsis") else default_method()
-    scale = Scale.of(ranker, tie_method)
-    X = np.array([[o.values[c] for c in p.criteria] for o in shown])
-    u0 = scale.preference(X, w, shown_cost)
-    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), shown_cost)
-    groups = tie_groups(tied_pairs(u0, U))
     n_opt = len(opts)
-    shown = [replace(o, tied_with=tuple(j for j in g if j < n_opt)) for o, g in zip(shown, groups)]
+    shown = mark_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], n_opt, Scale.of(ranker, tie_method), w,
+                      shown_cost, p.criteria)
     opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
     if cur is not None:
         cur = rest.pop(0)
@@ -516,6 +524,19 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
         mc = rest.pop(0)
     return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
                    p.adjusted.scenario.id, share, tie_method, len(p), RULE)
+
+
+def mark_ties(shown: list[Option], n_opt: int, scale: Scale, w: np.ndarray, cost, criteria) -> list[Option]:
+    """``shown`` (the options, then the status quo at ``n_opt``, then the other reference rows) with ``tied_with``
+    (options) and ``tied_with_status_quo`` set by the tie rule on ``scale`` (rows' effort costs ``cost``). A row
+    with no tools is the status quo itself and is not called tied with it."""
+    X = np.array([[o.values[c] for c in criteria] for o in shown])
+    u0 = scale.preference(X, w, cost)
+    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost)
+    groups = tie_groups(tied_pairs(u0, U))
+    return [replace(o, tied_with=tuple(j for j in g if j < n_opt),
+                    tied_with_status_quo=i != n_opt and bool(o.tools) and n_opt in g)
+            for i, (o, g) in enumerate(zip(shown, groups))]
 
 
 def _status_quo_feasibility(p: Portfolios) -> dict:

@@ -453,7 +453,11 @@ def resolve_constraints(catalog: Catalog, max_tools: int | None = None,
         if "red_lines" in conv:
             conv["red_lines"] = tuple(r if isinstance(r, RedLine) else RedLine(**r) for r in conv["red_lines"])
         if isinstance(conv.get("floor"), dict):
-            conv["floor"] = replace(cons.floor, **conv["floor"]) if cons.floor else AccountabilityFloor(**conv["floor"])
+            if cons.floor is None and conv["floor"].get("enabled", True) is False:
+                conv["floor"] = None                 # switching off a floor the catalogue does not have
+            else:
+                conv["floor"] = (replace(cons.floor, **conv["floor"]) if cons.floor
+                                 else AccountabilityFloor(**conv["floor"]))
         cons = replace(cons, **conv)
     if max_tools is not None:
         if not isinstance(max_tools, (int, np.integer)) or max_tools < 1:

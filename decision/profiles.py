@@ -114,6 +114,11 @@ def compute_weights(method: str, inputs: Mapping, criteria: Sequence[str]) -> pd
     if key is None:
         raise DecisionError(f"unknown weighting method '{method}'; choose one of {', '.join(METHODS)}")
     if not isinstance(inputs, Mapping) or set(inputs) != {key}:
+        other = [k for k in inputs if k != key] if isinstance(inputs, Mapping) else []
+        if other:
+            from .schema import unknown_key_message  # noqa: PLC0415
+            raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}': "
+                                f"{unknown_key_message(str(other[0]), [key])}")
         raise DecisionError(f"{method} inputs must be a mapping with the single key '{key}'")
     value = inputs[key]
     if method == "direct":
@@ -194,7 +199,8 @@ def parse_profile(text: str, criteria: Sequence[str], source: str = "<profile>")
                             file=source)
     unknown = [k for k in doc if k not in FIELDS]
     if unknown:
-        raise DecisionError(f"unknown key (expected {', '.join(FIELDS)})", file=source, field=str(unknown[0]))
+        from .schema import unknown_key_message  # noqa: PLC0415
+        raise DecisionError(unknown_key_message(str(unknown[0]), FIELDS), file=source, field=str(unknown[0]))
     for k in REQUIRED:
         if doc.get(k) in (None, "", {}):
             raise DecisionError("missing or empty", file=source, field=k)

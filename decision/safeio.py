@@ -8,8 +8,8 @@ Every read is bounded before any work starts (docs/security.md gives the limits 
 * text must be UTF-8; a bad byte is reported with its line;
 * YAML goes through :class:`SafeLoader`: PyYAML's safe loader that also refuses duplicate keys, limits aliases,
   nesting depth and the size of the document *after* alias expansion (an alias bomb fails on composition, before any
-  object is built), loads dates as plain text, and reads numbers strictly (no ``0_5`` for 5, no ``1:30`` for 90, no
-  ``.inf``/``.nan``, nothing beyond +-1e9);
+  object is built), loads dates as plain text, and reads numbers strictly: plain decimal only (no ``0_5`` for 5, no
+  ``1:30`` for 90, no ``010`` for 8, no ``0x10`` or ``0b11``, no ``.inf``/``.nan``, nothing beyond +-1e9);
 * CSV is read with a header whose columns must be unique, a bounded number of rows and a bounded field length; every
   error names the file, the line and the field.
 
@@ -186,6 +186,7 @@ class LimitError(yaml.MarkedYAMLError):
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -250,6 +251,10 @@ class SafeLoader(yaml.SafeLoader):
         value = self.construct_scalar(node)
         if "_" in value or ":" in value:
             raise LimitError(None, None, f"'{value[:30]}' is not a plain number (no '_' or ':' in numbers)",
+                             node.start_mark)
+        if not _PLAIN_INT.match(value):          # YAML 1.1 reads 010 as 8, 0x10 as 16, 0b11 as 3
+            raise LimitError(None, None, f"'{value[:30]}' is not a plain decimal number (YAML 1.1 would read it as "
+                             "octal, hex or binary); write it without a leading 0 or prefix, or quote it for text",
                              node.start_mark)
         n = super().construct_yaml_int(node)
         if abs(n) > MAX_ABS_NUMBER:

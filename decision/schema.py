@@ -118,11 +118,11 @@ def read_csv(folder: Path, name: str, model: type[BaseModel]) -> list[tuple[int,
     return rows
 
 
-def read_yaml(folder: Path, name: str, label: str | None = None) -> dict:
-    """The top-level mapping of the YAML file ``folder/name`` (``label`` names it in errors; default ``name``)."""
+def read_yaml(folder: Path, name: str, label: str | None = None, limit: int = safeio.MAX_CATALOG_FILE_BYTES) -> dict:
+    """The top-level mapping of the YAML file ``folder/name`` (``label`` names it in errors; default ``name``) of at
+    most ``limit`` bytes."""
     label = label or name
-    data = safeio.load_yaml(Path(folder) / name, limit=safeio.MAX_CATALOG_FILE_BYTES, name=label,
-                            error=CatalogError)
+    data = safeio.load_yaml(Path(folder) / name, limit=limit, name=label, error=CatalogError)
     if not isinstance(data, dict):
         raise CatalogError("expected a mapping at the top level", file=label)
     return data

@@ -51,9 +51,7 @@ def cmd_brief(args) -> int:
     from ..catalog import load_catalog  # noqa: PLC0415
     from ..errors import DecisionError  # noqa: PLC0415
     from ..export import briefing_parameters, build_briefing  # noqa: PLC0415
-    from ..files import check_output  # noqa: PLC0415
-    from ..pdf import html_to_pdf, require_pdf  # noqa: PLC0415
-    from ..safeio import inputs_read  # noqa: PLC0415
+    from ..pdf import html_to_pdf  # noqa: PLC0415
     opts = dict(profile=args.profile, weights=args.weights, method=args.method, top=args.top,
                 max_tools=args.max_tools, catalog=args.catalog, samples=args.samples, seed=args.seed,
                 horizon=args.horizon, current=args.current, k=args.k)
@@ -63,32 +61,44 @@ def cmd_brief(args) -> int:
         folder = Path(args.out or "briefings")
         if folder.suffix == ".html":
             raise DecisionError("--out must be a folder with --all-scenarios")
-        if args.pdf:
-            require_pdf()
         ids = [s.id for s in load_catalog(args.catalog).scenarios]
+        outputs = {}
         for sid in ids:                                   # every file checked before the first of the runs
-            check_output(folder / f"{sid}.html", inputs_read())
+            params = briefing_parameters(scenario=sid, **opts)        # reads the profile: an input from here on
+            outputs[sid] = check_outputs(folder / f"{sid}.html", args.pdf)
             if not args.force:
-                refuse_other_settings(folder / f"{sid}.html", briefing_parameters(scenario=sid, **opts))
+                refuse_other_settings(outputs[sid][0], params)
         for sid in (bar := tqdm(ids, desc="briefings", unit="scenario", file=sys.stderr)):
             bar.set_postfix_str(sid)
-            out = build_briefing(scenario=sid, out=folder / f"{sid}.html", timeout=args.timeout, **opts)
+            out = build_briefing(scenario=sid, out=outputs[sid][0], timeout=args.timeout, **opts)
             if args.pdf:
-                html_to_pdf(out, paper=args.paper)
+                html_to_pdf(out, outputs[sid][1], paper=args.paper)
         print(f"written: {len(ids)} briefings in {folder}/")
         return 0
     t = time.perf_counter()
     params = briefing_parameters(scenario=args.scenario, **opts)
-    target = Path(args.out or Path("briefings") / f"{params['scenario']}.html")
-    check_output(target, inputs_read())                   # before the 10-20 s run
-    if not args.force:
-        refuse_other_settings(target, params)
-    if args.pdf:
-        require_pdf()                                     # fail before the 10-20 s of work, not after
+    html, pdf = check_outputs(Path(args.out or Path("briefings") / f"{params['scenario']}.html"), args.pdf)
+    if not args.force:                                    # all before the 10-20 s run
+        refuse_other_settings(html, params)
     print("making the briefing (about 10-20 s) ...", file=sys.stderr)
-    out = build_briefing(scenario=args.scenario, out=args.out, timeout=args.timeout, **opts)
-    print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)")
+    out = build_briefing(scenario=args.scenario, out=html, timeout=args.timeout, **opts)
+    print(f"written: {out} ({out.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - t:.0f} s)", flush=True)
     if args.pdf:
-        pdf = html_to_pdf(out, paper=args.paper)
+        pdf = html_to_pdf(out, pdf, paper=args.paper)
         print(f"written: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+def check_outputs(html, pdf: bool):
+    """``(html, pdf path or None)``, each refused with one line (DecisionError) if it must not be written
+    (:func:`decision.files.check_output`: a folder, a link, a device, an input of this command, a name too long),
+    and, for a PDF, when PDF export is not installed: all before the 10-20 s run."""
+    from ..files import check_output  # noqa: PLC0415
+    from ..pdf import pdf_path_for, require_pdf  # noqa: PLC0415
+    from ..safeio import inputs_read  # noqa: PLC0415
+    html = check_output(html, inputs_read())
+    if not pdf:
+        return html, None
+    target = check_output(pdf_path_for(html), inputs_read())
+    require_pdf()
+    return html, target

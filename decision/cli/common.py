@@ -45,6 +45,16 @@ def weights_of(args, catalog: Catalog):
 
 
 
+def check_out(args) -> None:
+    """Refuse ``--out`` (one line) before any work if it must not be written (a folder, a link, a device such as
+    /dev/null, an input of this command, ...: :func:`decision.files.check_output`). Call it once the command's
+    inputs are read, so an input is recognised; :func:`write_output` checks again when it writes."""
+    if getattr(args, "out", None):
+        from ..files import check_output  # noqa: PLC0415
+        from ..safeio import inputs_read  # noqa: PLC0415
+        check_output(Path(args.out), inputs_read())
+
+
 CSV_FLOAT_FORMAT = "%.6g"
 """Numbers in CSV output: 6 significant digits (6.39961, not 6.399607500000001); JSON keeps full precision."""
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from ..defaults import DEFAULT_K, DEFAULT_SHARE, RANKING_METHODS
 from ..errors import DecisionError
-from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, constraints_of, csv_text, model_options,
-                     preference_direction, preference_meaning, scenario_and_weights, separating_decimals, weights_of,
-                     write_output)
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
+                     model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
+                     weights_of, write_output)
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -50,8 +50,8 @@ def format_options(o: Options, catalog: Catalog) -> str:
         bits = []
         if r.tradeoff:
             bits.append(f"vs option 1: {r.tradeoff}")
-        if r.tied_with:
-            bits.append("statistically tied with " + ", ".join(f"option {j + 1}" for j in r.tied_with))
+        if r.tied_names():
+            bits.append("statistically tied with " + ", ".join(r.tied_names()))
         if r.reasons:
             bits.append("not feasible: " + "; ".join(r.reasons))
         if r.kind == "minimal_change":
@@ -70,10 +70,11 @@ def cmd_options(args) -> int:
     cat = catalog_of(args)
     if not 0 < args.share <= 1:
         raise DecisionError(f"--share must be in (0, 1], got {args.share:g}")
+    weights = weights_of(args, cat)
+    check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
-    o = find_options(p, weights_of(args, cat), args.method or default_method(), args.k, tool_list(args.current),
-                     args.share)
+    o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share)
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..defaults import MAX_REVIEWS, PRINCIPLES
-from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, count, scenario_and_weights, weights_of,
-                     write_output)
+from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, check_out, count, scenario_and_weights,
+                     weights_of, write_output)
 
 MAX_SAMPLES = 10_000
 """Robustness draws: each re-solves the tree (about 0.1-0.2 s on the bundled catalogue)."""
@@ -19,10 +19,12 @@ def cmd_plan(args) -> int:
     from ..strategy.playbook import build_plan, plan_json, plan_text  # noqa: PLC0415
     from ..strategy.reactions import load_reactions  # noqa: PLC0415
     from ..strategy.robustness import opening_stability  # noqa: PLC0415
-    from ..strategy.tree import strategy_problem  # noqa: PLC0415
+    from ..strategy.tree import check_tree_size, strategy_problem  # noqa: PLC0415
     cat = catalog_of(args)
     weights = weights_of(args, cat)
     model = load_reactions(cat, args.reactions)
+    check_tree_size(len(model.reactions), args.reviews)    # before the work
+    check_out(args)                                       # before the work, once every input is read
     pr = model.principles.switched(off=args.off or ())
     if args.max_rungs_up is not None:
         pr = replace(pr, max_rungs_up=args.max_rungs_up)

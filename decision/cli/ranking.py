@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..defaults import DEFAULT_METHOD, RANKING_METHODS
-from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, constraints_of, csv_text,
+from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
                      model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
                      weights_of, write_output)
 
@@ -79,10 +79,11 @@ def cmd_rank(args) -> int:
     from ..portfolios import build_portfolios  # noqa: PLC0415
     from ..ranking import Ranker, checks  # noqa: PLC0415
     cat = catalog_of(args)
+    weights = weights_of(args, cat)
+    check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
     ranker = Ranker(p)
-    weights = weights_of(args, cat)
     df = ranker.rank(weights, args.method, args.top)
     if len(df) < min(args.top, len(p)) and df.attrs.get("shortlist"):
         print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)

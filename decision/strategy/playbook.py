@@ -89,7 +89,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
     leaves = []          # (effort cost, path, criterion vector); valued together once the tree is unfolded
 
     def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, cost: float,
-             path) -> PlanNode:
+             path, possible: bool) -> PlanNode:
         nonlocal expected
         pr = problem.probs[i]
         expected += reach * (pr[:, None] * problem.outcomes[i]).sum(0) / n_periods
@@ -98,7 +98,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
         for k, react in enumerate(reactions):
             total = acc + problem.outcomes[i, k]
             if r == problem.reviews:
-                if pr[k] > 0:
+                if possible and pr[k] > 0:           # the worst branch is taken over paths that can happen
                     avg = total / n_periods
                     leaves.append((cost / n_periods, (*path, react), avg))
                 continue
@@ -107,7 +107,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
             j = int(policy.best_row[r + 1, nxt])
             f = ("bluff",) if problem.bluff[k, prev, nxt] else ()
             children.append(node(r + 1, j, react, float(pr[k]), reach * float(pr[k]), f, total, cost,
-                                 (*path, react)))
+                                 (*path, react), possible and pr[k] > 0))
         row = int(problem.rows[i])
         tools = p.tools_of(row)
         return PlanNode(r, reaction, prob, reach, row, tools, tuple(cat.tool(t).name for t in tools),
@@ -115,7 +115,7 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
                         dict(zip(reactions, map(float, pr))), tuple(children))
 
     root_i = int(policy.best_row[0, policy.root_signature])
-    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, ())
+    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, (), True)
     leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
     worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
     worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]

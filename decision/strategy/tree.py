@@ -39,10 +39,18 @@ from ..defaults import MAX_REVIEWS
 from ..errors import DecisionError
 from ..portfolios import Portfolios
 from ..ranking import additive_value, as_weights
-from .reactions import Principles, ReactionModel, feature_matrix, reaction_probabilities, rule_design
+from .reactions import (Principles, ReactionModel, RuleDesign, compact_design, feature_matrix,
+                        reaction_probabilities)
 
 DECIMALS = 12
 MAX_MONTHS = 240
+MAX_PLAN_NODES = 20_000
+"""Most decision points of the unfolded playbook, 1 + K + K^2 + ... + K^R for K reactions and R reviews (it grows as
+K^R; unfolding costs about 80 microseconds a point). The bundled model at the most reviews (3 reactions, 8 reviews)
+has 9,841; 10 reactions and 6 reviews would have 1,111,111."""
+MAX_TRANSITIONS = 20_000_000
+"""Most (reaction, signature, next signature) cells of the solver's transition tables, K x S^2 (8 bytes each in the
+largest table: 160 MB). The bundled catalogue has 3 x 88^2 = 23,232."""
 EXCLUDED = -1e6
 """Period value of a package that is out in a draw of the scores (breaks a red line): never chosen while another
 package is admissible."""
@@ -219,7 +227,7 @@ class StrategyProblem:
     months: float
     rows: np.ndarray          # (N,) rows into portfolios
     outcomes: np.ndarray      # (N, K, C) clipped period outcomes
-    design: np.ndarray        # (N, rules) rule design (reactions.rule_design)
+    design: RuleDesign        # what the rules multiply their log-odds by (reactions.compact_design)
     probs: np.ndarray         # (N, K)
     sig_id: np.ndarray        # (N,)
     sig: np.ndarray           # (S, 7)
@@ -292,11 +300,28 @@ class StrategyProblem:
         return int(self.rows[policy.best_row[0, policy.root_signature]])
 
 
-def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int = 3, months: float = 12,
-                     principles: Principles | None = None) -> StrategyProblem:
-    """Prepare the review tree of a scenario (validating ``reviews`` and ``months``)."""
+def plan_nodes(n_reactions: int, reviews: int) -> int:
+    """Decision points of the unfolded playbook: 1 + K + ... + K^R."""
+    return sum(n_reactions ** r for r in range(reviews + 1))
+
+
+def check_tree_size(n_reactions: int, reviews: int) -> None:
+    """Refuse (one line, before any work) a review tree whose playbook would exceed :data:`MAX_PLAN_NODES`."""
     if not isinstance(reviews, (int, np.integer)) or not 0 <= reviews <= MAX_REVIEWS:
         raise DecisionError(f"reviews must be a whole number from 0 to {MAX_REVIEWS}, got {reviews!r}")
+    n = plan_nodes(n_reactions, int(reviews))
+    if n > MAX_PLAN_NODES:
+        fits = max(r for r in range(reviews) if plan_nodes(n_reactions, r) <= MAX_PLAN_NODES)
+        raise DecisionError(f"a playbook with {n_reactions} reactions and {reviews} reviews has {n:,} decision points, "
+                            f"above the limit of {MAX_PLAN_NODES:,} (it grows as reactions^reviews): use at most "
+                            f"--reviews {fits} ({plan_nodes(n_reactions, fits):,} points) or fewer reactions in "
+                            "reactions.yaml")
+
+
+def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int = 3, months: float = 12,
+                     principles: Principles | None = None) -> StrategyProblem:
+    """Prepare the review tree of a scenario (validating ``reviews``, ``months`` and the size of the tree)."""
+    check_tree_size(len(model.reactions), reviews)
     if not (isinstance(months, (int, float, np.number)) and 0 < months <= MAX_MONTHS):
         raise DecisionError(f"months must be a number above 0 and at most {MAX_MONTHS}, got {months!r}")
     pr = principles or model.principles
@@ -313,7 +338,7 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
     rows = np.flatnonzero(keep)
     members = portfolios.members[rows]
     feats = feature_matrix(members, cat, model)
-    design = rule_design(feats, portfolios.adjusted.scenario.factors, model)
+    design = compact_design(feats, portfolios.adjusted.scenario.factors, model)
     probs = reaction_probabilities(design, model)
     fids = model.feature_ids
     pressure = next((f for f in model.features if f.id == "pressure"), None)
@@ -325,6 +350,11 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
         key = key * 64 + full[:, j]
     _, first, sig_id = np.unique(key, return_index=True, return_inverse=True)
     sig = full[first]
+    cells = len(model.reactions) * len(sig) ** 2
+    if cells > MAX_TRANSITIONS:
+        raise DecisionError(f"the review tree needs {cells:,} transition cells ({len(model.reactions)} reactions x "
+                            f"{len(sig):,}^2 package signatures), above the limit of {MAX_TRANSITIONS:,}: lower "
+                            "max_tools (--max-tools) or use fewer reactions in reactions.yaml")
     opening, adm, bluff = admissibility(sig, model.ids, pr, required_rung(portfolios))
     return StrategyProblem(portfolios, model, int(reviews), float(months), rows, outcomes[rows], design, probs,
                            sig_id.ravel(), sig, opening, adm, bluff)
