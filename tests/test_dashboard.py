@@ -38,7 +38,7 @@ def table_attrs(dash):
 
 
 def first_row_names(dash):
-    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'>1</td><td class='combo'>([^<]*)</td>",
+    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'[^>]*>1</td><td class='combo'[^>]*>([^<]*)</td>",
                                    dash.table.value).group(1))
 
 
@@ -299,7 +299,7 @@ def test_ranked_table_shows_doing_nothing_new(dash, bundled):
     sq = dash.options.status_quo
     row = re.search(r"<tr class='status-quo' data-kind='status_quo'>(.*?)</tr>", dash.table.value).group(1)
     assert "Do nothing new" in row
-    assert f"<td class='num'>{sq.values[bundled.criteria[0].id]:.2f}</td>" in row
+    assert re.search(f"<td class='num'[^>]*>{sq.values[bundled.criteria[0].id]:.2f}</td>", row)
 
 
 def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opened(dash, bundled):
@@ -366,3 +366,47 @@ def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_pla
     courses = compare_courses(problem, dash.plan, methods=("wsm",))
     assert re.findall(r"data-course='([^']*)'", dash.playbook_panel.value) == [c.name for c in courses]
     assert html.escape(verdict(courses)) in dash.playbook_panel.value
+
+
+def test_precedents_panel_shows_the_three_nearest_episodes_of_the_chosen_scenario(dash, bundled):
+    from decision.cases import load_cases
+    from decision.precedents import library_factors, nearest
+    library = load_cases(catalog=bundled)
+
+    def engine(scenario):
+        sc = bundled.scenario(scenario)
+        return nearest(library, {f: sc.factors[f] for f in library_factors(library)}, sc.facts, 3, catalog=bundled)
+
+    def shown():
+        items = re.findall(r"<li data-episode='([^']*)'>(.*?)<br><small>Sources: (.*?)</small></li>",
+                           dash.precedents.panel.value)
+        return [(i, html.unescape(line), re.findall(r"href='([^']*)'", links)) for i, line, links in items]
+
+    for scenario in (SCENARIO, "peripheral_partner"):
+        dash.set(scenario=scenario)
+        want = engine(scenario)
+        assert [(p.id, p.line, [s.url for s in p.sources]) for p in want] == shown()
+        assert len(shown()) == 3 and all(len(links) >= 2 for _, _, links in shown())
+    assert engine(SCENARIO)[0].id != engine("peripheral_partner")[0].id     # the scenario does change them
+
+
+def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado(dash, bundled):
+    from decision.sureness import how_sure, score_tornado
+    panel = dash.how_sure
+    panel.samples = 300                                         # the default 1,000 takes 20-30 s with the tornado
+    assert panel.sure is None and panel.figure is None and "decision-how-sure'" not in panel.text.value
+    panel.button.click()
+    s = dash.state
+    p = decision.build_portfolios(bundled, s.scenario, max_tools=s.max_tools, constraints=s.constraints)
+    want = how_sure(p, s.weights, s.method, n_samples=300)
+    attrs = dict(re.findall(r"data-(both|scores|weights|stale)='([^']*)'", panel.text.value))
+    assert [float(attrs[k]) for k in ("both", "scores", "weights")] == pytest.approx(
+        [want.both, want.scores_only, want.weights_only], abs=1e-6)
+    assert attrs["stale"] == "false" and want.recommendation == tuple(dash.ranking["tool_ids"].iloc[0])
+    text = html.unescape(re.sub(r"<[^>]+>", "", panel.text.value))
+    assert "How sure, with the scores:" in text and "with only the scores varying" in text
+    tornado = score_tornado(p, s.weights, s.method)
+    assert list(panel.figure.data[0].y) == list(figures.tornado_figure(tornado).data[0].y)
+    assert tornado["name"].iloc[0] in text                      # the score to check first is named
+    dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
+    assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value

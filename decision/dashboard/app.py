@@ -21,9 +21,11 @@ from .explanation import ExplanationPanel
 from .fit import FitAgent
 from .layout import arrange
 from .playbook import PlaybookPanel
+from .precedents import PrecedentsPanel
 from .presets import Presets
 from .schedule import Throttle, running_loop
 from .stability import StabilityPanel
+from .sureness import HowSurePanel
 from .state import View, ViewModel, ViewState
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,8 @@ class Dashboard:
         self.stability_panel = StabilityPanel(self.model, self.controls.bottom_line, current, self.debounce)
         self.playbook = PlaybookPanel(self.model, current)
         self.charts = Charts(self.catalog)
+        self.how_sure = HowSurePanel(current)
+        self.precedents = PrecedentsPanel(self.catalog)
         self.fit = FitAgent()
         self.explain_box, self.explain_rank, self.explain_panel = (self.explanation.box, self.explanation.rank,
                                                                    self.explanation.panel)
@@ -84,8 +88,9 @@ class Dashboard:
             for c, v in self.presets.initial(weights, preset).items():
                 self.sliders[c].value = v
         self.controls.refresh_weight_labels()
-        self.widget = arrange(self.controls, self.fit, self.sensitivity_panel, self.explain_box, self.playbook.box,
-                              self.charts.box)
+        self.widget = arrange(self.controls, self.fit, [self.sensitivity_panel, self.how_sure.box,
+                                                        self.precedents.panel, self.explain_box, self.playbook.box,
+                                                        self.charts.box])
         self.widget.controller = self
         self.sensitivity_box.value = bool(sensitivity)
         self.events.wire()
@@ -220,6 +225,8 @@ class Dashboard:
                                           view.state.method, self.timings, st.floor_text() if st else "",
                                           st.capacity if st else None, self.catalog.model.effort_cost)
         self.explanation.refresh(view.ranking)
+        self.how_sure.refresh(view)
+        self.precedents.refresh(view.state.scenario)
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
         if sensitivity:
@@ -245,6 +252,7 @@ class Dashboard:
         try:
             self.charts.resize(change["new"], None if self._view is None else self._view.ranking)
             self.playbook.resize(change["new"])
+            self.how_sure.resize(change["new"])
         except Exception as exc:  # noqa: BLE001  (runs on a browser message: report in the panel)
             self._bug(exc)
 

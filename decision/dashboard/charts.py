@@ -13,6 +13,7 @@ import ipywidgets as W
 import pandas as pd
 
 from .. import figures
+from ..display import wrap_words
 from ..catalog import Catalog
 from . import render as R
 
@@ -33,7 +34,34 @@ def fitted_layout(width: int | None, legend: bool = True) -> dict:
                 legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", font=dict(size=11)),
                 title=dict(x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=8),
                            font=dict(size=15)),
-                yaxis=dict(tickfont=dict(size=11)), margin=dict(l=10, r=16, t=64 if legend else 40, b=10))
+                yaxis=dict(tickfont=dict(size=11)), margin=dict(l=10, r=16, t=64 if legend else 40, b=44))
+
+
+TITLE_PX, AXIS_PX = 8.5, 6.8
+"""Average px per character of a chart's title (15 px) and of an axis title (12 px), for wrapping them."""
+
+
+def titles_of(figure) -> tuple:
+    """What :func:`fit_titles` needs to rewrap ``figure`` at any width: its title, x-axis title and margins as
+    drawn unwrapped."""
+    lay = figure.layout
+    return (lay.title.text or "", lay.xaxis.title.text or "", lay.margin.t or 0, lay.margin.b or 0)
+
+
+def fit_titles(figure, titles: tuple, width: int | None) -> None:
+    """Wrap ``figure``'s title and x-axis title (``titles``: :func:`titles_of` of it unwrapped) whole to ``width``
+    px (the axis title to half of it: it is centred on the plot area, right of the labels), the margins grown by
+    the extra lines, so no title runs past the chart's edge on a narrow screen."""
+    title, xtitle, top, bottom = titles
+    if width:
+        title = wrap_words(title, max(12, int((width - 20) / TITLE_PX))) if "<br>" not in title else title
+        xtitle = wrap_words(xtitle, max(12, int(width / 2 / AXIS_PX)))
+    with figure.batch_update():
+        figure.layout.title.text = title
+        figure.layout.xaxis.title.text = xtitle
+        figure.layout.margin.t = top + 18 * title.count("<br>")
+        figure.layout.title.pad.t = 8 + 12 * title.count("<br>")   # plotly lifts a title's first line per line
+        figure.layout.margin.b = bottom + 14 * xtitle.count("<br>")
 
 
 class Charts:
@@ -43,6 +71,7 @@ class Charts:
         self.catalog = catalog
         self.column = 0
         self.profile = self.frequency = None
+        self.titles: tuple = ()
         self.box = W.VBox(layout=W.Layout(width="100%"))
         self.box.add_class("decision-charts")
 
@@ -65,10 +94,11 @@ class Charts:
         if self.profile is None or ranking is None:
             return
         width = chart_width(self.column)
-        for fig in (self.profile, self.frequency):
+        for fig, titles in zip((self.profile, self.frequency), self.titles):
             with fig.batch_update():
                 fig.layout.width = width
                 fig.layout.autosize = width is None
+                fit_titles(fig, titles, width)
         R.draw_figures(self.profile, self.frequency, ranking, self.catalog, self.chars)
 
     def _create(self, ranking: pd.DataFrame) -> None:
@@ -79,8 +109,11 @@ class Charts:
         profile.update_layout(**fitted_layout(width))
         frequency.update_layout(**fitted_layout(width, legend=False))
         profile.update_layout(xaxis=dict(title=dict(text="value (0-10)", standoff=6)))
+        self.titles = (titles_of(profile), titles_of(frequency))
         self.profile, self.frequency = go.FigureWidget(profile), go.FigureWidget(frequency)
+        for fig, titles in zip((self.profile, self.frequency), self.titles):
+            fit_titles(fig, titles, width)
         self.box.children = (self.profile, self.frequency)
 
 
-__all__ = ["Charts", "chart_width", "fitted_layout"]
+__all__ = ["Charts", "chart_width", "fit_titles", "fitted_layout", "titles_of"]

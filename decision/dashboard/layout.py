@@ -4,11 +4,14 @@ From the top: the title and caveat, the progress line (while the combinations bu
 settings: the weights (a slider, a number box and the share for each criterion) beside the weight profile, scenario,
 method and today's policy; the rest (limits, floor and capacity, tools to include or exclude, red lines, stability
 check, export) in a "More settings" panel, closed at first. Then the results: the status line, the options, the
-ranked combinations, stability, "why is a combination ranked where it is", the playbook and the two charts.
+ranked combinations, stability (the weight ranges; how sure with the scores, on a button), the nearest precedents,
+"why is a combination ranked where it is", the playbook and the two charts.
 
 Groups of controls wrap onto the next line when the notebook is narrow (flex and grid boxes, no fixed side column),
 and the stylesheet (:data:`STYLE`) gives the dashboard's HTML its own line height (JupyterLab's widgets use 28 px
-lines) and tables that fit their column: text wraps between words, numbers never wrap.
+lines) and tables that fit their column: text wraps between words, numbers never wrap; where the results column is
+under 620 px (a phone, a split screen) each table row becomes a card of its cells, each led by its column's name
+(:func:`.render.labelled`), so no table scrolls sideways.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from .fit import RESULTS_CLASS
 
 STYLE = """<style>
 .decision-dashboard .widget-html-content{line-height:1.4}
+.decision-dashboard .jupyter-widgets{max-width:calc(100% - 2 * var(--jp-widgets-margin, 2px))}
 .decision-dashboard .decision-status .widget-html-content,.decision-dashboard .decision-progress
  .widget-html-content{font-size:12px}
 .decision-dashboard table{border-collapse:collapse;font-size:12px;line-height:1.3}
@@ -41,6 +45,21 @@ STYLE = """<style>
 .decision-dashboard .decision-section .widget-html-content{font-weight:600;font-size:13px;margin-top:6px}
 .decision-dashboard .decision-weights .widget-slider .widget-label{overflow:visible}
 .decision-dashboard .decision-progress progress{width:120px;vertical-align:middle;margin-right:6px}
+.decision-dashboard .decision-precedents ol{margin:3px 0;padding-left:22px}
+.decision-dashboard .decision-precedents li{margin-bottom:3px}
+.decision-dashboard .decision-how-sure p{margin:3px 0}
+.decision-dashboard .decision-stale{color:#8a1c1c}
+.decision-dashboard .decision-results{container-type:inline-size}
+@container (max-width: 620px){
+ .decision-dashboard table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+ .decision-dashboard table,.decision-dashboard table tbody,.decision-dashboard table tr,
+ .decision-dashboard table td{display:block;width:auto !important;min-width:0 !important}
+ .decision-dashboard table tr{border-bottom:2px solid #ccd;padding:3px 0}
+ .decision-dashboard table td{border:none !important;padding:1px 4px !important;text-align:left !important}
+ .decision-dashboard table td.num{display:inline-block;margin-right:.9em}
+ .decision-dashboard table td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#444}
+ .decision-dashboard table caption{display:block;width:auto}
+}
 </style>"""
 """The dashboard's stylesheet (scoped to ``.decision-dashboard``; in the title's HTML, so it needs no extension)."""
 
@@ -60,7 +79,8 @@ def settings(c: Controls) -> W.VBox:
     """The settings: weights beside the main choices (wrapping under them when narrow), then "More settings"."""
     cat = c.catalog
     rows = [W.HBox([c.sliders[k], c.weight_boxes[k], c.weight_labels[k]],
-                   layout=W.Layout(align_items="center", width="100%")) for k in cat.criterion_ids]
+                   layout=W.Layout(align_items="center", width="100%", flex_flow="row wrap"))
+            for k in cat.criterion_ids]
     weights = _group("Weights", rows, "drag, use the arrow keys or type a value; the share of the total is at right")
     weights.add_class("decision-weights")
     weights.layout = W.Layout(flex="3 1 440px", min_width="0", margin="0 16px 0 0")
@@ -93,13 +113,14 @@ def settings(c: Controls) -> W.VBox:
     return box
 
 
-def arrange(c: Controls, agent, sensitivity_panel, explain_box, playbook_box, charts_box) -> W.VBox:
-    """The whole dashboard (see the module docstring); ``agent``: the :class:`~.fit.FitAgent` (no visible body)."""
+def arrange(c: Controls, agent, panels) -> W.VBox:
+    """The whole dashboard (see the module docstring); ``agent``: the :class:`~.fit.FitAgent` (no visible body);
+    ``panels``: the results after the ranked table, in reading order."""
     title = W.HTML(f"{STYLE}<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"
                    f"<small><i>{html.escape(CAVEAT)}</i></small>", layout=W.Layout(width="100%"))
     results = W.VBox([c.status, c.error_panel, _section("The options"), c.options_panel,
-                      _section("All combinations, ranked"), c.table, sensitivity_panel, explain_box, playbook_box,
-                      charts_box], layout=W.Layout(width="100%", min_width="0"))
+                      _section("All combinations, ranked"), c.table, *panels],
+                     layout=W.Layout(width="100%", min_width="0"))
     results.add_class(RESULTS_CLASS)
     widget = W.VBox([title, c.progress, c.bottom_line, settings(c), results, agent],
                     layout=W.Layout(width="100%", min_width="0"))

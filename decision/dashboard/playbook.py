@@ -16,6 +16,7 @@ import time
 
 import ipywidgets as W
 
+from ..display import wrap_words
 from ..figures import CHAR_PX
 from ..strategy.compare import compare_courses, courses_html
 from . import render as R
@@ -27,12 +28,39 @@ INSET = 44
 """Pixels between the results column's width and the tree's (the open panel's padding and border, the margins)."""
 
 
-def tree_layout(width: int | None) -> dict:
+SUBTITLE = ("opening and next package per reaction; labels: what each review changes",
+            "darker node: likelier path; hover a node for its package; probabilities are illustrative")
+"""The tree's subtitle lines in the dashboard (the interactive page: hovering works there)."""
+
+
+NARROW = 560
+"""Below this width (px) the tree's legend wraps onto several rows (it goes under the tree) and its root label
+needs a wider left margin."""
+
+
+def tree_title(plan, width: int | None) -> tuple[str, int]:
+    """The tree's title, its subtitle wrapped whole to ``width`` px (about 7 px per character of the smaller
+    subtitle font; None: unwrapped), and its number of lines."""
+    chars = max(24, int(width / 7)) if width else None
+    lines = [line for sub in SUBTITLE for line in (wrap_words(sub, chars, "\n").split("\n") if chars else [sub])]
+    head = f"Playbook for {plan.scenario_name}"
+    head = wrap_words(head, max(12, int(width / 9.5))) if width else head
+    return f"{head}<br><sup>{'<br>'.join(lines)}</sup>", 1 + head.count("<br>") + len(lines)
+
+
+def tree_layout(plan, width: int | None) -> dict:
     """The dashboard tree's layout over :func:`decision.strategy.figures.plan_figure`'s: ``width`` px (None:
-    plotly's), the reactions' legend under the title instead of under a tall tree."""
-    return dict(width=width, autosize=width is None, margin=dict(l=10, r=10, t=104, b=40),
-                title=dict(x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=8)),
-                legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
+    plotly's), the title wrapped to it (:func:`tree_title`) with the top margin its lines need, the reactions'
+    legend under the title instead of under a tall tree."""
+    text, lines = tree_title(plan, width)
+    narrow = bool(width) and width < NARROW          # the legend takes three rows: under the axis; "Opening" needs room
+    legend = (dict(orientation="h", x=0, xanchor="left", y=-0.04, yanchor="top") if narrow
+              else dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
+    return dict(width=width, autosize=width is None,
+                margin=dict(l=44 if narrow else 10, r=10, t=(16 if narrow else 40) + 22 * lines,
+                            b=130 if narrow else 40),
+                title=dict(text=text, x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=20)),
+                legend=legend)
 
 
 def label_chars(width: int | None, reviews: int) -> int:
@@ -62,7 +90,8 @@ class PlaybookPanel:
         self.tree = W.VBox(layout=W.Layout(width="100%"))
         self.panel = W.HTML(layout=W.Layout(width="100%", max_height="360px", overflow="auto"))
         self.panel.add_class("decision-playbook-widget")
-        lengths = W.HBox([self.reviews, self.months, W.HTML("<small>reviews split the months evenly</small>")])
+        lengths = W.HBox([self.reviews, self.months, W.HTML("<small>reviews split the months evenly</small>")],
+                         layout=W.Layout(flex_flow="row wrap"))
         self.box = W.Accordion(children=[W.VBox([lengths, self.tree, self.panel])],     # controls, tree, text
                                titles=("Playbook: what to do now and at each review if the ally complies, stalls "
                                        "or retaliates",), selected_index=None)
@@ -90,7 +119,7 @@ class PlaybookPanel:
             if plan is not None:
                 self._draw(plan)
                 problem = self.model.problem(view.state, int(self.reviews.value), int(self.months.value))
-                compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan)
+                compared = R.labelled(courses_html(compare_courses(problem, plan, methods=("wsm",)), plan))
             self.panel.value = R.playbook_html(plan, error, self.solve_ms, compared)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
             log.exception("playbook failed", exc_info=exc)
@@ -109,8 +138,6 @@ class PlaybookPanel:
         """The results column is now ``column`` px wide: the tree takes the panel's inside and rewraps its labels."""
         self.column = int(column)
         if self.figure is not None and self.plan is not None:
-            self.figure.layout.width = self.width
-            self.figure.layout.autosize = self.width is None
             self._draw(self.plan)
 
     def _draw(self, plan) -> None:
@@ -118,7 +145,13 @@ class PlaybookPanel:
             import plotly.graph_objects as go  # noqa: PLC0415  (plotly's widget: only once a tree is drawn)
             self.figure = go.FigureWidget()
             self.tree.children = (self.figure,)
-        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), tree_layout(self.width))
+        layout = tree_layout(plan, self.width)
+        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), layout)
+        if any(t.cliponaxis is not False for t in self.figure.data):   # a rebuilt tree: labels may pass the axes
+            self.figure.update_traces(cliponaxis=False)
+        with self.figure.batch_update():          # also when the tree was updated in place: a new width
+            self.figure.layout.update(width=layout["width"], autosize=layout["autosize"], margin=layout["margin"],
+                                      title_text=layout["title"]["text"], legend=layout["legend"])
 
     def _on_change(self, _change):
         if self.is_open:
