@@ -385,7 +385,9 @@ def test_precedents_panel_shows_the_three_nearest_episodes_of_the_chosen_scenari
     for scenario in (SCENARIO, "peripheral_partner"):
         dash.set(scenario=scenario)
         want = engine(scenario)
-        assert [(p.id, p.line, [s.url for s in p.sources]) for p in want] == shown()
+        assert [(p.id, p.line, [s.url for s in p.sources[:2]]) for p in want] == shown()   # two links each
+        assert all(f"more in <code>decision cases --show {p.id}</code>" in dash.precedents.panel.value
+                   for p in want if len(p.sources) > 2)
         assert len(shown()) == 3 and all(len(links) >= 2 for _, _, links in shown())
     assert engine(SCENARIO)[0].id != engine("peripheral_partner")[0].id     # the scenario does change them
 

@@ -49,6 +49,7 @@ STYLE = """<style>
 .decision-dashboard .decision-precedents li{margin-bottom:3px}
 .decision-dashboard .decision-how-sure p{margin:3px 0}
 .decision-dashboard .decision-stale{color:#8a1c1c}
+.decision-dashboard small code{font-size:inherit}
 .decision-dashboard .decision-results{container-type:inline-size}
 @container (max-width: 620px){
  .decision-dashboard table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
