@@ -48,20 +48,41 @@ def titles_of(figure) -> tuple:
     return (lay.title.text or "", lay.xaxis.title.text or "", lay.margin.t or 0, lay.margin.b or 0)
 
 
+def legend_rows(figure, width: int | None) -> int:
+    """Rows a horizontal legend above the plot takes at ``width`` px (0: no legend there; 1 when not measured):
+    each entry about 40 px of symbol and gaps plus its name at :data:`~decision.figures.CHAR_PX` per character."""
+    lay = figure.layout
+    names = [t.name or "" for t in figure.data if t.showlegend is not False and t.name]
+    above = lay.legend.orientation == "h" and (lay.legend.y or 0) >= 1
+    if lay.showlegend is False or len(names) < 2 or not above:
+        return 0
+    if not width:
+        return 1
+    rows, used = 1, 0.0
+    for n in names:
+        item = 40 + figures.CHAR_PX * len(n)
+        if used and used + item > width - 20:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
 def fit_titles(figure, titles: tuple, width: int | None) -> None:
     """Wrap ``figure``'s title and x-axis title (``titles``: :func:`titles_of` of it unwrapped) whole to ``width``
-    px (the axis title to half of it: it is centred on the plot area, right of the labels), the margins grown by
-    the extra lines, so no title runs past the chart's edge on a narrow screen."""
+    px (the axis title to half of it: it is centred on the plot area, right of the labels) and give the top margin
+    room for the title's lines and the legend's rows under it (never less than the figure's own), so no title runs
+    past the chart's edge or under the legend on a narrow screen."""
     title, xtitle, top, bottom = titles
     if width:
         title = wrap_words(title, max(12, int((width - 20) / TITLE_PX))) if "<br>" not in title else title
         xtitle = wrap_words(xtitle, max(12, int(width / 2 / AXIS_PX)))
+    lines = title.count("<br>") + 1 if title else 0
     with figure.batch_update():
         figure.layout.title.text = title
         figure.layout.xaxis.title.text = xtitle
-        figure.layout.margin.t = top + 18 * title.count("<br>")
-        figure.layout.title.pad.t = 8 + 12 * title.count("<br>")   # plotly lifts a title's first line per line
+        figure.layout.margin.t = max(top, 20 + 22 * lines + 21 * legend_rows(figure, width))
         figure.layout.margin.b = bottom + 14 * xtitle.count("<br>")
+        figure.layout.title.pad.t = 8 + 12 * (lines - 1) if lines else 8   # plotly lifts a title's first line
 
 
 class Charts:
@@ -116,4 +137,4 @@ class Charts:
         self.box.children = (self.profile, self.frequency)
 
 
-__all__ = ["Charts", "chart_width", "fit_titles", "fitted_layout", "titles_of"]
+__all__ = ["Charts", "chart_width", "fit_titles", "fitted_layout", "legend_rows", "titles_of"]

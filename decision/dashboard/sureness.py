@@ -144,7 +144,8 @@ class HowSurePanel:
         from ..figures import tornado_figure  # noqa: PLC0415
         fig = tornado_figure(self.tornado)
         width = chart_width(self.column)
-        fig.update_layout(width=width, autosize=width is None)
+        fig.update_layout(width=width, autosize=width is None,      # the title at the top, the legend under it
+                          title=dict(x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=8)))
         self.titles = titles_of(fig)
         self.figure = go.FigureWidget(fig)                # a new chart per press (rows and labels change)
         fit_titles(self.figure, self.titles, width)
