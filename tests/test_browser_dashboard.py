@@ -2,7 +2,7 @@
 headless Chromium (python playwright), on a cold kernel (issue 18).
 
 Opens a copy of notebook 01 as a new user would (JupyterLab's default windowing, the file browser open), runs all
-cells, and checks: Run All ends with the dashboard in view; every chart (the two charts, the tornado) is drawn on the
+cells, and checks: a progress line shows while the combinations build; Run All ends with the dashboard in view; every chart (the two charts, the tornado) is drawn on the
 cold run; the three nearest precedents with their source links; "how sure, with the scores" on its button
 (a progress line, then the figure and the tornado chart); with the playbook panel open, its tree too; nothing is wider than its container (the page, the notebook,
 every box of widgets, every table wrapper and every plotly div: scrollWidth <= clientWidth, and no plotly div wider
@@ -78,6 +78,18 @@ OVERFLOW = """
 }
 """
 
+PROGRESS = """
+() => {
+  window.__progress = [];
+  new MutationObserver(() => {
+    document.querySelectorAll('.decision-dashboard .decision-progress-line').forEach((p) => {
+      const t = p.innerText;
+      if (p.offsetParent !== null && !window.__progress.includes(t)) window.__progress.push(t);
+    });
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}
+"""
+
 DRAWN = """
 (sel) => Array.from(document.querySelectorAll(sel)).map((p) => ({
   marks: p.querySelectorAll('.point, .trace.scatter path.js-line, .textpoint, .scatterlayer .trace path').length,
@@ -111,6 +123,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             open_notebook(page, lab, NOTEBOOK.name, file_browser=True)
+            page.evaluate(PROGRESS)
             t0 = time.perf_counter()
             record["run_all_attempts"] = run_all(page, ".decision-dashboard")
             # while the combinations build, a progress line says what is happening (it disappears when done)
@@ -121,6 +134,10 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
                 '.decision-dashboard .decision-charts .js-plotly-plot')).every(p => p.querySelectorAll('.point')
                 .length > 0)""")
             record["run_all_to_charts_s"] = round(time.perf_counter() - t0, 1)
+            # a progress line said what was happening while the combinations built, and is gone now
+            record["progress_seen"] = page.evaluate("window.__progress")
+            assert any("Step 1 of 3" in t for t in record["progress_seen"]), record["progress_seen"]
+            assert page.locator(".decision-dashboard > * .decision-progress-line:visible").count() == 0
             page.wait_for_timeout(1500)                            # the scroll into view and the resize settle
             assert page.evaluate(SIDE_PANEL_OPEN), "the file browser closed"
             record["side_panel_px"] = page.evaluate(
@@ -128,6 +145,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
             dash = page.locator(".decision-dashboard").first
             box = dash.bounding_box()
             record["dashboard_px"] = [round(box["x"]), round(box["width"])]
+            record["todays_policy_px"] = round(page.locator(".decision-current").first.bounding_box()["width"])
             record["after_run_all_dashboard_top_px"] = round(box["y"])
             page.screenshot(path=str(ARTIFACTS / "dashboard_1366_after_run_all.png"))
             # Run All ends at the dashboard: its top is on the screen

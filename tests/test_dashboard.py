@@ -8,6 +8,8 @@ import re
 
 import ipywidgets as widgets
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import decision
 from decision import figures
@@ -412,3 +414,38 @@ def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado
     assert tornado["name"].iloc[0] in text                      # the score to check first is named
     dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
     assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value
+
+
+@given(st.lists(st.text(alphabet="abcdefghij+-", min_size=1, max_size=15), min_size=1, max_size=12),
+       st.integers(min_value=1, max_value=40))
+def test_wrap_words_breaks_at_spaces_only_and_keeps_lines_short(words, width):
+    from decision.display import wrap_words
+    text = " ".join(words)
+    lines = wrap_words(text, width, "\n").split("\n")
+    assert " ".join(lines) == text                                  # nothing cut, dropped or added
+    assert all(len(line) <= width or " " not in line for line in lines)   # only a single long word may exceed
+    assert all(len(a) + 1 + len(b.split(" ")[0]) > width for a, b in zip(lines, lines[1:]))   # greedy: no early break
+
+
+def test_narrow_tables_label_every_cell_with_its_column(dash, bundled):
+    from decision.dashboard.render import labelled
+    assert labelled("<table><thead><tr><th class='num'>Rank</th><th>A &amp; B <small>(x)</small></th></tr></thead>"
+                    "<tbody><tr><td class='num'>1</td><td>x</td></tr></tbody></table>") == (
+        "<table><thead><tr><th class='num'>Rank</th><th>A &amp; B <small>(x)</small></th></tr></thead><tbody><tr>"
+        "<td class='num' data-label='Rank'>1</td><td data-label='A &amp; B (x)'>x</td></tr></tbody></table>")
+    for fragment in (dash.table.value, dash.options_panel.value):
+        heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th\b[^>]*>(.*?)</th>", fragment)]
+        for row in re.findall(r"<tbody>(.*?)</tbody>", fragment, re.S)[0].split("</tr>")[:-1]:
+            assert [html.unescape(x) for x in re.findall(r"data-label='([^']*)'", row)] == \
+                [html.unescape(h) for h in heads]
+
+
+def test_chart_titles_and_legend_fit_a_narrow_chart(dash):
+    from decision.dashboard.charts import fit_titles, legend_rows, titles_of
+    fig = dash.profile_figure
+    titles = titles_of(fig)
+    fit_titles(fig, titles, 262)
+    assert legend_rows(fig, 262) == 4                  # four criteria, one per row at 262 px
+    assert "<br>" in fig.layout.title.text and fig.layout.margin.t >= 22 * 2 + 21 * 4
+    fit_titles(fig, titles, 926)
+    assert fig.layout.title.text == titles[0] and legend_rows(fig, 926) == 1 and fig.layout.margin.t == titles[2]

@@ -50,6 +50,7 @@ STYLE = """<style>
 .decision-dashboard .decision-how-sure p{margin:3px 0}
 .decision-dashboard .decision-stale{color:#8a1c1c}
 .decision-dashboard small code{font-size:inherit}
+.decision-dashboard .decision-current{box-sizing:border-box;min-height:30px;border:1px solid #bbb;border-radius:2px}
 .decision-dashboard .decision-results{container-type:inline-size}
 @container (max-width: 620px){
  .decision-dashboard table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
@@ -84,11 +85,13 @@ def settings(c: Controls) -> W.VBox:
             for k in cat.criterion_ids]
     weights = _group("Weights", rows, "drag, use the arrow keys or type a value; the share of the total is at right")
     weights.add_class("decision-weights")
-    weights.layout = W.Layout(flex="3 1 440px", min_width="0", margin="0 16px 0 0")
+    weights.layout = W.Layout(flex="1 1 440px", min_width="0", margin="0 16px 0 0")
+    for w in (c.preset, c.scenario, c.method):      # a narrower label: the method's name fits its list
+        w.style.description_width = "100px"
     choices = _group("Profile, scenario and method", [c.preset, c.scenario, c.method,
                                                       W.HTML("<b>Today's policy</b> <small>(type a tool's name; it "
                                                              "is ranked among the options)</small>"), c.current])
-    choices.layout = W.Layout(flex="2 1 320px", min_width="0")
+    choices.layout = W.Layout(flex="1 1 380px", min_width="0")
     top = W.Box([weights, choices], layout=W.Layout(display="flex", flex_flow="row wrap", width="100%"))
     limits = _group("Limits", [c.max_tools, c.top, c.horizon])
     floor = _group("Accountability floor and effort", [
