@@ -185,6 +185,10 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
             assert "How sure, with the scores:" in record["how_sure"]
             page.wait_for_timeout(500)
 
+            # "More settings" open too: every control is checked for fitting
+            page.locator(".decision-more-settings [class*='Collapse-header']").first.click()
+            page.locator(".decision-more-settings .decision-capacity-slider").first.wait_for(state="visible")
+
             # the playbook: open its panel, its tree is drawn at the panel's width
             pb = page.locator(".decision-playbook-box").first
             pb.locator("[class*='Collapse-header']").first.click()
@@ -209,6 +213,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
                       "dashboard_1366_tornado.png"),
                 _shot(page, page.locator(".decision-dashboard .decision-precedents").first,
                       "dashboard_1366_precedents.png"),
+                _shot(page, page.locator(".decision-more-settings").first, "dashboard_1366_more_settings.png"),
                 _shot(page, pb, "dashboard_1366_playbook.png"),
                 _shot(page, page.locator(".decision-dashboard .decision-charts .js-plotly-plot").nth(0),
                       "dashboard_1366_chart_profile.png"),
@@ -234,6 +239,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
                 _shot(page, page.locator(".decision-dashboard .decision-how-sure-box").first,
                       "dashboard_390_how_sure.png"),
                 _shot(page, pb, "dashboard_390_playbook.png"),
+                _shot(page, page.locator(".decision-more-settings").first, "dashboard_390_more_settings.png"),
             ]
             _check_fits(page, record, "overflow_390")
         except Exception:

@@ -11,7 +11,7 @@ Groups of controls wrap onto the next line when the notebook is narrow (flex and
 and the stylesheet (:data:`STYLE`) gives the dashboard's HTML its own line height (JupyterLab's widgets use 28 px
 lines) and tables that fit their column: text wraps between words, numbers never wrap; where the results column is
 under 620 px (a phone, a split screen) each table row becomes a card of its cells, each led by its column's name
-(:func:`.render.labelled`), so no table scrolls sideways.
+(:func:`.render.labelled`), so no table scrolls sideways, and sliders and lists put their label above them.
 """
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ STYLE = """<style>
 .decision-dashboard .decision-how-sure p{margin:3px 0}
 .decision-dashboard .decision-stale{color:#8a1c1c}
 .decision-dashboard small code{font-size:inherit}
-.decision-dashboard .decision-current{box-sizing:border-box;min-height:30px;border:1px solid #bbb;border-radius:2px}
-.decision-dashboard .decision-results{container-type:inline-size}
+.decision-dashboard .decision-tags{box-sizing:border-box;min-height:30px;border:1px solid #bbb;border-radius:2px}
+.decision-dashboard{container-type:inline-size}
 @container (max-width: 620px){
  .decision-dashboard table thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
  .decision-dashboard table,.decision-dashboard table tbody,.decision-dashboard table tr,
@@ -61,6 +61,9 @@ STYLE = """<style>
  .decision-dashboard table td.num{display:inline-block;margin-right:.9em}
  .decision-dashboard table td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#444}
  .decision-dashboard table caption{display:block;width:auto}
+ .decision-dashboard .widget-slider,.decision-dashboard .widget-dropdown{flex-wrap:wrap;height:auto}
+ .decision-dashboard .widget-slider>.widget-label,.decision-dashboard .widget-dropdown>.widget-label{
+  width:100% !important;max-width:100%;text-align:left}
 }
 </style>"""
 """The dashboard's stylesheet (scoped to ``.decision-dashboard``; in the title's HTML, so it needs no extension)."""
@@ -88,6 +91,8 @@ def settings(c: Controls) -> W.VBox:
     weights.layout = W.Layout(flex="1 1 440px", min_width="0", margin="0 16px 0 0")
     for w in (c.preset, c.scenario, c.method):      # a narrower label: the method's name fits its list
         w.style.description_width = "100px"
+    for w in (c.current, c.forced_in, c.forced_out):          # an empty tag picker still looks like a field
+        w.add_class("decision-tags")
     choices = _group("Profile, scenario and method", [c.preset, c.scenario, c.method,
                                                       W.HTML("<b>Today's policy</b> <small>(type a tool's name; it "
                                                              "is ranked among the options)</small>"), c.current])
@@ -108,7 +113,7 @@ def settings(c: Controls) -> W.VBox:
                                                 W.HBox([c.export_name, c.export_overwrite, c.export_button],
                                                        layout=W.Layout(flex_flow="row wrap")), c.message])
     grid = W.GridBox([limits, floor, tools, red, export], layout=W.Layout(
-        grid_template_columns="repeat(auto-fit, minmax(300px, 1fr))", grid_gap="6px 16px", width="100%"))
+        grid_template_columns="repeat(auto-fit, minmax(min(300px, 100%), 1fr))", grid_gap="6px 16px", width="100%"))
     more = W.Accordion(children=[grid], titles=("More settings: limits, accountability floor and effort, tools to "
                                                 "include or exclude, red lines, export",), selected_index=None)
     more.add_class("decision-more-settings")
