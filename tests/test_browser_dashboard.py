@@ -2,13 +2,14 @@
 headless Chromium (python playwright), on a cold kernel (issue 18).
 
 Opens a copy of notebook 01 as a new user would (JupyterLab's default windowing, the file browser open), runs all
-cells, and checks: a progress line shows while the combinations build; Run All ends with the dashboard in view; every chart (the two charts, the tornado) is drawn on the
-cold run; the three nearest precedents with their source links; "how sure, with the scores" on its button
-(a progress line, then the figure and the tornado chart); with the playbook panel open, its tree too; nothing is wider than its container (the page, the notebook,
-every box of widgets, every table wrapper and every plotly div: scrollWidth <= clientWidth, and no plotly div wider
-than the dashboard); no axis title, legend, tick or node label outside its chart; the weight number box follows the slider in steps of 0.01.
-Then the same checks at 390 x 844 with the side panel closed (a phone-sized window). Screenshots and the
-measurements go to tests/artifacts/ (gitignored), for a reader to look at.
+cells, and checks: a progress line shows while the combinations build; Run All ends with the dashboard in view;
+every chart (the two charts, the tornado) is drawn on the cold run; the three nearest precedents with their source
+links; "how sure, with the scores" on its button (a progress line, then the figure and the tornado chart); with the
+playbook panel open, its tree too; nothing is wider than its container (the page, the notebook, every box of
+widgets, every table wrapper and every plotly div: scrollWidth <= clientWidth, and no plotly div wider than the
+dashboard); no axis title, legend, tick or node label outside its chart; the weight number box follows the slider in
+steps of 0.01. Then the same checks at 390 x 844 with the side panel closed (a phone-sized window). Screenshots and
+the measurements go to tests/artifacts/ (gitignored), for a reader to look at.
 """
 from __future__ import annotations
 

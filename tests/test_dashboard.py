@@ -40,8 +40,8 @@ def table_attrs(dash):
 
 
 def first_row_names(dash):
-    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'[^>]*>1</td><td class='combo'[^>]*>([^<]*)</td>",
-                                   dash.table.value).group(1))
+    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'[^>]*>1</td>"
+                                   r"<td class='combo'[^>]*>([^<]*)</td>", dash.table.value).group(1))
 
 
 def test_moving_a_weight_slider_ranks_the_engines_top_combination_first(dash, bundled):
