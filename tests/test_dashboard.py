@@ -449,3 +449,16 @@ def test_chart_titles_and_legend_fit_a_narrow_chart(dash):
     assert "<br>" in fig.layout.title.text and fig.layout.margin.t >= 22 * 2 + 21 * 4
     fit_titles(fig, titles, 926)
     assert fig.layout.title.text == titles[0] and legend_rows(fig, 926) == 1 and fig.layout.margin.t == titles[2]
+
+
+@pytest.mark.parametrize("current", [None, ["demarche", "private_letter"]])
+def test_dashboard_and_briefing_show_the_same_options_and_bottom_line(bundled, tmp_path, current):
+    from decision.briefing import prepare_briefing
+    b = prepare_briefing(SCENARIO, profile="balanced", catalog=bundled, robustness=False, explain_top=0,
+                         current=current)
+    d = Dashboard(bundled, SCENARIO, preset="balanced", profiles_dir=tmp_path / "p", debounce=0, sensitivity=False)
+    if current is not None:
+        d.current.value = d.controls.tool_names(current)          # today's policy, typed into the picker
+    assert [(r.kind, r.tools) for r in d.options.rows()] == [(r.kind, r.tools) for r in b.options.rows()]
+    ours = d.view.bottom_line().sentences()
+    assert ours[:2] == list(b.bottom_line[:2])                      # Recommend ... and Do: ... (How sure: draws differ)
