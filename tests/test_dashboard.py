@@ -407,6 +407,9 @@ def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado
     assert [float(attrs[k]) for k in ("both", "scores", "weights")] == pytest.approx(
         [want.both, want.scores_only, want.weights_only], abs=1e-6)
     assert attrs["stale"] == "false" and want.recommendation == tuple(dash.ranking["tool_ids"].iloc[0])
+    same = dash.options.best.tools == want.recommendation          # option 1 may open the playbook instead
+    assert (f"data-option1='{str(same).lower()}'" in panel.text.value
+            and ("not for option 1" in panel.text.value) != same)
     text = html.unescape(re.sub(r"<[^>]+>", "", panel.text.value))
     assert "How sure, with the scores:" in text and "with only the scores varying" in text
     tornado = score_tornado(p, s.weights, s.method)

@@ -30,9 +30,11 @@ def share(x: float) -> str:
     return "under 1%" if 0 < x < 0.005 else f"{x:.0%}"
 
 
-def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = False) -> str:
+def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = False, option1=None) -> str:
     """The panel's text: the combined figure (defined where shown), the two shares beside it and what the tornado
-    shows. ``stale``: the settings changed since (the figures are for the earlier ones)."""
+    shows. ``stale``: the settings changed since (the figures are for the earlier ones). ``option1``: the options'
+    first row (:class:`decision.options.Option`); when it is not the top-ranked package the figures are about (option
+    1 opens the playbook), a line says so."""
     e = html.escape
     flips = int(tornado["flips"].sum()) if tornado is not None else 0
     top = tornado.head(3) if tornado is not None else None
@@ -41,8 +43,14 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
     old = (" <span class='decision-stale'>(for the settings when you pressed the button: press it again for the "
            "current ones)</span>") if stale else ""
     took = f" <small>({seconds:.0f} s)</small>" if seconds is not None else ""
+    other = option1 is not None and tuple(option1.tools) != tuple(sure.recommendation)
+    note = (f"<p class='decision-how-sure-note'><b>Note:</b> these figures are for the top-ranked single package "
+            f"(#1 in the ranked table), not for option 1 ({e(option1.label)}), which opens the playbook: "
+            f"<code>decision.sureness</code> ranks single packages and has no playbook version yet.</p>"
+            if other else "")
     return (f"<div class='decision-how-sure' data-both='{sure.both:.6f}' data-scores='{sure.scores_only:.6f}' "
-            f"data-weights='{sure.weights_only:.6f}' data-stale='{str(stale).lower()}'>"
+            f"data-weights='{sure.weights_only:.6f}' data-stale='{str(stale).lower()}' "
+            f"data-option1='{str(not other).lower()}'>{note}"
             f"<p><b>How sure, with the scores: {share(sure.both)}</b> of draws keep <b>{e(sure.label)}</b> first when "
             f"the weights (uniformly {e(sure.weights_region)}) and every tool score (a {e(sure.distribution)} "
             f"draw on its low-high range) vary together. Beside it: <b>{share(sure.scores_only)}</b> with only the "
@@ -63,7 +71,7 @@ class HowSurePanel:
 
     def __init__(self, current, samples: int | None = None):
         self.current, self.samples = current, samples
-        self.sure = self.tornado = self.figure = None
+        self.sure = self.tornado = self.figure = self.option1 = None
         self.key: str | None = None                         # the settings the result is for
         self.seconds: float | None = None
         self.column = 0
@@ -116,15 +124,16 @@ class HowSurePanel:
             self.button.disabled = False
             self.progress.layout.display = "none"
         self.sure, self.tornado, self.key = sure, tornado, self.key_of(view)
+        self.option1 = view.options.best
         self.seconds = time.perf_counter() - t0
-        self.text.value = how_sure_html(sure, tornado, self.seconds)
+        self.text.value = how_sure_html(sure, tornado, self.seconds, option1=self.option1)
         self._draw()
 
     def refresh(self, view) -> None:
         """The view changed: the result, if any, now belongs to earlier settings (or again to these)."""
         if self.sure is not None:
             self.text.value = how_sure_html(self.sure, self.tornado, self.seconds,
-                                            stale=self.key != self.key_of(view))
+                                            stale=self.key != self.key_of(view), option1=self.option1)
 
     def resize(self, column: int) -> None:
         self.column = int(column)
