@@ -50,6 +50,8 @@ class Confidence:
     replacement: str | None = None
     robust_method: str = DEFAULT_METHOD
     spread: float = SPREAD
+    basis: str = "package"
+    courses: int = 0
 
     @property
     def verdict(self) -> str:
@@ -59,13 +61,17 @@ class Confidence:
 
 
 def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, samples: int = 2000, seed: int = 0,
-           smaa: bool = True, stability=None) -> Confidence:
+           smaa: bool = True, stability=None, strategy=None) -> Confidence:
     """The numbers behind the bottom line for ``options`` (computed with their weights and method). ``stability``:
-    :func:`~decision.robustness.portfolio_stability` of the same weights and method, if already computed."""
+    :func:`~decision.robustness.portfolio_stability` of the same weights and method, if already computed.
+    ``strategy``: the :class:`~decision.strategy.tree.StrategyProblem` the options were found with (options on the
+    playbook basis): how sure the playbook's opening is among the best openings with their continuations."""
     ranker = ranker or Ranker(p)
     w = np.array(list(options.weights.values()))
     best = tuple(options.best.tools)
     agree = tuple(m for m in AGREEMENT_METHODS if tuple(ranker.rank(w, m, 1)["tool_ids"].iloc[0]) == best)
+    if options.basis == "playbook" and strategy is not None:
+        return _assess_courses(p, strategy, w, agree, samples if smaa else 0, seed)
     m = options.method if options.method in ("wsm", "topsis") else DEFAULT_METHOD
     stab = stability if stability is not None and stability.attrs.get("method") == m else \
         portfolio_stability(p, w, m)
@@ -87,6 +93,17 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
         out.update(first_share=float(tab.loc[row, "first"]) if row in tab.index else 0.0, draws=samples,
                    spread=spread)
     return Confidence(**out)
+
+
+def _assess_courses(p: Portfolios, strategy, w: np.ndarray, agree, samples: int, seed: int) -> Confidence:
+    from .strategy.robustness import course_confidence  # noqa: PLC0415
+    cc = course_confidence(strategy, w, samples, seed, SPREAD)
+    names = {t.id: t.name for t in p.catalog.tools}
+    return Confidence(agree=agree, methods=AGREEMENT_METHODS, first_share=cc.first_share if samples else None,
+                      draws=cc.draws, margin=cc.margin, critical=cc.critical, direction=cc.direction, bound=cc.bound,
+                      weight=cc.weight, replacement=" + ".join(names[t] for t in cc.replacement) if cc.replacement
+                      else None, robust_method=DEFAULT_METHOD, spread=cc.spread, basis="playbook",
+                      courses=cc.n_courses)
 
 
 def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: str):
@@ -137,7 +154,9 @@ def _do(o: Options, names) -> str:
     """What to do: the package, or with today's policy given, what to add and drop (and a smaller step)."""
     best = o.best
     if o.current is None:
-        return f"Adopt {join_names(best.names)} ({len(best.tools)} tools, effort {best.effort or 0:g})."
+        verb = "Open with" if best.course is not None else "Adopt"
+        return (f"{verb} {join_names(best.names)} ({len(best.tools)} tools, effort {best.effort or 0:g})."
+                + _next_clause(best, names, o.review_every))
     cur = o.current
 
     def change(add, drop) -> str:
@@ -152,7 +171,28 @@ def _do(o: Options, names) -> str:
     if mc is not None and tuple(mc.tools) != tuple(best.tools) and (mc.add or mc.drop):
         text += (f" Smallest change for {o.share:.0%} of the gain: "
                  f"{change([names[t] for t in mc.add], [names[t] for t in mc.drop])}.")
-    return text
+    return text          # the change is long enough: the playbook grid says what follows at each review
+
+
+def _next_clause(best, names, every: float) -> str:
+    """What the playbook does at its first review if the ally stalls or hits back hard (options on the playbook
+    basis only): the strategy in one sentence."""
+    if best.course is None or not best.course.next_steps:
+        return ""
+    steps = best.course.next_steps
+
+    def move(reaction) -> str | None:
+        if reaction not in steps:
+            return None
+        nxt = steps[reaction]
+        if nxt is None:
+            return "keep it"
+        add = [names[t] for t in nxt if t not in best.tools]
+        drop = [names[t] for t in best.tools if t not in nxt]
+        return "; ".join(([f"add {join_names(add)}"] if add else []) + ([f"drop {join_names(drop)}"] if drop else []))
+    parts = [f"if the ally stalls, {m}" for m in [move("stalls")] if m] + \
+            [f"if it hits back hard, {m}" for m in [move("retaliates_major")] if m]
+    return f" At the first review{f' (month {every:g})' if every else ''}: {'; '.join(parts)}." if parts else ""
 
 
 def _ties(o: Options) -> list[str]:
@@ -183,9 +223,13 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
     parts = []
     if c.first_share is not None and c.draws:
         where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "anywhere (any weights)")
-        parts.append(f"it stays first in {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
+        what = (f"it stays the best opening (of the {c.courses} best, each with its playbook) in"
+                if c.basis == "playbook" else "it stays first in")
+        parts.append(f"{what} {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
                      f"(\u00b1{_share(mc_error(c.draws))})")
-    parts.append(f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")
+    parts.append(f"the package ranking (held for the whole horizon) puts this opening first under {len(c.agree)} of "
+                 f"{len(c.methods)} methods" if c.basis == "playbook" else
+                 f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")
     if c.margin is not None and not tied and not _ties(o):
         parts.append(f"the smallest change of one weight that replaces it is {c.margin:.2f} (on "
                      f"{crit_names.get(c.critical, c.critical)})")

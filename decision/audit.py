@@ -8,8 +8,10 @@ holds no tool acting on the abuses; a cap on tools that binds in most runs (the 
 more were allowed); methods that disagree on #1 beyond
 a statistical tie; tools that are in no non-dominated combination of any scenario (never recommendable) unless
 listed as contrast only; rules, interactions, scores or obligations without a source; ties at #1 settled only by
-catalogue order; a scenario x preset whose playbook (``decision plan``, :mod:`decision.strategy.audit`) is impossible
-or breaks a principle.
+catalogue order; a scenario x preset whose playbook (``decision plan``, :mod:`decision.strategy.audit`) is impossible,
+breaks a principle (a penalty lifted on stalls, a threat right after a retaliation or left without a next step at the
+horizon, a probability outside its envelope, ...) or never answers stalling; option 1 that is not the playbook's
+opening (two answers); an option label that misdescribes its tools.
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from .portfolios import build_portfolios, strong_tools
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
 from .ranking import CROSS_CHECK, DECIMALS, Ranker
 from .robustness import pareto_mask
-from .strategy.audit import audit_plans
+from .options import find_options, label_misleads
+from .strategy.audit import audit_plans, problems_of
 
 MATERIAL_EFFORT = 3.0
 """A disagreement between methods fails when another method's #1 is worth less than the default method's #1 by more
@@ -174,7 +177,9 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             add("fail", "never recommendable", t.tool, "in no non-dominated combination of any scenario")
     for what, items in _sources(catalog):
         add("fail", "no source", what, items)
-    f += audit_plans(catalog, built, weight_sets)
+    ws = weight_sets if weight_sets is not None else presets(catalog)
+    problems, pf = problems_of(catalog, built)
+    f += pf + audit_plans(catalog, built, ws, problems) + audit_one_answer(built, ws, problems)
     return AuditReport(runs.drop(columns="row"), pd.DataFrame(f, columns=["level", "check", "where", "detail"]),
                        tools)
 
@@ -217,3 +222,28 @@ def format_report(rep: AuditReport) -> str:
     lines.append("audit: PASS (no failing check)" if rep.ok else
                  f"audit: FAIL ({int((rep.findings['level'] == 'fail').sum())} failing findings)")
     return "\n".join(lines)
+
+
+def audit_one_answer(built: dict, weight_sets: dict, problems: dict) -> list[dict]:
+    """One answer: option 1's opening is the playbook's opening, and no option's label misdescribes its tools."""
+    f = []
+    for sc, problem in problems.items():
+        p = built[sc]
+        for name, w in weight_sets.items():
+            where = f"{sc} / {name}"
+            try:
+                o = find_options(p, w, strategy=problem)
+                opening = p.tools_of(problem.opening_row(problem.solve(w)))
+            except Exception as exc:  # noqa: BLE001  (a finding, not a crash: the audit reads every run)
+                f.append(dict(level="fail", check="no options", where=where, detail=str(exc)))
+                continue
+            if o.best.tools != opening:
+                f.append(dict(level="fail", check="two answers", where=where,
+                              detail=f"option 1 ({' + '.join(o.best.tools)}) is not the playbook's opening "
+                                     f"({' + '.join(opening)})"))
+            for i, opt in enumerate(o.options):
+                why = label_misleads(opt.label, opt.tools, p.catalog)
+                if why:
+                    f.append(dict(level="fail", check="misleading label", where=f"{where} / option {i + 1}",
+                                  detail=f"'{opt.label}' {why}"))
+    return f

@@ -36,8 +36,10 @@ from .cases import CaseLibrary, Episode, load_cases
 from .catalog import Catalog, Scenario
 from .errors import DecisionError
 from .portfolios import build_portfolios, package_values, setting
-from .strategy.reactions import ReactionModel, feature_matrix, load_reactions, reaction_probabilities, rule_design
-from .strategy.tree import above_floor, period_outcomes
+from .strategy.reactions import (KINDS, ReactionModel, allowed_reactions, feature_matrix, memory_values,
+                                 reaction_probabilities, rule_design)
+from .strategy.reactions_file import load_reactions
+from .strategy.tree import floor_ok, period_outcomes
 
 REVIEWS, MONTHS = 3, 12
 """The playbook replayed for recall: three quarterly reviews over a year (the `decision plan` default)."""
@@ -82,33 +84,61 @@ def episode_scenario(catalog: Catalog, episode: Episode, blind: bool = False) ->
                     dict(episode.factors), episode.facts, arche.effort_capacity if arche is not None else None)
 
 
+def observed_index(model: ReactionModel, reaction: str, retaliation: str | None) -> int:
+    """The model's reaction for an observed one: same kind, and for a retaliation the same severity when the model
+    tells severities apart (a model with one retaliation takes both)."""
+    same = [k for k, r in enumerate(model.reactions) if r.kind == reaction]
+    if not same:
+        raise DecisionError(f"the reaction model has no reaction of kind '{reaction}'")
+    exact = [k for k in same if model.reactions[k].severity == retaliation]
+    return (exact or same)[0]
+
+
 @dataclass(frozen=True)
 class Stages:
     """Every stage of a library as arrays: ``episode`` (N,) index into ``episodes``, ``y`` (N,) observed reaction
-    index, ``members`` (N x T) the package in force, ``design`` (N x R) the reaction rules' design."""
+    index, ``members`` (N x T) the package in force, ``design`` (N x R) the reaction rules' design in the stage's
+    context (the previous observed reaction, ties degraded by an earlier major retaliation), ``allowed`` (N x K)
+    the reactions the package makes possible, ``degraded`` (N,) the ties were degraded at the stage."""
     episodes: tuple[str, ...]
     episode: np.ndarray
     stage: np.ndarray
     y: np.ndarray
     members: np.ndarray
     design: np.ndarray
+    allowed: np.ndarray
+    degraded: np.ndarray
 
 
 def stage_arrays(library: CaseLibrary, catalog: Catalog, model: ReactionModel, blind: bool = False) -> Stages:
     """The stages of every episode with the package in force and the rule design in the episode's scenario."""
     tid = {t: i for i, t in enumerate(catalog.tool_ids)}
-    ep, st, y, members, factors = [], [], [], [], []
+    ep, st, y, members, factors, prev, degraded = [], [], [], [], [], [], []
     for e_i, e in enumerate(library):
         sc = episode_scenario(catalog, e, blind)
+        last, deg = None, False
         for s_i, s in enumerate(e.stages):
             row = np.zeros(len(tid), dtype=bool)
             row[[tid[t] for t in s.in_force if t in tid]] = True
-            ep.append(e_i), st.append(s_i), y.append(model.index(s.reaction)), members.append(row)
-            factors.append(sc.factors)
+            k = observed_index(model, s.reaction, s.retaliation)
+            ep.append(e_i), st.append(s_i), y.append(k), members.append(row), factors.append(sc.factors)
+            prev.append(last), degraded.append(deg)
+            last, deg = s.reaction, deg or model.reactions[k].degrades
     members = np.array(members, dtype=bool).reshape(-1, len(tid))
     fac = {f.id: np.array([fs[f.id] for fs in factors], dtype=float) for f in catalog.factors}
-    design = rule_design(feature_matrix(members, catalog, model), fac, model)
-    return Stages(tuple(e.id for e in library), np.array(ep), np.array(st), np.array(y), members, design)
+    memory = {f: np.array([memory_values(p, d)[f] for p, d in zip(prev, degraded)], dtype=float)
+              for f in memory_values(None, False)}
+    feats = feature_matrix(members, catalog, model)
+    design = rule_design(feats, fac, model, memory)
+    return Stages(tuple(e.id for e in library), np.array(ep), np.array(st), np.array(y), members, design,
+                  allowed_reactions(feats, model), np.array(degraded, dtype=bool))
+
+
+def by_kind(P: np.ndarray, model: ReactionModel) -> tuple[np.ndarray, list[str]]:
+    """(N x kinds) probabilities summed over reactions of the same kind (complies / stalls / retaliates), so models
+    with and without retaliation severities are scored on the same outcomes."""
+    kinds = [k for k in KINDS if k in model.kinds]
+    return np.column_stack([P[:, model.of_kind(k)].sum(1) for k in kinds]), kinds
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -126,9 +156,9 @@ class Fitted:
 def _prior(model: ReactionModel) -> tuple[np.ndarray, np.ndarray]:
     """Prior means and standard deviations of the parameters (log base rates, then log-odds): centred on the sourced
     values, the sourced bracket as +-2 sd."""
-    base_mu = np.log(model.base)
-    base_sd = np.array([(np.log(r.high) - np.log(max(r.low, 1e-3))) / 4 for r in model.reactions])
-    rule_mu = model.log_odds
+    base_mu = np.log(np.maximum(model.prior_base, 1e-6))
+    base_sd = np.array([(np.log(max(r.high, 1e-3)) - np.log(max(r.low, 1e-3))) / 4 for r in model.reactions])
+    rule_mu = model.prior_log_odds
     rule_sd = np.array([(r.high - r.low) / 4 for r in model.rules])
     return np.r_[base_mu, rule_mu], np.maximum(np.r_[base_sd, rule_sd], MIN_SD)
 
@@ -138,20 +168,24 @@ def _unpack(theta: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
     return b / b.sum(), theta[K:]
 
 
-def fit_reactions(model: ReactionModel, design: np.ndarray, y: np.ndarray) -> Fitted:
-    """MAP fit of the base rates and rule log-odds to observed reactions ``y`` of stages with rule ``design``."""
+def fit_reactions(model: ReactionModel, design: np.ndarray, y: np.ndarray, allowed: np.ndarray | None = None
+                  ) -> Fitted:
+    """MAP fit of the base rates and rule log-odds to observed reactions ``y`` of stages with rule ``design`` (and
+    the reactions each package makes possible), each kept inside its documented bracket."""
     from scipy.optimize import minimize  # noqa: PLC0415  (scipy is heavy; only the fit needs it)
     mu, sd = _prior(model)
     K = len(model.reactions)
 
     def objective(theta):
         base, lo = _unpack(theta, K)
-        P = reaction_probabilities(design, model, base, lo)
+        P = reaction_probabilities(design, model, base, lo, allowed)
         return log_score(P, y).sum() + 0.5 * (((theta - mu) / sd) ** 2).sum()
 
-    res = minimize(objective, mu, method="L-BFGS-B")
+    lo_b = np.r_[np.log(np.maximum([r.low for r in model.reactions], 1e-6)), [r.low for r in model.rules]]
+    hi_b = np.r_[np.log(np.maximum([r.high for r in model.reactions], 1e-6)), [r.high for r in model.rules]]
+    res = minimize(objective, np.clip(mu, lo_b, hi_b), method="L-BFGS-B", bounds=list(zip(lo_b, hi_b)))
     base, lo = _unpack(res.x, K)
-    return Fitted(base, lo, model.base, model.log_odds)
+    return Fitted(base, lo, model.prior_base, model.prior_log_odds)
 
 
 def leave_one_out(model: ReactionModel, stages: Stages) -> tuple[np.ndarray, dict[int, Fitted]]:
@@ -161,8 +195,8 @@ def leave_one_out(model: ReactionModel, stages: Stages) -> tuple[np.ndarray, dic
     fits = {}
     for e in np.unique(stages.episode):
         out = stages.episode == e
-        fits[int(e)] = f = fit_reactions(model, stages.design[~out], stages.y[~out])
-        P[out] = reaction_probabilities(stages.design[out], model, f.base, f.log_odds)
+        fits[int(e)] = f = fit_reactions(model, stages.design[~out], stages.y[~out], stages.allowed[~out])
+        P[out] = reaction_probabilities(stages.design[out], model, f.base, f.log_odds, stages.allowed[out])
     return P, fits
 
 
@@ -177,11 +211,18 @@ def with_fitted(model: ReactionModel, fitted: Fitted) -> ReactionModel:
 # (b) red-line flags and (c) recall, per episode
 
 def security_flag(catalog: Catalog, episode: Episode, model: ReactionModel, blind: bool = False) -> bool:
-    """True when a package in force at some stage fails the playbook's security floor in the episode's scenario."""
-    st = setting(catalog, episode_scenario(catalog, episode, blind))
-    packages = [[t for t in s.in_force if t in catalog.tool_ids] for s in episode.stages]
-    outcomes = period_outcomes(package_values(st, packages), model, catalog)
-    return bool(~above_floor(outcomes, st.constraints.red_lines, model.principles, catalog.criterion_ids).all())
+    """True when a package in force at some stage fails the playbook's security floor in the episode's scenario and
+    the stage's context (the previous observed reaction, ties degraded): a reaction that can happen would push
+    security below its red line, or the chance of a major retaliation is above the ceiling."""
+    sc = episode_scenario(catalog, episode, blind)
+    st = setting(catalog, sc)
+    one = CaseLibrary((episode,), "")
+    stages = stage_arrays(one, catalog, model, blind)
+    P = reaction_probabilities(stages.design, model, allowed=stages.allowed)
+    values = package_values(st, [[t for t in s.in_force if t in catalog.tool_ids] for s in episode.stages])
+    out = np.stack([period_outcomes(values, model, catalog, sc.factors, degraded=bool(d)) for d in (0, 1)], axis=1)
+    out = out[np.arange(len(P)), stages.degraded.astype(int)]         # each stage in its own degraded state
+    return bool(not floor_ok(out, P, model, st.constraints.red_lines, catalog.criterion_ids).all())
 
 
 def improvement_measures(episode: Episode, catalog: Catalog) -> tuple[str, ...]:
@@ -226,21 +267,33 @@ class Backtest:
     fitted: Fitted
     rule_ids: tuple[str, ...]
     unexpressed: tuple[tuple[str, str, str], ...]    # (episode, category, what)
+    kinds: tuple[str, ...] = ()                      # the kind of each reaction (complies / stalls / retaliates)
+
+    def kind_scores(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Forecasts and observations on the kinds (complies / stalls / retaliates): (N x kinds), (N,)."""
+        kinds = [k for k in KINDS if k in self.kinds]
+        to = np.array([[r == k for k in kinds] for r in self.kinds], dtype=float)        # (K, kinds)
+        return P @ to, to[self.stages.y].argmax(1)
 
     def variant(self, name: str) -> Variant:
         return next(v for v in self.variants if v.name == name)
 
     def summary(self) -> pd.DataFrame:
-        """One row per variant: log and Brier scores and skills, red-line accuracy, recall."""
+        """One row per variant: log and Brier scores and skills on the reaction kinds (complies / stalls /
+        retaliates), the Brier score on the model's own reactions (retaliation severities apart), red-line accuracy,
+        recall."""
         rows = []
         y = self.stages.y
         for v in self.variants:
-            ls, lr = log_score(v.probabilities, y).mean(), log_score(v.reference, y).mean()
-            bs, br = brier(v.probabilities, y).mean(), brier(v.reference, y).mean()
+            (P, yk), (R, _) = self.kind_scores(v.probabilities), self.kind_scores(v.reference)
+            ls, lr = log_score(P, yk).mean(), log_score(R, yk).mean()
+            bs, br = brier(P, yk).mean(), brier(R, yk).mean()
+            bsev, bsev_ref = brier(v.probabilities, y).mean(), brier(v.reference, y).mean()
             cm = confusion(self.library, v.flags)
             need = sum(r[0] for r in v.recall.values())
             rows.append({"variant": v.name, "stages": len(y), "log_score": ls, "log_skill": skill(ls, lr),
-                         "brier": bs, "brier_skill": skill(bs, br),
+                         "brier": bs, "brier_skill": skill(bs, br), "brier_severity": bsev,
+                         "brier_severity_skill": skill(bsev, bsev_ref),
                          "red_line_accuracy": (cm["right"] / cm["episodes"]) if cm["episodes"] else float("nan"),
                          "recall_opening": sum(r[1] for r in v.recall.values()) / need if need else float("nan"),
                          "recall_playbook": sum(r[2] for r in v.recall.values()) / need if need else float("nan")})
@@ -251,8 +304,9 @@ class Backtest:
         recall."""
         v = self.variant(variant)
         y, ep = self.stages.y, self.stages.episode
-        p_obs = v.probabilities[np.arange(len(y)), y]
-        b = brier(v.probabilities, y)
+        P, yk = self.kind_scores(v.probabilities)
+        p_obs = P[np.arange(len(yk)), yk]
+        b = brier(P, yk)
         rows = []
         for i, e in enumerate(self.library):
             m = ep == i
@@ -326,9 +380,9 @@ def run_backtest(catalog: Catalog, library: CaseLibrary | None = None, reactions
     sourced = [model] * len(library)
     base = np.broadcast_to(model.base, (len(coded.y), len(model.ids))).copy()
     for name, st, is_blind in (("coded", coded, False), ("blind", blind, True)):
-        P = reaction_probabilities(st.design, model)
+        P = reaction_probabilities(st.design, model, allowed=st.allowed)
         variants.append(_variant(name, catalog, library, sourced, P, base, weights, is_blind, progress))
-    fitted = fit_reactions(model, coded.design, coded.y)
+    fitted = fit_reactions(model, coded.design, coded.y, coded.allowed)
     if loo:
         for name, st, is_blind in (("coded, fitted out of sample", coded, False),
                                    ("blind, fitted out of sample", blind, True)):
@@ -337,7 +391,7 @@ def run_backtest(catalog: Catalog, library: CaseLibrary | None = None, reactions
             variants.append(_variant(name, catalog, library, models, P, base, weights, is_blind, progress))
     unexpressed = tuple((e.id, m.category or "other", m.what) for e in library for m in e.unexpressed)
     return Backtest(library, tuple(model.ids), coded, tuple(variants), fitted, tuple(r.id for r in model.rules),
-                    unexpressed)
+                    unexpressed, tuple(model.kinds))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -374,7 +428,8 @@ def backtest_json(bt: Backtest) -> dict:
                 "recall": {"measures": need, "in_opening": op, "in_playbook": pb}, "note": v.failures.get(e.id, "")})
         variants[v.name] = {
             "log_score": _r(s["log_score"]), "log_skill": _r(s["log_skill"]), "brier": _r(s["brier"]),
-            "brier_skill": _r(s["brier_skill"]), "red_line": {**confusion(bt.library, v.flags),
+            "brier_skill": _r(s["brier_skill"]), "brier_severity": _r(s["brier_severity"]),
+            "brier_severity_skill": _r(s["brier_severity_skill"]), "red_line": {**confusion(bt.library, v.flags),
                                                               "accuracy": _r(s["red_line_accuracy"])},
             "recall": {"opening": _r(s["recall_opening"]), "playbook": _r(s["recall_playbook"])},
             "episodes": records}
@@ -428,3 +483,74 @@ def backtest_text(bt: Backtest) -> str:
     for e, n in sorted(fails.items()):
         lines.append(f"Not valued: {e}: {n}")
     return "\n".join(lines)
+
+
+def _cell(x, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "n/a"
+    return f"{x:.0%}" if pct else f"{x:.3f}"
+
+
+MEASURES = (("log_score", "log score", False, "lower"), ("brier", "Brier", False, "lower"),
+            ("red_line_accuracy", "red line right", True, "higher"), ("recall_opening", "recall, opening", True,
+                                                                       "higher"),
+            ("recall_playbook", "recall, playbook", True, "higher"))
+"""The backtest's measures in the before/after table: key, label, shown as a share, which way is better."""
+
+
+def backtest_markdown(bt: Backtest, before: dict | None = None) -> dict[str, str]:
+    """Markdown blocks for docs/evidence.md (regenerated by ``docs/refresh_evidence.py``, never typed): ``summary``
+    (the variants), ``before_after`` (with ``before``, a ``backtest_json`` of the earlier model), ``episodes`` (per
+    episode, coded and leave-one-out), ``fitted`` (the fit beside the values in the file) and ``unexpressed``."""
+    s = bt.summary()
+    out = {}
+    rows = ["| variant | stages | log score | skill | Brier | skill | Brier (severities) | red line right | recall, "
+            "opening | recall, playbook |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in s.iterrows():
+        rows.append(f"| {name} | {int(r['stages'])} | {_cell(r['log_score'])} | {_cell(r['log_skill'], True)} | "
+                    f"{_cell(r['brier'])} | {_cell(r['brier_skill'], True)} | {_cell(r['brier_severity'])} | "
+                    f"{_cell(r['red_line_accuracy'], True)} | {_cell(r['recall_opening'], True)} | "
+                    f"{_cell(r['recall_playbook'], True)} |")
+    out["summary"] = "\n".join(rows)
+    if before is not None:
+        b = {name: v for name, v in before["variants"].items()}
+        rows = ["| variant | measure | before | after | better? |", "|---|---|---|---|---|"]
+        for name, r in s.iterrows():
+            old = b.get(name) or b.get(name.replace("fitted out of sample", "fitted (leave-one-out)"))
+            if old is None:
+                continue
+            was = {"log_score": old["log_score"], "brier": old["brier"],
+                   "red_line_accuracy": old["red_line"]["accuracy"], "recall_opening": old["recall"]["opening"],
+                   "recall_playbook": old["recall"]["playbook"]}
+            for key, label, pct, way in MEASURES:
+                a, o = r[key], was[key]
+                verdict = ("n/a" if o is None or a != a else "same" if round(a, 4) == round(o, 4) else
+                           "yes" if (a < o) == (way == "lower") else "no")
+                rows.append(f"| {name} | {label} ({way} is better) | {_cell(o, pct)} | {_cell(a, pct)} | {verdict} |")
+        out["before_after"] = "\n".join(rows)
+    eps = {v: bt.episodes(v) for v in ("coded", "coded, fitted out of sample") if v in s.index}
+    rows = ["| episode | archetype | observed | p(observed) | LOO p(observed) | ties | flagged | flag right | "
+            "rights | recall (playbook) |", "|---|---|---|---|---|---|---|---|---|---|"]
+    coded = eps["coded"]
+    loo = eps.get("coded, fitted out of sample")
+    for eid, r in coded.iterrows():
+        lp = _cell(loo.loc[eid, "p_observed"]) if loo is not None else "n/a"
+        rec = f"{int(r['in_playbook'])} of {int(r['improvement_measures'])}" if r["improvement_measures"] else ""
+        note = f" ({r['note'][:60]}...)" if r["note"] else ""
+        rows.append(f"| {eid} | {r['archetype']} | {r['observed'].replace('_', ' ')} | {_cell(r['p_observed'])} | "
+                    f"{lp} | {r['security']} | {'' if r['flagged'] is None else 'yes' if r['flagged'] else 'no'} | "
+                    f"{'' if r['flag_right'] is None else 'yes' if r['flag_right'] else 'NO'} | {r['rights']} | "
+                    f"{rec}{note} |")
+    out["episodes"] = "\n".join(rows)
+    f = bt.fitted
+    rows = ["| parameter | in the file (prior) | fitted to the whole library | bracket |", "|---|---|---|---|"]
+    for rid, a, b in zip(bt.reactions, f.sourced_base, f.base):
+        rows.append(f"| base rate: {rid} | {a:.3f} | {b:.3f} | |")
+    for rid, a, b in zip(bt.rule_ids, f.sourced_log_odds, f.log_odds):
+        rows.append(f"| rule: {rid} | {a:+.2f} | {b:+.2f} | |")
+    out["fitted"] = "\n".join(rows)
+    by = {}
+    for e, c, w in bt.unexpressed:
+        by.setdefault(e, []).append(f"{c.replace('_', ' ')}: {w}")
+    out["unexpressed"] = "\n".join(f"- {e}: " + "; ".join(v) for e, v in sorted(by.items())) or "- none"
+    return out

@@ -25,7 +25,7 @@ from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
 from .ranking import DEFAULT_METHOD, METHODS, Ranker
 from .strategy.compare import compare_courses
 from .strategy.playbook import Plan, build_plan
-from .strategy.reactions import load_reactions
+from .strategy.reactions_file import load_reactions
 from .strategy.tree import strategy_problem
 from .weights import direct, equal, parse_weights
 
@@ -102,13 +102,19 @@ class Briefing:
     plan_courses: tuple = ()          # the playbook against simpler courses (decision.strategy.compare)
 
 
-def playbook_content(p: Portfolios, weights, reviews: int = 3, months: float = 12
-                     ) -> tuple[Plan | None, str, tuple]:
-    """The playbook of ``p``'s scenario under ``weights`` (docs/strategy.md, "For views") and its comparison with
+def strategy_of(p: Portfolios, reviews: int = 3, months: float = 12):
+    """The scenario's review tree (docs/strategy.md), or None and the one-line reason when none can be built."""
+    try:
+        return strategy_problem(p, load_reactions(p.catalog), reviews, months), ""
+    except DecisionError as exc:
+        return None, str(exc)
+
+
+def playbook_content(problem, weights) -> tuple[Plan | None, str, tuple]:
+    """The playbook of a strategy problem under ``weights`` (docs/strategy.md, "For views") and its comparison with
     simpler courses, or None, the one-line reason (a DecisionError message) when no playbook meets every principle,
     and no comparison."""
     try:
-        problem = strategy_problem(p, load_reactions(p.catalog), reviews, months)
         plan = build_plan(problem, problem.solve(weights), weights)
     except DecisionError as exc:
         return None, str(exc), ()
@@ -135,8 +141,6 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     p = build_portfolios(cat, scenario, max_tools=max_tools, horizon=horizon)
     ranker = Ranker(p)
     ranking = ranker.rank(src.weights, method, top)
-    explanations = tuple(explain(cat, ranking["tool_ids"].iloc[k], p.adjusted.scenario, horizon)
-                         for k in range(min(explain_top, len(ranking))))
     rows = []
     for m in ("wsm", "topsis", "vikor", "consensus"):
         best = ranker.rank(src.weights, m, 1)
@@ -156,10 +160,20 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     params.update(current=",".join(current) if current is not None else None, k=k, share=share, reviews=reviews,
                   months=months)
     rob = robustness_content(p, src.weights, method, samples, seed) if robustness else None
-    opts = find_options(p, src.weights, method, k, current, share, ranker)
-    conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness)
+    problem, plan_error = strategy_of(p, reviews, months)
+    one_answer = problem if method == DEFAULT_METHOD else None      # the options open the playbook (one answer)
+    try:
+        opts = find_options(p, src.weights, method, k, current, share, ranker, strategy=one_answer)
+    except DecisionError:                                   # no playbook meets every principle: the package view
+        one_answer = None
+        opts = find_options(p, src.weights, method, k, current, share, ranker)
+    explanations = tuple(explain(cat, list(o.tools), p.adjusted.scenario, horizon)      # the options on page 1
+                         for o in opts.options[:explain_top])
+    conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness,
+                  strategy=one_answer)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    plan, plan_error, courses = playbook_content(p, {c: float(v) for c, v in src.weights.items()}, reviews, months)
+    plan, plan_error, courses = (playbook_content(problem, {c: float(v) for c, v in src.weights.items()})
+                                 if problem is not None else (None, plan_error, ()))
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
                     tuple(bottom_line(opts, conf, cat)), plan, plan_error, courses)
 

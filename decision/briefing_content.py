@@ -211,7 +211,7 @@ def ranking_section(b: Briefing) -> Section:
 
 
 def explanation(b: Briefing, k: int) -> Section:
-    e, row = b.explanations[k], b.ranking.iloc[k]
+    e, opt = b.explanations[k], b.options.options[k]
     cn = {c.id: c.name.lower() for c in b.catalog.criteria}
     items = []
     for _, g in e["tools"].groupby("tool", sort=False):
@@ -235,11 +235,12 @@ def explanation(b: Briefing, k: int) -> Section:
               Text("Synergies and conflicts that fire in this package:"), Items(inter),
               Text("Red lines:"),
               Items(tuple(binding) or ("No red line is close (all have a margin of at least 1 point).",)))
-    return Section(f"explanation-{k + 1}", f"#{int(row['rank'])}: {row['tools']}", blocks, level=3)
+    return Section(f"explanation-{k + 1}", f"Option {k + 1} ({opt.label}): {' + '.join(opt.names)}", blocks,
+                   level=3)
 
 
 def explanations(b: Briefing) -> Section:
-    return Section("explanations", "Why the top combinations rank where they do", (),
+    return Section("explanations", "Why the options' packages score as they do", (),
                    subsections=tuple(explanation(b, k) for k in range(len(b.explanations))))
 
 
@@ -260,11 +261,28 @@ def robustness_section(b: Briefing) -> Section:
     margin = (f"it is tied: a weight change of less than {TIED_MARGIN} on {crit} replaces it" if rob.margin <
               TIED_MARGIN else f"the smallest change of one weight that replaces it is {rob.margin:.3f} (on {crit})")
     verdict = "fragile" if rob.margin < 0.05 else "moderately stable" if rob.margin < 0.15 else "stable"
-    blocks = [Text(f"Under these weights the recommendation is {verdict}; {margin}. How sure: it stays first in "
-                   f"{_share(share)} of {smaa.n_samples:,} weightings drawn at random within \u00b1{rob.spread:g} of "
-                   f"these weights (\u00b1{smaa.mc_error:.1%} at 95%, seed {b.parameters['seed']}), the figure on "
-                   f"page 1. {smaa.n_candidates:,} of {smaa.n_feasible:,} combinations can reach the top {smaa.k} "
-                   "under such weightings.")]
+    conf = b.confidence
+    if conf is not None and conf.basis == "playbook":
+        cm = ("no change of a single weight replaces it" if conf.margin is None else
+              f"the smallest change of one weight that replaces it is {conf.margin:.3f} (on "
+              f"{cn.get(conf.critical, conf.critical).lower()})")
+        share_text = "n/a" if conf.first_share is None else _share(conf.first_share)
+        blocks = [Text(f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
+                       f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
+                       f"random within \u00b1{conf.spread:g} of these weights (seed {b.parameters['seed']}), the "
+                       f"figure on page 1; {cm}."),
+                  Heading("The package view: each package held for the whole horizon, without the ally's "
+                          "reactions"),
+                  Text(f"Here the package ranking's first is {verdict}; {margin}. It stays first in {_share(share)} "
+                       f"of {smaa.n_samples:,} weightings drawn within \u00b1{rob.spread:g} of these weights "
+                       f"(\u00b1{smaa.mc_error:.1%} at 95%); {smaa.n_candidates:,} of {smaa.n_feasible:,} "
+                       f"combinations can reach the top {smaa.k} under such weightings.")]
+    else:
+        blocks = [Text(f"Under these weights the recommendation is {verdict}; {margin}. How sure: it stays first "
+                       f"in {_share(share)} of {smaa.n_samples:,} weightings drawn at random within "
+                       f"\u00b1{rob.spread:g} of these weights (\u00b1{smaa.mc_error:.1%} at 95%, seed "
+                       f"{b.parameters['seed']}), the figure on page 1. {smaa.n_candidates:,} of {smaa.n_feasible:,} "
+                       f"combinations can reach the top {smaa.k} under such weightings.")]
     st = rob.stability
     blocks.append(Heading("Weight range within which it stays first (one weight moved, the others rescaled)"))
     blocks.append(Table(("Criterion", "Weight now", "From", "To", "Margin"),

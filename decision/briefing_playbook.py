@@ -15,7 +15,8 @@ from .strategy.grid import PlanGrid, package_letters, plan_grid
 from .strategy.playbook import PROBABILITY_CAVEAT, Plan, PlanNode
 
 REACTION_WORDS = {"complies": "If the ally complies", "stalls": "If the ally stalls",
-                  "retaliates": "If the ally retaliates"}
+                  "retaliates": "If the ally retaliates", "retaliates_minor": "If the ally hits back (minor)",
+                  "retaliates_major": "If the ally hits back hard (major)"}
 
 
 def _pct(p: float) -> str:
@@ -97,7 +98,8 @@ def tree_node(plan: Plan, n: PlanNode, parent: PlanNode | None, letters: dict) -
     if parent is None:
         text, detail = f"Opening (month 0): package A, {' + '.join(n.names)}", _values(plan, n)
     else:
-        head = f"Review {n.review} (month {n.review * step:g}), if the ally {n.reaction} (p {n.probability:.2f})"
+        head = (f"Review {n.review} (month {n.review * step:g}), if the ally {(n.reaction_name or n.reaction).lower()} "
+                f"(p {n.probability:.2f})")
         if n.tools == parent.tools:
             text, detail = f"{head}: keep {letter}", ""
         else:
@@ -121,7 +123,8 @@ def appendix_section(plan: Plan | None) -> Section:
         return Section("appendix", "Appendix: the full review tree", (Text("No playbook was computed."),))
     exp = ", ".join(f"{name} {plan.expected[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
     principles = tuple(words(s.split("] ", 1)[-1]) for s in plan.principles.describe() if not s.startswith("[off"))
-    worst = " \u2192 ".join(plan.worst_path)
+    named = dict(zip(plan.reactions, plan.reaction_names))
+    worst = " \u2192 ".join(named.get(r, r).lower() for r in plan.worst_path)
     return Section("appendix", "Appendix: the full review tree", (
         Text("Every branch of the playbook, with the chance of each reaction (p) and the package in force (the "
              "letters of the grid); the tree figure below draws the same."),

@@ -21,7 +21,8 @@ DEFAULT_SHARE = 0.9
 """Share of option 1's gain over doing nothing new that the minimal change must reach (decision.options)."""
 MAX_REVIEWS = 8
 """Review points of a playbook (decision.strategy.tree)."""
-PRINCIPLES = ("calibration", "credibility", "verified_progress", "de_escalation", "security_floor")
+PRINCIPLES = ("calibration", "credibility", "verified_progress", "de_escalation", "answer_stalling", "keep_penalties",
+              "reward_compliance", "benchmarks", "security_floor")
 """The playbook's principles (decision.strategy.reactions.Principles.NAMES)."""
 PROFILE_METHODS = ("direct", "roc", "rank_sum", "rank_reciprocal", "swing", "ahp")
 """Weight elicitation methods a profile can record (decision.profiles.METHODS)."""

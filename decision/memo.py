@@ -79,8 +79,11 @@ def options_table(o: Options, catalog) -> OptionsTable:
     crit = tuple((c.name, c.description, "lower is better" if c.direction == "cost" else "higher is better")
                  for c in catalog.criteria)
     direction = "higher is better" if higher_is_better(o.method) else "lower is better"
-    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). Preference: {method_name(o.method)}, "
-            f"net of effort, {direction}. Tied: one weight moved by 0.02 or less reverses the order.")
+    pref = (f"Preference: expected value of the playbook opened with the package ({o.horizon}; values shown: the "
+            f"opening), net of effort, {direction}"
+            if o.basis == "playbook" else f"Preference: {method_name(o.method)}, net of effort, {direction}")
+    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). {pref}. Tied: one weight moved by 0.02 or "
+            "less reverses the order.")
     return OptionsTable(crit, tuple(_row(i, r, catalog, decimals) for i, r in enumerate(rows)), note, o.rule,
                         decimals)
 

@@ -19,7 +19,6 @@ printing, no files. The rules (documented with their limits in ``docs/options.md
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,7 +29,7 @@ from .defaults import DEFAULT_K, DEFAULT_SHARE
 from .errors import DecisionError
 from .explain import explain
 from .portfolios import Portfolios
-from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker
+from .ranking import DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value
 from .robustness import pareto_mask
 
 MAX_SHARED = 0.5
@@ -39,7 +38,7 @@ DIFF_SHOWN = 0.05
 """Criterion differences smaller than this are left out of a trade-off sentence."""
 
 FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
-                "multilateral": "coalition", "trust_building": "trust-building"}
+                "multilateral": "coalition", "trust_building": "trust-building", "security": "security-measure"}
 STANCE_WORDS = {"pressure": "pressure", "scrutiny": "scrutiny", "engagement": "engagement",
                 "de_escalating": "de-escalation"}
 STANCE_STRENGTH = ("pressure", "scrutiny", "engagement", "de_escalating")
@@ -259,22 +258,34 @@ def minimal_change_row(bits: np.ndarray, score: np.ndarray, current_mask: int, t
 # ----------------------------------------------------------------------------------------------------------------
 # Labels and words
 
+VISIBILITY = ("security", "economic", "public", "multilateral", "verification", "signalling", "trust_building")
+"""Families from the most visible or coercive to the least: a label names the most visible family present."""
+
+
 def label_of(tools, catalog) -> str:
-    """Short label from the tools' families and stances: the most common family's word, then the most common
-    stance's (ties: the family listed first in the catalogue; the stronger stance)."""
+    """Short label from the most visible family among the tools (:data:`VISIBILITY`: a package with a public
+    statement is never 'quiet') and the strongest stance (pressure, scrutiny, engagement, de-escalation: a package
+    with a penalty is never 'de-escalation')."""
     if not tools:
         return "do nothing new"
     ts = [catalog.tool(t) for t in tools]
-    fam_order = list(dict.fromkeys(t.family for t in catalog.tools))
-    fams = Counter(t.family for t in ts)
-    fam = min((f for f, n in fams.items() if n == max(fams.values())),
-              key=lambda f: fam_order.index(f) if f in fam_order else 99)
-    sts = Counter(t.stance for t in ts)
-    st = min((s for s, n in sts.items() if n == max(sts.values())),
-             key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
+    rank = lambda f: VISIBILITY.index(f) if f in VISIBILITY else len(VISIBILITY)  # noqa: E731
+    fam = min((t.family for t in ts), key=rank)
+    st = min((t.stance for t in ts), key=lambda s: STANCE_STRENGTH.index(s) if s in STANCE_STRENGTH else 99)
     fw = FAMILY_WORDS.get(fam, fam.replace("_", " "))
     sw = STANCE_WORDS.get(st, st.replace("_", " "))
     return f"{fw} {sw}"
+
+
+def label_misleads(label: str, tools, catalog) -> str | None:
+    """Why a label misdescribes its tools (None when it does not): 'quiet' with a public tool, 'de-escalation' with
+    a pressure tool (the audit's check)."""
+    ts = [catalog.tool(t) for t in tools]
+    if label.startswith("quiet") and any(t.family == "public" for t in ts):
+        return "called quiet but holds a public tool"
+    if "de-escalation" in label and any(t.stance == "pressure" for t in ts):
+        return "called de-escalation but holds a pressure tool"
+    return None
 
 
 def distinct_labels(tool_sets, catalog) -> list[str]:
@@ -322,6 +333,7 @@ class Option:
     add: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
+    course: Course | None = None
 
     def to_dict(self) -> dict:
         d = {"label": self.label, "tools": list(self.tools), **{k: float(v) for k, v in self.values.items()},
@@ -335,11 +347,38 @@ class Option:
             d.update(add=list(self.add), drop=list(self.drop))
         if self.reasons:
             d["reasons"] = list(self.reasons)
+        if self.course is not None:
+            d["playbook"] = self.course.to_dict()
         return d
 
     def tied_names(self, option: str = "option ") -> list[str]:
         """The rows this one is statistically tied with, as words: ``option 2``, ..., ``the status quo``."""
         return [f"{option}{j + 1}" for j in self.tied_with] + (["the status quo"] if self.tied_with_status_quo else [])
+
+
+@dataclass(frozen=True)
+class Course:
+    """What opening with a package and continuing with the playbook's best next steps is worth over the horizon:
+    the expected and worst-branch values (additive, fixed anchors, less effort) and expected criterion values; the
+    first review's next package per reaction (tool ids; None when the package is kept)."""
+    value: float
+    worst_value: float
+    expected: dict
+    effort: float
+    next_steps: dict
+
+    def to_dict(self) -> dict:
+        return {"value": float(self.value), "worst_value": float(self.worst_value),
+                "expected": {k: float(v) for k, v in self.expected.items()}, "effort": float(self.effort),
+                "next_steps": {k: (None if v is None else list(v)) for k, v in self.next_steps.items()}}
+
+
+def course_of(plan) -> Course:
+    """The :class:`Course` of a :class:`~decision.strategy.playbook.Plan` (its opening and continuation)."""
+    periods = plan.reviews + 1
+    effort = sum(n.reach * n.effort for n in plan.nodes) / periods
+    nxt = {c.reaction: (None if c.tools == plan.root.tools else c.tools) for c in plan.root.children}
+    return Course(plan.value, plan.worst_value, dict(plan.expected), effort, nxt)
 
 
 def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
@@ -381,6 +420,9 @@ class Options:
     tie_method: str
     n_feasible: int
     rule: str = field(default="")
+    basis: str = "package"
+    horizon: str = ""
+    review_every: float = 0.0
 
     @property
     def best(self) -> Option:
@@ -412,7 +454,8 @@ class Options:
             out["current"] = self.current.to_dict()
         if self.minimal_change is not None:
             out["minimal_change"] = self.minimal_change.to_dict()
-        out.update(share=self.share, tie_method=self.tie_method, rule=self.rule, n_feasible=self.n_feasible)
+        out.update(share=self.share, tie_method=self.tie_method, rule=self.rule, n_feasible=self.n_feasible,
+                   basis=self.basis, horizon=self.horizon)
         return out
 
 
@@ -420,6 +463,14 @@ RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked no
         "effort) that shares at most half of the tools of every earlier option and neither dominates nor is "
         "dominated by one. Rows are statistically tied when moving one weight by at most "
         f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
+
+
+PLAYBOOK_RULE = ("Each option is an opening followed by the playbook's best next steps; option 1 opens the playbook. "
+                 "Options are ranked by the playbook's expected value over the horizon (additive, fixed anchors, "
+                 "less effort); each further option is the best-ranked opening that shares at most half of the tools "
+                 "of every earlier option and neither dominates nor is dominated by one (criteria and effort). Rows "
+                 f"are statistically tied when moving one weight by at most {_ranking.TIE_DELTA:g} (the others "
+                 "rescaled, each course held) reverses their order.")
 
 
 PREFIX = 4096
@@ -446,12 +497,18 @@ def dominance_matrix(p: Portfolios) -> np.ndarray:
 
 
 def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
-                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None) -> Options:
+                 current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None,
+                 strategy=None) -> Options:
     """Distinct courses of action for already built ``portfolios`` (see the module doc for the rules).
 
     ``current``: today's policy as tool ids (None: not given; an empty list is the status quo). ``share``: the part
-    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`).
+    of option 1's gain over doing nothing new the minimal change must reach (:func:`change_target`). ``strategy``: a
+    :class:`~decision.strategy.tree.StrategyProblem` of these portfolios; with it each option is an opening with the
+    playbook's continuation, ranked by the playbook's value, and option 1 is the playbook's opening
+    (:func:`playbook_options`).
     """
+    if strategy is not None:
+        return playbook_options(portfolios, strategy, weights, k, current, share, ranker)
     p = portfolios
     method = method or default_method()
     if not isinstance(k, (int, np.integer)) or k < 1:
@@ -524,6 +581,111 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
         mc = rest.pop(0)
     return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
                    p.adjusted.scenario.id, share, tie_method, len(p), RULE)
+
+
+def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, current=None,
+                     share: float = DEFAULT_SHARE, ranker: Ranker | None = None) -> Options:
+    """Options as strategies (one answer): openings ranked by the value of opening with them and continuing with the
+    playbook (:meth:`~decision.strategy.tree.StrategyProblem.opening_values`), option 1 the playbook's opening, the
+    diversity rule of the module doc over that order; each option carries its :class:`Course`. Ties: the courses'
+    expected values under shifted weights, each course held (the additive value is linear in the weights)."""
+    from .strategy.playbook import build_plan  # noqa: PLC0415  (options sit above the strategy in the chain)
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise DecisionError(f"k must be a whole number >= 1, got {k!r}")
+    if not 0 < share <= 1:
+        raise DecisionError(f"share must be in (0, 1], got {share!r}")
+    ranker = ranker or Ranker(p)
+    w = ranker.weights(weights)
+    cat = p.catalog
+    policy = strategy.solve(w)
+    q = strategy.opening_values(policy)
+    first = strategy.opening_row(policy)
+    Y = dominance_matrix(p)
+    cand = np.flatnonzero((dominance(Y, Y[first]) <= 0) & np.isfinite(q))
+    rows = _greedy(p, Y, q, cand, first, int(k))
+    pref, score = goodness(ranker, w, "wsm")
+    best_vals = p.values[first]
+
+    def make(kind, label, tools, values, pref_, score_, row=None, effort=None, course=None, **extra):
+        eff = float(p.effort[row]) if row is not None else effort
+        words = tradeoff(values, best_vals, cat, effort=eff, reference_effort=float(p.effort[first]))
+        return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
+                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
+                      tradeoff="" if kind == "option" and row == first else words, course=course, **extra)
+
+    def course(row):
+        if row is None or not np.isfinite(q[row]):
+            return None
+        return course_of(build_plan(strategy, policy, w, opening=int(row)))
+
+    tool_sets = [p.tools_of(r) for r in rows]
+    labels = distinct_labels(tool_sets, cat)
+    opts = [make("option", lab, ts, p.values[r], q[r], q[r], r, course=course(r))
+            for r, lab, ts in zip(rows, labels, tool_sets)]
+    sq_value = float(additive_value(p.status_quo, w, cat))
+    sq = make("status_quo", "do nothing new", (), p.status_quo, sq_value, sq_value, effort=0.0,
+              course=Course(sq_value, sq_value, dict(zip(p.criteria, map(float, p.status_quo))), 0.0, {}),
+              **_status_quo_feasibility(p))
+    cur = mc = None
+    if current is not None:
+        for t in current:
+            cat.tool_index(t)
+        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
+        mask = sum(1 << cat.tool_index(t) for t in cur_tools)
+        hit = np.flatnonzero(p.bits == np.int64(mask)) if cur_tools else []
+        if not cur_tools:
+            cur = replace(sq, kind="current", label="today's policy (nothing new)")
+        elif len(hit) and np.isfinite(q[int(hit[0])]):
+            r = int(hit[0])
+            cur = make("current", "today's policy", cur_tools, p.values[r], q[r], q[r], r, course=course(r))
+        elif len(hit):
+            r = int(hit[0])
+            cur = make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r, feasible=False,
+                       reasons=(_why_not_opening(strategy, r),))
+        else:
+            cur = _infeasible_current(p, cur_tools, w, "wsm", ranker, make)
+        r = minimal_change_row(p.bits, q, mask, change_target(q[first], sq_value, share))
+        if r is not None:
+            mc_tools = p.tools_of(r)
+            mc = make("minimal_change", "minimal change", mc_tools, p.values[r], q[r], q[r], r,
+                      course=course(r), add=tuple(t for t in mc_tools if t not in cur_tools),
+                      drop=tuple(t for t in cur_tools if t not in mc_tools))
+    shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
+    held = [o for o in shown if o.course is not None]
+    X = np.array([[o.course.expected[c] for c in p.criteria] for o in held])
+    cost = cat.model.effort_cost * np.array([o.course.effort for o in held])
+    scale = Scale.of(ranker, "wsm")
+    tied = tied_pairs(scale.preference(X, w, cost), scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost))
+    pos = {id(o): i for i, o in enumerate(held)}
+    n_opt = len(opts)
+
+    def ties(o):
+        if id(o) not in pos:
+            return ()
+        return tuple(j for j, other in enumerate(opts) if other is not o and tied[pos[id(o)], pos[id(other)]])
+    shown = [replace(o, tied_with=ties(o), tied_with_status_quo=o is not sq and bool(o.tools) and id(o) in pos
+                     and bool(tied[pos[id(o)], pos[id(sq)]])) for o in shown]
+    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
+    if cur is not None:
+        cur = rest.pop(0)
+    if mc is not None:
+        mc = rest.pop(0)
+    horizon = f"{strategy.months:g} months, {strategy.reviews} review(s)"
+    return Options(tuple(opts), sq, cur, mc, "wsm", dict(zip(p.criteria, map(float, w))), p.adjusted.scenario.id,
+                   share, "wsm", len(p), PLAYBOOK_RULE, "playbook", horizon,
+                   strategy.months / (strategy.reviews + 1) if strategy.reviews else 0.0)
+
+
+def _why_not_opening(strategy, row: int) -> str:
+    """Why a feasible package cannot open the playbook (the opening rules or the security floor)."""
+    pr = strategy.model.principles
+    hit = np.flatnonzero(strategy.rows == row)
+    if not len(hit):
+        return "below the security floor in every review context (reactions.yaml security_floor)"
+    if not strategy.feasible[hit[0], 0]:
+        return "below the security floor at the opening (the chance of a major retaliation or a red line)"
+    return (f"cannot open the playbook: the opening starts no higher than rung {pr.opening_max_rung} "
+            "(calibration) and holds no incentive before verified progress")
 
 
 def mark_ties(shown: list[Option], n_opt: int, scale: Scale, w: np.ndarray, cost, criteria) -> list[Option]:

@@ -205,6 +205,16 @@ def quiet_packages(bits: np.ndarray, spec: ModelSpec) -> np.ndarray:
     return ~has_any(bits, spec.cap_lift)
 
 
+def interaction_logs(fired: np.ndarray, spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(N x C) each, the logs of what the fired interactions (N x I) leave of the improvement and the harm pool."""
+    C, span = len(spec.lo), spec.hi - spec.lo
+    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
+    log_gain, log_loss = np.zeros((C, len(inter_good))), np.zeros((C, len(inter_good)))
+    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
+    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
+    return fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
+
+
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
                      with_fired: bool = False, paired: bool = False):
     """Criterion values (N x C, on each criterion's scale) of the combinations ``idx``/``bits`` given scenario-
@@ -240,12 +250,7 @@ def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: Model
     idx = idx.astype(np.intp)                                   # index once, not once per gather
     held = _group_members_held(bits, spec)
     fired = fired_interactions(bits, spec)
-    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
-    log_gain, log_loss = np.zeros((n_crit, len(inter_good))), np.zeros((n_crit, len(inter_good)))
-    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
-    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    inter_gain = fired.astype(float) @ log_gain.T                # (N, C) log of what interactions leave
-    inter_loss = fired.astype(float) @ log_loss.T
+    inter_gain, inter_loss = interaction_logs(fired, spec)       # (N, C) log of what interactions leave
     n_rows = 1 if paired else len(sc)
     better, harm = np.empty((n_rows, len(bits), n_crit)), np.empty((n_rows, len(bits), n_crit))
     for c in range(n_crit):
@@ -255,46 +260,53 @@ def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: Model
 
 
 def paired_values(idx: np.ndarray, bits: np.ndarray, draws: np.ndarray, sample: np.ndarray, spec: ModelSpec,
-                  fired: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  fired: np.ndarray | None = None, inter: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Criterion values (P x C) of P (draw, combination) pairs: combination ``idx[i]``/``bits[i]`` under the tool
     changes ``draws[sample[i]]`` (``draws``: S x T x C). Same arithmetic as :func:`portfolio_values`, on each pair's
-    own tools only. ``fired``: the pairs' (P x I) fired interactions if known. Also returns the members' own
+    own tools only. ``fired``: the pairs' (P x I) fired interactions if known; ``inter``: their
+    :func:`interaction_logs` if known (they depend on the tools held, not on the draw). Also returns the members' own
     changes (P x K x C; padding slots NaN), which the accountability floor's strong-tool test reads."""
     S, T, C = draws.shape
     idx = idx.astype(np.intp)
     ext = np.concatenate([draws, np.full((S, 1, C), np.nan)], axis=1)
-    member = ext[sample[:, None], idx]                           # (P, K, C)
+    flat = sample[:, None] * (T + 1) + idx                       # (P, K) rows of the per-draw tables below
+    member = ext.reshape(-1, C)[flat]                            # (P, K, C)
+    flat_t = np.ascontiguousarray(flat.T)                        # (K, P): reductions over members run row-wise
     span = spec.hi - spec.lo
-    good = np.nan_to_num(member * spec.direction / span)
-    gain, loss = np.clip(good, 0.0, 1.0), np.clip(-good, 0.0, 1.0)
+    # per (draw, tool) tables, each log taken once per chunk of draws rather than once per pair (same numbers as
+    # the per-pair arithmetic: every pair reads the very values it would compute, sums run in the same order)
+    good = np.nan_to_num(ext * spec.direction / span).reshape(-1, C)
+    tables = (np.clip(-good, 0.0, 1.0), np.clip(good, 0.0, 1.0))  # harm shares, improvement shares
     held = _group_members_held(bits, spec)
     several = [np.flatnonzero(h.sum(1) >= 2) for h in held]
-    fired = fired_interactions(bits, spec) if fired is None else fired
-    inter_good = spec.inter_effect * spec.direction[spec.inter_crit] / span[spec.inter_crit]
-    log_gain, log_loss = np.zeros((C, len(inter_good))), np.zeros((C, len(inter_good)))
-    log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
-    log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    inter_gain, inter_loss = fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
+    if inter is None:
+        inter = interaction_logs(fired_interactions(bits, spec) if fired is None else fired, spec)
+    inter_gain, inter_loss = inter
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
     quiet = quiet_packages(bits, spec)
     values = np.empty((len(bits), C))
     for c in range(C):
         pools = []
-        for share, inter, side in ((loss[:, :, c], inter_loss[:, c], -1.0), (gain[:, :, c], inter_gain[:, c], 1.0)):
+        for tab, inter, side in ((tables[0], inter_loss[:, c], -1.0), (tables[1], inter_gain[:, c], 1.0)):
             if not (side * draws[:, :, c] * spec.direction[c] > 0).any():   # as portfolio_values does
                 pools.append(-np.expm1(inter))
                 continue
-            top = share.max(1)
-            logsum = np.log1p(-spec.kappa * share).sum(1) - np.log1p(-spec.kappa * top)
+            sh = np.ascontiguousarray(tab[:, c])
+            logs = np.log1p(-spec.kappa * sh)
+            top = sh[flat_t].max(0)
+            logsum = logs[flat_t].sum(0) - np.log1p(-spec.kappa * top)
+            if any(len(some) for some in several):
+                adj_tab = np.log1p(-spec.kappa * spec.rho * sh) - logs
             for g, here, some in zip(spec.groups, held, several):     # only pairs holding 2+ members
                 if len(some) == 0:
                     continue
-                gs = np.clip(side * (draws[sample[some, None], g[None, :], c] * spec.direction[c] / span[c]), 0, 1)
+                at = sample[some, None] * (T + 1) + g[None, :]
+                gs = sh[at]
                 lead = np.where(here[some], gs, -np.inf).argmax(1)
+                adj_g = adj_tab[at]
                 for j in range(len(g)):
                     mask = here[some, j] & (lead != j)
-                    adj = mask * (np.log1p(-spec.kappa * spec.rho * gs[:, j]) - np.log1p(-spec.kappa * gs[:, j]))
-                    logsum[some] += adj
+                    logsum[some] += mask * adj_g[:, j]
             pools.append(1.0 - (1.0 - top) * np.exp(logsum + inter))
         harm, better = pools
         q = q0[c] * (1.0 - harm)

@@ -269,6 +269,16 @@ def _intervals(Xn, w, method, sc, crit, labels, a, offset=None) -> pd.DataFrame:
     return df
 
 
+def linear_stability(Xn: np.ndarray, weights, criteria, labels, first: int = 0, offset=None) -> pd.DataFrame:
+    """Stability intervals of alternative ``first`` among alternatives with additive values ``Xn @ w - offset``
+    (``Xn``: scaled, higher is better; ``offset``: e.g. an effort cost): exact, as :func:`stability_intervals` for
+    ``wsm``. Used for courses of action (a playbook's courses are linear in the weights when each is held)."""
+    Xn = np.asarray(Xn, dtype=float)
+    w = as_weights(weights, list(criteria))
+    return _intervals(Xn, w, "wsm", _scaling(Xn, np.ones(Xn.shape[1]), False), list(criteria), list(labels), first,
+                      offset)
+
+
 def _best(U: np.ndarray, p: Portfolios, rows: np.ndarray) -> int:
     """Position in ``rows`` of the best combination under the package tie rule (less effort, fewer tools, order)."""
     R = _round(U)
@@ -767,19 +777,142 @@ def _fixed_smaa(p, W, k, method, sc, tally, progress) -> np.ndarray:
     sub = _Tally(len(reps), k, W.shape[1], len(p.catalog.tools))
     Xc, oc = Xn[reps], off[reps]
     m = len(reps)
-    step = _chunk(m, 3)
+    step = min(FIXED_CHUNK, _chunk(m, 1))
     members = lambda rows: p.members[reps[rows]]                 # noqa: E731
+    rough = _Rough(Xc, oc, method, sc)
+    order = compact_order(W, step)                                # draws with similar weights together
     for s0 in range(0, len(W), step):
-        Wc = W[s0:s0 + step]
-        R = _round(scores(Xc, Wc, method, sc, oc))
-        s_loc, r_loc = _top_candidates(R, k, mult_rep)
-        sub.add(s0 + s_loc, r_loc, R[s_loc, r_loc], W, members, mult_rep[r_loc])
+        here = order[s0:s0 + step]
+        Wc = W[here]
+        cols = rough.columns(Wc, k)                               # every column that can hold a top-k place
+        R = _round(scores(Xc[cols], Wc, method, sc, oc[cols]))    # exact, float64, on those columns only
+        s_loc, r_loc = _top_candidates(R, k, mult_rep[cols], block=1 if len(cols) <= 4096 else 64)
+        sub.add(here[s_loc], cols[r_loc], R[s_loc, r_loc], W, members, mult_rep[cols[r_loc]])
         if progress:
             progress(min(s0 + step, len(W)), len(W))
     tally.D[cand] = sub.D[group]                                  # every twin holds its group's per-twin share
     tally.CW[cand] = sub.CW[group]
     tally.best += sub.best
     return cand
+
+
+FIXED_CHUNK = 128
+"""Weight draws per step of the fixed-score SMAA (draws sorted so that a step's weights are close together)."""
+ROUGH_MARGIN = 1e-5
+"""Safety margin of the float32 preferences that pick the columns valued exactly: their error is below 1e-6 (wsm:
+a 4-term dot product and one subtraction; TOPSIS: two 4-term sums, two square roots and a division, all of numbers
+in 0-1), so a margin of 1e-5 covers twice the error with room to spare (tested against float64 on random data)."""
+
+
+def _small_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``A @ B`` for a small inner dimension (the criteria), as a sum of outer products: a multi-threaded BLAS call
+    on such thin matrices spends far longer synchronising its threads than computing (19 ms instead of 0.2 ms for
+    128 x 4 x 3,800 on the shared 2-core machine under load)."""
+    out = np.multiply.outer(A[:, 0], B[0])
+    for j in range(1, A.shape[1]):
+        out += np.multiply.outer(A[:, j], B[j])
+    return out
+
+
+def compact_order(W: np.ndarray, leaf: int) -> np.ndarray:
+    """A permutation of the draws that puts draws with close weight vectors next to each other: split the set at
+    the median of its widest coordinate until every part has at most ``leaf`` draws (a k-d tree's leaves, in
+    order). Only the order of the work changes, never a result: every draw is tallied on its own."""
+    parts, done = [np.arange(len(W))], []
+    while parts:
+        g = parts.pop()
+        if len(g) <= leaf:
+            done.append(g)
+            continue
+        j = int(np.argmax(np.ptp(W[g], axis=0)))
+        half = np.argsort(W[g, j], kind="stable")
+        parts += [g[half[len(g) // 2:]], g[half[:len(g) // 2]]]
+    return np.concatenate(done) if done else np.zeros(0, dtype=int)
+
+
+class _Rough:
+    """float32 preferences of the candidates (fixed scores), used only to choose, per chunk of weight draws, the
+    columns worth valuing exactly: a column can hold one of a draw's top-k places only if its float32 preference is
+    at least the draw's k-th largest float32 value (a lower bound: the k-th largest of block maxima) less
+    :data:`ROUGH_MARGIN`, which covers twice the float32 error (the exact k-th value is at least the rough one less
+    the error, a top-k column's rough value at least its exact one less the error). Draws whose TOPSIS distances
+    are too small for float32 keep every column."""
+
+    def __init__(self, Xc, oc, method, sc):
+        self.method, self.off, self.off64 = method, oc.astype(np.float32), np.asarray(oc, dtype=float)
+        if method == "wsm":
+            self.XT = np.ascontiguousarray(Xc.T.astype(np.float32))
+            self.X64 = np.asarray(Xc, dtype=float)
+            self.best_first = np.argsort(-self.X64, axis=1)
+            self.X_sorted = np.take_along_axis(self.X64, self.best_first, 1)
+        else:
+            self.live = sc.span > 0
+            self.dp2_64 = np.ascontiguousarray(((sc.ideal - Xc) ** 2).T)
+            self.dm2_64 = np.ascontiguousarray(((Xc - sc.anti) ** 2).T)
+            self.dp2, self.dm2 = self.dp2_64.astype(np.float32), self.dm2_64.astype(np.float32)
+            C = Xc.shape[1]
+            self.corner = np.array([[(c >> j) & 1 for j in range(C)] for c in range(2 ** C)], dtype=bool)
+
+    def preferences(self, Wc: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(S x len(cols)) float32 preferences less the effort cost, and (S,) True where a draw's float32 values
+        are safe (else it must keep every column)."""
+        if self.method == "wsm":
+            U = _small_product(Wc.astype(np.float32), self.XT[:, cols])
+            safe = np.ones(len(Wc), dtype=bool)
+        else:
+            w2 = (np.where(self.live, Wc, 0.0) ** 2).astype(np.float32)
+            dp, U = _small_product(w2, self.dp2[:, cols]), _small_product(w2, self.dm2[:, cols])
+            np.sqrt(dp, out=dp)
+            np.sqrt(U, out=U)
+            dp += U
+            np.maximum(dp, np.float32(1e-30), out=dp)            # 0/0 (all weight on constant columns) -> 0
+            U /= dp
+            safe = w2.max(1) > 1e-12                              # float32 keeps w^2 d^2 far above underflow
+        U -= self.off[cols]
+        return U, safe
+
+    def ceiling(self, Wc: np.ndarray) -> np.ndarray:
+        """(m,) float64 upper bound of every column's preference (effort cost subtracted) for any weight vector in
+        the box ``[Wc.min(0), Wc.max(0)]`` on the simplex. wsm: the exact maximum of a linear function over the box
+        cut by sum(w) = 1 (fill the lower bounds, then the largest values first up to each upper bound). TOPSIS: On a box of weights (the sum-to-1 constraint dropped, which only widens it) the closeness is a
+        monotone function of the ratio sum(w^2 b) / sum(w^2 a), linear-fractional in w^2, so its maximum is at a
+        corner of the box: the largest of the 2^C corners (a corner with 0/0 counts as 1)."""
+        lo, hi = Wc.min(0), Wc.max(0)
+        if self.method == "wsm":
+            cap = (hi - lo)[self.best_first]
+            room = 1.0 - lo.sum() - (np.cumsum(cap, axis=1) - cap)
+            top = (self.X64 * lo).sum(1) + (np.clip(room, 0.0, cap) * self.X_sorted).sum(1)
+        else:
+            w2 = np.where(self.live, np.where(self.corner, hi, lo), 0.0) ** 2      # 2^C x C
+            dm, dp = np.sqrt(_small_product(w2, self.dm2_64)), np.sqrt(_small_product(w2, self.dp2_64))
+            den = dm + dp
+            top = np.where(den > 0, dm / np.where(den > 0, den, 1.0), 1.0).max(0)
+        return top - self.off64
+
+    def columns(self, Wc: np.ndarray, k: int, block: int = 64) -> np.ndarray:
+        """Columns (sorted) that can hold a top-k place in at least one draw of ``Wc``: first every column whose
+        ceiling over the draws' weight box (:meth:`ceiling`) reaches the smallest, over the draws, k-th best rough
+        preference of the columns with the highest ceilings; then, per draw, the rough test below."""
+        m = len(self.off)
+        keep = np.arange(m)
+        if m > 4 * k + 64:
+            top = self.ceiling(Wc)
+            seeds = np.argpartition(-top, 4 * k + 63)[:4 * k + 64]
+            U, safe = self.preferences(Wc, seeds)
+            if safe.all():
+                floor = np.partition(U, len(seeds) - k, axis=1)[:, len(seeds) - k].min()
+                keep = np.flatnonzero(top >= floor - ROUGH_MARGIN)
+        U, safe = self.preferences(Wc, keep)
+        S, m = U.shape
+        n_blocks = m // block
+        if k >= m or not safe.all():
+            return keep
+        if n_blocks >= k:
+            maxima = U[:, :n_blocks * block].reshape(S, n_blocks, block).max(2)
+            kth = np.partition(maxima, n_blocks - k, axis=1)[:, n_blocks - k]
+        else:
+            kth = np.partition(U, m - k, axis=1)[:, m - k]
+        return keep[(U >= (kth - ROUGH_MARGIN)[:, None]).any(0)]
 
 
 def _top_candidates(R: np.ndarray, k: int, mult: np.ndarray, block: int = 64):

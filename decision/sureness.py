@@ -133,7 +133,8 @@ def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> 
         for i, m in enumerate(S):
             ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
             ok = np.ones(len(held), dtype=bool)
-            for mask in value_masks(up.bits[held], V[i], st, score=ext[up.idx[held].astype(np.intp)]).values():
+            for mask in value_masks(up.bits[held], V[i], st, idx=up.idx[held],
+                                    score=ext[up.idx[held].astype(np.intp)]).values():
                 ok &= mask
             U = np.where(ok, prefs(V[i], held), -np.inf)
             u_rec = U[held == rec][0] if rec in held else base[rec]

@@ -67,7 +67,7 @@ def test_cover_opens_with_the_recommendation_then_the_options(bundled):
     assert cover.bottom.do.startswith("Change today's policy (Private letter and Interoperability exercises)")
     assert cover.handling.startswith("Illustrative data")
     assert cover.table.kinds == ["option"] * 3 + ["status_quo", "current", "minimal_change"]
-    assert cover.table.rows[0].tools == tuple(b.ranking["tool_ids"].iloc[0])
+    assert cover.table.rows[0].tools == tuple(b.plan.root.tools)          # one answer: option 1 opens the playbook
     html = H.cover_html(cover)
     assert re.findall(r"<tr class=\"head\" data-kind=\"(\w+)\"", html) == cover.table.kinds
     # the chart fits its container: no fixed width, one bar group per row of the table
@@ -97,13 +97,13 @@ def test_one_how_sure_figure_defined_where_shown(default_briefing):
     b = default_briefing
     c = C.content(b)
     share = b.confidence.first_share
-    smaa = b.robustness.smaa
-    assert smaa.table.loc[b.options.best.row, "first"] == pytest.approx(share)   # the same draws
+    assert b.confidence.basis == "playbook"                       # the recommendation is the playbook's opening
     pct = f"{share:.0%}"
-    assert f"stays first in {pct} of 2,000 weightings drawn at random within \u00b10.1 of these weights" in \
-        c.cover.bottom.how_sure
+    assert (f"stays the best opening (of the 30 best, each with its playbook) in {pct} of 2,000 weightings "
+            f"drawn at random within \u00b10.1 of these weights") in c.cover.bottom.how_sure
     rob = " ".join(c.section("robustness").texts())
-    assert f"stays first in {pct} of 2,000 weightings" in rob and "the figure on page 1" in rob
+    assert f"best openings (each followed by its playbook, held fixed) in {pct} of 2,000 weightings" in rob
+    assert "the figure on page 1" in rob and rob.count("the figure on page 1") == 1
     assert "drawn uniformly" not in rob and "uniformly at random" not in rob      # no second, unexplained figure
 
 
@@ -136,7 +136,7 @@ def test_playbook_section_shows_the_engines_plan_and_what_it_buys(bundled):
     b = B.prepare_briefing("hedging_partner", profile="balanced", robustness=False)
     w = decision.profiles.load_profile("balanced", bundled).weights
     p = decision.build_portfolios(bundled, "hedging_partner")
-    problem = decision.strategy.tree.strategy_problem(p, decision.strategy.reactions.load_reactions(bundled), 3, 12)
+    problem = decision.strategy.tree.strategy_problem(p, decision.strategy.reactions_file.load_reactions(bundled), 3, 12)
     weights = {c: float(v) for c, v in w.items()}
     plan = decision.strategy.playbook.build_plan(problem, problem.solve(weights), weights)
     assert [n.tools for n in b.plan.nodes] == [n.tools for n in plan.nodes]

@@ -194,7 +194,7 @@ def _engine_plans(catalog, state: dict, criterion: str, sign: int, presses: int)
     """The engine's playbook after each of ``presses`` key presses on ``criterion`` (index 0: before any), solved
     as docs/strategy.md says views do (one review tree, one solve per weight setting)."""
     from decision.strategy.playbook import build_plan  # noqa: PLC0415
-    from decision.strategy.reactions import load_reactions  # noqa: PLC0415
+    from decision.strategy.reactions_file import load_reactions  # noqa: PLC0415
     from decision.strategy.tree import strategy_problem  # noqa: PLC0415
     red = [{"criterion": c, **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {})}
            for c, lo, hi in state["red_lines"]]
@@ -275,7 +275,7 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
             # the dashboard opens with the bottom line: recommendation and confidence in its first paragraph
             page.wait_for_function("""() => { const p = document.querySelector(
                 '.decision-dashboard .decision-bottom-line');
-                return p && p.innerText.includes('ranking methods rank it first'); }""")
+                return p && p.innerText.includes('How sure:') && p.innerText.includes(' methods'); }""")
             first = page.locator(".decision-dashboard p:visible").first.inner_text()
             assert first.startswith("Recommend: ")
             assert "How sure:" in page.locator(".decision-dashboard .decision-bottom-line").first.inner_text()

@@ -253,8 +253,9 @@ def test_bottom_line_opens_the_dashboard_and_states_the_confidence(dash, bundled
     assert "decision-settings" in children[3]._dom_classes      # ... before the settings and the results
     text = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
     assert text.startswith(f"Recommend: {dash.options.best.label}")
-    assert "How sure:" in text and "ranking methods rank it first" in text
-    assert dash.options.best.tools == tuple(dash.ranking["tool_ids"].iloc[0])
+    assert "How sure:" in text and "It stays the best opening" in text and "the package ranking" in text
+    plan, _ = dash.model.plan(dash.state)                       # one answer: option 1 opens the playbook
+    assert dash.options.basis == "playbook" and dash.options.best.tools == plan.root.tools
 
 
 def test_todays_policy_picker_adds_current_and_minimal_change(dash, bundled):

@@ -10,7 +10,7 @@ from decision.dashboard.render import playbook_html, ranking_table_html, status_
 from decision.dashboard.state import PLAN_MONTHS, PLAN_REVIEWS, scenario_defaults
 from decision.options import find_options
 from decision.strategy.playbook import build_plan, plan_json
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 from decision.strategy.audit import plan_violations
 

@@ -268,3 +268,36 @@ def test_bad_k_and_share(bundled_portfolios):
         find_options(bundled_portfolios, k=0)
     with pytest.raises(DecisionError):
         find_options(bundled_portfolios, share=1.5)
+
+
+# ----------------------------------------------------------------------------------------------- rank --playbook
+
+@pytest.mark.parametrize("scenario", ["arms_dependent_client", "treaty_peer_in_crisis"])
+def test_rank_playbook_note_places_the_opening_where_the_full_ranking_puts_it(bundled, capsys, scenario):
+    """``decision rank --playbook`` says where option 1's opening (the playbook's) ranks in the package view: checked
+    against the full ranking table (every combination, competition ranks) and against the playbook solved
+    independently; 'why' = the principles that holding #1 breaks, as the course comparison states them."""
+    from decision.strategy.compare import compare_courses
+    from decision.strategy.playbook import build_plan
+    from decision.strategy.reactions_file import load_reactions
+    from decision.strategy.tree import strategy_problem
+    assert main(["rank", "--scenario", scenario, "--top", "1", "--playbook", "--format", "json"]) == 0
+    note = json.loads(capsys.readouterr().out)["playbook_opening"]
+    p = decision.build_portfolios(bundled, scenario)
+    w = {c: 0.25 for c in bundled.criterion_ids}
+    problem = strategy_problem(p, load_reactions(bundled))
+    plan = build_plan(problem, problem.solve(w), w)
+    full = decision.Ranker(p).rank(w, "wsm", None)
+    row = full[[set(t) == set(plan.root.tools) for t in full["tool_ids"]]]
+    assert set(note["opening"]) == set(plan.root.tools)
+    assert note["rank"] == int(row["rank"].iloc[0]) and note["of"] == len(p)
+    assert note["first"] == list(full["tool_ids"].iloc[0])
+    held = next(c for c in compare_courses(problem, plan) if c.name.startswith("Hold the best"))
+    if set(held.tools) == set(note["first"]):
+        assert note["first_breaks"] == list(held.broken)
+    assert f"#{note['rank']:,} of {note['of']:,}" in note["note"]
+
+
+def test_rank_without_playbook_says_it_is_the_package_view(capsys):
+    assert main(["rank", "--top", "2"]) == 0
+    assert "package view" in capsys.readouterr().out

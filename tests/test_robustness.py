@@ -305,6 +305,81 @@ def test_score_uncertainty_on_tiny_catalogue_is_exact_and_deterministic(tiny):
     assert a.table["first"].sum() == pytest.approx(1.0 - a.no_feasible / 300)   # ties split first place
 
 
+@pytest.fixture(scope="module")
+def bundled():
+    return build_portfolios(load_catalog())
+
+
+def _naive_places(p, W, k, method):
+    """Top-k places and first places of every feasible combination, every draw valued on the full set (no
+    skyband, no float32 filter, no ceilings), under the split tie rule."""
+    sc = rb.portfolio_scaling(p, method)
+    U = rb._round(rb.scores(sc(p.values), W, method, sc, rb.effort_offset(p)))
+    topk, first = np.zeros(len(p)), np.zeros(len(p))
+    for s in range(len(W)):                                       # a loop over draws: this is the reference
+        u = U[s]
+        kth = np.sort(u)[::-1][k - 1]
+        rows = np.flatnonzero(u >= kth)
+        better = (u[rows][None, :] > u[rows][:, None]).sum(1)
+        tied = (u[rows][None, :] == u[rows][:, None]).sum(1)
+        topk[rows] += np.clip(k - better, 0, None).clip(max=tied) / tied
+        first[rows] += (better == 0) / tied
+    return topk / len(W), first / len(W)
+
+
+@pytest.mark.parametrize("method", ["wsm", "topsis"])
+@pytest.mark.parametrize("region", [{}, {"weight_center": [0.4, 0.3, 0.2, 0.1], "spread": 0.05}])
+def test_fixed_smaa_on_the_bundled_catalogue_equals_the_full_set(bundled, method, region):
+    """The fixed-score fast path (k-skyband, float32 filter, weight-box ceilings on draws sorted by weight) against
+    every feasible combination valued in every draw: a ceiling or a float32 margin that is too small drops a
+    combination that holds a place, and the shares differ."""
+    p, k, n = bundled, 10, 120
+    r = rb.smaa_portfolios(p, n, seed=3, method=method, k=k, **region)
+    W, _ = rb.sample_weights(n, 4, np.random.default_rng(3), criteria=p.criteria,
+                             weight_center=region.get("weight_center"), spread=region.get("spread", 0.1))
+    topk, first = _naive_places(p, W, k, method)
+    got = r.table[["top_k", "first"]].reindex(range(len(p)), fill_value=0.0).to_numpy()
+    np.testing.assert_allclose(got[:, 0], topk, atol=1e-12)
+    np.testing.assert_allclose(got[:, 1], first, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["wsm", "topsis"]), st.floats(0.0, 0.3))
+def test_weight_box_ceiling_bounds_every_weight_in_the_box(seed, method, width):
+    """:meth:`_Rough.ceiling` is at least the exact preference of every column for every weight vector of the
+    draws it was given (and for other weights in their box); the float32 preferences are within a tenth of the
+    margin of the float64 ones."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((int(rng.integers(2, 60)), 4))
+    X[:, int(rng.integers(4))] = np.round(X[:, 0], 1)                        # ties and equal columns
+    sc = rb._scaling(X, np.array([1, 1, 1, -1]), True)
+    Xn, off = sc(X), rng.random(len(X)) * 0.05
+    rough = rb._Rough(Xn, off, method, sc)
+    center = rng.dirichlet(np.ones(4))
+    W = np.clip(center + rng.uniform(-width, width, (40, 4)), 0, None)
+    W = W / W.sum(1, keepdims=True)
+    W[0] = np.where(np.arange(4) == 0, 1.0, 0.0) if seed % 5 == 0 else W[0]   # a corner of the simplex
+    exact = rb.scores(Xn, W, method, sc, off)
+    top = rough.ceiling(W)
+    assert (exact <= top[None, :] + 1e-12).all()
+    U, safe = rough.preferences(W, np.arange(len(X)))
+    assert np.abs(U[safe] - exact[safe]).max() < rb.ROUGH_MARGIN / 10
+    lo, hi = W.min(0), W.max(0)                                               # other weights in the same box
+    V = lo + rng.random((200, 4)) * (hi - lo)
+    V = V[(V.sum(1) > 0)]
+    V = V / V.sum(1, keepdims=True)
+    inside = ((V >= lo - 1e-12) & (V <= hi + 1e-12)).all(1)
+    assert (rb.scores(Xn, V[inside], method, sc, off) <= top[None, :] + 1e-12).all()
+
+
+def test_compact_order_is_a_permutation_with_tight_groups():
+    W, _ = rb.sample_weights(5_000, 4, 0)
+    order = rb.compact_order(W, 64)
+    assert sorted(order.tolist()) == list(range(5_000))
+    spread = [np.ptp(W[order[i:i + 64]], axis=0).max() for i in range(0, 5_000, 64)]
+    assert np.median(spread) < 0.5 * np.ptp(W, axis=0).max()
+
+
 def test_portfolio_stability_matches_matrix_version(tiny):
     df = rb.portfolio_stability(tiny, None, "wsm")
     lo, hi = tiny.catalog.bounds                       # wsm over combinations: fixed anchors, costs reversed

@@ -141,6 +141,51 @@ def test_no_combination_outside_the_box_filter_ever_reaches_the_top_k(changes, k
         assert not np.any(reached & ~keep), "a filtered-out combination reached the top k"
 
 
+def assert_caps_hold(u, draws, W, method):
+    """Every combination's cap is at least its exact value in every draw: the preference for wsm (rounding
+    allowance included), each scaled criterion for TOPSIS."""
+    sc = rb.portfolio_scaling(u.portfolios, method)
+    off = rb.effort_offset(u.portfolios)
+    rows = np.arange(len(u))
+    caps = U.score_caps(u, rows, sc, off)
+    X, _ = full_values(u, draws, sc)                                 # feasible or not: the caps bound values
+    if method == "wsm":
+        cap, margin = caps.wsm(draws, W)
+        exact = np.einsum("snc,sc->sn", X, W) - off[None, :]
+        assert np.all(cap.astype(float) + margin[None, :] >= exact), np.max(exact - cap - margin[None, :])
+    else:
+        assert np.all(caps.criteria(draws) >= X)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogues(), st.sampled_from(["wsm", "topsis"]), st.integers(0, 2), st.integers(0, 10_000))
+def test_caps_bound_every_combination_in_every_draw(changes, method, cons, seed):
+    """The per-draw caps (top share by a level, largest harm counted fully, redundancy, interactions, the chord of
+    the harm term and the tangent at the point changes) against the value model, box corners included."""
+    with tempfile.TemporaryDirectory() as d:
+        try:
+            p = build_portfolios(load_catalog(write_catalogue(Path(d), changes)), max_tools=3,
+                                 constraints=CONSTRAINTS[cons])
+        except Exception:                                          # nothing feasible at the point changes
+            return
+    u = U.score_universe(p)
+    rng = np.random.default_rng(seed)
+    draws = corners_and_draws(u.portfolios.adjusted, rng, 30, p.spec.direction)
+    W = rb.sample_weights(len(draws), 4, rng)[0]
+    assert_caps_hold(u, draws, W, method)
+
+
+@pytest.mark.parametrize("method", ["wsm", "topsis"])
+def test_caps_bound_the_bundled_catalogue(method):
+    """Every one of the 98,818 combinations, in a few draws (redundancy groups, interactions, full harms)."""
+    p = build_portfolios(load_catalog())
+    u = U.score_universe(p)
+    a = u.portfolios.adjusted
+    rng = np.random.default_rng(4)
+    draws = np.concatenate([a.low[None], a.high[None], rb.sample_scores(rng, a.low, a.score, a.high, 2)])
+    assert_caps_hold(u, draws, rb.sample_weights(len(draws), 4, rng)[0], method)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The certified top-k per draw against brute force
 
@@ -290,3 +335,36 @@ def test_the_box_filter_prunes_a_surely_worse_copy(tmp_path):
     pes, opt = U.value_box(u, sc)
     keep = U.box_filter(rb.with_offset(pes, off, "wsm"), rb.with_offset(opt, off, "wsm"), u.sure, 1, limit=None)
     assert keep.tolist() == [row != u.portfolios.find(["d"]) for row in range(len(u))]   # D: always worse than A
+
+
+def test_floor_strong_tool_in_draws_excludes_conversations():
+    """A draw equal to the point changes gives every combination its point feasibility. The bundled floor does not
+    let a conversation alone be the strong tool (strong_tool_excludes); before the fix the per-draw check did not
+    know the tools (no idx) and counted 13,428 such combinations feasible, and the value boxes called them surely
+    feasible."""
+    p = build_portfolios(load_catalog(), "indispensable_host")
+    u = U.score_universe(p)
+    up = u.portfolios
+    rows = np.arange(len(up))
+    _, ok = U.value_pairs(u, rows, up.adjusted.score[None], np.zeros(len(up), dtype=int),
+                          rb.portfolio_scaling(p, "wsm"))
+    assert np.array_equal(ok, rows < u.n_point)
+    assert ok[u.sure].all()                       # surely feasible: feasible in every draw, the point included
+
+
+def test_paired_values_match_the_batched_values_bit_for_bit():
+    """The paired valuation (per-draw tables, interaction logs from the universe) gives each (draw, combination)
+    pair exactly the values portfolio_values gives that combination under that draw: same floats, not merely
+    close, so ties and the 12-decimal rounding agree with the brute force."""
+    p = build_portfolios(load_catalog(), "indispensable_host")
+    u = U.score_universe(p)
+    up = u.portfolios
+    a = up.adjusted
+    rng = np.random.default_rng(11)
+    draws = rb.sample_scores(rng, a.low, a.score, a.high, 3, "uniform")
+    rows = rng.choice(len(up), 4000, replace=False)
+    sample = rng.integers(0, 3, len(rows))
+    sc = rb.portfolio_scaling(p, "wsm")
+    X, _ = U.value_pairs(u, rows, draws, sample, sc)
+    batched = portfolio_values(up.idx[rows], up.bits[rows], draws, up.setting.spec)      # (3, rows, C)
+    assert np.array_equal(X, np.clip(sc(batched[sample, np.arange(len(rows))]), 0.0, 1.0))

@@ -314,13 +314,13 @@ def test_ten_thousand_rules_are_refused_before_any_work(cat, monkeypatch, capsys
     from decision.strategy import tree
     (cat / "reactions.yaml").write_text(reactions_with_rules(cat / "reactions.yaml", 10_000))
     assert 1_000_000 < (cat / "reactions.yaml").stat().st_size < safeio.MAX_CATALOG_FILE_BYTES
-    no_work(monkeypatch, (tree, "compact_design"), (tree, "strategy_problem"))
+    no_work(monkeypatch, (tree, "strategy_problem"))
     code, _, err = run(capsys, "plan", "--catalog", cat)
     one_line_error(code, err, "reactions.yaml", "limit")
 
 
 def test_too_many_rules_in_a_small_file_are_refused_with_the_limit(cat, monkeypatch, capsys):
-    from decision.strategy.reactions import MAX_RULES
+    from decision.strategy.reactions_file import MAX_RULES
     from decision.strategy import tree
     (cat / "reactions.yaml").write_text(reactions_with_rules(cat / "reactions.yaml", MAX_RULES))
     no_work(monkeypatch, (tree, "strategy_problem"))
@@ -329,7 +329,7 @@ def test_too_many_rules_in_a_small_file_are_refused_with_the_limit(cat, monkeypa
 
 
 def test_too_many_features_are_refused_with_the_limit(cat, monkeypatch, capsys):
-    from decision.strategy.reactions import MAX_FEATURES
+    from decision.strategy.reactions_file import MAX_FEATURES
     from decision.strategy import tree
     doc = yaml.safe_load((cat / "reactions.yaml").read_text())
     tool = load_catalog(cat).tool_ids[0]
@@ -340,21 +340,23 @@ def test_too_many_features_are_refused_with_the_limit(cat, monkeypatch, capsys):
     one_line_error(code, err, "reactions.yaml", f"limit of {MAX_FEATURES}", "features")
 
 
-def ten_reactions(source: Path) -> str:
+def eight_reactions(source: Path) -> str:
+    """The tiny catalogue's three reactions and five more: eight, the most a reactions file may hold."""
+    from decision.strategy.reactions_file import MAX_REACTIONS
     doc = yaml.safe_load(source.read_text())
-    extra = [{"id": f"other_{i}", "name": f"Other {i}",
+    extra = [{"id": f"other_{i}", "name": f"Other {i}", "kind": "stalls",
               "probability": {"value": 0.1, "low": 0, "high": 0.2, "rationale": "t", "source": "t"}}
-             for i in range(7)]
+             for i in range(MAX_REACTIONS - 3)]
     doc["reactions"] += extra
-    for r, v in zip(doc["reactions"][:3], (0.1, 0.1, 0.1)):
+    for r, v in zip(doc["reactions"][:3], (0.2, 0.2, 0.1)):
         r["probability"].update(value=v, low=0.0)
     return yaml.safe_dump(doc, sort_keys=False)
 
 
 def test_a_review_tree_beyond_the_limit_is_refused_before_solving(tiny_dir, monkeypatch, capsys):
-    """Issue 19: 10 reactions and --reviews 6 grew without bound (reactions^reviews branches)."""
+    """Issue 19: 10 reactions and --reviews 6 (now 8, the file limit) grew without bound (reactions^reviews branches)."""
     from decision.strategy import playbook, tree
-    (tiny_dir / "reactions.yaml").write_text(ten_reactions(tiny_dir / "reactions.yaml"))
+    (tiny_dir / "reactions.yaml").write_text(eight_reactions(tiny_dir / "reactions.yaml"))
     no_work(monkeypatch, (tree, "backward_induction"), (playbook, "build_plan"))
     code, _, err = run(capsys, "plan", "--catalog", tiny_dir, "--reviews", 6)
     line = one_line_error(code, err, "limit", "--reviews")
@@ -362,7 +364,7 @@ def test_a_review_tree_beyond_the_limit_is_refused_before_solving(tiny_dir, monk
 
 
 def test_a_review_tree_within_the_limit_is_solved(tiny_dir, capsys):
-    (tiny_dir / "reactions.yaml").write_text(ten_reactions(tiny_dir / "reactions.yaml"))
+    (tiny_dir / "reactions.yaml").write_text(eight_reactions(tiny_dir / "reactions.yaml"))
     code, out, err = run(capsys, "plan", "--catalog", tiny_dir, "--reviews", 2)
     assert code == 0, err
     assert "Playbook:" in out
@@ -375,7 +377,7 @@ def test_the_worst_branch_ignores_paths_of_probability_zero(tiny):
     taken at every review but the last)."""
     from decision.portfolios import build_portfolios
     from decision.strategy.playbook import build_plan
-    from decision.strategy.reactions import load_reactions
+    from decision.strategy.reactions_file import load_reactions
     from decision.strategy.tree import strategy_problem
     model = load_reactions(tiny)
     base = {"complies": 0.2, "stalls": 0.8, "retaliates": 0.0}
@@ -383,6 +385,7 @@ def test_the_worst_branch_ignores_paths_of_probability_zero(tiny):
     model = replace(model, reactions=tuple(replace(r, probability=base[r.id], low=0.0) for r in model.reactions))
     w = {"r": 0.4, "s": 0.2, "l": 0.2, "e": 0.2}
     problem = strategy_problem(build_portfolios(tiny, "base", max_tools=1), model, reviews=2, months=9)
+    assert not any(r.degrades for r in model.reactions)
     plan = build_plan(problem, problem.solve(w), w)
     assert "retaliates" not in plan.worst_path
     # brute force over the possible paths (probability > 0): the worst leaf value
@@ -394,7 +397,7 @@ def test_the_worst_branch_ignores_paths_of_probability_zero(tiny):
             if child_p == 0:
                 continue
             i = int(np.searchsorted(problem.rows, node.row))
-            out = problem.outcomes[i, model.index(k)]
+            out = problem.outcomes[i, 0, model.index(k)]        # no reaction here degrades the ties
             c = cost + float(problem.effort_cost[i])
             nxt = next((ch for ch in node.children if ch.reaction == k), None)
             if nxt is None:

@@ -2,6 +2,7 @@
 and hypothesis properties (every principle holds; backward induction equals brute force) on random small catalogues."""
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import shutil
@@ -19,10 +20,10 @@ from decision.profiles import BUNDLED_PROFILES, load_profile
 from decision.strategy.audit import plan_violations
 from decision.strategy.compare import compare_courses, verdict
 from decision.strategy.playbook import build_plan, make_plan, plan_json, plan_text
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 
-from .strategy_support import Truth, violations
+from .strategy_support import OPENING, Truth, policy_value, violations
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 HAND_WEIGHTS = {"r": 0.4, "s": 0.2, "l": 0.2, "e": 0.2}
@@ -141,13 +142,15 @@ def test_bundled_plans_obey_every_principle(bundled, scenario):
         weights = dict(load_profile(preset, bundled).weights)
         plan = build_plan(problem, problem.solve(weights), weights)
         assert violations(plan, truth) == [], preset
-        assert len(plan.nodes) == 1 + 3 + 9
+        assert len(plan.nodes) <= 1 + 4 + 16
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Random small catalogues: principles hold, backward induction = brute force
 
 STANCES = ("de_escalating", "engagement", "scrutiny", "pressure")
+MEMORY = ("after_complies", "after_stalls", "after_retaliation", "degraded")
+REACTIONS = ("complies", "stalls", "retaliates_minor", "retaliates_major")
 
 
 @st.composite
@@ -160,20 +163,25 @@ def small_catalogue(draw):
     scores = {(t["id"], c): draw(score) for t in tools for c in "rsle"}
     ids = [t["id"] for t in tools]
     subset = lambda: draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))  # noqa: E731
-    base = draw(st.lists(st.integers(1, 10), min_size=3, max_size=3))
+    base = draw(st.lists(st.integers(1, 10), min_size=4, max_size=4))
     probs = [b / sum(base) for b in base]
-    probs[-1] = 1 - probs[0] - probs[1]
-    rules = [dict(id=f"r{i}", reaction=draw(st.sampled_from(["complies", "stalls", "retaliates"])),
-                  feature=draw(st.sampled_from(["threat", "pressure", "verification", "incentives", "rung"])),
+    probs[-1] = 1 - sum(probs[:-1])
+    features = ["threat", "pressure", "verification", "incentives", "rung", "penalty", "demand", *MEMORY]
+    rules = [dict(id=f"r{i}", reaction=draw(st.sampled_from(REACTIONS)), feature=draw(st.sampled_from(features)),
                   log_odds=lo, low=-2.0, high=2.0, rationale="x", source="x")
-             for i, lo in enumerate(draw(st.lists(st.floats(-2, 2), max_size=3)))]
+             for i, lo in enumerate(draw(st.lists(st.floats(-2, 2), max_size=4)))]
     principles = {p: draw(st.booleans()) for p in ("calibration", "credibility", "verified_progress", "de_escalation",
+                                                   "answer_stalling", "keep_penalties", "benchmarks",
                                                    "security_floor")}
-    return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles,
+    envelope = [(draw(st.sampled_from([0.0, 0.05])), draw(st.sampled_from([0.6, 0.8, 1.0]))) for _ in range(4)]
+    return dict(tools=tools, scores=scores, probs=probs, rules=rules, principles=principles, envelope=envelope,
                 threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
+                penalty=subset(), demand=subset(), requires_demand=draw(st.booleans()),
                 max_tools=draw(st.integers(1, 3)), up=draw(st.integers(0, 3)), opening=draw(st.integers(0, 6)),
-                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()), effort_cost=draw(st.sampled_from([0, 0.01, 0.05])),
-                effects=[draw(st.integers(-3, 3)) for _ in range(4)],
+                floor=draw(st.integers(0, 6)), hold=draw(st.booleans()), no_new_threat=draw(st.booleans()),
+                at_horizon=draw(st.booleans()), risk=draw(st.sampled_from([None, 0.15, 0.3])),
+                effort_cost=draw(st.sampled_from([0, 0.01, 0.05])),
+                effects=[draw(st.integers(-3, 3)) for _ in range(4)], degraded=draw(st.integers(-3, 0)),
                 weights=draw(st.lists(st.integers(1, 10), min_size=4, max_size=4)))
 
 
@@ -200,22 +208,34 @@ def _write(spec: dict, folder: Path) -> None:
     on = spec["principles"]
     sw = lambda name, **kw: {"enabled": on[name], "rationale": "x", "source": "x", **kw}  # noqa: E731
     r_eff, s_eff, l_eff, e_eff = spec["effects"]
+    probs = list(spec["probs"])
+    env = [(min(lo, p), max(hi, p)) for (lo, hi), p in zip(spec["envelope"], probs)]
+    effects = [{"r": r_eff, "l": l_eff}, {"l": -abs(l_eff)}, {"s": -abs(s_eff) / 2, "e": e_eff},
+               {"s": s_eff, "e": abs(e_eff)}]
+    extra = [{"requires": "demand"} if spec["requires_demand"] else {}, {},
+             {"kind": "retaliates", "severity": "minor"},
+             {"kind": "retaliates", "severity": "major", "scale": {"factor": "f", "criteria": ["s"]}}]
     reactions = {
         "concentration": {"value": 10, "rationale": "x", "source": "x"},
         "reactions": [
-            {"id": rid, "name": rid, "probability": {"value": p, "low": 0, "high": 1, "rationale": "x",
-                                                     "source": "x"},
+            {"id": rid, "name": rid, **ex, "probability": {"value": p, "low": lo, "high": hi, "rationale": "x",
+                                                           "source": "x"},
              "effects": eff, "effects_rationale": "x", "effects_source": "x"}
-            for rid, p, eff in zip(["complies", "stalls", "retaliates"], spec["probs"],
-                                   [{"r": r_eff, "l": l_eff}, {"l": -abs(l_eff)}, {"s": s_eff, "e": e_eff}])],
+            for rid, p, (lo, hi), eff, ex in zip(REACTIONS, probs, env, effects, extra)],
+        "degraded_ties": {"effects": {"s": spec["degraded"]}, "rationale": "x", "source": "x"},
         "features": {"threat": {"tools": spec["threat"]}, "pressure": {"stances": ["pressure"]},
                      "verification": {"tools": spec["verification"]}, "incentives": {"tools": spec["incentives"]},
-                     "de_escalation": {"tools": spec["de_escalation"]}},
+                     "de_escalation": {"tools": spec["de_escalation"]}, "penalty": {"tools": spec["penalty"]},
+                     "demand": {"tools": spec["demand"]}},
         "rules": spec["rules"],
         "principles": {"calibration": sw("calibration", max_rungs_up=spec["up"], opening_max_rung=spec["opening"]),
-                       "credibility": sw("credibility"), "verified_progress": sw("verified_progress"),
-                       "de_escalation": sw("de_escalation", hold_rung=spec["hold"]),
-                       "security_floor": sw("security_floor", criteria=["s"])},
+                       "credibility": sw("credibility", at_horizon=spec["at_horizon"]),
+                       "verified_progress": sw("verified_progress"),
+                       "de_escalation": sw("de_escalation", hold_rung=spec["hold"],
+                                           no_new_threat=spec["no_new_threat"]),
+                       "answer_stalling": sw("answer_stalling"), "keep_penalties": sw("keep_penalties"),
+                       "benchmarks": sw("benchmarks"),
+                       "security_floor": sw("security_floor", criteria=["s"], max_rupture_risk=spec["risk"])},
     }
     (folder / "reactions.yaml").write_text(yaml.safe_dump(reactions, sort_keys=False))
 
@@ -261,12 +281,12 @@ def test_backward_induction_equals_exhaustive_tree_search(spec, reviews, tmp_pat
 def test_one_review_optimum_equals_enumerating_every_policy(spec, tmp_path_factory):
     spec = {**spec, "max_tools": min(spec["max_tools"], 2), "tools": spec["tools"][:4]}
     spec["scores"] = {k: v for k, v in spec["scores"].items() if k[0] in {t["id"] for t in spec["tools"]}}
-    for key in ("threat", "verification", "incentives", "de_escalation"):
+    for key in ("threat", "verification", "incentives", "de_escalation", "penalty", "demand"):
         spec[key] = [t for t in spec[key] if t in {x["id"] for x in spec["tools"]}] or [spec["tools"][0]["id"]]
     truth, plan, _ = _solve(spec, tmp_path_factory, 1)
     if truth is None:
         return
-    best = truth.policy_value()
+    best = policy_value(truth)
     if plan is None:
         assert best == -math.inf
     else:
@@ -301,13 +321,34 @@ def test_a_held_package_that_obeys_every_principle_never_beats_the_playbook(spec
     truth, plan, problem = _solve(spec, tmp_path_factory, reviews)
     if plan is None:
         return
+    T = reviews + 1
     for c in compare_courses(problem, plan)[1:-1]:
         x = frozenset(c.tools)
-        expected = sum(p * truth.u(o) for p, o in zip(truth.prob(x), truth.outcome(x))) - truth.effort_cost(x)
-        assert c.value == pytest.approx(expected, abs=1e-9)           # held: every period alike
-        holds = truth.opening_ok(x) and all(x in truth.allowed(x, k) for k, p in zip(truth.model.ids, truth.prob(x))
-                                            if p > 0)
+        expected, reach = 0.0, set()
+        for path in itertools.product(range(truth.K), repeat=T):       # every reaction path, by brute force
+            ctx, p, v = OPENING, 1.0, 0.0
+            for t, k in enumerate(path):
+                if t < T - 1 or True:
+                    reach.add(ctx) if t < T else None
+                p *= truth.prob(x, ctx)[k]
+                v += truth.u(truth.outcome(x, ctx[1], k))
+                ctx = truth.next_ctx(ctx, k)
+            expected += p * v / T
+        assert c.value == pytest.approx(expected - truth.effort_cost(x), abs=1e-9)
+        contexts = {OPENING}
+        frontier = {OPENING}
+        for _ in range(reviews):
+            frontier = {truth.next_ctx(ctx, k) for ctx in frontier for k, q in enumerate(truth.prob(x, ctx)) if q > 0}
+            contexts |= frontier
+        pr = truth.pr
+        holds = truth.opening_ok(x) and all(truth.feasible(x, ctx) for ctx in contexts) and all(
+            truth.base_ok(x, ctx[0], x) for ctx in contexts if ctx != OPENING)
+        if pr.answer_stalling:
+            holds &= not any(truth.kinds[ctx[0]] == "stalls" and any(
+                truth.base_ok(x, ctx[0], y) and truth.answers(x, y) for y in truth.in_problem)
+                for ctx in contexts if ctx != OPENING)
+        if pr.credibility and pr.threat_at_horizon and truth.has(x, "threat") and truth.pressure_rung(x) == 0:
+            holds &= truth.executable(x)
         assert (c.broken == ()) == holds, (c.name, c.broken)
         if holds:
             assert c.value <= plan.value + 1e-9                      # the playbook is optimal over such policies
-

@@ -7,7 +7,7 @@ import yaml
 
 import decision
 from decision.strategy.playbook import build_plan
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 from decision.strategy.audit import audit_plans, plan_violations
 

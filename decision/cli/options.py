@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..defaults import DEFAULT_K, DEFAULT_SHARE, RANKING_METHODS
+from ..defaults import DEFAULT_K, DEFAULT_SHARE, MAX_REVIEWS, RANKING_METHODS
 from ..errors import DecisionError
-from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
+from .common import (K_OPTION, MAX_TOOLS_OPTION, add_catalog, catalog_of, check_out, constraints_of, count, csv_text,
                      model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
                      weights_of, write_output)
 
@@ -28,14 +28,18 @@ def format_options(o: Options, catalog: Catalog) -> str:
     from ..catalog import CAVEAT  # noqa: PLC0415
     sc = catalog.scenario(o.scenario)
     w = ", ".join(f"{k}={v:.2f}" for k, v in o.weights.items())
-    lines = [f"Scenario: {sc.id} ({sc.name})",
-             f"Method: {o.method}   Preference: {preference_direction(o.method)}   Weights: {w}",
-             f"{len(o.options)} distinct options from {o.n_feasible:,} feasible combinations", ""]
+    playbook = o.basis == "playbook"
+    basis = (f"Basis: the playbook over {o.horizon}; value = expected additive value (fixed anchors, less effort) of "
+             "opening with the package and continuing with the playbook's best next steps: higher is better"
+             if playbook else f"Method: {o.method}   Preference: {preference_direction(o.method)}")
+    lines = [f"Scenario: {sc.id} ({sc.name})", basis, f"Weights: {w}",
+             f"{len(o.options)} distinct options from {o.n_feasible:,} feasible combinations"
+             + ("; criterion columns: the opening package's values" if playbook else ""), ""]
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
     dec = separating_decimals([r.preference for r in o.rows() if r.preference == r.preference])
     pw = max(7, dec + 3)
-    lines.append(f"{'':<15} {'pref':>{pw}}  " + "  ".join(f"{h:>10}" for h in heads)
-                 + f"  {'effort':>6}  label: tools")
+    lines.append(f"{'':<15} {'value' if playbook else 'pref':>{pw}}  " + (f"{'worst':>{pw}}  " if playbook else "")
+                 + "  ".join(f"{h:>10}" for h in heads) + f"  {'effort':>6}  label: tools")
     for i, r in enumerate(o.rows()):
         name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
         pref = f"{r.preference:>{pw}.{dec}f}" if r.preference == r.preference else f"{'n/a':>{pw}}"
@@ -43,7 +47,9 @@ def format_options(o: Options, catalog: Catalog) -> str:
         tools = " + ".join(r.names) or "(nothing new)"
         flag = "" if r.feasible else "  [not feasible, see below]"
         eff = f"{r.effort:>6.1f}" if r.effort is not None else f"{'':>6}"
-        lines.append(f"{name:<15} {pref}  {vals}  {eff}  {r.label}: {tools}{flag}")
+        worst = ((f"{r.course.worst_value:>{pw}.{dec}f}  " if r.course is not None else f"{'n/a':>{pw}}  ")
+                 if playbook else "")
+        lines.append(f"{name:<15} {pref}  {worst}{vals}  {eff}  {r.label}: {tools}{flag}")
     lines.append("")
     for i, r in enumerate(o.rows()):
         name = f"option {i + 1}" if r.kind == "option" else r.kind.replace("_", " ")
@@ -57,10 +63,37 @@ def format_options(o: Options, catalog: Catalog) -> str:
         if r.kind == "minimal_change":
             bits.append(f"add: {', '.join(r.add) or 'nothing'}; drop: {', '.join(r.drop) or 'nothing'} "
                         f"(reaches {o.share:.0%} of option 1's gain over doing nothing new)")
+        if r.course is not None and r.course.next_steps:
+            bits.append("at the first review: " + next_steps_text(r, catalog))
         if bits:
             lines.append(f"{name}: " + "; ".join(bits))
-    lines += ["", f"pref = {preference_meaning(o.method)}: {preference_direction(o.method)}.", o.rule, CAVEAT]
+    meaning = ("value = the playbook's expected value over the horizon, worst = on its worst branch: higher is "
+               "better." if playbook else f"pref = {preference_meaning(o.method)}: {preference_direction(o.method)}.")
+    lines += ["", meaning, o.rule, CAVEAT]
     return "\n".join(lines)
+
+
+def next_steps_text(r, catalog: Catalog) -> str:
+    """What the course does at the first review, per reaction (changes to the package, or 'keep')."""
+    names = {t.id: t.name for t in catalog.tools}
+    parts = []
+    for reaction, nxt in r.course.next_steps.items():
+        said = reaction.replace("_", " ")
+        if nxt is None:
+            parts.append(f"if it {said}: keep")
+            continue
+        change = [*(f"+{names[t]}" for t in nxt if t not in r.tools), *(f"-{names[t]}" for t in r.tools if t not in nxt)]
+        parts.append(f"if it {said}: " + ", ".join(change))
+    return "; ".join(parts)
+
+
+def strategy_of(p, args):
+    """The playbook's problem for ``p`` (None for the package view: ``--packages`` or a non-default method)."""
+    from ..options import default_method  # noqa: PLC0415
+    from ..strategy import load_reactions, strategy_problem  # noqa: PLC0415
+    if args.packages or (args.method and args.method != default_method()):
+        return None
+    return strategy_problem(p, load_reactions(p.catalog), args.reviews, args.months)
 
 
 def cmd_options(args) -> int:
@@ -74,7 +107,8 @@ def cmd_options(args) -> int:
     check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
-    o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share)
+    o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share,
+                     strategy=strategy_of(p, args))
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":
@@ -100,6 +134,11 @@ def register(sub) -> None:
                         f"(default {DEFAULT_SHARE})")
     o.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
                    help="cap on tools per combination (default: constraints.yaml)")
+    o.add_argument("--packages", action="store_true",
+                   help="rank single packages held for the whole horizon (the package view) instead of openings "
+                        "with the playbook's continuation")
+    o.add_argument("--reviews", type=count(0, MAX_REVIEWS, "reviews"), default=3, help="playbook reviews (default 3)")
+    o.add_argument("--months", type=float, default=12, help="playbook horizon in months (default 12)")
     o.add_argument("--format", default="table", choices=["table", "csv", "json"])
     o.add_argument("--out", help="also write the output to this file")
     o.set_defaults(func=cmd_options)

@@ -17,7 +17,7 @@ def cmd_plan(args) -> int:
     from ..portfolios import build_portfolios  # noqa: PLC0415
     from ..strategy.compare import compare_courses, courses_json, courses_lines  # noqa: PLC0415
     from ..strategy.playbook import build_plan, plan_json, plan_text  # noqa: PLC0415
-    from ..strategy.reactions import load_reactions  # noqa: PLC0415
+    from ..strategy.reactions_file import load_reactions  # noqa: PLC0415
     from ..strategy.robustness import opening_stability  # noqa: PLC0415
     from ..strategy.tree import check_tree_size, strategy_problem  # noqa: PLC0415
     cat = catalog_of(args)

@@ -89,8 +89,9 @@ def cmd_rank(args) -> int:
         print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)
     check = checks(ranker, weights, df)
     sq = df.attrs["status_quo"]
+    note = playbook_note(args, p, ranker, weights, df) if args.playbook else None
     if args.format == "table":
-        text = format_ranking(df, cat, check)
+        text = format_ranking(df, cat, check) + "\n\n" + (note["note"] if note else PACKAGE_VIEW)
     elif args.format == "csv":
         out = df.drop(columns=["tool_ids"]).assign(tool_ids=[" | ".join(t) for t in df["tool_ids"]])
         ref = pd.DataFrame([{"rank": sq["rank"], "tools": "(status quo: do nothing new)", "n_tools": 0, "effort": 0,
@@ -103,11 +104,41 @@ def cmd_rank(args) -> int:
                  **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
         text = json.dumps({**{k: v for k, v in df.attrs.items()},
                            "preference_higher_is_better": preference_direction(args.method).startswith("higher"),
-                           "checks": check, "caveat": CAVEAT, "ranking": recs}, indent=2)
+                           "checks": check, "caveat": CAVEAT, "ranking": recs,
+                           **({"playbook_opening": note} if note else {})}, indent=2)
     print(text)
     if args.out:
         write_output(Path(args.out), text + "\n")
     return 0
+
+
+PACKAGE_VIEW = ("This is the package view: each combination held for the whole horizon. The recommendation is a "
+                "strategy that adapts at each review (decision options, decision plan); --playbook shows where its "
+                "opening ranks here and why it differs.")
+
+
+def playbook_note(args, p, ranker, weights, df) -> dict:
+    """Where the playbook's opening ranks in this ranking and why it differs (docs/strategy.md, "One answer")."""
+    from ..errors import DecisionError  # noqa: PLC0415
+    from ..ranking import METHODS  # noqa: PLC0415
+    from ..strategy.compare import opening_in_ranking, opening_note  # noqa: PLC0415
+    from ..strategy.playbook import build_plan  # noqa: PLC0415
+    from ..strategy.reactions_file import load_reactions  # noqa: PLC0415
+    from ..strategy.tree import strategy_problem  # noqa: PLC0415
+    if args.method == "consensus" or "shortlist" in df.attrs:
+        return {"note": f"--playbook: not available for {args.method} (it ranks a shortlist or mean ranks)."}
+    try:
+        problem = strategy_problem(p, load_reactions(p.catalog))
+        plan = build_plan(problem, problem.solve(weights), weights)
+    except DecisionError as exc:
+        return {"note": f"No playbook to compare: {exc}"}
+    first = int(df.index[0])                                          # the combination row of #1
+    o = opening_in_ranking(problem, plan, ranker.preference(weights, args.method), METHODS[args.method].ascending,
+                           first)
+    names = {t.id: t.name for t in p.catalog.tools}
+    return {"opening": list(o.opening), "rank": o.rank, "of": o.of, "first": list(o.first),
+            "first_breaks": None if o.first_broken is None else list(o.first_broken),
+            "note": opening_note(o, names)}
 
 
 def cmd_tools(args) -> int:
@@ -188,6 +219,8 @@ def register(sub) -> None:
     r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
                    help="cap on tools per combination (default: constraints.yaml)")
     r.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    r.add_argument("--playbook", action="store_true",
+                   help="say where the playbook's opening ranks here and why it differs from #1 (about a second)")
     r.add_argument("--out", help="also write the output to this file")
     r.set_defaults(func=cmd_rank)
 

@@ -16,11 +16,12 @@ import pandas as pd
 from ..advice import BottomLine, Confidence, advise, assess
 from ..catalog import Catalog
 from ..errors import DecisionError
+from ..defaults import DEFAULT_METHOD
 from ..options import DEFAULT_K, Options, find_options
 from ..strategy.playbook import Plan, build_plan
 from ..portfolios import build_portfolios
 from ..ranking import Ranker
-from ..strategy.reactions import load_reactions
+from ..strategy.reactions_file import load_reactions
 from ..strategy.tree import StrategyProblem, strategy_problem
 from ..weights import direct
 
@@ -172,16 +173,27 @@ class ViewModel:
         t1 = time.perf_counter()
         ranking = ranker.rank(state.weights, state.method, state.top)
         t2 = time.perf_counter()
-        options = find_options(ranker.portfolios, state.weights, state.method, state.k, state.current,
-                               ranker=ranker)
+        options = self.options(state, ranker)
         t3 = time.perf_counter()
         return View(state, ranker, ranking, options, built,
                     timings={"build_ms": (t1 - t0) * 1e3 if built else 0.0, "rank_ms": (t2 - t1) * 1e3,
                              "options_ms": (t3 - t2) * 1e3})
 
-    @staticmethod
-    def confidence(view: View, draws: int = CONFIDENCE_DRAWS) -> Confidence:
+    def options(self, state: ViewState, ranker: Ranker) -> Options:
+        """The distinct options as the briefing picks them: under the default method they open the playbook (one
+        answer: option 1 is the playbook's opening); otherwise, or when no playbook meets every principle, the
+        package view."""
+        if state.method == DEFAULT_METHOD:
+            try:
+                return find_options(ranker.portfolios, state.weights, state.method, state.k, state.current,
+                                    ranker=ranker, strategy=self.problem(state))
+            except DecisionError:
+                pass
+        return find_options(ranker.portfolios, state.weights, state.method, state.k, state.current, ranker=ranker)
+
+    def confidence(self, view: View, draws: int = CONFIDENCE_DRAWS) -> Confidence:
         """The 'how sure' numbers of ``view`` (reuses its stability table when present); stored on the view."""
+        strategy = self.problem(view.state) if view.options.basis == "playbook" else None
         view.confidence = assess(view.ranker.portfolios, view.options, view.ranker, samples=draws,
-                                 stability=view.stability)
+                                 stability=view.stability, strategy=strategy)
         return view.confidence

@@ -8,7 +8,8 @@ One module per step, data flowing down the list:
                principles re-checked from the tool sets.
 """
 from .playbook import Plan, PlanNode, build_plan, make_plan, plan_html, plan_json, plan_text
-from .reactions import Principles, ReactionModel, load_reactions
+from .reactions import Principles, ReactionModel
+from .reactions_file import load_reactions
 from .tree import StrategyProblem, strategy_problem
 
 __all__ = ["Plan", "PlanNode", "Principles", "ReactionModel", "StrategyProblem", "build_plan", "load_reactions",

@@ -12,28 +12,39 @@ from ..catalog import Catalog
 from ..errors import DecisionError
 from .compare import compare_courses
 from .playbook import Plan, PlanNode, build_plan
-from .reactions import load_reactions
+from .reactions_file import load_reactions
 from .tree import StrategyProblem, opening_cap, required_rung, strategy_problem
 
 
 def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
-    """Every way ``plan`` breaks a principle or static feasibility (empty when it obeys them all)."""
+    """Every way ``plan`` breaks a principle or static feasibility (empty when it obeys them all), re-checked from the
+    tool sets and the probabilities shown."""
     cat = problem.catalog
-    pr = problem.model.principles
-    feats = {f.id: f for f in problem.model.features}
+    model = problem.model
+    pr = model.principles
+    feats = {f.id: f for f in model.features}
     tool = {t.id: t for t in cat.tools}
+    kind = dict(zip(model.ids, model.kinds))
 
     def has(tools, fid) -> bool:
         f = feats.get(fid)
         return f is not None and any(t in f.tools or tool[t].family in f.families or tool[t].stance in f.stances
-                                     for t in tools)
+                                     for t in tools) and not any(has(tools, u) for u in f.unless)
 
     def rung(tools) -> int:
         return max((tool[t].rung for t in tools), default=0)
 
     def pressure(tools) -> tuple[int, int]:
         p = [tool[t].rung for t in tools if has([t], "pressure")]
-        return max(p, default=0), len(p)
+        pen = [t for t in tools if has([t], "penalty")]
+        return max(p, default=0), len(pen)
+
+    def penalties(tools) -> set:
+        return {t for t in tools if has([t], "penalty")}
+
+    def stronger(prev, nxt) -> bool:
+        (a, n), (b, m) = pressure(prev), pressure(nxt)
+        return b > a or m > n
 
     allowed = {tuple(problem.portfolios.tools_of(int(r))) for r in problem.rows}
     out = []
@@ -42,30 +53,62 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
         out.append(f"opening climbs to rung {rung(plan.root.tools)} (cap {cap})")
     if pr.verified_progress and has(plan.root.tools, "incentives"):
         out.append("incentives in the opening package")
+    reviewable = lambda tools: has(tools, "threat") and has(tools, "verification")  # noqa: E731
+    if pr.benchmarks and not reviewable(plan.root.tools) and "no_benchmark" not in plan.root.flags:
+        out.append("the opening states no benchmark or has no way to verify it")
+    low = dict(zip(model.ids, model.low))
+    high = dict(zip(model.ids, model.high))
 
     def visit(n: PlanNode, parent: PlanNode | None, where: str):
         if n.tools not in allowed:
-            out.append(f"{where}: package not feasible or below the security floor")
+            out.append(f"{where}: package not feasible")
+        ps = n.reaction_probabilities
         if n.children and abs(sum(c.probability for c in n.children) - 1) > 1e-9:
             out.append(f"{where}: reaction probabilities do not sum to 1")
+        for r, p in ps.items():
+            req = next(x.requires for x in model.reactions if x.id == r)
+            lo, hi = (low[r], high[r]) if req is None or has(n.tools, req) else (0.0, 0.0)
+            if not lo - 1e-9 <= p <= hi + 1e-9:
+                out.append(f"{where}: P({r}) = {p:.3f} outside its envelope {lo:g}-{hi:g}")
+        if pr.security_floor and pr.max_rupture_risk is not None:
+            risk = sum(p for r, p in ps.items() if next(x.degrades for x in model.reactions if x.id == r))
+            if risk > pr.max_rupture_risk + 1e-9:
+                out.append(f"{where}: chance of a major retaliation {risk:.2f} above {pr.max_rupture_risk:.2f}")
+        if pr.benchmarks and pressure(n.tools)[0] > 0 and not reviewable(n.tools):
+            out.append(f"{where}: a package that presses states no benchmark or has no way to verify it")
         if parent is not None:
-            prev, nxt, k = parent.tools, n.tools, n.reaction
+            prev, nxt, k = parent.tools, n.tools, kind[n.reaction]
             if pr.calibration and rung(nxt) > rung(prev) + pr.max_rungs_up:
                 out.append(f"{where}: climbs {rung(nxt) - rung(prev)} rungs (calibration allows {pr.max_rungs_up})")
-            if pr.verified_progress and has(nxt, "incentives") and not (
-                    k == pr.verified_reaction and has(prev, "verification")):
+            if pr.verified_progress and has(nxt, "incentives") and not (k == "complies" and has(prev, "verification")):
                 out.append(f"{where}: incentives without verified compliance")
-            if pr.de_escalation and k == pr.de_escalation_reaction:
+            if pr.keep_penalties and k != "complies" and not penalties(prev) <= penalties(nxt):
+                out.append(f"{where}: a penalty is lifted although the ally did not comply")
+            if pr.reward_compliance and k == "complies" and (
+                    rung(nxt) > rung(prev) or pressure(nxt)[0] > pressure(prev)[0]
+                    or not penalties(nxt) <= penalties(prev)):
+                out.append(f"{where}: more coercion right after the ally complied")
+            if pr.de_escalation and k == "retaliates":
                 if not has(nxt, "de_escalation"):
-                    out.append(f"{where}: no crisis protocol after '{k}'")
+                    out.append(f"{where}: no crisis protocol after '{n.reaction}'")
                 if pr.hold_after_retaliation and rung(nxt) > rung(prev):
-                    out.append(f"{where}: climbs the ladder after '{k}'")
-            idle = k == pr.credibility_reaction and has(prev, "threat") and not (
-                pressure(nxt)[0] > pressure(prev)[0] or pressure(nxt)[1] > pressure(prev)[1])
+                    out.append(f"{where}: climbs the ladder after '{n.reaction}'")
+                if pr.no_threat_after_retaliation and has(nxt, "threat") and not has(prev, "threat"):
+                    out.append(f"{where}: a new threat right after '{n.reaction}'")
+            idle = k == "stalls" and has(prev, "threat") and pressure(prev)[0] == 0 and not stronger(prev, nxt)
             if idle != ("bluff" in n.flags):
                 out.append(f"{where}: bluff flag {'missing' if idle else 'wrong'}")
             if idle and pr.credibility:
-                out.append(f"{where}: a threat is not carried out on '{k}'")
+                out.append(f"{where}: a threat is not carried out on '{n.reaction}'")
+            answered = (stronger(prev, nxt) or rung(nxt) > rung(prev) or (has(nxt, "threat") and not has(prev, "threat"))
+                        or (has(nxt, "verification") and not has(prev, "verification")))
+            if pr.answer_stalling and k == "stalls" and not answered and "unanswered" not in n.flags:
+                out.append(f"{where}: stalling is not answered")
+        if not n.children and pr.credibility and pr.threat_at_horizon and has(n.tools, "threat") \
+                and pressure(n.tools)[0] == 0:
+            if not any(rung(x) <= rung(n.tools) + (pr.max_rungs_up if pr.calibration else 99) and stronger(n.tools, x)
+                       and (not pr.keep_penalties or penalties(n.tools) <= penalties(x)) for x in allowed):
+                out.append(f"{where}: a threat in the last package has no next step on the ladder")
         for c in n.children:
             visit(c, n, f"{where} > {c.reaction}")
 
@@ -73,25 +116,39 @@ def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
     return out
 
 
-def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
-    """Findings for the playbooks of every scenario (``built``: scenario -> Portfolios) x weight set."""
+def problems_of(catalog: Catalog, built: dict) -> tuple[dict, list[dict]]:
+    """The strategy problem of every built scenario, and the findings of the ones that cannot be built."""
     f = []
-    add = lambda level, check, where, detail: f.append(dict(level=level, check=check, where=where,  # noqa: E731
-                                                             detail=detail))
     try:
         model = load_reactions(catalog)
     except DecisionError as exc:
-        add("note", "strategies not checked", "reactions.yaml", str(exc))
+        return {}, [dict(level="note", check="strategies not checked", where="reactions.yaml", detail=str(exc))]
+    problems = {}
+    for sc, p in built.items():
+        try:
+            problems[sc] = strategy_problem(p, model)
+        except DecisionError as exc:
+            f.append(dict(level="fail", check="no playbook", where=sc, detail=str(exc)))
+    return problems, f
+
+
+def audit_plans(catalog: Catalog, built: dict, weight_sets: dict, problems: dict | None = None) -> list[dict]:
+    """Findings for the playbooks of every scenario (``built``: scenario -> Portfolios) x weight set
+    (``problems``: the scenarios' strategy problems when already built, :func:`problems_of`)."""
+    f = []
+    add = lambda level, check, where, detail: f.append(dict(level=level, check=check, where=where,  # noqa: E731
+                                                             detail=detail))
+    if problems is None:
+        problems, f = problems_of(catalog, built)
+    if not problems:
         return f
+    model = next(iter(problems.values())).model
+    counts = {"playbooks": 0, "answers stalling": 0, "benchmark with verification at the opening": 0,
+              "changes at some review": 0}
     for r in (*model.rules, *model.reactions):
         if not str(r.source).strip():
             add("fail", "no source", f"reaction rule {r.id}", "empty source")
-    for sc, p in built.items():
-        try:
-            problem = strategy_problem(p, model)
-        except DecisionError as exc:
-            add("fail", "no playbook", sc, str(exc))
-            continue
+    for sc, problem in problems.items():
         for name, w in weight_sets.items():
             where = f"{sc} / {name}"
             try:
@@ -102,6 +159,20 @@ def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
             bad = plan_violations(plan, problem)
             if bad:
                 add("fail", "playbook breaks a principle", where, "; ".join(bad[:3]))
+            counts["playbooks"] += 1
+            root = set(plan.root.tools)
+            feats = {ft.id: ft for ft in problem.model.features}
+            has = lambda tools, fid: fid in feats and any(  # noqa: E731
+                t in feats[fid].tools or problem.catalog.tool(t).family in feats[fid].families
+                or problem.catalog.tool(t).stance in feats[fid].stances for t in tools)
+            counts["benchmark with verification at the opening"] += has(root, "threat") and has(root, "verification")
+            counts["changes at some review"] += any(n.tools != plan.root.tools for n in plan.nodes)
+            stalls = [n for n in plan.nodes if n.reaction is not None
+                      and problem.model.kinds[problem.model.index(n.reaction)] == "stalls"]
+            counts["answers stalling"] += any("unanswered" not in n.flags for n in stalls)
+            if problem.model.principles.answer_stalling and stalls and all("unanswered" in n.flags for n in stalls):
+                add("fail", "playbook never answers stalling", where,
+                    "no package that presses harder or verifies more is available on any 'stalls' branch")
             if "bluff" in plan.flags:
                 add("note", "playbook bluffs", where, "a threat is left idle on 'stalls' (credibility is off)")
             if not np.isfinite(plan.value):
@@ -110,4 +181,7 @@ def audit_plans(catalog: Catalog, built: dict, weight_sets: dict) -> list[dict]:
                 if not c.broken and c.value > plan.value + 1e-9:     # a policy the solver searched: a solver bug
                     add("fail", "playbook not optimal", where, f"{c.name.lower()} ({' + '.join(c.tools)}) obeys "
                         f"every principle and is worth {c.value:.6f} > {plan.value:.6f}")
+    n = counts.pop("playbooks")
+    if n:
+        add("note", "playbooks", "all scenarios x weight sets", "; ".join(f"{k}: {v} of {n}" for k, v in counts.items()))
     return f

@@ -26,9 +26,9 @@ import numpy as np
 
 from ..errors import DecisionError
 from ..ranking import METHODS as RANKING_METHODS
-from ..ranking import competition_ranks, preference
+from ..ranking import FAST_METHODS, competition_ranks, normalise, preference
 from .playbook import Plan
-from .tree import StrategyProblem, admissibility, period_value, required_rung
+from .tree import SIGNATURE, StrategyProblem, period_value, required_rung, transitions
 
 METHODS = ("wsm", "topsis", "vikor")
 VALUE_DECIMALS = 9
@@ -60,27 +60,76 @@ class Course:
 
 def _held(problem: StrategyProblem, i: int, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float, float]:
     """Package ``i`` of the problem held for every period: expected and worst criterion vectors, their values, the
-    effort. Every period is alike, so the worst branch repeats the worst reaction."""
-    pr, out = problem.probs[i], problem.outcomes[i]
+    effort. Exact over the review contexts: the distribution over contexts is carried forward period by period; the
+    worst branch is the reaction path (positive probabilities only) with the lowest period-averaged value."""
+    P = problem.probs[i]                                          # (C, K)
+    d = np.array([dd for _, dd in problem.contexts])
+    out = problem.outcomes[i][d]                                  # (C, K, crit)
+    u = period_value(out, w, problem.catalog)                     # (C, K)
+    nxt, T = problem.next_ctx, problem.reviews + 1
+    pi = np.zeros(len(d))
+    pi[0] = 1.0
+    expected = np.zeros(out.shape[-1])
+    for _ in range(T):
+        expected += np.einsum("c,ck,ckj->j", pi, P, out)
+        new = np.zeros_like(pi)
+        np.add.at(new, nxt.ravel(), (pi[:, None] * P).ravel())
+        pi = new
+    worst_u = np.zeros(len(d))                                    # min over remaining paths, from each context
+    worst_v = np.zeros((len(d), out.shape[-1]))
+    for _ in range(T):
+        tot = np.where(P > 0, u + worst_u[nxt], np.inf)
+        k = tot.argmin(1)
+        rows = np.arange(len(d))
+        worst_v = out[rows, k] + worst_v[nxt[rows, k]]
+        worst_u = tot[rows, k]
     cost = float(problem.effort_cost[i])
-    expected = (pr[:, None] * out).sum(0)
-    u = period_value(out, w, problem.catalog)
-    k = int(np.flatnonzero(pr > 0)[np.argmin(u[pr > 0])])
-    return expected, out[k], float(period_value(expected, w, problem.catalog)) - cost, float(u[k]) - cost, \
-        float(problem.portfolios.effort[problem.rows[i]])
+    expected /= T
+    worst = worst_v[0] / T
+    return expected, worst, float(period_value(expected, w, problem.catalog)) - cost, \
+        float(worst_u[0]) / T - cost, float(problem.portfolios.effort[problem.rows[i]])
+
+
+def reachable_contexts(problem: StrategyProblem, i: int) -> list[int]:
+    """Contexts a held package ``i`` can meet before one of its reviews (R reviews after the opening)."""
+    P, nxt = problem.probs[i], problem.next_ctx
+    seen, frontier = {0}, {0}
+    for _ in range(problem.reviews):
+        frontier = {int(nxt[c, k]) for c in frontier for k in np.flatnonzero(P[c] > 0)}
+        seen |= frontier
+    return sorted(seen)
+
+
+def _holds(problem: StrategyProblem, i: int, pr) -> bool:
+    """Holding package ``i`` at every review obeys principles ``pr`` (opening rules, transitions, floor)."""
+    s = problem.sig_id[i]
+    tr = transitions(problem.sig, problem.model.kinds, pr, required_rung(problem.portfolios))
+    if not tr.opening[s]:
+        return False
+    reach = reachable_contexts(problem, i)
+    if pr.security_floor and not problem.feasible[i, reach].all():
+        return False
+    idle = problem.sig[s, SIGNATURE.index("threat")] and not problem.sig[s, SIGNATURE.index("pressure_rung")]
+    if pr.credibility and pr.threat_at_horizon and idle and not tr.executable[s]:
+        return False
+    for c in reach[1:]:
+        k = problem.contexts[c][0]
+        if not tr.admissible[k, s, s]:
+            return False
+        if pr.answer_stalling and problem.model.kinds[k] == "stalls" and \
+                (tr.admissible[k, s] & tr.answers[s]).any():
+            return False                                  # an answer was available and holding did not give it
+    return True
 
 
 def _broken(problem: StrategyProblem, i: int) -> tuple[str, ...]:
     """The principles that holding package ``i`` at every review breaks, each judged on its own (only that principle
     on), opening rules included."""
-    s, reacts = problem.sig_id[i], np.flatnonzero(problem.probs[i] > 0)
-    holds = lambda opening, adm, *_: bool(opening[s] and adm[reacts, s, s].all())  # noqa: E731
-    if holds(problem.opening, problem.admissible):
+    pr = problem.model.principles
+    if _holds(problem, i, pr):
         return ()
-    pr, rung = problem.model.principles, required_rung(problem.portfolios)
     alone = lambda name: pr.switched(off=[n for n in pr.NAMES if n != name])  # noqa: E731
-    return tuple(n for n in pr.NAMES if getattr(pr, n)
-                 and not holds(*admissibility(problem.sig, problem.model.ids, alone(n), rung)))
+    return tuple(n for n in pr.NAMES if getattr(pr, n) and not _holds(problem, i, alone(n)))
 
 
 def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ...] = METHODS) -> list[Course]:
@@ -113,9 +162,13 @@ def compare_courses(problem: StrategyProblem, plan: Plan, methods: tuple[str, ..
     cost = cat.model.effort_cost * np.array([r[6] for r in rows])
     ranks = {"wsm": competition_ranks(np.round([r[4] for r in rows], VALUE_DECIMALS))}
     for m in (m for m in METHODS[1:] if m in methods):
-        try:
-            raw = preference(X, w, p.types, m)[-len(rows):]
+        try:                        # the vectorised method where there is one: no pymcdm import (about a second)
+            raw = (FAST_METHODS[m](normalise(X, p.types), w / w.sum()) if m in FAST_METHODS
+                   else preference(X, w, p.types, m))[-len(rows):]
         except DecisionError:
+            ranks[m] = None
+            continue
+        if not np.isfinite(raw).all():
             ranks[m] = None
             continue
         asc = RANKING_METHODS[m].ascending
@@ -133,6 +186,9 @@ PHRASES = {"Hold the opening": "holding the opening package", "Hold the best sin
            "single package", "Do nothing new": "doing nothing new"}
 PRINCIPLE_LABELS = {"calibration": "calibration", "credibility": "credibility", "verified_progress": "verified "
                     "progress", "de_escalation": "de-escalation channel", "security_floor": "security floor",
+                    "answer_stalling": "answering a stalling ally", "keep_penalties": "keeping penalties",
+                    "reward_compliance": "rewarding compliance",
+                    "benchmarks": "benchmarks with verification",
                     "accountability_floor": "the accountability floor", "legal_obligations": "legal obligations"}
 
 
@@ -199,3 +255,56 @@ def courses_html(courses: list[Course], plan: Plan) -> str:
     return (f"<table class='courses'><thead><tr><th>course over {plan.months:g} months</th><th>value</th>"
             f"<th>worst branch</th>{head}{rank_head}<th>breaks</th></tr></thead><tbody>{''.join(rows)}</tbody>"
             f"</table><p class='sub'>{esc(verdict(courses))}</p>")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The package view's note: where the playbook's opening ranks among packages held for the whole horizon
+
+
+@dataclass(frozen=True)
+class OpeningInRanking:
+    """Where the playbook's ``opening`` ranks (``rank`` of ``of``, competition ranks under the ranking's tie rule)
+    in the package ranking, whose #1 is ``first``; ``first_broken``: the principles that holding ``first`` at every
+    review breaks (empty when it holds; None when ``first`` is not allowed in a strategy at all, e.g. above the
+    opening's calibration cap)."""
+    opening: tuple[str, ...]
+    rank: int
+    of: int
+    first: tuple[str, ...]
+    first_broken: tuple[str, ...] | None
+    playbook_value: float
+    first_held_value: float | None
+
+
+def opening_in_ranking(problem: StrategyProblem, plan: Plan, pref: np.ndarray, ascending: bool,
+                       first_row: int) -> OpeningInRanking:
+    """``pref``: the package ranking's net preference of every combination (:meth:`decision.ranking.Ranker.
+    preference`, same rows as the portfolios; ``ascending``: lower is better); ``first_row``: the ranking's #1 (its
+    tie rule decides among equals)."""
+    ranks = competition_ranks(pref, ascending)
+    p = problem.portfolios
+    i = int(np.searchsorted(problem.rows, first_row))
+    allowed = i < len(problem.rows) and int(problem.rows[i]) == first_row
+    held = _held(problem, i, problem.weights(plan.weights))[2] if allowed else None
+    return OpeningInRanking(tuple(plan.root.tools), int(ranks[plan.root.row]), len(pref), p.tools_of(first_row),
+                            _broken(problem, i) if allowed else None, float(plan.value),
+                            None if held is None else float(held))
+
+
+def opening_note(o: OpeningInRanking, names: dict) -> str:
+    """One or two sentences: where the opening ranks and why the recommendation differs from #1."""
+    if set(o.opening) == set(o.first):
+        return ("The recommendation (decision options, option 1) opens with this ranking's #1 and adapts it at each "
+                "review (decision plan).")
+    text = (f"The recommendation is a strategy (decision options, option 1): it opens with "
+            f"{' + '.join(names[t] for t in o.opening)}, ranked #{o.rank:,} of {o.of:,} here, and adapts it at "
+            f"each review (decision plan).")
+    if o.first_broken is None:
+        return text + " This ranking's #1 cannot be held as a strategy here (it is outside the review tree's packages)."
+    if o.first_broken:
+        labels = [PRINCIPLE_LABELS.get(b, b) for b in o.first_broken]
+        why = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+        return text + f" Holding #1 for the whole horizon breaks {why}."
+    gap = o.playbook_value - (o.first_held_value or 0.0)
+    return text + (f" Holding #1 breaks no principle; the playbook is worth {gap:+.3f} against holding it (expected "
+                   f"additive value with the ally's reactions, less effort).")

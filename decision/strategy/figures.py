@@ -11,10 +11,11 @@ import json
 
 import plotly.graph_objects as go
 
-from ..display import words, wrap_words
+from ..display import wrap_words
 from .playbook import Plan, PlanNode
 
-REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b"}
+REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b",
+                    "retaliates_minor": "#d6604d", "retaliates_major": "#67001f"}
 OTHER_COLOUR = "#555555"
 
 
@@ -52,13 +53,14 @@ def plan_figure_data(plan: Plan, wrap: int | None = None) -> dict:
         change = _change(n, parent)
         label = wrap_words(change + flag, wrap) if wrap else _short(change) + flag
         nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": label,
-                    "hover": f"review {n.review}, {words(n.reaction or 'opening')} (p {n.probability:.2f}, path "
+                    "hover": f"review {n.review}, {shown.get(n.reaction) or 'opening'} (p {n.probability:.2f}, path "
                              f"{n.reach:.3f})<br>{change}<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
                     "flags": list(n.flags), "tools": list(n.tools)}
         if parent_index is not None:
             edges.append({"from": parent_index, "to": i, "reaction": n.reaction, "probability": n.probability})
         return y
 
+    shown = {k: v.lower() for k, v in zip(plan.reactions, plan.reaction_names)}     # names, never ids, on screen
     place(plan.root, None, None)
     return {"nodes": nodes, "edges": edges}
 
@@ -73,6 +75,7 @@ def plan_trace_data(plan: Plan, label_depth: int = 1, wrap: int | None = None) -
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
+    names = dict(zip(plan.reactions, plan.reaction_names))
     out = []
     for reaction in dict.fromkeys(e["reaction"] for e in edges):
         xs, ys, mx, my, mt, mh = [], [], [], [], [], []
@@ -84,8 +87,8 @@ def plan_trace_data(plan: Plan, label_depth: int = 1, wrap: int | None = None) -
             my.append((a["y"] + b["y"]) / 2)
             deep = round(b["x"] / step) > 2 and crowded
             mt.append("" if deep else f"{e['probability']:.2f}")
-            mh.append(f"{words(reaction)}: p {e['probability']:.2f}")
-        out.append({"name": reaction, "x": xs, "y": ys})
+            mh.append(f"{names.get(reaction, reaction)}: p {e['probability']:.2f}")
+        out.append({"name": names.get(reaction, reaction), "reaction": reaction, "x": xs, "y": ys})
         out.append({"x": mx, "y": my, "text": mt, "hovertext": mh})
     depth = [round(n["x"] / step) for n in nodes]
     out.append({"name": "package", "x": [n["x"] for n in nodes], "y": [n["y"] for n in nodes],
@@ -127,10 +130,10 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, stat
         letters = package_letters(plan)
         traces[-1] = {**traces[-1], "text": [letters[tuple(n["tools"])] for n in nodes]}
     for lines, labels in zip(traces[:-1:2], traces[1:-1:2]):
-        reaction = lines["name"]
+        reaction = lines["reaction"]
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
         fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2),
-                        name=words(reaction), hoverinfo="skip", legendgroup=reaction)
+                        name=lines["name"], hoverinfo="skip", legendgroup=reaction)
         if not static:
             fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
                             textposition="top center", textfont=dict(color=colour, size=10), showlegend=False,

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog import CAVEAT, Catalog
+from ..errors import DecisionError
 from ..portfolios import build_portfolios
-from .reactions import Principles, ReactionModel, load_reactions
+from .reactions import Principles, ReactionModel
+from .reactions_file import load_reactions
 from .tree import Policy, StrategyProblem, period_value, strategy_problem
 
 PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
@@ -25,7 +27,9 @@ PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by san
 @dataclass(frozen=True)
 class PlanNode:
     """A decision point: the package in force from this review until the next (``reaction`` led here from the
-    parent with ``probability``; ``reach`` is the probability of the whole path)."""
+    parent with ``probability``; ``reach`` is the probability of the whole path). ``degraded``: the ties are degraded
+    (by an earlier major retaliation) while this package is in force. Flags: ``bluff`` (a threat not carried out),
+    ``unanswered`` (the ally stalled and no package answers it)."""
     review: int
     reaction: str | None
     probability: float
@@ -37,6 +41,9 @@ class PlanNode:
     flags: tuple[str, ...]
     reaction_probabilities: dict[str, float]
     children: tuple[PlanNode, ...]
+    degraded: bool = False
+    reaction_name: str = ""
+    effort: float = 0.0
 
     def walk(self):
         """This node and its descendants, depth first."""
@@ -67,6 +74,8 @@ class Plan:
     criterion_names: tuple[str, ...]
     status_quo: dict[str, float]
     context: tuple[str, ...] = ()
+    reactions: tuple[str, ...] = ()
+    reaction_names: tuple[str, ...] = ()
 
     @property
     def nodes(self) -> list[PlanNode]:
@@ -77,53 +86,73 @@ class Plan:
         return sorted({f for n in self.nodes for f in n.flags})
 
 
-def build_plan(problem: StrategyProblem, policy: Policy, weights=None) -> Plan:
-    """Unfold a solved policy into the tree, with expected and worst-branch criterion values."""
+def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np.ndarray | None = None,
+               opening: int | None = None) -> Plan:
+    """Unfold a solved policy into the tree, with expected and worst-branch criterion values (``probs``: the
+    probabilities the policy was solved with, default the problem's; ``opening``: a portfolio row to open with
+    instead of the optimal opening, followed by the policy's best continuation; its value is then that opening's
+    value, :meth:`StrategyProblem.opening_values`)."""
     cat = problem.catalog
     p = problem.portfolios
     crit = cat.criterion_ids
     w = problem.weights(weights)
-    reactions = problem.model.ids
+    model = problem.model
+    reactions, names = model.ids, [r.name for r in model.reactions]
+    probs = problem.probs if probs is None else probs
     n_periods = problem.reviews + 1
     expected = np.zeros(len(crit))
     leaves = []          # (effort cost, path, criterion vector); valued together once the tree is unfolded
 
-    def node(r: int, i: int, reaction, prob: float, reach: float, flags, acc: np.ndarray, cost: float,
-             path, possible: bool) -> PlanNode:
+    def node(r: int, i: int, c: int, k_in: int | None, prob: float, reach: float, flags, acc: np.ndarray,
+             cost: float, path) -> PlanNode:
         nonlocal expected
-        pr = problem.probs[i]
-        expected += reach * (pr[:, None] * problem.outcomes[i]).sum(0) / n_periods
+        pr = probs[i, c]
+        d = problem.contexts[c][1]
+        out = problem.outcomes[i, d]
+        expected += reach * (pr[:, None] * out).sum(0) / n_periods
         cost = cost + float(problem.effort_cost[i])
         children = []
         for k, react in enumerate(reactions):
-            total = acc + problem.outcomes[i, k]
+            if pr[k] <= 0:
+                continue                                   # a reaction that cannot happen is no branch
+            total = acc + out[k]
             if r == problem.reviews:
-                if possible and pr[k] > 0:           # the worst branch is taken over paths that can happen
-                    avg = total / n_periods
-                    leaves.append((cost / n_periods, (*path, react), avg))
+                leaves.append((cost / n_periods, (*path, react), total / n_periods))
                 continue
             prev = problem.sig_id[i]
-            nxt = policy.choice[r + 1, prev, k]
-            j = int(policy.best_row[r + 1, nxt])
-            f = ("bluff",) if problem.bluff[k, prev, nxt] else ()
-            children.append(node(r + 1, j, react, float(pr[k]), reach * float(pr[k]), f, total, cost,
-                                 (*path, react), possible and pr[k] > 0))
+            c2 = int(problem.next_ctx[c, k])
+            nxt = policy.choice[r + 1, prev, c2]
+            j = int(policy.best_row[r + 1, c2, nxt])
+            f = (("bluff",) if problem.bluff[k, prev, nxt] else ()) + \
+                (("unanswered",) if policy.unanswered[r + 1, prev, c2] else ())
+            children.append(node(r + 1, j, c2, k, float(pr[k]), reach * float(pr[k]), f, total, cost,
+                                 (*path, react)))
         row = int(problem.rows[i])
         tools = p.tools_of(row)
-        return PlanNode(r, reaction, prob, reach, row, tools, tuple(cat.tool(t).name for t in tools),
-                        dict(zip(crit, map(float, p.values[row]))), tuple(flags),
-                        dict(zip(reactions, map(float, pr))), tuple(children))
+        return PlanNode(r, None if k_in is None else reactions[k_in], prob, reach, row, tools,
+                        tuple(cat.tool(t).name for t in tools), dict(zip(crit, map(float, p.values[row]))),
+                        tuple(flags), dict(zip(reactions, map(float, pr))), tuple(children), bool(d),
+                        "" if k_in is None else names[k_in], float(p.effort[row]))
 
-    root_i = int(policy.best_row[0, policy.root_signature])
-    root = node(0, root_i, None, 1.0, 1.0, (), np.zeros(len(crit)), 0.0, (), True)
+    if opening is None:
+        root_i = int(policy.best_row[0, 0, policy.root_signature])
+        value = policy.value
+    else:
+        hit = np.flatnonzero(problem.rows == opening)
+        if not len(hit) or not np.isfinite(policy.opening_values[hit[0]]):
+            raise DecisionError(f"package row {opening} cannot open a playbook here (not feasible, over the "
+                                "opening's rung cap or below the security floor)")
+        root_i, value = int(hit[0]), float(policy.opening_values[hit[0]])
+    root = node(0, root_i, 0, None, 1.0, 1.0, policy.opening_flags, np.zeros(len(crit)), 0.0, ())
     leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
     worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
     worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]
     sc = p.adjusted.scenario
-    return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, policy.value,
+    return Plan(sc.id, sc.name, dict(zip(crit, map(float, w))), problem.reviews, problem.months, value,
                 dict(zip(crit, map(float, expected))), dict(zip(crit, map(float, worst_vec))), worst_path,
-                worst_value, root, problem.model.principles, len(problem.rows), len(problem.sig), tuple(crit),
-                tuple(c.name for c in cat.criteria), dict(zip(crit, map(float, p.status_quo))), _context(p))
+                worst_value, root, model.principles, len(problem.rows), len(problem.sig), tuple(crit),
+                tuple(c.name for c in cat.criteria), dict(zip(crit, map(float, p.status_quo))), _context(p),
+                tuple(reactions), tuple(names))
 
 
 def _context(p) -> tuple[str, ...]:
@@ -156,7 +185,7 @@ def make_plan(catalog: Catalog, scenario=None, weights=None, reviews: int = 3, m
 # Views
 
 def _node_json(n: PlanNode) -> dict:
-    return {"review": n.review, "reaction": n.reaction, "probability": round(n.probability, 6),
+    return {"review": n.review, "reaction": n.reaction, "probability": round(n.probability, 6), "degraded": n.degraded,
             "tools": list(n.tools), "values": {k: round(v, 6) for k, v in n.values.items()}, "flags": list(n.flags),
             "children": [_node_json(c) for c in n.children]}
 
@@ -171,6 +200,11 @@ def plan_json(plan: Plan) -> dict:
             "status_quo": r6(plan.status_quo), "context": list(plan.context),
             "principles": {n: getattr(plan.principles, n) for n in Principles.NAMES},
             "caveat": f"{CAVEAT} {PROBABILITY_CAVEAT}"}
+
+
+def said(node: PlanNode) -> str:
+    """The reaction that led to ``node`` as a verb phrase ("stalls", "retaliates (major)")."""
+    return (node.reaction_name or node.reaction or "").lower()
 
 
 def _changes(node: PlanNode, parent: PlanNode | None) -> str:
@@ -201,7 +235,7 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
         if parent is None:
             head = "Opening (month 0): "
         else:
-            head = f"Review {n.review} (month {n.review * step:g}), if the ally {n.reaction} (p {n.probability:.2f}): "
+            head = f"Review {n.review} (month {n.review * step:g}), if the ally {said(n)} (p {n.probability:.2f}): "
         unchanged = parent is not None and n.tools == parent.tools
         if unchanged:
             lines.append(f"{pad}{head}keep the package{flag}")
@@ -219,7 +253,8 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
 
     emit(plan.root, None, 0)
     lines += ["", f"Expected over the horizon: {fmt(plan.expected)}   (value {plan.value:.3f})",
-              f"Worst branch ({' -> '.join(plan.worst_path)}): {fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
+              f"Worst branch ({' -> '.join(dict(zip(plan.reactions, plan.reaction_names)).get(r, r).lower() for r in plan.worst_path)}): "
+              f"{fmt(plan.worst)}   (value {plan.worst_value:.3f})"]
     if comparison:
         lines += ["", *comparison]
     if robustness:
@@ -247,7 +282,7 @@ def plan_html(plan: Plan) -> str:
 
     def item(n: PlanNode, parent: PlanNode | None) -> str:
         head = ("Opening (month 0)" if parent is None else
-                f"Review {n.review} (month {n.review * step:g}), if the ally {esc(n.reaction)} (p {n.probability:.2f})")
+                f"Review {n.review} (month {n.review * step:g}), if the ally {esc(said(n))} (p {n.probability:.2f})")
         flag = "".join(f' <span class="flag">{esc(f.upper())}</span>' for f in n.flags)
         vals = ", ".join(f"{esc(name)} {n.values[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
         kids = "".join(item(c, n) for c in n.children)
@@ -257,4 +292,4 @@ def plan_html(plan: Plan) -> str:
     exp = ", ".join(f"{esc(name)} {plan.expected[c]:.1f}" for name, c in zip(plan.criterion_names, plan.criteria))
     return (f'<ul class="playbook">{item(plan.root, None)}</ul>'
             f"<p>Expected over {plan.months:g} months: {exp} (value {plan.value:.3f}). Worst branch: "
-            f"{esc(' → '.join(plan.worst_path))}.</p>")
+            f"{esc(' → '.join(dict(zip(plan.reactions, plan.reaction_names)).get(r, r).lower() for r in plan.worst_path))}.</p>")

@@ -1,80 +1,98 @@
 """How the ally may react to a package at a review: reactions, their probabilities, and the strategy principles.
 
-Loaded from ``reactions.yaml`` in the catalogue folder (format: ``data/README.md``), validated like the rest of the
-catalogue: every problem is one :class:`CatalogError` naming the file, the key, the field and the expectation.
+Model (a multinomial logit around sourced base rates, held inside documented envelopes). For a package ``x`` in a
+scenario with factors ``f``, reviewed in a *context* (the ally's previous reaction, and whether ties are degraded)::
 
-Model (a multinomial logit around sourced base rates). For a package ``x`` in a scenario with factors ``f``::
+    logit_k(x, c) = log(base_k) + sum over rules i of reaction k:  log_odds_i * feature_i(x, c) * (f_i - 5) / 5
+    P(k | x, c)   = envelope( softmax_k(logit) )
 
-    logit_k(x) = log(base_k) + sum over rules i of reaction k:  log_odds_i * feature_i(x) * (f_i - 5) / 5
-    P(k | x)   = exp(logit_k) / sum_k' exp(logit_k')
+* A rule names a feature, a scenario factor (5 is neutral), or both (their product). Package features are 1 when the
+  package holds one of the feature's tools, families or stances (and none of its ``unless`` features); the built-in
+  ``rung`` is the package's highest rung / 8. Memory features come from the context: ``after_complies``,
+  ``after_stalls``, ``after_retaliation`` (the previous reaction's kind) and ``degraded`` (ties degraded by an
+  earlier major retaliation); all are 0 at the opening.
+* A reaction may *require* a package feature: an ally can only comply with a package that makes a demand, so
+  ``complies`` has probability 0 for a package without the ``demand`` feature.
+* **Envelope.** Every reaction's probability stays inside its documented bracket ``[low, high]`` (reactions.yaml):
+  probabilities are clipped to their brackets and the excess or shortfall is shared among the reactions still inside
+  theirs, in proportion to their probabilities (:func:`envelope`).
 
-where a rule names a package feature (1 when the package holds one of the feature's tools, families or stances;
-the built-in ``rung`` is the package's highest rung / 8), a scenario factor (5 is neutral), or both (their product).
-With no rule firing the probabilities are the base rates. Each reaction also carries ``effects``: points added to the
-package's criterion values for the period in which the ally reacts that way (clipped to the scale).
+Each reaction carries ``effects`` (points added to the package's criterion values for the period in which the ally
+reacts that way, optionally scaled by a factor / 5); a ``degrades`` reaction (major retaliation) leaves the ties
+degraded, and ``degraded_ties`` effects then apply in every later period of the horizon.
 
-Pure functions: :func:`feature_matrix` and :func:`reaction_probabilities` are vectorised over packages.
+Pure functions, vectorised over packages; loading and validation live in :mod:`decision.strategy.reactions_file`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field
 
 from ..catalog import Catalog
 from ..defaults import PRINCIPLES
-from ..schema import Number, Row, Text, read_yaml, unknown_key_message, validate
 from ..errors import CatalogError
 
-FILE = "reactions.yaml"
-MAX_FILE_BYTES = 256 * 1024
-"""Largest reactions file: the bundled one is 14 KB (about 19x); 256 KB of YAML parses in about half a second."""
-MAX_REACTIONS = 12
-"""Most reactions (bundled: 3). The solver's transition tables grow with reactions x signatures^2."""
-MAX_FEATURES = 32
-"""Most package features (bundled: 7). Feature values are an (N packages x features) matrix."""
-MAX_RULES = 200
-"""Most rules (bundled: 15). Each is validated and shown; their work no longer grows with N (:class:`RuleDesign`)."""
 RUNG_FEATURE = "rung"
+MEMORY_FEATURES = ("after_complies", "after_stalls", "after_retaliation", "degraded")
+"""Built-in features of the review context (the previous reaction's kind; ties degraded)."""
+KINDS = ("complies", "stalls", "retaliates")
 MAX_RUNG = 8
 PROBABILITY_TOLERANCE = 1e-6
-REQUIRED_FEATURES = {"calibration": (), "credibility": ("threat", "pressure"),
-                     "verified_progress": ("verification", "incentives"), "de_escalation": ("de_escalation",),
-                     "security_floor": ()}
-
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Domain objects (immutable)
 
 @dataclass(frozen=True)
+class Scale:
+    """Effects on ``criteria`` multiplied by ``factor`` / 5 in the scenario (what is at stake grows with it)."""
+    factor: str
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reaction:
-    """One way the ally may answer a package: base probability (``low``-``high`` its bracket) and effects (points
-    per criterion for the period in which it happens)."""
+    """One way the ally may answer a package: ``kind`` (complies / stalls / retaliates), ``severity`` of a
+    retaliation (minor / major), base probability inside its envelope ``low``-``high``, the package feature it
+    ``requires`` (None: any package), effects for the period in which it happens, and whether it ``degrades`` the
+    ties for the rest of the horizon."""
     id: str
     name: str
     description: str
+    kind: str
+    severity: str | None
     probability: float
     low: float
     high: float
     effects: dict[str, float]
+    scale: Scale | None
+    requires: str | None
+    degrades: bool
+    rationale: str
+    source: str
+    prior: float | None = None
+
+
+@dataclass(frozen=True)
+class DegradedTies:
+    """Effects (points) in every period after a degrading reaction, until the horizon ends."""
+    effects: dict[str, float]
+    scale: Scale | None
     rationale: str
     source: str
 
 
 @dataclass(frozen=True)
 class Feature:
-    """A package feature: 1 when the package holds one of ``tools`` or a tool of ``families`` / ``stances``."""
+    """A package feature: 1 when the package holds one of ``tools`` or a tool of ``families`` / ``stances``, and
+    none of the ``unless`` features."""
     id: str
     tools: tuple[str, ...]
     families: tuple[str, ...]
     stances: tuple[str, ...]
     description: str
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,23 +107,30 @@ class ReactionRule:
     high: float
     rationale: str
     source: str
+    prior: float | None = None
 
 
 @dataclass(frozen=True)
 class Principles:
-    """The seed's principles as constraints on a strategy (see docs/strategy.md); each can be switched off."""
+    """The seed's principles as constraints on a strategy (docs/strategy.md); each can be switched off. Reactions are
+    named by kind: credibility and answering stalling act after ``stalls``, verified progress, keeping penalties and
+    rewarding compliance after ``complies``, the de-escalation channel after any retaliation."""
     calibration: bool = True
     max_rungs_up: int = 2
     opening_max_rung: int | None = 4
     credibility: bool = True
-    credibility_reaction: str = "stalls"
+    threat_at_horizon: bool = True
     verified_progress: bool = True
-    verified_reaction: str = "complies"
     de_escalation: bool = True
-    de_escalation_reaction: str = "retaliates"
     hold_after_retaliation: bool = True
+    no_threat_after_retaliation: bool = True
+    answer_stalling: bool = True
+    keep_penalties: bool = True
+    reward_compliance: bool = True
+    benchmarks: bool = True
     security_floor: bool = True
     floor_criteria: tuple[str, ...] = ("security_continuity",)
+    max_rupture_risk: float | None = None
     rationale: tuple[tuple[str, str], ...] = ()
 
     NAMES = PRINCIPLES
@@ -121,16 +146,28 @@ class Principles:
         """One line per principle, with its settings and whether it is on."""
         state = lambda on: "on " if on else "off"  # noqa: E731
         opening = f", opening up to rung {self.opening_max_rung}" if self.opening_max_rung is not None else ""
+        horizon = "; a threat in the last package needs a next step on the ladder" if self.threat_at_horizon else ""
+        risk = (f"; chance of a major retaliation at most {self.max_rupture_risk:.0%} per period"
+                if self.max_rupture_risk is not None else "")
         return [
             f"[{state(self.calibration)}] calibration: at most {self.max_rungs_up} rungs up per review{opening}",
-            f"[{state(self.credibility)}] credibility: a threat is carried out on '{self.credibility_reaction}' "
-            "(more pressure next); when off, idle threats are flagged 'bluff'",
-            f"[{state(self.verified_progress)}] verified progress: incentives only on '{self.verified_reaction}' "
-            "after a verification tool was in force",
-            f"[{state(self.de_escalation)}] de-escalation channel: crisis protocol after "
-            f"'{self.de_escalation_reaction}'" + (", and no climb up the ladder" if self.hold_after_retaliation else ""),
+            f"[{state(self.credibility)}] credibility: a threat is carried out when the ally stalls (more pressure "
+            f"next){horizon}; when off, idle threats are flagged 'bluff'",
+            f"[{state(self.verified_progress)}] verified progress: incentives only after the ally complied while a "
+            "verification tool was in force",
+            f"[{state(self.de_escalation)}] de-escalation channel: crisis protocol after a retaliation"
+            + (", no climb up the ladder" if self.hold_after_retaliation else "")
+            + (", no new threat" if self.no_threat_after_retaliation else ""),
+            f"[{state(self.answer_stalling)}] answer stalling: after the ally stalls the next package presses harder "
+            "or verifies more (a higher rung, a benchmark, verification or pressure) where one is available",
+            f"[{state(self.keep_penalties)}] keep penalties: a penalty in force is lifted only after the ally "
+            "complies",
+            f"[{state(self.reward_compliance)}] reward compliance: after the ally complies the next package is no "
+            "more coercive (no higher rung, no more pressure, no new penalty)",
+            f"[{state(self.benchmarks)}] benchmarks: the opening, and every package that presses, states a benchmark "
+            "and holds a way to verify it",
             f"[{state(self.security_floor)}] security floor: {', '.join(self.floor_criteria)} above the red line on "
-            "every branch",
+            f"every branch, degraded ties included{risk}",
             "[on ] static feasibility: every package meets constraints.yaml (prerequisites, ladder, red lines)",
         ]
 
@@ -142,6 +179,7 @@ class ReactionModel:
     rules: tuple[ReactionRule, ...]
     principles: Principles
     concentration: float
+    degraded: DegradedTies | None = None
     file: str = ""
 
     @property
@@ -149,309 +187,184 @@ class ReactionModel:
         return [r.id for r in self.reactions]
 
     @property
+    def kinds(self) -> list[str]:
+        return [r.kind for r in self.reactions]
+
+    @property
     def base(self) -> np.ndarray:
         return np.array([r.probability for r in self.reactions])
 
     @property
-    def feature_ids(self) -> list[str]:
+    def low(self) -> np.ndarray:
+        return np.array([r.low for r in self.reactions])
+
+    @property
+    def high(self) -> np.ndarray:
+        return np.array([r.high for r in self.reactions])
+
+    @property
+    def degrades(self) -> np.ndarray:
+        """(K,) bool: reactions after which the ties stay degraded."""
+        return np.array([r.degrades for r in self.reactions], dtype=bool)
+
+    @property
+    def package_feature_ids(self) -> list[str]:
         return [f.id for f in self.features] + [RUNG_FEATURE]
+
+    @property
+    def feature_ids(self) -> list[str]:
+        return self.package_feature_ids + list(MEMORY_FEATURES)
 
     def index(self, reaction: str) -> int:
         return self.ids.index(reaction)
 
-    def effects(self, criteria) -> np.ndarray:
-        """(K x C) effect points in ``criteria`` order."""
-        return np.array([[r.effects.get(c, 0.0) for c in criteria] for r in self.reactions], dtype=float)
+    def of_kind(self, kind: str) -> np.ndarray:
+        """(K,) bool: the reactions of ``kind``."""
+        return np.array([r.kind == kind for r in self.reactions], dtype=bool)
+
+    def effects(self, criteria, factors: dict | None = None) -> np.ndarray:
+        """(K x C) effect points in ``criteria`` order, scaled by the scenario's ``factors`` where a reaction says so
+        (unscaled without factors)."""
+        return np.array([_scaled(r.effects, r.scale, criteria, factors) for r in self.reactions], dtype=float)
+
+    def degraded_effects(self, criteria, factors: dict | None = None) -> np.ndarray:
+        """(C,) points added in every period while the ties are degraded (zeros when the model has none)."""
+        if self.degraded is None:
+            return np.zeros(len(criteria))
+        return np.array(_scaled(self.degraded.effects, self.degraded.scale, criteria, factors), dtype=float)
 
     @property
     def log_odds(self) -> np.ndarray:
         return np.array([r.log_odds for r in self.rules], dtype=float)
 
+    @property
+    def prior_base(self) -> np.ndarray:
+        """Base probabilities before any fit to the case library (the sourced values; ``prior`` in the file)."""
+        return np.array([r.probability if r.prior is None else r.prior for r in self.reactions])
+
+    @property
+    def prior_log_odds(self) -> np.ndarray:
+        """Rule log-odds before any fit to the case library (the sourced values; ``prior`` in the file)."""
+        return np.array([r.log_odds if r.prior is None else r.prior for r in self.rules], dtype=float)
+
+    @property
+    def fitted(self) -> bool:
+        """Whether the file's values were fitted to the case library (some value carries its ``prior``)."""
+        return any(x.prior is not None for x in (*self.reactions, *self.rules))
+
     def with_principles(self, principles: Principles) -> ReactionModel:
         return replace(self, principles=principles)
+
+
+def _scaled(effects: dict, scale: Scale | None, criteria, factors) -> list[float]:
+    m = factors[scale.factor] / 5.0 if scale is not None and factors is not None else 1.0
+    return [effects.get(c, 0.0) * (m if scale is not None and c in scale.criteria else 1.0) for c in criteria]
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Pure computation
 
 def feature_matrix(members: np.ndarray, catalog: Catalog, model: ReactionModel) -> np.ndarray:
-    """(N x F) feature values of packages given their (N x T) membership, in ``model.feature_ids`` order."""
+    """(N x F) package-feature values given the (N x T) membership, in ``model.package_feature_ids`` order."""
     members = np.asarray(members, dtype=bool)
-    cols = []
+    held = {}
     for f in model.features:
         mark = np.array([t.id in f.tools or t.family in f.families or t.stance in f.stances
                          for t in catalog.tools], dtype=bool)
-        cols.append(members[:, mark].any(1))
+        held[f.id] = members[:, mark].any(1)
+    cols = [held[f.id] & ~np.any([held[u] for u in f.unless], axis=0) if f.unless else held[f.id]
+            for f in model.features]
     rungs = np.array([t.rung for t in catalog.tools])
     cols.append(np.where(members, rungs, 0).max(1, initial=0) / MAX_RUNG)
-    return np.column_stack(cols).astype(float) if cols else np.zeros((len(members), 0))
+    return np.column_stack(cols).astype(float)
 
 
-def rule_design(features: np.ndarray, factors: dict[str, float], model: ReactionModel) -> np.ndarray:
-    """(N x R) value each rule multiplies its log-odds by: feature (or 1) times (factor - 5) / 5 (or 1). For a few
-    rows (episodes, :mod:`decision.backtest`); over every package use :func:`compact_design`."""
-    fid = {f: j for j, f in enumerate(model.feature_ids)}
+def memory_values(prev_kind: str | None, degraded: bool) -> dict[str, float]:
+    """The memory features of a review context: the previous reaction's kind (None at the opening) and whether the
+    ties are degraded."""
+    return {"after_complies": float(prev_kind == "complies"), "after_stalls": float(prev_kind == "stalls"),
+            "after_retaliation": float(prev_kind == "retaliates"), "degraded": float(degraded)}
+
+
+def rule_design(features: np.ndarray, factors: dict, model: ReactionModel, memory: dict | None = None
+                ) -> np.ndarray:
+    """(N x R) value each rule multiplies its log-odds by: feature (or 1) times (factor - 5) / 5 (or 1). ``features``
+    are package features (:func:`feature_matrix`); ``memory`` the context's memory features (scalars or (N,) arrays;
+    default all 0); ``factors`` values may be scalars or (N,) arrays."""
+    fid = {f: j for j, f in enumerate(model.package_feature_ids)}
+    memory = memory or {}
+    n = len(features)
     cols = []
     for r in model.rules:
-        col = features[:, fid[r.feature]] if r.feature else np.ones(len(features))
+        if r.feature is None:
+            col = np.ones(n)
+        elif r.feature in fid:
+            col = features[:, fid[r.feature]]
+        else:
+            col = np.broadcast_to(np.asarray(memory.get(r.feature, 0.0), dtype=float), (n,))
         if r.factor:
-            col = col * (factors[r.factor] - 5.0) / 5.0
-        cols.append(col)
-    return np.column_stack(cols) if cols else np.zeros((len(features), 0))
+            col = col * (np.asarray(factors[r.factor], dtype=float) - 5.0) / 5.0
+        cols.append(np.broadcast_to(col, (n,)))
+    return np.column_stack(cols) if cols else np.zeros((n, 0))
 
 
-@dataclass(frozen=True)
-class RuleDesign:
-    """The rule design of N packages without an (N x rules) matrix: rule i contributes
-    ``log_odds_i * columns[:, column[i]] * scale[i]``, where ``columns`` holds the features (``model.feature_ids``
-    order) and a last column of ones (a rule with a factor and no feature), and ``scale[i]`` is ``(factor - 5) / 5``
-    or 1. Memory and work grow with the features, not with the number of rules (10,000 rules over the bundled
-    catalogue's 80,000 packages took 11.4 GB as a matrix)."""
-    columns: np.ndarray       # (N, F + 1)
-    column: np.ndarray        # (R,) int
-    scale: np.ndarray         # (R,)
+def memory_design(model: ReactionModel, factors: dict, context_list) -> np.ndarray:
+    """(C x R) the context part of the rule design: for each (previous reaction kind or None, degraded) the value
+    each rule on a memory feature multiplies its log-odds by (0 for every other rule). The full design of a package
+    in a context is its :func:`rule_design` (memory 0) plus this row."""
+    rows = []
+    for prev, degraded in context_list:
+        mem = memory_values(prev, degraded)
+        rows.append([mem[r.feature] * ((factors[r.factor] - 5.0) / 5.0 if r.factor else 1.0)
+                     if r.feature in MEMORY_FEATURES else 0.0 for r in model.rules])
+    return np.array(rows, dtype=float).reshape(len(rows), len(model.rules))
 
 
-def compact_design(features: np.ndarray, factors: dict[str, float], model: ReactionModel) -> RuleDesign:
-    """The :class:`RuleDesign` of packages with feature values ``features`` (N x F) in a scenario with ``factors``
-    (the same terms as :func:`rule_design`)."""
-    fid = {f: j for j, f in enumerate(model.feature_ids)}
-    ones = len(model.feature_ids)
-    column = np.array([fid[r.feature] if r.feature else ones for r in model.rules], dtype=int)
-    scale = np.array([(factors[r.factor] - 5.0) / 5.0 if r.factor else 1.0 for r in model.rules], dtype=float)
-    columns = np.column_stack([np.asarray(features, dtype=float).reshape(len(features), -1),
-                               np.ones(len(features))])
-    return RuleDesign(columns, column, scale)
+def allowed_reactions(features: np.ndarray, model: ReactionModel) -> np.ndarray:
+    """(N x K) bool: reactions a package makes possible (a reaction that ``requires`` a feature needs it)."""
+    fid = {f: j for j, f in enumerate(model.package_feature_ids)}
+    return np.column_stack([np.ones(len(features), bool) if r.requires is None else features[:, fid[r.requires]] > 0
+                            for r in model.reactions])
 
 
-def reaction_probabilities(design: np.ndarray | RuleDesign, model: ReactionModel, base: np.ndarray | None = None,
-                           log_odds: np.ndarray | None = None) -> np.ndarray:
-    """(N x K) reaction probabilities from the rule design (:func:`rule_design` or :func:`compact_design`);
-    ``base`` / ``log_odds`` override the catalogue's values (robustness draws, fits)."""
+def envelope(P: np.ndarray, low: np.ndarray, high: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Probabilities (..., K) held inside their brackets: clip to ``[low, high]`` (``[0, 0]`` where not allowed) and
+    share the excess or shortfall among reactions still inside their brackets, in proportion to their probabilities
+    (equally when those are all 0). Exact after at most K rounds when the brackets admit a distribution."""
+    P = np.asarray(P, dtype=float)
+    lo = np.broadcast_to(low, P.shape).astype(float)
+    hi = np.broadcast_to(high, P.shape).astype(float)
+    if allowed is not None:
+        lo, hi = np.where(allowed, lo, 0.0), np.where(allowed, hi, 0.0)
+    Q = np.clip(P, lo, hi)
+    for _ in range(P.shape[-1]):
+        gap = 1.0 - Q.sum(-1, keepdims=True)
+        if np.all(np.abs(gap) < 1e-12):
+            break
+        room = np.where(gap > 0, Q < hi - 1e-15, Q > lo + 1e-15)
+        share = np.where(room, Q, 0.0)
+        total = share.sum(-1, keepdims=True)
+        even = room / np.maximum(room.sum(-1, keepdims=True), 1)
+        share = np.where(total > 1e-15, share / np.where(total > 1e-15, total, 1.0), even)
+        Q = np.clip(Q + gap * share, lo, hi)
+    return Q
+
+
+def reaction_probabilities(design: np.ndarray, model: ReactionModel, base: np.ndarray | None = None,
+                           log_odds: np.ndarray | None = None, allowed: np.ndarray | None = None,
+                           bounded: bool = True) -> np.ndarray:
+    """(N x K) reaction probabilities from the rule design (:func:`rule_design`); ``base`` / ``log_odds`` override
+    the catalogue's values (robustness draws, fitting); ``allowed`` (N x K) masks reactions a package makes
+    impossible; ``bounded`` holds them inside their envelopes."""
     base = model.base if base is None else np.asarray(base, dtype=float)
     lo = model.log_odds if log_odds is None else np.asarray(log_odds, dtype=float)
-    to = np.array([model.index(r.reaction) for r in model.rules], dtype=int)
-    if isinstance(design, RuleDesign):
-        shift = np.zeros((design.columns.shape[1], len(model.reactions)))      # (F + 1, K) log-odds per unit
-        np.add.at(shift, (design.column, to), lo * design.scale)
-        terms = design.columns @ shift
-    else:
-        to_reaction = np.zeros((len(model.rules), len(model.reactions)))
-        to_reaction[np.arange(len(model.rules)), to] = 1.0
-        terms = (design * lo[None, :]) @ to_reaction
+    to_reaction = np.zeros((len(model.rules), len(model.reactions)))
+    to_reaction[np.arange(len(model.rules)), [model.index(r.reaction) for r in model.rules]] = 1.0
     with np.errstate(divide="ignore"):
-        logits = np.log(base)[None, :] + terms
-    logits -= logits.max(1, keepdims=True)
+        logits = np.log(base)[None, :] + (design * lo[None, :]) @ to_reaction
+    if allowed is not None:
+        logits = np.where(allowed, logits, -np.inf)
+    logits = logits - logits.max(1, keepdims=True)
     e = np.exp(logits)
-    return e / e.sum(1, keepdims=True)
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# Loading and validation
-
-class _Probability(Row):
-    value: Share
-    low: Share
-    high: Share
-    rationale: Text
-    source: Text
-
-
-class _ReactionRow(Row):
-    id: Id
-    name: Text
-    description: str = ""
-    probability: dict
-    effects: dict[str, Number] = {}
-    effects_rationale: str = ""
-    effects_source: str = ""
-
-
-class _FeatureRow(Row):
-    tools: list[Id] = []
-    families: list[Id] = []
-    stances: list[Literal["de_escalating", "engagement", "scrutiny", "pressure"]] = []
-    description: str = ""
-
-
-class _RuleRow(Row):
-    id: Id
-    reaction: Id
-    feature: Id | None = None
-    factor: Id | None = None
-    log_odds: Number
-    low: Number
-    high: Number
-    rationale: Text
-    source: Text
-
-
-class _Switch(Row):
-    enabled: bool = True
-    reaction: Id | None = None
-    rationale: Text
-    source: Text
-
-
-class _Calibration(_Switch):
-    max_rungs_up: Annotated[int, Field(ge=0, le=MAX_RUNG)] = 2
-    opening_max_rung: Annotated[int, Field(ge=0, le=MAX_RUNG)] | None = None
-
-
-class _DeEscalation(_Switch):
-    hold_rung: bool = True
-
-
-class _Floor(_Switch):
-    criteria: list[Id] = ["security_continuity"]
-
-
-class _File(Row):
-    concentration: dict
-    reactions: list
-    features: dict[str, dict] = {}
-    rules: list = []
-    principles: dict = {}
-
-
-def load_reactions(catalog: Catalog, path: str | Path | None = None) -> ReactionModel:
-    """Load ``reactions.yaml`` from ``path`` (a file or folder; default: the catalogue's folder) and check it
-    against the catalogue (criteria, tools, factors)."""
-    p = Path(path) if path is not None else Path(catalog.path)
-    folder, name = (p.parent, p.name) if p.suffix in (".yaml", ".yml") else (p, FILE)
-    data = validate(_File, read_yaml(folder, name, limit=MAX_FILE_BYTES), name, "top level")
-    for key, limit in (("reactions", MAX_REACTIONS), ("features", MAX_FEATURES), ("rules", MAX_RULES)):
-        n = len(getattr(data, key))
-        if n > limit:
-            raise CatalogError(f"{n:,} {key}, above the limit of {limit} (docs/security.md)", file=name, where=key)
-    conc = validate(_ConcentrationRow, data.concentration, name, "concentration")
-    reactions = _reactions(data.reactions, catalog, name)
-    ids = [r.id for r in reactions]
-    features = _features(data.features, catalog, name)
-    fids = [f.id for f in features] + [RUNG_FEATURE]
-    rules = _rules(data.rules, ids, fids, {f.id for f in catalog.factors}, name)
-    principles = _principles(data.principles, ids, fids, catalog, name)
-    return ReactionModel(tuple(reactions), tuple(features), tuple(rules), principles, conc.value, str(folder / name))
-
-
-class _ConcentrationRow(Row):
-    value: Annotated[float, Field(gt=0, allow_inf_nan=False)]
-    rationale: Text
-    source: Text
-
-
-def _reactions(rows, catalog: Catalog, name: str) -> list[Reaction]:
-    if len(rows) < 2:
-        raise CatalogError("expected at least two reactions", file=name, where="reactions")
-    out = []
-    for i, raw in enumerate(rows):
-        where = f"reactions[{i}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        r = validate(_ReactionRow, raw, name, where)
-        pr = validate(_Probability, r.probability, name, where + ".probability")
-        if not pr.low <= pr.value <= pr.high:
-            raise CatalogError(f"expected low <= value <= high, got {pr.low} / {pr.value} / {pr.high}", file=name,
-                               where=where, field="probability")
-        for c in r.effects:
-            if c not in catalog.criterion_ids:
-                raise CatalogError(f"unknown criterion '{c}'; known: {', '.join(catalog.criterion_ids)}", file=name,
-                                   where=where, field="effects")
-        if r.effects and not (r.effects_rationale and r.effects_source):
-            raise CatalogError("effects need an effects_rationale and an effects_source", file=name, where=where,
-                               field="effects_source")
-        if r.id in [o.id for o in out]:
-            raise CatalogError(f"duplicate reaction id '{r.id}'", file=name, where=where, field="id")
-        out.append(Reaction(r.id, r.name, r.description, pr.value, pr.low, pr.high, dict(r.effects),
-                            f"{pr.rationale} | effects: {r.effects_rationale}".strip(" |"),
-                            f"{pr.source} | effects: {r.effects_source}".strip(" |")))
-    total = sum(r.probability for r in out)
-    if abs(total - 1) > PROBABILITY_TOLERANCE:
-        raise CatalogError(f"base probabilities sum to {total:g}, expected 1", file=name, where="reactions",
-                           field="probability.value")
-    return out
-
-
-def _features(rows: dict, catalog: Catalog, name: str) -> list[Feature]:
-    out = []
-    families = {t.family for t in catalog.tools}
-    for fid, raw in rows.items():
-        where = f"features.{fid}"
-        if fid == RUNG_FEATURE or not isinstance(fid, str) or not fid.isidentifier() or fid != fid.lower():
-            raise CatalogError(f"expected a snake_case feature id other than '{RUNG_FEATURE}' (built in)", file=name,
-                               where=where)
-        f = validate(_FeatureRow, raw, name, where)
-        if not (f.tools or f.families or f.stances):
-            raise CatalogError("expected at least one of tools, families, stances", file=name, where=where)
-        for t in f.tools:
-            if t not in catalog.tool_ids:
-                raise CatalogError(f"unknown tool '{t}' (not in tools.csv)", file=name, where=where, field="tools")
-        for fam in f.families:
-            if fam not in families:
-                raise CatalogError(f"unknown family '{fam}'; known: {', '.join(sorted(families))}", file=name,
-                                   where=where, field="families")
-        out.append(Feature(fid, tuple(f.tools), tuple(f.families), tuple(f.stances), f.description))
-    return out
-
-
-def _rules(rows, reactions: list[str], features: list[str], factors: set[str], name: str) -> list[ReactionRule]:
-    out = []
-    for i, raw in enumerate(rows):
-        where = f"rules[{i}]" + (f" ({raw.get('id')})" if isinstance(raw, dict) and raw.get("id") else "")
-        r = validate(_RuleRow, raw, name, where)
-        checks = [(r.reaction not in reactions, "reaction", f"unknown reaction '{r.reaction}'; known: "
-                   f"{', '.join(reactions)}"),
-                  (r.feature is None and r.factor is None, "feature", "expected a feature, a factor or both"),
-                  (r.feature is not None and r.feature not in features, "feature",
-                   f"unknown feature '{r.feature}'; known: {', '.join(features)}"),
-                  (r.factor is not None and r.factor not in factors, "factor",
-                   f"unknown scenario factor '{r.factor}'; known: {', '.join(sorted(factors))}"),
-                  (not r.low <= r.log_odds <= r.high, "log_odds",
-                   f"expected low <= log_odds <= high, got {r.low} / {r.log_odds} / {r.high}"),
-                  (r.id in [o.id for o in out], "id", f"duplicate rule id '{r.id}'")]
-        for bad, fld, msg in checks:
-            if bad:
-                raise CatalogError(msg, file=name, where=where, field=fld)
-        out.append(ReactionRule(r.id, r.reaction, r.feature, r.factor, r.log_odds, r.low, r.high, r.rationale,
-                                r.source))
-    return out
-
-
-def _principles(rows: dict, reactions: list[str], features: list[str], catalog: Catalog, name: str) -> Principles:
-    unknown = [k for k in rows if k not in Principles.NAMES]
-    if unknown:
-        raise CatalogError(unknown_key_message(str(unknown[0]), Principles.NAMES).replace("key", "principle", 1),
-                           file=name, where=f"principles.{unknown[0]}")
-    defaults = Principles()
-    kw, rationale = {}, []
-    default_reaction = {"credibility": defaults.credibility_reaction, "verified_progress": defaults.verified_reaction,
-                        "de_escalation": defaults.de_escalation_reaction}
-    for p in Principles.NAMES:
-        where = f"principles.{p}"
-        if p not in rows:
-            kw[p] = False      # a principle not stated in the file is off: nothing hidden
-            continue
-        model = {"calibration": _Calibration, "security_floor": _Floor, "de_escalation": _DeEscalation}.get(p, _Switch)
-        s = validate(model, rows[p], name, where)
-        kw[p] = s.enabled
-        rationale.append((p, f"{s.rationale} ({s.source})"))
-        if p in default_reaction:
-            reaction = s.reaction or default_reaction[p]
-            if reaction not in reactions:
-                raise CatalogError(f"unknown reaction '{reaction}'; known: {', '.join(reactions)}", file=name,
-                                   where=where, field="reaction")
-            kw[{"credibility": "credibility_reaction", "verified_progress": "verified_reaction",
-                "de_escalation": "de_escalation_reaction"}[p]] = reaction
-        if s.enabled:
-            for f in REQUIRED_FEATURES[p]:
-                if f not in features:
-                    raise CatalogError(f"principle needs the feature '{f}' (add it under features)", file=name,
-                                       where=where)
-        if p == "calibration":
-            kw.update(max_rungs_up=s.max_rungs_up, opening_max_rung=s.opening_max_rung)
-        if p == "de_escalation":
-            kw["hold_after_retaliation"] = s.hold_rung
-        if p == "security_floor":
-            for c in s.criteria:
-                if c not in catalog.criterion_ids:
-                    raise CatalogError(f"unknown criterion '{c}'", file=name, where=where, field="criteria")
-            kw["floor_criteria"] = tuple(s.criteria)
-    return Principles(**kw, rationale=tuple(rationale))
+    P = e / e.sum(1, keepdims=True)
+    return envelope(P, model.low, model.high, allowed) if bounded else P

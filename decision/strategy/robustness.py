@@ -19,12 +19,12 @@ from collections import Counter
 
 import numpy as np
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..portfolios import portfolio_values, value_masks
-from ..robustness import sample_scores, sample_weights
-from .reactions import reaction_probabilities
-from .tree import StrategyProblem
+from ..ranking import normalise
+from ..robustness import linear_stability, sample_scores, sample_weights, walk_weights
+from .tree import StrategyProblem, period_outcomes
 
 SCORE_CHUNK = 8
 """Score draws valued together (memory: draws x packages x criteria)."""
@@ -33,46 +33,39 @@ DEFAULT_SAMPLES = 200
 
 
 def probability_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generator):
-    """Yield (N x K) reaction-probability matrices with base rates ~ Dirichlet and rule log-odds ~ U(low, high)."""
+    """Yield (N x C x K) reaction probabilities (every context) with base rates ~ Dirichlet and rule log-odds ~
+    U(low, high), held inside the reactions' envelopes."""
     m = problem.model
     alpha = m.concentration * m.base
     low = np.array([r.low for r in m.rules])
     high = np.array([r.high for r in m.rules])
     for _ in range(n_samples):
         base = np.where(alpha > 0, rng.dirichlet(np.maximum(alpha, 1e-12)), 0.0)
-        yield reaction_probabilities(problem.design, m, base=base, log_odds=rng.uniform(low, high))
+        yield problem.probabilities(base=base, log_odds=rng.uniform(low, high))
 
 
 def score_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generator, distribution="triangular"):
-    """Yield one :class:`StrategyProblem` per draw of the tool scores: the tree's packages revalued, their reaction
-    outcomes recomputed, packages out in that draw marked ``excluded``."""
+    """Yield one :class:`StrategyProblem` per draw of the tool scores: the tree's packages revalued, their period
+    outcomes (both degraded states) and security floor recomputed, packages out in that draw (a red line, the
+    accountability floor) marked ``excluded``."""
     p = problem.portfolios
     a, st = p.adjusted, p.setting
     cat = p.catalog
     rows = problem.rows
     idx, bits = p.idx[rows], p.bits[rows]
-    lo = np.array([c.scale_min for c in cat.criteria])
-    hi = np.array([c.scale_max for c in cat.criteria])
-    effects = problem.model.effects(cat.criterion_ids)
-    pr = problem.model.principles
+    factors = a.scenario.factors
     for s0 in range(0, n_samples, SCORE_CHUNK):
         S = sample_scores(rng, a.low, a.score, a.high, min(SCORE_CHUNK, n_samples - s0), distribution)
         V = portfolio_values(idx, bits, S, st.spec)                              # (chunk, N, C)
         for m, v in zip(S, V):
             ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
             out = np.zeros(len(rows), dtype=bool)
-            for ok in value_masks(bits, v, st, score=ext[idx.astype(np.intp)]).values():
+            for ok in value_masks(bits, v, st, idx=idx, score=ext[idx.astype(np.intp)]).values():
                 out |= ~ok
-            outcomes = np.clip(v[:, None, :] + effects[None], lo, hi)
-            if pr.security_floor:
-                for rl in p.constraints.red_lines:
-                    if rl.criterion in pr.floor_criteria:
-                        j = cat.criterion_ids.index(rl.criterion)
-                        if rl.min is not None:
-                            out |= (outcomes[:, :, j] < rl.min - 1e-9).any(1)
-                        if rl.max is not None:
-                            out |= (outcomes[:, :, j] > rl.max + 1e-9).any(1)
-            yield replace(problem, outcomes=outcomes, excluded=out)
+            outcomes = np.stack([period_outcomes(v, problem.model, cat, factors, degraded=bool(d)) for d in (0, 1)],
+                                axis=1)
+            q = replace(problem, outcomes=outcomes, excluded=out)
+            yield replace(q, feasible=q.floor(q.probs))
 
 
 def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = DEFAULT_SAMPLES, seed=0,
@@ -96,3 +89,70 @@ def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = D
     if scores:
         out.update(scores_same=by_scores[today] / n_samples, scores_top=name(by_scores))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# How sure the playbook's opening is, among the best openings with their continuations
+
+COURSES = 30
+"""Openings compared when judging how sure the playbook's opening is: the best this many by playbook value."""
+
+
+@dataclass(frozen=True)
+class CourseConfidence:
+    """How sure the playbook's opening (course 0) is among the ``n_courses`` best openings, each with its best
+    continuation at today's weights held fixed (a course's value is then linear in the weights): ``first_share`` of
+    ``draws`` weightings within +/- ``spread`` of today's under which it stays best; the smallest one-weight change
+    (others rescaled) that puts another course first (``margin`` on ``critical``, which ``direction`` 'falls below'
+    or 'rises above' ``bound``, now ``weight``) and that course's opening tools (``replacement``)."""
+    first_share: float
+    draws: int
+    spread: float
+    n_courses: int
+    margin: float | None
+    critical: str | None
+    direction: str | None
+    bound: float | None
+    weight: float | None
+    replacement: tuple[str, ...] | None
+
+
+def course_confidence(problem: StrategyProblem, weights=None, samples: int = 2000, seed: int = 0,
+                      spread: float = 0.1, n_courses: int = COURSES) -> CourseConfidence:
+    """:class:`CourseConfidence` of the playbook's opening for ``weights`` (pure numpy once the courses are
+    unfolded: one plan per compared opening, then one matrix product for the draws)."""
+    from .playbook import build_plan  # noqa: PLC0415
+    w = problem.weights(weights)
+    policy = problem.solve(w)
+    q = problem.opening_values(policy)
+    first = problem.opening_row(policy)
+    finite = np.flatnonzero(np.isfinite(q))
+    order = finite[np.lexsort((finite, -np.round(q[finite], 12)))]
+    rows = [first, *[int(r) for r in order if r != first][:n_courses - 1]]
+    cat = problem.catalog
+    crit = cat.criterion_ids
+    plans = [build_plan(problem, policy, w, opening=r) for r in rows]
+    E = np.array([[pl.expected[c] for c in crit] for pl in plans])
+    cost = np.array([cat.model.effort_cost * sum(n.reach * n.effort for n in pl.nodes) / (pl.reviews + 1)
+                     for pl in plans])
+    Xn = normalise(E, cat.types, cat.bounds).X
+    share = float("nan")
+    if samples:
+        W, _ = sample_weights(samples, len(w), seed=seed, weight_center=w, spread=spread, criteria=crit)
+        U = np.round(W @ Xn.T - cost[None, :], 12)
+        share = float((U[:, 0] >= U.max(1)).mean())
+    labels = [" + ".join(problem.portfolios.tools_of(r)) for r in rows]
+    stab = linear_stability(Xn, w, crit, labels, 0, cost)
+    out = dict(first_share=share, draws=int(samples), spread=spread, n_courses=len(rows), margin=None,
+               critical=None, direction=None, bound=None, weight=None, replacement=None)
+    c = stab.attrs.get("most_critical")
+    if c is not None and len(rows) > 1:
+        j = crit.index(c)
+        lo, hi = float(stab.loc[c, "low"]), float(stab.loc[c, "high"])
+        falls = (w[j] - lo <= hi - w[j] and lo > 0) or hi >= 1
+        bound = lo if falls else hi
+        t = min(1.0, max(0.0, bound + (-0.01 if falls else 0.01)))
+        u = Xn @ walk_weights(w, j, np.array([t]))[0] - cost
+        out.update(margin=float(stab["margin"].min()), critical=c, direction="falls below" if falls else "rises above",
+                   bound=bound, weight=float(w[j]), replacement=problem.portfolios.tools_of(rows[int(np.argmax(u))]))
+    return CourseConfidence(**out)
