@@ -3,7 +3,7 @@ score-only and weight-only shares beside it, and the tornado chart of the scores
 
 The numbers are :func:`decision.sureness.how_sure` and :func:`decision.sureness.score_tornado` (the same functions
 ``decision robustness`` reports), drawn with :func:`decision.figures.tornado_figure`; nothing is computed here.
-On the bundled catalogue they take 7-11 s and 14-16 s (2 shared cores, load about 3; docs/dashboard.md), far too
+On the bundled catalogue they take 7-18 s and 14-29 s (2 shared cores, load 3-5.6; docs/performance.md), far too
 slow to follow every slider move, so they run when the analyst presses the button, with a progress line, and the
 result is marked as belonging to earlier settings as soon as any setting changes.
 """
@@ -78,7 +78,7 @@ class HowSurePanel:
         self.titles: tuple = ()
         self.button = W.Button(description="How sure, with the scores?", icon="calculator",
                                tooltip="How often the recommendation stays first when the tool scores vary too, and "
-                                       "which scores decide it (about 20-30 s)",
+                                       "which scores decide it (25-50 s)",
                                layout=W.Layout(width="auto"))
         self.button.add_class("decision-how-sure-button")
         self.button.on_click(lambda _b: self.run())
@@ -86,7 +86,7 @@ class HowSurePanel:
         self.progress.add_class("decision-progress")
         self.text = W.HTML("<small>Every score in the catalogue is a judgment with a low-high range. The button "
                            "asks how often the recommendation stays first when the scores vary as well as the "
-                           "weights, and which scores decide it (20-30 s on the bundled catalogue: not recomputed "
+                           "weights, and which scores decide it (25-50 s on the bundled catalogue: not recomputed "
                            "on every change).</small>", layout=W.Layout(width="100%"))
         self.chart = W.VBox(layout=W.Layout(width="100%"))
         self.box = W.VBox([W.HBox([self.button, self.progress], layout=W.Layout(flex_flow="row wrap",
@@ -99,7 +99,7 @@ class HowSurePanel:
         return repr(view.state)
 
     def run(self) -> None:
-        """Compute both for the current view (blocking the kernel 20-30 s; the progress line says what runs)."""
+        """Compute both for the current view (blocking the kernel 25-50 s; the progress line says what runs)."""
         from ..sureness import HOW_SURE_SAMPLES, how_sure, score_tornado  # noqa: PLC0415  (scipy-free, but heavy)
         view = self.current()
         if view is None:
@@ -113,9 +113,9 @@ class HowSurePanel:
         self.button.disabled = True
         t0 = time.perf_counter()
         try:
-            self._step(1, f"drawing {n:,} weightings and score sets three times (about 10 s)…")
+            self._step(1, f"drawing {n:,} weightings and score sets three times (10-20 s)…")
             sure = how_sure(p, st.weights, st.method, n_samples=n)
-            self._step(2, "moving each tool score across its range (about 15 s)…")
+            self._step(2, "moving each tool score across its range (15-30 s)…")
             tornado = score_tornado(p, st.weights, st.method)
         except DecisionError as exc:
             self.text.value = f"<small>Not available: {html.escape(str(exc))}</small>"
