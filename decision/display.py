@@ -32,6 +32,18 @@ def words(identifier: str) -> str:
     return str(identifier).replace("_", " ").strip()
 
 
+def wrap_words(text: str, width: int, newline: str = "<br>") -> str:
+    """``text`` on lines of at most about ``width`` characters, broken at spaces only (a word longer than ``width``
+    keeps its line: nothing is cut mid-word), joined by ``newline`` (plotly's ``<br>`` by default)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return newline.join(lines)
+
+
 def method_name(method: str) -> str:
     return METHOD_NAMES.get(method, words(method))
 

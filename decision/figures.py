@@ -7,6 +7,22 @@ import plotly.graph_objects as go
 CRITERION_COLOURS = ("#1b7837", "#2166ac", "#762a83", "#b2182b", "#8c510a", "#01665e")
 
 
+CHAR_PX = 6.2
+"""Average width in px of one character of an 11 px plotly label (its default font): what a label of n characters
+needs, for fitting labels to a chart's width."""
+
+
+def label_chars(width: float | None, share: float = 0.32, least: int = 14, most: int = 44,
+                unknown: int = 32) -> int | None:
+    """How many characters a line of combination labels may hold on a chart ``width`` px wide whose labels may take
+    ``share`` of it: at most ``most``; None when fewer than ``least`` fit (label by rank only, :func:`combination_labels`
+    with ``names=False``); ``unknown`` when the width is not known (None or 0)."""
+    if not width:
+        return unknown
+    n = int(share * width / CHAR_PX)
+    return None if n < least else min(n, most)
+
+
 def _short(label: str, width: int = 70) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 

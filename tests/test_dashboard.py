@@ -8,6 +8,8 @@ import re
 
 import ipywidgets as widgets
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import decision
 from decision import figures
@@ -38,8 +40,8 @@ def table_attrs(dash):
 
 
 def first_row_names(dash):
-    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'>1</td><td class='combo'>([^<]*)</td>",
-                                   dash.table.value).group(1))
+    return html.unescape(re.search(r"<tbody><tr data-ids='[^']*'><td class='num'[^>]*>1</td>"
+                                   r"<td class='combo'[^>]*>([^<]*)</td>", dash.table.value).group(1))
 
 
 def test_moving_a_weight_slider_ranks_the_engines_top_combination_first(dash, bundled):
@@ -162,7 +164,7 @@ def test_figures_are_updated_in_place(dash, bundled):
     dash.set(weights={"rights_protection": 0.6})
     assert dash.profile_figure is prof and dash.frequency_figure is freq
     assert all(a is b for a, b in zip(prof.data + freq.data, traces))
-    assert list(prof.data[0].y) == figures.combination_labels(dash.ranking) != old_labels
+    assert list(prof.data[0].y) == figures.combination_labels(dash.ranking, wrap=32) != old_labels
     want = figures.profile_data(dash.ranking, bundled.criteria)
     assert [list(t.x) for t in prof.data] == [d["x"] for d in want]
     assert list(freq.data[0].x) == figures.tool_frequency_data(dash.ranking, bundled.tools)["x"]
@@ -246,8 +248,9 @@ def test_time_horizon_control_discounts_slow_tools(dash, bundled):
 
 def test_bottom_line_opens_the_dashboard_and_states_the_confidence(dash, bundled):
     dash.check_stability()
-    children = dash.widget.children
-    assert children[1] is dash.bottom_line                     # right under the title, before settings and tables
+    children = dash.widget.children                          # title, progress line (hidden once started), ...
+    assert children[2] is dash.bottom_line and dash.progress.layout.display == "none"
+    assert "decision-settings" in children[3]._dom_classes      # ... before the settings and the results
     text = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
     assert text.startswith(f"Recommend: {dash.options.best.label}")
     assert "How sure:" in text and "It stays the best opening" in text and "the package ranking" in text
@@ -299,11 +302,11 @@ def test_ranked_table_shows_doing_nothing_new(dash, bundled):
     sq = dash.options.status_quo
     row = re.search(r"<tr class='status-quo' data-kind='status_quo'>(.*?)</tr>", dash.table.value).group(1)
     assert "Do nothing new" in row
-    assert f"<td class='num'>{sq.values[bundled.criteria[0].id]:.2f}</td>" in row
+    assert re.search(f"<td class='num'[^>]*>{sq.values[bundled.criteria[0].id]:.2f}</td>", row)
 
 
 def test_playbook_panel_is_closed_at_first_and_shows_the_engines_plan_when_opened(dash, bundled):
-    assert dash.playbook_box.selected_index is None and dash.plan is None and len(dash.plan_figure.data) == 0
+    assert dash.playbook_box.selected_index is None and dash.plan is None and dash.plan_figure is None
     dash.set(weights={"legitimacy": 0.4})                  # closed: a weight change does not solve the playbook
     assert dash.plan is None
     dash.playbook_box.selected_index = 0
@@ -354,7 +357,7 @@ def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_pla
     assert dash.plan.root.tools != first.root.tools              # this move changes the opening package
     assert dash.model.problem(dash.state) is problem             # the tree was not rebuilt
     assert dash.plan_figure is fig and all(a is b for a, b in zip(fig.data, traces))
-    ref = plan_figure(want)
+    ref = plan_figure(want, wrap=28)                             # no width measured: labels wrapped at 28
     for a, b in zip(fig.data, ref.data):
         for key in ("x", "y", "text", "hovertext"):
             va, vb = getattr(a, key), getattr(b, key)
@@ -366,3 +369,100 @@ def test_playbook_is_re_solved_on_each_weight_change_and_the_tree_redrawn_in_pla
     courses = compare_courses(problem, dash.plan, methods=("wsm",))
     assert re.findall(r"data-course='([^']*)'", dash.playbook_panel.value) == [c.name for c in courses]
     assert html.escape(verdict(courses)) in dash.playbook_panel.value
+
+
+def test_precedents_panel_shows_the_three_nearest_episodes_of_the_chosen_scenario(dash, bundled):
+    from decision.cases import load_cases
+    from decision.precedents import library_factors, nearest
+    library = load_cases(catalog=bundled)
+
+    def engine(scenario):
+        sc = bundled.scenario(scenario)
+        return nearest(library, {f: sc.factors[f] for f in library_factors(library)}, sc.facts, 3, catalog=bundled)
+
+    def shown():
+        items = re.findall(r"<li data-episode='([^']*)'>(.*?)<br><small>Sources: (.*?)</small></li>",
+                           dash.precedents.panel.value)
+        return [(i, html.unescape(line), re.findall(r"href='([^']*)'", links)) for i, line, links in items]
+
+    for scenario in (SCENARIO, "peripheral_partner"):
+        dash.set(scenario=scenario)
+        want = engine(scenario)
+        assert [(p.id, p.line, [s.url for s in p.sources[:2]]) for p in want] == shown()   # two links each
+        assert all(f"more in <code>decision cases --show {p.id}</code>" in dash.precedents.panel.value
+                   for p in want if len(p.sources) > 2)
+        assert len(shown()) == 3 and all(len(links) >= 2 for _, _, links in shown())
+    assert engine(SCENARIO)[0].id != engine("peripheral_partner")[0].id     # the scenario does change them
+
+
+def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado(dash, bundled):
+    from decision.sureness import how_sure, score_tornado
+    panel = dash.how_sure
+    panel.samples = 300                                         # the default 1,000 takes 20-30 s with the tornado
+    assert panel.sure is None and panel.figure is None and "decision-how-sure'" not in panel.text.value
+    panel.button.click()
+    s = dash.state
+    p = decision.build_portfolios(bundled, s.scenario, max_tools=s.max_tools, constraints=s.constraints)
+    want = how_sure(p, s.weights, s.method, n_samples=300)
+    attrs = dict(re.findall(r"data-(both|scores|weights|stale)='([^']*)'", panel.text.value))
+    assert [float(attrs[k]) for k in ("both", "scores", "weights")] == pytest.approx(
+        [want.both, want.scores_only, want.weights_only], abs=1e-6)
+    assert attrs["stale"] == "false" and want.recommendation == tuple(dash.ranking["tool_ids"].iloc[0])
+    same = dash.options.best.tools == want.recommendation          # option 1 may open the playbook instead
+    assert (f"data-option1='{str(same).lower()}'" in panel.text.value
+            and ("not for option 1" in panel.text.value) != same)
+    text = html.unescape(re.sub(r"<[^>]+>", "", panel.text.value))
+    assert "How sure, with the scores:" in text and "with only the scores varying" in text
+    tornado = score_tornado(p, s.weights, s.method)
+    assert list(panel.figure.data[0].y) == list(figures.tornado_figure(tornado).data[0].y)
+    assert tornado["name"].iloc[0] in text                      # the score to check first is named
+    dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
+    assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value
+
+
+@given(st.lists(st.text(alphabet="abcdefghij+-", min_size=1, max_size=15), min_size=1, max_size=12),
+       st.integers(min_value=1, max_value=40))
+def test_wrap_words_breaks_at_spaces_only_and_keeps_lines_short(words, width):
+    from decision.display import wrap_words
+    text = " ".join(words)
+    lines = wrap_words(text, width, "\n").split("\n")
+    assert " ".join(lines) == text                                  # nothing cut, dropped or added
+    assert all(len(line) <= width or " " not in line for line in lines)   # only a single long word may exceed
+    assert all(len(a) + 1 + len(b.split(" ")[0]) > width for a, b in zip(lines, lines[1:]))   # greedy: no early break
+
+
+def test_narrow_tables_label_every_cell_with_its_column(dash, bundled):
+    from decision.dashboard.render import labelled
+    assert labelled("<table><thead><tr><th class='num'>Rank</th><th>A &amp; B <small>(x)</small></th></tr></thead>"
+                    "<tbody><tr><td class='num'>1</td><td>x</td></tr></tbody></table>") == (
+        "<table><thead><tr><th class='num'>Rank</th><th>A &amp; B <small>(x)</small></th></tr></thead><tbody><tr>"
+        "<td class='num' data-label='Rank'>1</td><td data-label='A &amp; B (x)'>x</td></tr></tbody></table>")
+    for fragment in (dash.table.value, dash.options_panel.value):
+        heads = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th\b[^>]*>(.*?)</th>", fragment)]
+        for row in re.findall(r"<tbody>(.*?)</tbody>", fragment, re.S)[0].split("</tr>")[:-1]:
+            assert [html.unescape(x) for x in re.findall(r"data-label='([^']*)'", row)] == \
+                [html.unescape(h) for h in heads]
+
+
+def test_chart_titles_and_legend_fit_a_narrow_chart(dash):
+    from decision.dashboard.charts import fit_titles, legend_rows, titles_of
+    fig = dash.profile_figure
+    titles = titles_of(fig)
+    fit_titles(fig, titles, 262)
+    assert legend_rows(fig, 262) == 4                  # four criteria, one per row at 262 px
+    assert "<br>" in fig.layout.title.text and fig.layout.margin.t >= 22 * 2 + 21 * 4
+    fit_titles(fig, titles, 926)
+    assert fig.layout.title.text == titles[0] and legend_rows(fig, 926) == 1 and fig.layout.margin.t == titles[2]
+
+
+@pytest.mark.parametrize("current", [None, ["demarche", "private_letter"]])
+def test_dashboard_and_briefing_show_the_same_options_and_bottom_line(bundled, tmp_path, current):
+    from decision.briefing import prepare_briefing
+    b = prepare_briefing(SCENARIO, profile="balanced", catalog=bundled, robustness=False, explain_top=0,
+                         current=current)
+    d = Dashboard(bundled, SCENARIO, preset="balanced", profiles_dir=tmp_path / "p", debounce=0, sensitivity=False)
+    if current is not None:
+        d.current.value = d.controls.tool_names(current)          # today's policy, typed into the picker
+    assert [(r.kind, r.tools) for r in d.options.rows()] == [(r.kind, r.tools) for r in b.options.rows()]
+    ours = d.view.bottom_line().sentences()
+    assert ours[:2] == list(b.bottom_line[:2])                      # Recommend ... and Do: ... (How sure: draws differ)

@@ -164,5 +164,5 @@ def test_ranked_table_ends_with_doing_nothing_new(bundled):
     out = ranking_table_html(view.ranking, bundled, view.state, status_quo=sq)
     row = re.search(r"<tr class='status-quo' data-kind='status_quo'>(.*?)</tr>", out).group(1)
     assert "Do nothing new" in row and out.rindex("<tr") == out.index("<tr class='status-quo'")
-    nums = re.findall(r"<td class='num'>([-\d.]+)</td>", row)
+    nums = re.findall(r"<td class='num'[^>]*>([-\d.]+)</td>", row)
     assert nums[1:1 + len(bundled.criteria)] == [f"{sq.values[c.id]:.2f}" for c in bundled.criteria]

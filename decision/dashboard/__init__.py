@@ -2,10 +2,13 @@
 combinations change.
 
 The package follows the one-way flow: :mod:`.state` (the pure part: :class:`ViewState` and :class:`ViewModel`, no
-widgets), :mod:`.render` (HTML and in-place figure updates), :mod:`.controls` (the settings' widgets and the
-layout), one module per output panel with widgets of its own (:mod:`.explanation`, :mod:`.stability`,
-:mod:`.playbook`; each works on the dashboard's current view) and :mod:`.app` (:class:`Dashboard`, the wiring:
-events, debouncing, scheduling).
+widgets), :mod:`.render` (HTML and in-place figure updates), :mod:`.controls` (the settings' widgets),
+:mod:`.layout` (one column: title, progress line, bottom line, settings above, the results across the whole width),
+:mod:`.charts` and :mod:`.fit` (charts sized to the width the browser reports), one module per output panel with
+widgets of its own (:mod:`.explanation`, :mod:`.stability`, :mod:`.sureness`, :mod:`.precedents`, :mod:`.playbook`;
+each works on the dashboard's current view), :mod:`.events`, :mod:`.presets` and :mod:`.schedule` (what a control's
+change does, weight profiles, the throttle) and :mod:`.app` (:class:`Dashboard`, the wiring). The maths is in
+decision's own modules; the dashboard only calls them.
 
 ``dashboard()`` returns the ipywidgets layout; :class:`Dashboard` is the controller behind it (``.widget``,
 ``.state``, ``.update()``, ``.set(...)``, ``.ranking``, ``.check_stability()``, ``.export_profile()``), so tests and
@@ -45,6 +48,16 @@ How an update runs
 * A failed update (a :class:`~decision.errors.DecisionError`: infeasible red lines, too many tools, all weights zero,
   ...) shows its one-line message in the panel, keeps every control as the analyst set it, and leaves the last valid
   table on screen, marked as such.
+
+* Fitting the screen (issue 18): in a notebook the first build runs on the kernel's loop after the cell returns,
+  so the dashboard shows at once with a progress line (build, rank, draw); the charts, the tornado and the playbook
+  tree are created when first drawn and given the results column's width as the browser reports it
+  (:class:`.fit.FitAgent`), with labels and titles wrapped whole to it; below 620 px tables become one card per row.
+  The FitAgent also scrolls the dashboard into view once its results are drawn, so Run All ends on it.
+* "How sure, with the scores?" (issue 20) runs :func:`decision.sureness.how_sure` and
+  :func:`~decision.sureness.score_tornado` on a button press (25-50 s on the bundled catalogue, with a progress line;
+  too slow for every change), then marks its result stale when a setting changes. The three nearest precedents
+  (issue 16, :func:`decision.precedents.nearest`) follow the scenario.
 
 Without a running asyncio loop (plain Python, tests) every change updates synchronously.
 """

@@ -1,52 +1,61 @@
 """The dashboard's wiring: :class:`Dashboard` connects the controls to the view model and the renderers (events,
-debouncing, scheduling). How an update runs is described in the package docstring (:mod:`decision.dashboard`).
+throttling, the first build). How an update runs is described in the package docstring (:mod:`decision.dashboard`).
 """
 from __future__ import annotations
 
-import html
 import logging
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import ipywidgets as W
 import pandas as pd
 
-from .. import profiles as P
 from ..catalog import Catalog, load_catalog
 from ..errors import DecisionError
 from ..ranking import DEFAULT_METHOD
-from ..weights import direct
 from . import render as R
-from .controls import CUSTOM, Controls
+from .charts import Charts
+from .controls import Controls
+from .events import Events
 from .explanation import ExplanationPanel
+from .fit import FitAgent
+from .layout import arrange
 from .playbook import PlaybookPanel
-from .stability import StabilityPanel, running_loop
+from .precedents import PrecedentsPanel
+from .presets import Presets
+from .schedule import Throttle, running_loop
+from .stability import StabilityPanel
+from .sureness import HowSurePanel
 from .state import View, ViewModel, ViewState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.04
 """Seconds after an update during which further control changes are folded into one (trailing) update."""
+START_STEPS = 3
+"""Steps the progress line counts while the dashboard starts: build, rank and pick, draw the charts."""
 
 
 class Dashboard:
     """Wires :class:`~.controls.Controls` (widgets) to :class:`~.state.ViewModel` (computing) through
-    :mod:`~.render` (HTML and figures). Display it with ``dash.widget`` (or just ``dash``); every widget is also an
-    attribute of the dashboard (``dash.sliders``, ``dash.table``, ...).
+    :mod:`~.render` (HTML), :mod:`~.charts` and the panels. Display it with ``dash.widget`` (or just ``dash``);
+    every widget is also an attribute of the dashboard (``dash.sliders``, ``dash.weight_boxes``, ``dash.table``...).
 
     ``catalog``: a Catalog, a folder, or None for the bundled one. ``scenario``: scenario id (default: the
     catalogue's). ``preset``: a weight profile name (decision.profiles), ignored if ``weights`` is given; default
     "balanced" when that profile exists, else equal weights. ``profiles_dir``: where "export current view" writes and
     where user profiles are listed (default: decision.profiles' user folder). ``debounce``: seconds folding rapid
     changes into one update (0: update at once). ``sensitivity``: recompute the stability panel and the bottom
-    line's confidence after changes.
+    line's confidence after changes. ``defer``: return at once and build the first view on the kernel's loop,
+    with a progress line, so the dashboard shows while the combinations build (default: when a loop runs, as in a
+    notebook; anything that reads a result first finishes the build); otherwise build now and raise
+    DecisionError when the settings cannot start.
     """
 
     def __init__(self, catalog: Catalog | str | Path | None = None, scenario: str | None = None, *,
                  method: str = DEFAULT_METHOD, weights=None, preset: str | None = None, top: int = 10,
                  max_tools: int | None = None, profiles_dir: str | Path | None = None,
-                 debounce: float = DEFAULT_DEBOUNCE, sensitivity: bool = True):
+                 debounce: float = DEFAULT_DEBOUNCE, sensitivity: bool = True, defer: bool | None = None):
         self.catalog = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
         scenario = self.catalog.scenario(scenario).id                # validates
         if method not in R.METHOD_LABELS:
@@ -55,39 +64,42 @@ class Dashboard:
         self.debounce = float(debounce)
         self.model = ViewModel(self.catalog)
         self.controls = Controls(self.catalog, scenario, method, top, max_tools, profiles_dir)
-        self.view: View | None = None
+        self.presets = Presets(self.catalog, self.controls, profiles_dir)
+        self._view: View | None = None
         self.error: str | None = None
         self.last_exception: BaseException | None = None
         self.timings: dict[str, float] = {}
         self.n_updates = 0
-        self._pending = None
-        self._last_update = -1e9
-        self._quiet = 0
+        self.events = Events(self)
+        self._starting = None
+        self._throttle = Throttle(self.update, self.debounce)
         current = lambda: self.view  # noqa: E731  (the panels always work on the latest view)
         self.explanation = ExplanationPanel(self.catalog, current)
         self.stability_panel = StabilityPanel(self.model, self.controls.bottom_line, current, self.debounce)
         self.playbook = PlaybookPanel(self.model, current)
+        self.charts = Charts(self.catalog)
+        self.how_sure = HowSurePanel(current)
+        self.precedents = PrecedentsPanel(self.catalog)
+        self.fit = FitAgent()
         self.explain_box, self.explain_rank, self.explain_panel = (self.explanation.box, self.explanation.rank,
                                                                    self.explanation.panel)
         self.sensitivity_panel = self.stability_panel.panel
-        start = self._initial_weights(weights, preset)
-        with self._silenced():
-            for c, v in start.items():
+        with self.events.silenced():
+            for c, v in self.presets.initial(weights, preset).items():
                 self.sliders[c].value = v
         self.controls.refresh_weight_labels()
-        if not self.update(sensitivity=False):
-            raise DecisionError(f"the dashboard cannot start: {self.error}")
-        import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
-        from .. import figures  # noqa: PLC0415
-        self.profile_figure = go.FigureWidget(figures.profile_figure(self.ranking, self.catalog.criteria))
-        self.frequency_figure = go.FigureWidget(figures.tool_frequency_figure(self.ranking, self.catalog.tools))
-        self.widget = self.controls.layout(self.profile_figure, self.frequency_figure, self.sensitivity_panel,
-                                           self.explain_box, self.playbook.box)
+        self.widget = arrange(self.controls, self.fit, [self.sensitivity_panel, self.how_sure.box,
+                                                        self.precedents.panel, self.explain_box, self.playbook.box,
+                                                        self.charts.box])
         self.widget.controller = self
         self.sensitivity_box.value = bool(sensitivity)
-        if sensitivity:
-            self.check_stability()
-        self._wire()
+        self.events.wire()
+        loop = running_loop()
+        if loop is not None and (defer or defer is None):
+            self._progress(1, "starting…")
+            self._starting = loop.call_soon(self._start)
+        elif not self._start():
+            raise DecisionError(f"the dashboard cannot start: {self.error}")
 
     def __getattr__(self, name):                  # the widgets live on the controls
         if name.startswith("__") or name in ("controls",):
@@ -96,6 +108,14 @@ class Dashboard:
             return getattr(self.__dict__["controls"], name)
         except (KeyError, AttributeError):
             raise AttributeError(f"'Dashboard' object has no attribute '{name}'") from None
+
+    # -- what it shows -------------------------------------------------------------------------------------------
+    @property
+    def view(self) -> View | None:
+        """The current :class:`View` (finishes the first build if it is still scheduled)."""
+        if self._starting is not None:
+            self._start()
+        return self._view
 
     @property
     def ranking(self) -> pd.DataFrame | None:
@@ -115,88 +135,57 @@ class Dashboard:
         """The settings the controls hold right now (raises DecisionError for an unknown tool name)."""
         return self.controls.state()
 
-    def _wire(self):
-        c = self.controls
-        for s in c.sliders.values():
-            s.observe(self._on_weight, "value")
-        c.preset.observe(self._on_preset, "value")
-        c.scenario.observe(self._on_scenario, "value")
-        for w in (c.method, c.max_tools, c.top, c.horizon, c.forced_in, c.forced_out, c.current,
-                  c.floor_on, c.floor_points, c.capacity, *c.red_lines.values()):
-            w.observe(self._on_setting, "value")
-        c.sensitivity_box.observe(self._on_sensitivity_box, "value")
-        c.export_button.on_click(self._on_export)
+    @property
+    def profile_figure(self):
+        """The criterion-profile chart (a plotly FigureWidget; None until a view was drawn)."""
+        return None if self.view is None else self.charts.profile
 
-    def _initial_weights(self, weights, preset) -> dict[str, float]:
-        crit = self.catalog.criterion_ids
-        if weights is not None:
-            w = direct(dict(weights) if isinstance(weights, (dict, pd.Series)) else weights, crit)
-            return {c: float(w[c]) for c in crit}
-        options = [v for _, v in self.preset.options if v != CUSTOM]
-        if preset is None and "balanced" in options:
-            preset = "balanced"
-        if preset is not None:
-            w = self._load_preset(preset)
-            with self._silenced():
-                self.preset.value = preset if preset in options else CUSTOM
-            return w
-        return {c: 1.0 / len(crit) for c in crit}
+    @property
+    def frequency_figure(self):
+        return None if self.view is None else self.charts.frequency
 
-    def set(self, *, weights=None, preset=None, scenario=None, method=None, max_tools=None, top=None,
-            forced_in=None, forced_out=None, red_lines=None, horizon=None, floor=None, capacity=None,
-            update: bool = True) -> bool:
-        """Change several controls at once (as the analyst would), then update once. ``weights``: a mapping
-        criterion -> raw value (others unchanged); ``forced_in``/``forced_out``: tool ids or names; ``red_lines``:
-        {criterion: (min, max)} (None = the scale's end); ``floor``: False (off), True (on, the scenario's points) or
-        a number of points; ``capacity``: effort units (a new scenario resets both to its own values first).
-        Returns True if the update succeeded."""
-        tags = {k: self.controls.tool_names(v) for k, v in (("in", forced_in), ("out", forced_out)) if v is not None}
-        with self._silenced():
-            if preset is not None:
-                for c, v in self._load_preset(preset).items():
-                    self.sliders[c].value = v
-                self.preset.value = preset if preset in [v for _, v in self.preset.options] else CUSTOM
-            if weights is not None:
-                unknown = [c for c in weights if c not in self.sliders]
-                if unknown:
-                    raise DecisionError(f"unknown criterion '{unknown[0]}'; known: {', '.join(self.sliders)}")
-                for c, v in weights.items():
-                    self.sliders[c].value = float(v)
-                self.preset.value = CUSTOM
-            if scenario is not None and scenario != self.scenario.value:
-                self.scenario.value = scenario
-                self.controls.reset_floor_and_capacity(scenario)
-            if floor is not None:
-                self.floor_on.value = floor is not False
-                if floor is not True and floor is not False:
-                    self.floor_points.value = float(floor)
-                self.floor_points.disabled = not self.floor_on.value
-            if capacity is not None:
-                self.capacity.value = float(capacity)
-            for widget, value in ((self.method, method), (self.max_tools, max_tools),
-                                  (self.top, top), (self.horizon, None if horizon is None else float(horizon))):
-                if value is not None:
-                    widget.value = value
-            for key, widget in (("in", self.forced_in), ("out", self.forced_out)):
-                if key in tags:
-                    widget.value = tags[key]
-            if red_lines is not None:
-                for c, (lo, hi) in red_lines.items():
-                    cr = self.catalog.criterion(c)
-                    self.red_lines[c].value = (cr.scale_min if lo is None else lo, cr.scale_max if hi is None else hi)
-        self.controls.refresh_weight_labels()
-        return self.update() if update else True
+    # -- starting ------------------------------------------------------------------------------------------------
+    def _start(self) -> bool:
+        """Build, rank and draw the first view, each step on the progress line; then schedule the stability
+        check. Returns whether the first view could be drawn (else the error panel says why)."""
+        if self._starting is not None:
+            self._starting.cancel()
+            self._starting = None
+        t0 = time.perf_counter()
+        try:
+            state = self.state
+            sc = self.catalog.scenario(state.scenario)
+            self._progress(1, f"building the combinations of up to {state.max_tools} of {len(self.catalog.tools)} "
+                              f"tools for {sc.name} (the first build after the kernel starts can take 10-40 s)…")
+            n = len(self.model.ranker(state)[0].portfolios)
+            self._progress(2, f"ranking the {n:,} feasible combinations and picking the distinct options…")
+        except DecisionError:
+            pass                                          # the update below shows why
+        ok = self.update(sensitivity=False)
+        self.timings["start_s"] = time.perf_counter() - t0
+        self.controls.progress.layout.display = "none"
+        if ok and self.sensitivity_box.value:
+            if running_loop() is None or self.debounce <= 0:
+                self.check_stability()
+            else:
+                self.stability_panel.schedule()
+        self.fit.scroll += 1                              # the results are drawn: bring the dashboard into view
+        return ok
+
+    def _progress(self, step: int, text: str) -> None:
+        self.controls.progress.value = R.progress_html(step, START_STEPS, text)
+        self.controls.progress.layout.display = None
 
     # -- updating ------------------------------------------------------------------------------------------------
     def update(self, sensitivity: bool | None = None) -> bool:
         """Recompute and redraw now from the controls' values. Returns False (and shows the error in the panel,
         keeping the controls as they are) if the settings are not usable."""
-        self._cancel(self._pending)
-        self._pending = None
+        if self._starting is not None:
+            return self._start()
         try:
             return self._update(sensitivity)
         finally:
-            self._last_update = time.monotonic()
+            self._throttle.ran()
 
     def _update(self, sensitivity):
         t0 = time.perf_counter()
@@ -205,13 +194,13 @@ class Dashboard:
             table = R.ranking_table_html(view.ranking, self.catalog, view.state, status_quo=view.options.status_quo)
             options = R.options_html(view.options, self.catalog)
         except DecisionError as exc:
-            self._fail(str(exc))
+            self.fail(str(exc))
             return False
         except Exception as exc:  # a bug: show it in the panel too, keep the traceback for a report
             self._bug(exc)
             return False
         t1 = time.perf_counter()
-        self.view, self.error = view, None
+        self._view, self.error = view, None
         self.table.value, self.options_panel.value = table, options
         self.bottom_line.value = R.bottom_line_html(view.bottom_line())
         playbook_ms = None
@@ -219,8 +208,9 @@ class Dashboard:
             self.playbook.refresh(view)
             playbook_ms = self.playbook.solve_ms
         try:
-            if hasattr(self, "profile_figure"):
-                R.draw_figures(self.profile_figure, self.frequency_figure, view.ranking, self.catalog)
+            if self.charts.profile is None:
+                self._progress(3, "drawing the charts…")
+            self.charts.draw(view.ranking)
         except Exception as exc:  # noqa: BLE001  (a drawing bug must not lose the table)
             self._bug(exc)
             return False
@@ -235,6 +225,8 @@ class Dashboard:
                                           view.state.method, self.timings, st.floor_text() if st else "",
                                           st.capacity if st else None, self.catalog.model.effort_cost)
         self.explanation.refresh(view.ranking)
+        self.how_sure.refresh(view)
+        self.precedents.refresh(view.state.scenario)
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
         if sensitivity:
@@ -244,20 +236,31 @@ class Dashboard:
     def _bug(self, exc: BaseException):
         log.exception("dashboard update failed", exc_info=exc)
         self.last_exception = exc
-        self._fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the settings above")
+        self.fail(f"internal error ({type(exc).__name__}: {exc}); please report it with the settings above")
 
-    def _fail(self, message: str):
+    def fail(self, message: str) -> None:
+        """Show ``message`` in the error panel; the last valid table stays, marked stale."""
         self.error = message
-        if self.view is not None:
-            self.table.value = R.ranking_table_html(self.view.ranking, self.catalog, self.view.state, stale=True,
-                                                    status_quo=self.view.options.status_quo)
+        if self._view is not None:
+            self.table.value = R.ranking_table_html(self._view.ranking, self.catalog, self._view.state, stale=True,
+                                                    status_quo=self._view.options.status_quo)
         self.error_panel.value = R.error_html(message)
         self.error_panel.layout.display = None
+
+    def resize(self, change) -> None:
+        """The browser measured the results column: the charts and the tree take its width."""
+        try:
+            self.charts.resize(change["new"], None if self._view is None else self._view.ranking)
+            self.playbook.resize(change["new"])
+            self.how_sure.resize(change["new"])
+        except Exception as exc:  # noqa: BLE001  (runs on a browser message: report in the panel)
+            self._bug(exc)
 
     # -- the panels (explanation.py, stability.py, playbook.py) -----------------------------------------------
     def explain_current(self, position: int | None = None) -> dict | None:
         """Explain the combination at ``position`` (0 = first row; default: the one picked in the panel) and show
         it when the panel is open; returns :func:`decision.explain`'s breakdown."""
+        self.view                                                                 # noqa: B018  (finish starting)
         return self.explanation.explain(position)
 
     def check_stability(self) -> pd.DataFrame | None:
@@ -267,7 +270,6 @@ class Dashboard:
         self.timings["stability_ms"] = self.stability_panel.ms
         return df
 
-    # -- playbook (decision.dashboard.playbook) -------------------------------------------------------------------
     @property
     def plan(self):
         """The playbook shown (:class:`decision.strategy.Plan`), None while the panel was never opened."""
@@ -279,6 +281,7 @@ class Dashboard:
 
     @property
     def plan_figure(self):
+        """The playbook's tree (a FigureWidget; None until the panel is first opened)."""
         return self.playbook.figure
 
     @property
@@ -293,109 +296,38 @@ class Dashboard:
         """Re-solve and redraw the playbook for the current view (see :meth:`.playbook.PlaybookPanel.refresh`)."""
         return self.playbook.refresh()
 
-    # -- events --------------------------------------------------------------------------------------------------
-    @contextmanager
-    def _silenced(self):
-        """Control changes made inside are not events (no update per intermediate value)."""
-        self._quiet += 1
-        try:
-            yield
-        finally:
-            self._quiet -= 1
+    def schedule(self) -> None:
+        """A control changed: update through the throttle (nothing while the first build is still scheduled: it
+        reads the controls when it runs)."""
+        if self._starting is None:
+            self._throttle()
 
-    def _schedule(self):
-        loop = running_loop()
-        if loop is None or self.debounce <= 0:
-            self.update()
-            return
-        if self._pending is not None:                         # folded into the update already scheduled
-            return
-        wait = self._last_update + self.debounce - time.monotonic()
-        self._pending = loop.call_soon(self.update) if wait <= 0 else loop.call_later(wait, self.update)
-
-    @staticmethod
-    def _cancel(handle):
-        if handle is not None:
-            handle.cancel()
-
-    def _on_weight(self, change):
+    # -- changing several controls, profiles, display -------------------------------------------------------------
+    def set(self, *, weights=None, preset=None, scenario=None, method=None, max_tools=None, top=None,
+            forced_in=None, forced_out=None, red_lines=None, horizon=None, floor=None, capacity=None,
+            update: bool = True) -> bool:
+        """Change several controls at once (as the analyst would), then update once. ``weights``: a mapping
+        criterion -> raw value (others unchanged); ``forced_in``/``forced_out``: tool ids or names; ``red_lines``:
+        {criterion: (min, max)} (None = the scale's end); ``floor``: False (off), True (on, the scenario's points) or
+        a number of points; ``capacity``: effort units (a new scenario resets both to its own values first).
+        Returns True if the update succeeded."""
+        tags = {k: self.controls.tool_names(v) for k, v in (("in", forced_in), ("out", forced_out)) if v is not None}
+        if weights is not None and (unknown := [c for c in weights if c not in self.sliders]):
+            raise DecisionError(f"unknown criterion '{unknown[0]}'; known: {', '.join(self.sliders)}")
+        with self.events.silenced():
+            self.controls.apply(weights=weights, preset=None if preset is None else self.presets.load(preset),
+                                preset_name=preset, scenario=scenario, method=method, max_tools=max_tools, top=top,
+                                tags=tags, red_lines=red_lines, horizon=horizon, floor=floor, capacity=capacity)
         self.controls.refresh_weight_labels()
-        if self._quiet:
-            return
-        if self.preset.value != CUSTOM:
-            with self._silenced():
-                self.preset.value = CUSTOM
-        self._schedule()
-
-    def _on_preset(self, change):
-        if self._quiet or change["new"] == CUSTOM:
-            return
-        try:
-            w = self._load_preset(change["new"])
-        except DecisionError as exc:
-            self._fail(str(exc))
-            return
-        with self._silenced():
-            for c, v in w.items():
-                self.sliders[c].value = v
-        self.controls.refresh_weight_labels()
-        self._schedule()
-
-    def _on_scenario(self, change):
-        if self._quiet:
-            return
-        with self._silenced():                     # the new scenario's own floor and capacity
-            self.controls.reset_floor_and_capacity(change["new"])
-        self._schedule()
-
-    def _on_setting(self, change):
-        if change["owner"] is self.floor_on:
-            self.floor_points.disabled = not change["new"]
-        if not self._quiet:
-            self._schedule()
-
-    def _on_sensitivity_box(self, change):
-        if change["new"]:
-            self.check_stability()
-        else:
-            self.stability_panel.switch_off()
-
-    def _on_export(self, _button):
-        try:
-            path = self.export_profile(self.export_name.value.strip(), overwrite=self.export_overwrite.value)
-        except DecisionError as exc:
-            self.message.value = f"<span style='color:#8a1c1c'>Not saved: {html.escape(str(exc))}</span>"
-            return
-        self.message.value = f"<small>Saved profile to <code>{html.escape(str(path))}</code></small>"
-
-    # -- profiles ------------------------------------------------------------------------------------------------
-    def _load_preset(self, name: str) -> dict[str, float]:
-        w = P.load_profile(name, self.catalog, self.profiles_dir).weights
-        return {c: float(w[c]) for c in self.catalog.criterion_ids}
+        return self.update() if update else True
 
     def export_profile(self, name: str, overwrite: bool = False, author: str = "dashboard export") -> Path:
         """Write the current weights as a weight profile ``name`` (method ``direct``; scenario, method, tool limits,
         forced tools and red lines are recorded in its rationale). Atomic write; returns the path."""
-        st = self.state
-        norm = st.normalised                                  # raises if all weights are zero
-        cat = self.catalog
-        names = lambda ids: ", ".join(self.controls.tool_names(ids)) or "none"  # noqa: E731
-        red = "; ".join(f"{c}" + (f" >= {lo:g}" if lo is not None else "") + (f" <= {hi:g}" if hi is not None else "")
-                        for c, lo, hi in st.red_lines) or "none"
-        rationale = (f"Exported from the dashboard. Scenario {st.scenario} ({cat.scenario(st.scenario).name}), method "
-                     f"{st.method}, at most {st.max_tools} tools, top {st.top} shown. Must include: "
-                     f"{names(st.forced_in)}. Must exclude: {names(st.forced_out)}. Red lines: {red}. Catalogue "
-                     f"digest {cat.digest[:12]}.")
-        prof = P.make_profile(name, "direct", {c: round(norm[c], 6) for c in cat.criterion_ids}, cat.criterion_ids,
-                              author=author, rationale=rationale)
-        path = P.save_profile(prof, self.profiles_dir, overwrite=overwrite)
-        with self._silenced():
-            self.preset.options = self.controls.preset_options()
-            if name in [v for _, v in self.preset.options]:
-                self.preset.value = name
-        return path
+        state = self.state
+        with self.events.silenced():
+            return self.presets.export(state, name, overwrite, author)
 
-    # -- display -------------------------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 

@@ -1,13 +1,12 @@
-"""The dashboard's widgets: the controls the analyst sets (read into a :class:`~.state.ViewState`), the output
-panels, and their layout. No computing and no event handling (that is :class:`~.app.Dashboard`'s wiring)."""
+"""The dashboard's widgets: the controls the analyst sets (read into a :class:`~.state.ViewState`) and the output
+panels. No computing and no event handling beyond keeping each weight's number box and slider equal (that is
+:class:`~.app.Dashboard`'s wiring); :mod:`.layout` arranges them."""
 from __future__ import annotations
-
-import html
 
 import ipywidgets as W
 
 from .. import profiles as P
-from ..catalog import CAVEAT, Catalog
+from ..catalog import Catalog
 from ..errors import DecisionError
 from .render import METHOD_LABELS
 from .state import ViewState, scenario_defaults
@@ -15,10 +14,14 @@ from .state import ViewState, scenario_defaults
 HORIZONS = (3, 12, 36)
 """Months offered by the time-horizon control (the domain's 0-3, 3-12 and over-12-month horizons)."""
 CUSTOM = "(custom)"
+WEIGHT_DECIMALS = 4
+"""Decimals a weight's number box shows (a preset's exact weight stays in the slider until the analyst edits it)."""
 
 
 class Controls:
-    """Every widget of one dashboard. ``state()`` reads the controls; ``layout(figures)`` arranges everything."""
+    """Every widget of one dashboard. ``state()`` reads the controls. Each weight has a slider (drag, or arrow keys
+    in steps of 0.01) and a number box beside it (type a value, or its arrows, step 0.01) that always hold the same
+    value, and the normalised share at its right."""
 
     def __init__(self, catalog: Catalog, scenario: str, method: str, top: int, max_tools: int | None,
                  profiles_dir=None):
@@ -43,13 +46,21 @@ class Controls:
         horizons = [("none", None)] + ([(f"{m} months", float(m)) for m in HORIZONS] if cat.model.horizon else [])
         self.horizon = W.Dropdown(options=horizons, value=None, description="Time horizon", style=desc, layout=full,
                                   disabled=cat.model.horizon is None)
-        self.sliders = {c.id: W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout_format=".2f",
-                                            description=c.name, continuous_update=False, style=desc,
-                                            layout=W.Layout(width="320px"))
+        self.sliders = {c.id: W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout=False,
+                                            description=c.name, continuous_update=False,
+                                            style={"description_width": "140px"},
+                                            layout=W.Layout(flex="1 1 auto", min_width="220px", width="auto"))
                         for c in cat.criteria}
+        self.weight_boxes = {c.id: W.BoundedFloatText(value=0.0, min=0.0, max=1.0, step=0.01,
+                                                      tooltip=f"weight of {c.name} (0-1; step 0.01)",
+                                                      layout=W.Layout(width="76px", flex="0 0 auto"))
+                             for c in cat.criteria}
         for c in cat.criteria:
             self.sliders[c.id].add_class(f"decision-weight-{c.id}")
-        self.weight_labels = {c.id: W.HTML(layout=W.Layout(width="44px")) for c in cat.criteria}
+            self.weight_boxes[c.id].add_class(f"decision-weight-box-{c.id}")
+            self.sliders[c.id].observe(self._slider_to_box, "value")
+            self.weight_boxes[c.id].observe(self._box_to_slider, "value")
+        self.weight_labels = {c.id: W.HTML(layout=W.Layout(width="44px", flex="0 0 auto")) for c in cat.criteria}
         names = [t.name for t in cat.tools]
         tags = dict(allowed_tags=names, allow_duplicates=False, layout=W.Layout(width="98%"))
         self.forced_in = W.TagsInput(value=[], **tags)
@@ -88,6 +99,8 @@ class Controls:
                                       tooltip="Save the current weights (and settings, in the rationale) as a "
                                               "weight profile")
         # outputs
+        self.progress = W.HTML(layout=W.Layout(width="100%"))
+        self.progress.add_class("decision-progress")
         self.bottom_line = W.HTML(layout=W.Layout(width="100%"))
         self.bottom_line.add_class("decision-bottom-line-widget")
         self.options_panel = W.HTML(layout=W.Layout(width="100%", overflow="auto"))
@@ -160,6 +173,50 @@ class Controls:
         for c, lab in self.weight_labels.items():
             lab.value = f"<span title='normalised weight'>{raw[c] / total:.0%}</span>" if total > 0 else "–"
 
+    def apply(self, *, weights=None, preset=None, preset_name=None, scenario=None, method=None, max_tools=None,
+              top=None, tags=None, red_lines=None, horizon=None, floor=None, capacity=None) -> None:
+        """Set several controls at once (the caller silences the events; arguments as :meth:`.app.Dashboard.set`'s,
+        but ``preset``: that profile's weights, named ``preset_name``; ``tags``: {"in"/"out": tool names})."""
+        if preset is not None:
+            for c, v in preset.items():
+                self.sliders[c].value = v
+            self.preset.value = preset_name if preset_name in [v for _, v in self.preset.options] else CUSTOM
+        if weights is not None:
+            for c, v in weights.items():
+                self.sliders[c].value = float(v)
+            self.preset.value = CUSTOM
+        if scenario is not None and scenario != self.scenario.value:
+            self.scenario.value = scenario
+            self.reset_floor_and_capacity(scenario)
+        if floor is not None:
+            self.floor_on.value = floor is not False
+            if floor is not True and floor is not False:
+                self.floor_points.value = float(floor)
+            self.floor_points.disabled = not self.floor_on.value
+        if capacity is not None:
+            self.capacity.value = float(capacity)
+        for widget, value in ((self.method, method), (self.max_tools, max_tools), (self.top, top),
+                              (self.horizon, None if horizon is None else float(horizon))):
+            if value is not None:
+                widget.value = value
+        for key, widget in (("in", self.forced_in), ("out", self.forced_out)):
+            if key in (tags or {}):
+                widget.value = tags[key]
+        for c, (lo, hi) in (red_lines or {}).items():
+            cr = self.catalog.criterion(c)
+            self.red_lines[c].value = (cr.scale_min if lo is None else lo, cr.scale_max if hi is None else hi)
+
+    def _slider_to_box(self, change) -> None:
+        box = self.weight_boxes[next(c for c, s in self.sliders.items() if s is change["owner"])]
+        value = round(float(change["new"]), WEIGHT_DECIMALS)
+        if box.value != value:
+            box.value = value
+
+    def _box_to_slider(self, change) -> None:
+        slider = self.sliders[next(c for c, b in self.weight_boxes.items() if b is change["owner"])]
+        if abs(float(change["new"]) - slider.value) >= 0.5 * 10 ** -WEIGHT_DECIMALS:   # not the slider's own echo
+            slider.value = float(change["new"])
+
     def reset_floor_and_capacity(self, scenario: str) -> None:
         """Put the floor and capacity controls at ``scenario``'s own values (the caller silences the events)."""
         floor, capacity = self.defaults = scenario_defaults(self.catalog, scenario)
@@ -171,39 +228,3 @@ class Controls:
         if capacity is not None:
             self.capacity.max = max(self.capacity.max, 2 * capacity)
             self.capacity.value = capacity
-
-    # -- layout --------------------------------------------------------------------------------------------------
-    def layout(self, profile_figure, frequency_figure, sensitivity_panel, explain_box, playbook_box) -> W.VBox:
-        """The whole dashboard: the bottom line under the title; settings on the left; on the right the options,
-        the ranked table, stability, explanation, the playbook (closed at first) and the charts."""
-        cat = self.catalog
-        weights = W.VBox([W.HBox([self.sliders[c], self.weight_labels[c]]) for c in cat.criterion_ids])
-        tools = W.VBox([W.HTML("<b>Must include</b> (type a tool's name)"), self.forced_in,
-                        W.HTML("<b>Must exclude</b>"), self.forced_out])
-        red = W.VBox([W.HTML("<small>A combination is feasible only if each value lies in its range "
-                             "(the catalogue's red lines are pre-set).</small>"), *self.red_lines.values()])
-        more = W.Accordion(children=[tools, red], titles=("Must include / exclude tools", "Red lines"))
-        floor = W.VBox([W.HTML("<small>What every recommendation must do about the abuses (the slider starts at the "
-                               "scenario's derived floor) and the effort it may use (the scenario's capacity); the "
-                               "status line says both in words.</small>"), self.floor_on, self.floor_points,
-                        self.capacity])
-        export = W.HBox([self.export_name, self.export_overwrite, self.export_button])
-        controls = W.VBox([W.HTML("<b>Settings</b>"), self.preset, self.scenario, self.method, self.max_tools,
-                           self.top, self.horizon, floor, W.HTML("<b>Weights</b> <small>(share of the total at right)"
-                                                          "</small>"), weights,
-                           W.HTML("<b>Today's policy</b> <small>(type a tool's name; ranked among the options)"
-                                  "</small>"), self.current,
-                           more, self.sensitivity_box, W.HTML("<b>Export current view</b> as a weight profile"),
-                           export, self.message],
-                          layout=W.Layout(width="380px", min_width="380px", margin="0 12px 0 0"))
-        outputs = W.VBox([self.status, self.error_panel, W.HTML("<b>The options</b>"),
-                          self.options_panel, W.HTML("<b>All combinations, ranked</b>"), self.table,
-                          sensitivity_panel, explain_box, playbook_box, profile_figure,
-                          frequency_figure],
-                         layout=W.Layout(flex="1 1 0", min_width="440px"))
-        title = W.HTML("<h3 style='margin:4px 0'>Combinations of diplomatic tools, ranked</h3>"
-                       f"<small><i>{html.escape(CAVEAT)}</i></small>")
-        widget = W.VBox([title, self.bottom_line, W.HBox([controls, outputs], layout=W.Layout(
-            flex_flow="row wrap", align_items="flex-start"))])
-        widget.add_class("decision-dashboard")
-        return widget

@@ -3,6 +3,11 @@
 Solved only while the panel is open. A weight change re-solves the cached review tree (about 15 ms) and updates
 the tree's FigureWidget in place (:func:`.render.draw_plan`): the tree first, then the panel's text, so the
 browser draws the tree before laying out the 13 KB of nested lists.
+
+The tree's FigureWidget is created when the panel is first opened (a figure drawn inside a closed panel has no size
+to measure and stayed empty), as wide as the panel's inside (:meth:`PlaybookPanel.resize`, from the width the
+browser reports) with node labels wrapped whole to the width of one review column (never cut mid-word), the
+reactions' legend under the title and one row per leaf however many reactions and reviews (up to 4 x 4).
 """
 from __future__ import annotations
 
@@ -11,11 +16,59 @@ import time
 
 import ipywidgets as W
 
+from ..display import wrap_words
+from ..figures import CHAR_PX
 from ..strategy.compare import compare_courses, courses_html
 from . import render as R
 from .state import PLAN_MAX_MONTHS, PLAN_MAX_REVIEWS, PLAN_MONTHS, PLAN_REVIEWS, View, ViewModel
 
 log = logging.getLogger(__name__)
+
+INSET = 44
+"""Pixels between the results column's width and the tree's (the open panel's padding and border, the margins)."""
+
+
+SUBTITLE = ("opening and next package per reaction; labels: what each review changes",
+            "darker node: likelier path; hover a node for its package; probabilities are illustrative")
+"""The tree's subtitle lines in the dashboard (the interactive page: hovering works there)."""
+
+
+NARROW = 560
+"""Below this width (px) the tree's legend wraps onto several rows (it goes under the tree) and its root label
+needs a wider left margin."""
+
+
+def tree_title(plan, width: int | None) -> tuple[str, int]:
+    """The tree's title, its subtitle wrapped whole to ``width`` px (about 7 px per character of the smaller
+    subtitle font; None: unwrapped), and its number of lines."""
+    chars = max(24, int(width / 7)) if width else None
+    lines = [line for sub in SUBTITLE for line in (wrap_words(sub, chars, "\n").split("\n") if chars else [sub])]
+    head = f"Playbook for {plan.scenario_name}"
+    head = wrap_words(head, max(12, int(width / 9.5))) if width else head
+    return f"{head}<br><sup>{'<br>'.join(lines)}</sup>", 1 + head.count("<br>") + len(lines)
+
+
+def tree_layout(plan, width: int | None) -> dict:
+    """The dashboard tree's layout over :func:`decision.strategy.figures.plan_figure`'s: ``width`` px (None:
+    plotly's), the title wrapped to it (:func:`tree_title`) with the top margin its lines need, the reactions'
+    legend under the title instead of under a tall tree."""
+    text, lines = tree_title(plan, width)
+    narrow = bool(width) and width < NARROW          # the legend takes three rows: under the axis; "Opening" needs room
+    legend = (dict(orientation="h", x=0, xanchor="left", y=-0.04, yanchor="top") if narrow
+              else dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
+    return dict(width=width, autosize=width is None,
+                margin=dict(l=44 if narrow else 10, r=10, t=(16 if narrow else 40) + 22 * lines,
+                            b=130 if narrow else 40),
+                title=dict(text=text, x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=20)),
+                legend=legend)
+
+
+def label_chars(width: int | None, reviews: int) -> int:
+    """Characters per line of a node label: the width of one review column (the tree spans ``reviews`` + 1 of
+    them), 28 when the width is unknown, at least 12."""
+    if not width:
+        return 28
+    return max(12, int(0.9 * (width - 20) / (reviews + 1) / CHAR_PX))
 
 
 class PlaybookPanel:
@@ -23,7 +76,6 @@ class PlaybookPanel:
     dashboard's current :class:`View` (None before the first valid update)."""
 
     def __init__(self, model: ViewModel, current):
-        import plotly.graph_objects as go  # noqa: PLC0415  (plotly is imported only when a dashboard is built)
         self.model, self.current = model, current
         self.plan, self.error, self.solve_ms = None, "", None
         self.last_exception: BaseException | None = None          # a playbook bug, kept for a report
@@ -33,12 +85,14 @@ class PlaybookPanel:
         self.months = W.BoundedIntText(value=PLAN_MONTHS, min=1, max=PLAN_MAX_MONTHS, description="Months",
                                        tooltip=f"horizon in months (1-{PLAN_MAX_MONTHS}); reviews split it evenly",
                                        layout=W.Layout(width="160px"))
-        self.figure = go.FigureWidget()                   # drawn when the panel is first opened
-        self.figure.layout.height = 460
+        self.column = 0                                   # the results column's width (px; 0: not measured)
+        self.figure = None                                # created when the panel is first opened
+        self.tree = W.VBox(layout=W.Layout(width="100%"))
         self.panel = W.HTML(layout=W.Layout(width="100%", max_height="360px", overflow="auto"))
         self.panel.add_class("decision-playbook-widget")
-        lengths = W.HBox([self.reviews, self.months, W.HTML("<small>reviews split the months evenly</small>")])
-        self.box = W.Accordion(children=[W.VBox([lengths, self.figure, self.panel])],     # controls, tree, text
+        lengths = W.HBox([self.reviews, self.months, W.HTML("<small>reviews split the months evenly</small>")],
+                         layout=W.Layout(flex_flow="row wrap"))
+        self.box = W.Accordion(children=[W.VBox([lengths, self.tree, self.panel])],     # controls, tree, text
                                titles=("Playbook: what to do now and at each review if the ally complies, stalls "
                                        "or retaliates",), selected_index=None)
         self.box.add_class("decision-playbook-box")
@@ -63,9 +117,9 @@ class PlaybookPanel:
             self.solve_ms = (time.perf_counter() - t0) * 1e3
             compared = ""
             if plan is not None:
-                R.draw_plan(self.figure, plan)
+                self._draw(plan)
                 problem = self.model.problem(view.state, int(self.reviews.value), int(self.months.value))
-                compared = courses_html(compare_courses(problem, plan, methods=("wsm",)), plan)
+                compared = R.labelled(courses_html(compare_courses(problem, plan, methods=("wsm",)), plan))
             self.panel.value = R.playbook_html(plan, error, self.solve_ms, compared)
         except Exception as exc:  # noqa: BLE001  (a playbook bug must not lose the ranking)
             log.exception("playbook failed", exc_info=exc)
@@ -74,6 +128,30 @@ class PlaybookPanel:
             self.panel.value = R.playbook_html(None, error)
         self.plan, self.error = plan, error
         return plan
+
+    @property
+    def width(self) -> int | None:
+        """The tree's width in px (None until the browser has measured the dashboard)."""
+        return self.column - INSET if self.column > INSET else None
+
+    def resize(self, column: int) -> None:
+        """The results column is now ``column`` px wide: the tree takes the panel's inside and rewraps its labels."""
+        self.column = int(column)
+        if self.figure is not None and self.plan is not None:
+            self._draw(self.plan)
+
+    def _draw(self, plan) -> None:
+        if self.figure is None:
+            import plotly.graph_objects as go  # noqa: PLC0415  (plotly's widget: only once a tree is drawn)
+            self.figure = go.FigureWidget()
+            self.tree.children = (self.figure,)
+        layout = tree_layout(plan, self.width)
+        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), layout)
+        if any(t.cliponaxis is not False for t in self.figure.data):   # a rebuilt tree: labels may pass the axes
+            self.figure.update_traces(cliponaxis=False)
+        with self.figure.batch_update():          # also when the tree was updated in place: a new width
+            self.figure.layout.update(width=layout["width"], autosize=layout["autosize"], margin=layout["margin"],
+                                      title_text=layout["title"]["text"], legend=layout["legend"])
 
     def _on_change(self, _change):
         if self.is_open:

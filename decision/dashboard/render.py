@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import pandas as pd
 
@@ -66,7 +67,7 @@ def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState
              ".decision-ranking caption{caption-side:bottom;text-align:left;font-size:11px;color:#666}"
              ".decision-ranking tr.status-quo td{background:#f4f4f4;border-top:2px solid #bbb}</style>")
     cls = TABLE_CLASS + (" stale" if stale else "")
-    return (f"{style}<table class='{cls}' data-top-ids='{e(top_ids)}' data-state='{data_state}' "
+    return labelled(f"{style}<table class='{cls}' data-top-ids='{e(top_ids)}' data-state='{data_state}' "
             f"data-stale='{str(stale).lower()}'><caption>Values on 0-10 scales: ↑ higher is better, ↓ lower is "
             f"better. Preference: {pref_note}. Scores are illustrative.</caption><thead><tr><th class='num'>Rank</th>"
             f"<th>Combination</th><th class='num'>Tools</th>{head}<th class='num'>Preference</th></tr></thead>"
@@ -91,7 +92,7 @@ def stability_html(stability: pd.DataFrame, catalog: Catalog) -> str:
     else:
         verdict = "No single weight change within 0-1 changes the top combination."
     how = "exact" if bool(stability["exact"].all()) else "found numerically (to 1e-7)"
-    return (f"<div class='decision-stability'><b>Stability of the recommendation</b> ({e(a.get('method', ''))}, "
+    return labelled(f"<div class='decision-stability'><b>Stability of the recommendation</b> ({e(a.get('method', ''))}, "
             f"bounds {how})<br><small>Top: {e(str(a.get('top', '')))}</small><br>{verdict}"
             f"<table class='{TABLE_CLASS}-stability' style='border-collapse:collapse;font-size:12px'><thead><tr>"
             "<th>Criterion</th><th>Weight now</th><th>Stays on top between</th><th>Margin</th></tr></thead>"
@@ -114,7 +115,7 @@ def explanation_html(e: dict, catalog: Catalog, label: str) -> str:
     red = "".join(f"<li>{esc(r.criterion)} {r.value:.2f} ({'max' if r.max == r.max and r.max is not None else 'min'} "
                   f"{(r.max if r.max == r.max and r.max is not None else r.min):g})</li>"
                   for r in e["red_lines"].itertuples())
-    return (f"<div class='decision-explain'><b>{esc(label)}</b><table style='border-collapse:collapse;"
+    return labelled(f"<div class='decision-explain'><b>{esc(label)}</b><table style='border-collapse:collapse;"
             f"font-size:12px'><thead><tr><th>What each tool adds</th>{head}</tr></thead><tbody>{rows}"
             f"<tr><td><b>Combination value</b></td>{vals}</tr></tbody></table><small>Synergies and conflicts that "
             f"fire:</small><ul style='margin:2px 0'>{inter}</ul><small>Red lines:</small><ul style='margin:2px 0'>"
@@ -150,7 +151,7 @@ def options_html(o: Options, catalog: Catalog) -> str:
         rows.append(f"<tr data-kind='{r.kind}' data-ids='{e('|'.join(r.tools))}'><td><b>{e(r.name)}</b>{label}</td><td class='combo'>{e(r.names)}<br><small>{e('; '.join(r.notes))}</small></td>"
                     f"{vals}<td class='num'>{e(r.effort)}</td><td class='num'>{e(r.preference)}</td>"
                     f"<td>{e(r.tied)}</td></tr>")
-    return (f"<table class='{TABLE_CLASS} decision-options'><caption>{e(t.preference_note)} {e(t.rule)}</caption>"
+    return labelled(f"<table class='{TABLE_CLASS} decision-options'><caption>{e(t.preference_note)} {e(t.rule)}</caption>"
             f"<thead><tr><th>Course of action</th><th>Tools</th>{head}<th class='num'>Effort</th>"
             f"<th class='num'>Preference</th><th>Tied</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -170,6 +171,13 @@ def status_html(n_feasible: int, scenario_name: str, method: str, timings: dict,
             f"{html.escape(METHOD_LABELS[method])} · updated in <span class='decision-update-ms'>"
             f"{timings['total_ms']:.0f}</span> ms{built} · <i>scores are illustrative</i><br>{floor} · {cap}{cost}"
             f"</small>")
+
+
+def progress_html(step: int, steps: int, text: str) -> str:
+    """The progress line while the dashboard starts: an animated bar (the browser animates it while the kernel is
+    busy), the step and what is being done."""
+    return (f"<div class='decision-progress-line'><progress></progress><b>Step {step} of {steps}:</b> "
+            f"{html.escape(text)}</div>")
 
 
 def error_html(message: str) -> str:
@@ -197,17 +205,20 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparis
             f"</small></div>")
 
 
-def draw_plan(figure, plan) -> None:
+def draw_plan(figure, plan, wrap: int | None = None, layout: dict | None = None) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
-    when the tree's shape or scenario changed."""
+    when the tree's shape or scenario changed. ``wrap``: node labels' line length (:func:`~decision.strategy.figures.
+    plan_figure`); ``layout``: applied over the tree's own on a rebuild (the dashboard's width and legend)."""
     from ..strategy.figures import plan_trace_data, tree_shape  # noqa: PLC0415
-    upd = plan_trace_data(plan)
+    upd = plan_trace_data(plan, wrap=wrap)
     meta = figure.layout.meta
     same = isinstance(meta, dict) and meta.get("tree_shape") == tree_shape(plan, upd)
     if not same:
         from ..strategy.figures import plan_figure  # noqa: PLC0415
-        new = plan_figure(plan)
+        new = plan_figure(plan, wrap=wrap)
+        if layout:
+            new.update_layout(**layout)
         layout = new.layout.to_plotly_json()
         layout.pop("template", None)         # the widget has the same default template; re-validating it cost 0.4 s
         with figure.batch_update():
@@ -226,9 +237,11 @@ def draw_plan(figure, plan) -> None:
                     setattr(trace, key, value)
 
 
-def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog) -> None:
-    """Give the two FigureWidgets the new ranking's data in place (traces are never re-created)."""
-    prof = figures.profile_data(ranking, catalog.criteria)
+def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalog: Catalog,
+                 chars: int | None = 32) -> None:
+    """Give the two FigureWidgets the new ranking's data in place (traces are never re-created); ``chars``: the
+    combination labels' line length (:func:`decision.figures.label_chars`; None: the rank alone)."""
+    prof = figures.profile_data(ranking, catalog.criteria, wrap=chars, names=chars is not None)
     freq = figures.tool_frequency_data(ranking, catalog.tools)
     with profile_figure.batch_update():
         for trace, d in zip(profile_figure.data, prof):
@@ -240,3 +253,31 @@ def draw_figures(profile_figure, frequency_figure, ranking: pd.DataFrame, catalo
         frequency_figure.layout.title.text = f"Tools in the top {len(ranking)} combinations"
         frequency_figure.layout.xaxis.range = [0, max(1, len(ranking))]
         frequency_figure.layout.height = max(280, 26 * len(freq["y"]) + 120)
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_HEAD = re.compile(r"<thead>.*?</thead>", re.S)
+_TH = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_ROW = re.compile(r"(<tbody>)(.*?)(</tbody>)", re.S)
+_TR = re.compile(r"<tr\b[^>]*>.*?</tr>", re.S)
+_TD = re.compile(r"<td\b([^>]*)>")
+
+
+def labelled(fragment: str) -> str:
+    """``fragment`` with each body cell of each table given its column's header text as ``data-label``: where the
+    dashboard is narrow (a phone, a split screen) its stylesheet stacks a row's cells, each led by that label, so no
+    table needs a sideways scroll (:data:`.layout.STYLE`). Works on the tables the dashboard itself writes."""
+    def table(m):
+        t = m.group(0)
+        head = _HEAD.search(t)
+        if head is None:
+            return t
+        names = [html.escape(html.unescape(re.sub(r"<[^>]+>", "", h)).strip(), quote=True)
+                 for h in _TH.findall(head.group(0))]
+
+        def row(r):
+            k = iter(range(10 ** 6))
+            return _TD.sub(lambda c: (f"<td{c.group(1)} data-label='{names[i]}'>" if (i := next(k)) < len(names)
+                                      and names[i] else c.group(0)), r.group(0))
+        return _ROW.sub(lambda b: b.group(1) + _TR.sub(row, b.group(2)) + b.group(3), t)
+    return _TABLE.sub(table, fragment)

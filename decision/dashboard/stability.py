@@ -5,7 +5,6 @@ last one (a true debounce on the kernel's asyncio loop); without a running loop 
 """
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import time
@@ -17,6 +16,7 @@ from ..errors import DecisionError
 from ..ranking import method_of
 from ..robustness import PORTFOLIO_METHODS, portfolio_stability
 from . import render as R
+from .schedule import running_loop
 from .state import ViewModel
 
 log = logging.getLogger(__name__)
@@ -26,14 +26,6 @@ SENSITIVITY_DELAY = 0.4
 recomputed."""
 STABILITY_METHODS = PORTFOLIO_METHODS
 """The methods with a stability panel at import time; the panel reads ``Method.portfolio`` (decision.ranking)."""
-
-
-def running_loop():
-    """The running asyncio loop (a Jupyter kernel's), or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class StabilityPanel:

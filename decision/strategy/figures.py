@@ -11,6 +11,7 @@ import json
 
 import plotly.graph_objects as go
 
+from ..display import wrap_words
 from .playbook import Plan, PlanNode
 
 REACTION_COLOURS = {"complies": "#1b7837", "stalls": "#8c510a", "retaliates": "#b2182b",
@@ -31,9 +32,10 @@ def _change(n: PlanNode, parent: PlanNode | None) -> str:
     return " ".join(added + dropped) or "no change"
 
 
-def plan_figure_data(plan: Plan) -> dict:
+def plan_figure_data(plan: Plan, wrap: int | None = None) -> dict:
     """Node and edge coordinates, labels and probabilities of the plan tree (lists, in depth-first order). A node's
-    label is what its review changes (the opening is labelled ``Opening``); its hover text holds the whole package."""
+    label is what its review changes (the opening is labelled ``Opening``), shortened to 42 characters, or with
+    ``wrap`` whole, on lines of about that many characters; its hover text holds the whole package."""
     step = plan.months / (plan.reviews + 1)
     nodes, edges, counter = [], [], [0]
 
@@ -49,7 +51,8 @@ def plan_figure_data(plan: Plan) -> dict:
         vals = ", ".join(f"{c} {n.values[c]:.1f}" for c in plan.criteria)
         flag = f" [{', '.join(n.flags).upper()}]" if n.flags else ""
         change = _change(n, parent)
-        nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": _short(change) + flag,
+        label = wrap_words(change + flag, wrap) if wrap else _short(change) + flag
+        nodes[i] = {"x": n.review * step, "y": y, "reach": n.reach, "label": label,
                     "hover": f"review {n.review}, {shown.get(n.reaction) or 'opening'} (p {n.probability:.2f}, path "
                              f"{n.reach:.3f})<br>{change}<br>{'<br>'.join(n.names)}<br>{vals}{flag}",
                     "flags": list(n.flags), "tools": list(n.tools)}
@@ -62,12 +65,13 @@ def plan_figure_data(plan: Plan) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
-def plan_trace_data(plan: Plan, label_depth: int = 1) -> list[dict]:
+def plan_trace_data(plan: Plan, label_depth: int = 1, wrap: int | None = None) -> list[dict]:
     """The review tree's traces as plain lists, in :func:`plan_figure`'s order: per reaction its lines
     (``name``, ``x``, ``y``) and its probability labels (``x``, ``y``, ``text``, ``hovertext``; beyond review 2 of a
     crowded tree the label is on hover only), then the packages (``name``, ``x``, ``y``, ``text`` up to
-    ``label_depth``, ``hovertext``, ``marker``). No plotly validation, so a FigureWidget can be updated in place."""
-    d = plan_figure_data(plan)
+    ``label_depth``, ``hovertext``, ``marker``; ``wrap``: :func:`plan_figure_data`'s). No plotly validation, so a
+    FigureWidget can be updated in place."""
+    d = plan_figure_data(plan, wrap)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     crowded = len(nodes) - len({e["from"] for e in edges}) > 9      # more than 9 leaves: deep labels on hover only
@@ -105,7 +109,8 @@ def tree_shape(plan: Plan, traces: list[dict] | None = None) -> str:
     return hashlib.sha1(json.dumps(shape).encode()).hexdigest()[:16]
 
 
-def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, static: bool = False) -> go.Figure:
+def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, static: bool = False,
+                wrap: int | None = None) -> go.Figure:
     """The review tree: one marker per decision node, one line per reaction labelled with its probability (beyond
     review 2 of a crowded tree, on hover). What each review changes is written next to nodes up to ``label_depth``
     (deeper: on hover, with the whole package); a node's shade is the probability of reaching it.
@@ -113,12 +118,13 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, stat
     ``static`` (printed and offline pages, where nothing can be hovered): every node is labelled with its package's
     letter (:func:`decision.strategy.grid.package_letters`, the letters of the grid and its legend), right of the
     node, so labels cannot overlap; the reaction lines carry no text (the legend names their colours) and the title
-    does not mention hovering."""
-    d = plan_figure_data(plan)
+    does not mention hovering. ``wrap``: node labels whole, on lines of about that many characters (default: cut at
+    42)."""
+    d = plan_figure_data(plan, wrap)
     nodes, edges = d["nodes"], d["edges"]
     step = plan.months / (plan.reviews + 1)
     fig = go.Figure()
-    traces = plan_trace_data(plan, label_depth)
+    traces = plan_trace_data(plan, label_depth, wrap)
     if static:
         from .grid import package_letters  # noqa: PLC0415
         letters = package_letters(plan)
@@ -126,8 +132,8 @@ def plan_figure(plan: Plan, title: str | None = None, label_depth: int = 1, stat
     for lines, labels in zip(traces[:-1:2], traces[1:-1:2]):
         reaction = lines["reaction"]
         colour = REACTION_COLOURS.get(reaction, OTHER_COLOUR)
-        fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2), name=lines["name"],
-                        hoverinfo="skip", legendgroup=reaction)
+        fig.add_scatter(x=lines["x"], y=lines["y"], mode="lines", line=dict(color=colour, width=2),
+                        name=lines["name"], hoverinfo="skip", legendgroup=reaction)
         if not static:
             fig.add_scatter(x=labels["x"], y=labels["y"], mode="text", text=labels["text"],
                             textposition="top center", textfont=dict(color=colour, size=10), showlegend=False,
