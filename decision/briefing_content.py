@@ -357,15 +357,15 @@ def precedents_section(b: Briefing) -> Section:
         why = pr.error if pr is not None and pr.error else "no case library"
         return Section("precedents", "Precedents", (Text(f"No precedents are shown: {why}."),))
     sc = b.portfolios.adjusted.scenario
-    items = tuple((p.line, tuple(Link(_short_source(k.label), k.url, k.label) for k in p.sources))
+    items = tuple((re.sub(r" \[\d+ sources?\]$", "", p.line), tuple(Link(_short_source(k.label), k.url, k.label) for k in p.sources))
                   for p in pr.nearest)
     blocks = [Text(f"The {len(pr.nearest)} documented episodes (of {pr.n_episodes}) nearest this scenario "
                    f"({sc.name}) on its factors and facts, nearest first: what was done, how the partner answered "
                    "at each stage, and how it ended."), Cited(items)]
     sim = pr.similar
     if sim is not None and sim.matches:
-        told = "; ".join(f"{short_name(m.episode.actor)}\u2013{m.episode.partner} {m.episode.years} "
-                         f"({ending(m.episode)})" for m in sim.matches)
+        told = "; ".join(f"{short_name(m.episode.actor)}\u2013{m.episode.partner} {m.episode.years} ended "
+                         f"{ending(m.episode)}" for m in sim.matches)
         where = (f"Among the {sim.n_near} episodes near this scenario, those" if sim.scope == "near" else
                  "No episode near this scenario used a package like it; in the whole library, those")
         blocks.append(Text(f"{where} whose package was most like option 1's: {told}.", label="Option 1's package:"))
@@ -470,8 +470,8 @@ CAPTIONS = {
                "risk: lower is better).",
     "robustness": "How often each tool is in the top combination, over the weightings drawn near these weights.",
     "tornado": "Which expert scores decide it: option 1's margin over the best other package with one tool score at "
-               "the low (red) or high (blue) end of its range; the dotted line is the margin at the point scores, a "
-               "bar crossing 0 changes which package comes first.",
+               "the low or the high end of its range (dotted: at the point scores; a bar crossing 0 changes which "
+               "package comes first).",
     "playbook": "The review tree: letters are the packages of the grid, line colour is the ally's reaction, a darker "
                 "node is a likelier path (illustrative probabilities).",
 }
@@ -510,7 +510,8 @@ def figure(b: Briefing, name: str):
         tor = None if b.robustness is None else b.robustness.tornado
         if tor is None or not len(tor):
             return None
-        return F.tornado_figure(tor, rows=8, title=None).update_layout(margin=dict(t=30))
+        return F.tornado_figure(tor, rows=8, title=None).update_layout(      # the caption says the rest: fits a phone
+            margin=dict(t=30), xaxis_title="margin in preference")
     if name == "playbook":
         if b.plan is None:
             return None
