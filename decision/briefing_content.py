@@ -327,9 +327,7 @@ def score_blocks(b: Briefing, playbook: bool) -> list:
                    f"scores varying (weights as given), {_share(sure.weights_only)} with only the weights varying "
                    f"(scores at their point values). Each share is within \u00b1{sure.mc_error:.1%} at 95% "
                    f"({sure.n_samples:,} draws each, seed {sure.seed}: fewer than decision robustness uses, to keep the "
-                   f"briefing quick). " + relation +
-                   "Ties split first place; a draw in which the package crosses a red line or misses the floor "
-                   "counts against it.")]
+                   f"briefing quick; a draw in which it crosses a red line counts against it). " + relation)]
     if tor is not None and len(tor):
         a = tor.attrs
         ends = tor[["margin_low", "margin_high"]]
@@ -360,8 +358,8 @@ def precedents_section(b: Briefing) -> Section:
     items = tuple((re.sub(r" \[\d+ sources?\]$", "", p.line), tuple(Link(_short_source(k.label), k.url, k.label) for k in p.sources))
                   for p in pr.nearest)
     blocks = [Text(f"The {len(pr.nearest)} documented episodes (of {pr.n_episodes}) nearest this scenario "
-                   f"({sc.name}) on its factors and facts, nearest first: what was done, how the partner answered "
-                   "at each stage, and how it ended."), Cited(items)]
+                   f"({sc.name}), nearest first: what was done, how the partner answered, how it ended."),
+              Cited(items)]
     sim = pr.similar
     if sim is not None and sim.matches:
         told = "; ".join(f"{short_name(m.episode.actor)}\u2013{m.episode.partner} {m.episode.years} ended "
@@ -465,6 +463,9 @@ DETAIL = (("situation", situation), ("weights", weights_section), ("ranking", ra
 """The detail sections after the playbook, in reading order (the appendix follows)."""
 
 
+TORNADO_ROWS = 6
+"""Scores the briefing's tornado chart shows (the most decisive first; ``decision robustness --tornado N`` lists more)."""
+
 CAPTIONS = {
     "ranking": "Criterion values of the top combinations, numbered as in the table above (0-10 scales; escalation "
                "risk: lower is better).",
@@ -510,8 +511,8 @@ def figure(b: Briefing, name: str):
         tor = None if b.robustness is None else b.robustness.tornado
         if tor is None or not len(tor):
             return None
-        return F.tornado_figure(tor, rows=8, title=None).update_layout(      # the caption says the rest: fits a phone
-            margin=dict(t=30), xaxis_title="margin in preference")
+        return F.tornado_figure(tor, rows=TORNADO_ROWS, title=None).update_layout(   # the caption says the rest
+            margin=dict(t=30), xaxis_title="margin in preference", height=30 * min(TORNADO_ROWS, len(tor)) + 96)
     if name == "playbook":
         if b.plan is None:
             return None

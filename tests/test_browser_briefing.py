@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from decision import briefing as B
+from decision import briefing_content as C
 from decision.export import build_briefing
 from decision.pdf import MARGIN_MM, PAPERS, html_to_pdf, printable_width_px
 
@@ -170,7 +171,7 @@ def test_precedents_and_the_tornado_in_chromium(briefings, device):
             assert [h for h, _, _ in links] == [s.link for s in p.episode.sources]
             assert all(re.match(r"https?://", h) and text.strip() and width > 0 for h, text, width in links)
         tor = page.evaluate(TORNADO)
-        assert tor is not None and tor["bars"] >= 2 * 8 and tor["ticks"] == 8
+        assert tor is not None and tor["bars"] >= 2 * C.TORNADO_ROWS and tor["ticks"] == C.TORNADO_ROWS
         assert tor["width"] <= tor["parent"] + 1 and tor["right"] <= tor["parentRight"] + 1
         page.wait_for_timeout(200)
         page.screenshot(path=str(ARTIFACTS / f"tornado-{device}.png"))
