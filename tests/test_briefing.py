@@ -348,7 +348,7 @@ def test_briefing_opens_offline_without_errors(briefing_file):
         page.goto(briefing_file.as_uri())
         page.wait_for_selector(".main-svg", timeout=30_000)
         page.wait_for_timeout(500)
-        assert page.locator(".js-plotly-plot").count() == 4           # options, ranking, how sure, tree
+        assert page.locator(".js-plotly-plot").count() == 5    # options, ranking, how sure, the tornado, tree
         assert page.locator(".jp-InputArea, .jp-CodeCell .jp-Editor, .CodeMirror").count() == 0
         assert page.locator(".modebar, .updatemenu-container").count() == 0   # nothing to click in a memo
         assert "import decision" not in page.content()
