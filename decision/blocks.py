@@ -2,7 +2,7 @@
 Python values), laid out by templates (``decision/templates/parts/``), read by tests.
 
 A :class:`Section` is a titled sequence of blocks: :class:`Text` (a paragraph), :class:`Items` (a list),
-:class:`Pairs` (label: value lines), :class:`Table`, :class:`Tree` (nested list) and :class:`Heading`. A new
+:class:`Pairs` (label: value lines), :class:`Cited` (lines with their sources as links), :class:`Table`, :class:`Tree` (nested list) and :class:`Heading`. A new
 briefing section (e.g. case precedents) is a function returning a Section plus one line where the sections are listed.
 """
 from __future__ import annotations
@@ -59,6 +59,23 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link: ``label`` is shown, ``url`` (http or https only; anything else is shown as text) is the target,
+    ``title`` the full label shown on hover."""
+    label: str
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A list of lines, each followed by its sources as links: ``items`` are (line, links) pairs."""
+    items: tuple[tuple[str, tuple[Link, ...]], ...]
+    lead: str = "Sources:"
+    css: str = ""
+
+
+@dataclass(frozen=True)
 class Node:
     text: str
     detail: str = ""
@@ -96,6 +113,8 @@ def _texts(b) -> list[str]:
         return [b.text, getattr(b, "label", "")]
     if isinstance(b, Items):
         return list(b.items)
+    if isinstance(b, Cited):
+        return [b.lead, *(x for text, links in b.items for x in (text, *(k.label for k in links)))]
     if isinstance(b, Pairs):
         return [x for p in b.pairs for x in p]
     if isinstance(b, Table):

@@ -30,6 +30,9 @@ from .strategy.tree import strategy_problem
 from .weights import direct, equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
+SCORE_SAMPLES = 400
+"""Draws per share of the briefing's "how sure" figure with score uncertainty (each share +/- 4.9% at 95%): fewer than
+``decision robustness`` (1,000) because every share re-draws the scores of the whole catalogue (docs/performance.md)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ class Briefing:
     plan: Plan | None = None
     plan_error: str = ""
     plan_courses: tuple = ()          # the playbook against simpler courses (decision.strategy.compare)
+    precedents: Precedents | None = None
 
 
 def strategy_of(p: Portfolios, reviews: int = 3, months: float = 12):
@@ -127,13 +131,14 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
                      explain_top: int = 3, robustness: bool = True, now: datetime | None = None,
                      horizon: float | None = None, resolved: dict | None = None, current=None,
                      k: int = DEFAULT_K, share: float = DEFAULT_SHARE, reviews: int = 3,
-                     months: float = 12) -> Briefing:
+                     months: float = 12, score_samples: int = SCORE_SAMPLES) -> Briefing:
     """Compute a briefing's content. ``samples``/``seed`` drive the SMAA robustness section; ``horizon`` (months)
     discounts tools whose effect lands later. ``resolved`` (from :func:`resolved_weights`, as ``decision brief``
     passes it): the weights already resolved by the caller; ``profile`` and ``weights`` are then only shown.
     ``current``: today's policy (tool ids, a list or ``"a,b"``; None: not given), ranked among ``k`` distinct options
     with its minimal change reaching ``share`` of option 1's gain over doing nothing new. ``reviews``/``months``: the
-    playbook's review tree (docs/strategy.md)."""
+    playbook's review tree (docs/strategy.md). ``score_samples``: draws per share of the "how sure" figure with
+    score uncertainty (:func:`decision.sureness.how_sure`; 0 skips it and the tornado)."""
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     method_of(method)                                      # an unknown method: one line naming the choices
     src = resolve_weights(cat, profile, weights) if resolved is None else weights_source(cat, resolved)
@@ -153,12 +158,12 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
             continue
         presets[f"preset: {pre.name}"] = ranker.rank(pre.weights, method, top)
     params = {"scenario": p.adjusted.scenario.id, "profile": profile, "weights": weights, "method": method,
-              "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed}
+              "top": top, "max_tools": p.constraints.max_tools, "horizon": horizon, "samples": samples, "seed": seed,
+              "score_samples": score_samples if robustness else 0}
     if isinstance(current, str):
         current = [t.strip() for t in current.split(",") if t.strip()]
     params.update(current=",".join(current) if current is not None else None, k=k, share=share, reviews=reviews,
                   months=months)
-    rob = robustness_content(p, src.weights, method, samples, seed) if robustness else None
     problem, plan_error = strategy_of(p, reviews, months)
     one_answer = problem if method == DEFAULT_METHOD else None      # the options open the playbook (one answer)
     try:
@@ -166,6 +171,8 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     except DecisionError:                                   # no playbook meets every principle: the package view
         one_answer = None
         opts = find_options(p, src.weights, method, k, current, share, ranker)
+    rob = (robustness_content(p, src.weights, method, samples, seed, row=opts.best.row,
+                              score_samples=score_samples) if robustness else None)
     explanations = tuple(explain(cat, list(o.tools), p.adjusted.scenario, horizon)      # the options on page 1
                          for o in opts.options[:explain_top])
     conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness,
@@ -174,7 +181,8 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     plan, plan_error, courses = (playbook_content(problem, {c: float(v) for c, v in src.weights.items()})
                                  if problem is not None else (None, plan_error, ()))
     return Briefing(cat, p, src, method, ranking, explanations, by_method, presets, params, stamp, rob, opts, conf,
-                    tuple(bottom_line(opts, conf, cat)), plan, plan_error, courses)
+                    tuple(bottom_line(opts, conf, cat)), plan, plan_error, courses,
+                    precedents_of(cat, p.adjusted.scenario, opts.best.tools))
 
 
 @dataclass(frozen=True)
@@ -192,17 +200,22 @@ class Robustness:
     spread: float
     core: pd.DataFrame
     n_nondominated: int
+    sure: object = None               # decision.sureness.HowSure of option 1's package (scores and weights vary)
+    tornado: pd.DataFrame | None = None     # decision.sureness.score_tornado of option 1's package
 
     @property
     def margin(self) -> float:
         return float(self.stability["margin"].min())
 
 
-def robustness_content(p: Portfolios, weights: pd.Series, method: str, samples: int, seed: int) -> Robustness:
+def robustness_content(p: Portfolios, weights: pd.Series, method: str, samples: int, seed: int,
+                       row: int | None = None, score_samples: int = SCORE_SAMPLES) -> Robustness:
     """Stability intervals of the recommendation, SMAA acceptability near the analyst's weights, core tools, and the
     weight changes that would replace the recommendation. TOPSIS or weighted sum (other methods use the weighted sum
-    here, which the section says)."""
+    here, which the section says). With ``score_samples``, also the "how sure" figure with score uncertainty and the
+    score tornado of combination ``row`` (option 1's package; None: the package ranking's first)."""
     from . import robustness as R  # noqa: PLC0415
+    from .sureness import how_sure, score_tornado  # noqa: PLC0415
     m = method if method_of(method).portfolio else DEFAULT_METHOD
     w = weights.to_numpy(dtype=float)
     stab = R.portfolio_stability(p, w, m)
@@ -220,5 +233,38 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, samples: 
     k = max(1, min(10, len(p)))
     smaa = R.smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=k, weight_center=w, spread=SPREAD)
     core = R.core_index(p)
+    sure = (how_sure(p, w, m, score_samples, seed, spread=SPREAD, row=row) if score_samples else None)
+    tornado = score_tornado(p, w, m, row=row) if score_samples else None
     return Robustness(m, stab, stab.attrs.get("most_critical"), tuple(changes), smaa, SPREAD,
-                      core[core["status"] != "exterior"], int(core.attrs["n_nondominated"]))
+                      core[core["status"] != "exterior"], int(core.attrs["n_nondominated"]), sure, tornado)
+
+
+@dataclass(frozen=True)
+class Precedents:
+    """The documented episodes nearest the scenario (``nearest``: :class:`decision.precedents.Precedent`s), those
+    whose package resembles option 1's (``similar``: :class:`decision.precedents.PackagePrecedents`), or why none
+    are shown (``error``, one line)."""
+    nearest: tuple = ()
+    similar: object = None
+    n_episodes: int = 0
+    error: str = ""
+
+
+def precedents_of(catalog: Catalog, scenario, tools) -> Precedents:
+    """The three nearest episodes of the catalogue's case library (its ``cases/`` folder, else the bundled one) and
+    those that used a package like ``tools``, as ``decision cases`` and ``decision explain`` find them."""
+    from .cases import cases_folder, load_cases  # noqa: PLC0415
+    from .errors import CatalogError  # noqa: PLC0415
+    from .precedents import DEFAULT_TOP, library_factors, nearest, similar_packages  # noqa: PLC0415
+    try:
+        library = load_cases(cases_folder(catalog), catalog)
+    except CatalogError as exc:
+        return Precedents(error=str(exc))
+    ids = library_factors(library)
+    missing = [f for f in ids if f not in scenario.factors]
+    if missing:
+        return Precedents(n_episodes=len(library), error=f"the case library codes factors this catalogue's scenario "
+                                                         f"lacks ({', '.join(missing)})")
+    factors = {f: float(scenario.factors[f]) for f in ids}
+    return Precedents(nearest(library, factors, scenario.facts, DEFAULT_TOP, catalog=catalog),
+                      similar_packages(library, tools, factors, scenario.facts, catalog=catalog), len(library))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .advice import TIED_MARGIN, BottomLine, advise
-from .blocks import Heading, Items, Pairs, Section, Table, Text
+from .blocks import Cited, Heading, Items, Link, Pairs, Section, Table, Text
 from .briefing import Briefing
 from .catalog import CAVEAT
 from .display import ELICITATION, join_names, method_name, plain, separating_decimals, signed, words
@@ -283,6 +283,7 @@ def robustness_section(b: Briefing) -> Section:
                        f"\u00b1{rob.spread:g} of these weights (\u00b1{smaa.mc_error:.1%} at 95%, seed "
                        f"{b.parameters['seed']}), the figure on page 1. {smaa.n_candidates:,} of {smaa.n_feasible:,} "
                        f"combinations can reach the top {smaa.k} under such weightings.")]
+    blocks += score_blocks(b, conf is not None and conf.basis == "playbook")
     st = rob.stability
     blocks.append(Heading("Weight range within which it stays first (one weight moved, the others rescaled)"))
     blocks.append(Table(("Criterion", "Weight now", "From", "To", "Margin"),
@@ -303,6 +304,81 @@ def robustness_section(b: Briefing) -> Section:
     blocks.append(Text(f"Stability and these shares use {method_name(rob.method)}{other}. A core tool is in every "
                        "such combination, a borderline tool in some.", "sub"))
     return Section("robustness", "How sure, in detail", tuple(blocks))
+
+
+def score_blocks(b: Briefing, playbook: bool) -> list:
+    """The "how sure" figure with score uncertainty beside the score-only and weight-only shares, and how it relates
+    to the page-1 figure; then what the tornado chart (:func:`figure` "tornado") shows."""
+    rob = b.robustness
+    sure, tor = rob.sure, rob.tornado
+    if sure is None:
+        return [Text("The scores were held at their point values here (no score draws were made for this "
+                     "briefing).", "sub")]
+    held = ("option 1's opening package held for the whole horizon (the playbook's answers to the ally left out)"
+            if playbook else "the recommendation")
+    relation = ("The page-1 figure judges the opening followed by its playbook, with the scores at their point "
+                "values and only the weights varying; this one judges the package alone, as the package ranking "
+                "does, and lets the expert scores vary too. " if playbook else
+                "The page-1 figure varies only the weights; this one lets the expert scores vary too. ")
+    blocks = [Heading("If the expert scores are off too"),
+              Text(f"How sure, with score uncertainty: {held} comes first in {_share(sure.both)} of {sure.n_samples:,} "
+                   f"draws in which the weights vary within \u00b1{rob.spread:g} of these and every tool score is "
+                   f"drawn within its low-high range ({sure.distribution}); {_share(sure.scores_only)} with only the "
+                   f"scores varying (weights as given), {_share(sure.weights_only)} with only the weights varying "
+                   f"(scores at their point values). Each share is within \u00b1{sure.mc_error:.1%} at 95% "
+                   f"({sure.n_samples:,} draws each, seed {sure.seed}: fewer than decision robustness uses, to keep the "
+                   f"briefing quick; a draw in which it crosses a red line counts against it). " + relation)]
+    if tor is not None and len(tor):
+        a = tor.attrs
+        ends = tor[["margin_low", "margin_high"]]
+        if a["margin"] > 0:
+            lead = (f"At the point scores it leads the next best package ({a['runner_up']}) by {a['margin']:.4f} in "
+                    "preference. ")
+            n, what = int(tor["flips"].sum()), "can put another package first at one end of their range"
+        else:
+            lead = (f"At the point scores the package ranking puts {a['runner_up']} first, {-a['margin']:.4f} ahead "
+                    "of it in preference (the playbook's value, not the package's, makes it option 1). ")
+            n, what = int((ends.max(axis=1) > 0).sum()), "would put it first at one end of their range"
+        blocks.append(Text(lead + "The chart below moves one tool score at a time to the low and the high end of its "
+                           "range, every other score at its point value, and shows the margin at each end: a bar "
+                           f"crossing 0 is a judgment that decides the order. {n} of {len(tor)} scores {what}; "
+                           "check the top rows first."))
+    return blocks
+
+
+def precedents_section(b: Briefing) -> Section:
+    """The three documented episodes nearest the scenario, one line each (what was done, how the partner answered,
+    how it ended) with their sources as links, and one line on the episodes that used a package like option 1's."""
+    from .precedents import CAVEAT, ending, short_name  # noqa: PLC0415
+    pr = b.precedents
+    if pr is None or pr.error or not pr.nearest:
+        why = pr.error if pr is not None and pr.error else "no case library"
+        return Section("precedents", "Precedents", (Text(f"No precedents are shown: {why}."),))
+    sc = b.portfolios.adjusted.scenario
+    items = tuple((re.sub(r" \[\d+ sources?\]$", "", p.line), tuple(Link(_short_source(k.label), k.url, k.label) for k in p.sources))
+                  for p in pr.nearest)
+    blocks = [Text(f"The {len(pr.nearest)} documented episodes (of {pr.n_episodes}) nearest this scenario "
+                   f"({sc.name}), nearest first: what was done, how the partner answered, how it ended."),
+              Cited(items)]
+    sim = pr.similar
+    if sim is not None and sim.matches:
+        told = "; ".join(f"{short_name(m.episode.actor)}\u2013{m.episode.partner} {m.episode.years} ended "
+                         f"{ending(m.episode)}" for m in sim.matches)
+        where = (f"Among the {sim.n_near} episodes near this scenario, those" if sim.scope == "near" else
+                 "No episode near this scenario used a package like it; in the whole library, those")
+        blocks.append(Text(f"{where} whose package was most like option 1's: {told}.", label="Option 1's package:"))
+    elif sim is not None:
+        blocks.append(Text("No episode in the library used any of option 1's tools.", label="Option 1's package:"))
+    blocks.append(Text(CAVEAT, "sub"))
+    return Section("precedents", "Precedents", tuple(blocks))
+
+
+def _short_source(label: str) -> str:
+    """'Author (detail), Title (year)' -> 'Author year', the link text of a source."""
+    head, _, tail = label.rpartition(" (")
+    year = tail.rstrip(")")
+    author = head.split(", ")[0].split(" (")[0]
+    return f"{author} {year}" if year.isdigit() else label
 
 
 def changes_section(b: Briefing) -> Section:
@@ -383,14 +459,20 @@ def provenance(b: Briefing) -> Section:
 
 DETAIL = (("situation", situation), ("weights", weights_section), ("ranking", ranking_section),
           ("explanations", explanations), ("robustness", robustness_section), ("changes", changes_section),
-          ("caveats", caveats))
-"""The detail sections after the playbook, in reading order (a case-precedents section slots in here)."""
+          ("precedents", precedents_section), ("caveats", caveats))
+"""The detail sections after the playbook, in reading order (the appendix follows)."""
 
+
+TORNADO_ROWS = 6
+"""Scores the briefing's tornado chart shows (the most decisive first; ``decision robustness --tornado N`` lists more)."""
 
 CAPTIONS = {
     "ranking": "Criterion values of the top combinations, numbered as in the table above (0-10 scales; escalation "
                "risk: lower is better).",
     "robustness": "How often each tool is in the top combination, over the weightings drawn near these weights.",
+    "tornado": "Which expert scores decide it: option 1's margin over the best other package with one tool score at "
+               "the low or the high end of its range (dotted: at the point scores; a bar crossing 0 changes which "
+               "package comes first).",
     "playbook": "The review tree: letters are the packages of the grid, line colour is the ally's reaction, a darker "
                 "node is a likelier path (illustrative probabilities).",
 }
@@ -402,6 +484,8 @@ def content(b: Briefing) -> BriefingContent:
     captions = {"options": c.figure_caption, "ranking": CAPTIONS["ranking"]}
     if b.robustness is not None:
         captions["robustness"] = CAPTIONS["robustness"]
+        if b.robustness.tornado is not None and len(b.robustness.tornado):
+            captions["tornado"] = CAPTIONS["tornado"]
     if b.plan is not None:
         captions["playbook"] = CAPTIONS["playbook"]
     return BriefingContent(c, playbook_section(b.plan, b.plan_error, b.plan_courses),
@@ -410,7 +494,7 @@ def content(b: Briefing) -> BriefingContent:
 
 
 def figure(b: Briefing, name: str):
-    """The briefing's figure ``name`` (options, ranking, robustness, playbook; None when it has nothing to show),
+    """The briefing's figure ``name`` (options, ranking, robustness, tornado, playbook; None when it has nothing to show),
     sized to its container, titled by its caption on the page (:attr:`BriefingContent.captions`)."""
     from . import figures as F  # noqa: PLC0415
     if name == "options":
@@ -423,6 +507,12 @@ def figure(b: Briefing, name: str):
         tib = b.robustness.smaa.tool_in_best
         return F.tool_in_best_figure(tib[tib["in_best"] > 0], title=None).update_layout(
             xaxis_title="share of weightings")
+    if name == "tornado":
+        tor = None if b.robustness is None else b.robustness.tornado
+        if tor is None or not len(tor):
+            return None
+        return F.tornado_figure(tor, rows=TORNADO_ROWS, title=None).update_layout(   # the caption says the rest
+            margin=dict(t=30), xaxis_title="margin in preference", height=30 * min(TORNADO_ROWS, len(tor)) + 96)
     if name == "playbook":
         if b.plan is None:
             return None

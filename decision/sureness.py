@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .defaults import HOW_SURE_SAMPLES as _HOW_SURE_SAMPLES
+from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values, value_masks
 from .ranking import DEFAULT_METHOD, as_weights
 from .robustness import (_best, _check_method, effort_offset, first_share_with_scores, mc_error,
@@ -69,11 +70,12 @@ def recommendation_row(p: Portfolios, weights=None, method: str = DEFAULT_METHOD
 
 
 def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_samples: int = HOW_SURE_SAMPLES,
-             seed=0, distribution: str = "triangular", spread: float = 0.1) -> HowSure:
+             seed=0, distribution: str = "triangular", spread: float = 0.1, row: int | None = None) -> HowSure:
     """The "how sure" figure of today's recommendation (see :class:`HowSure`). With ``weights`` the weights vary
     uniformly within +/- ``spread`` of them; without, uniformly on the simplex (and the recommendation is the top
-    under equal weights)."""
-    rec = recommendation_row(p, weights, method)
+    under equal weights). ``row``: the combination to judge instead (a row of ``p``, e.g. the package a playbook
+    opens with and holds); None: the top at the point scores (:func:`recommendation_row`)."""
+    rec = recommendation_row(p, weights, method) if row is None else _row(p, row)
     region = ({"weight_center": weights, "spread": spread} if weights is not None else {})
     fixed = as_weights(weights, p.criteria)
 
@@ -89,16 +91,27 @@ def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_sample
                                    else "uniform on the simplex"), seed=seed)
 
 
-def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD) -> pd.DataFrame:
+def _row(p: Portfolios, row) -> int:
+    """``row`` checked as a row of ``p``."""
+    r = int(row)
+    if not 0 <= r < len(p):
+        raise DecisionError(f"row {r} is not a combination of these {len(p):,}")
+    return r
+
+
+def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, row: int | None = None
+                  ) -> pd.DataFrame:
     """One row per (tool, criterion) score with a range: the recommendation's margin over the best feasible
     alternative (preference units, effort cost included) with that score at its ``low`` and at its ``high`` end and
     every other score at its point value. Columns ``tool``, ``name``, ``criterion``, ``low``/``point``/``high`` (the
     change), ``margin_low``, ``margin_high``, ``swing`` (their difference, absolute), ``flips`` (the recommendation
     loses first place at one end, or breaks a red line / misses the floor there: margin NaN). Sorted by ``flips``
     then ``swing``, largest first; ``attrs``: ``margin`` (at the point scores), ``recommendation``, ``runner_up``.
-    Exact over every combination that is feasible at some score (only combinations holding the moved tool change)."""
+    Exact over every combination that is feasible at some score (only combinations holding the moved tool change).
+    ``row``: the combination to judge instead of the top at the point scores (as in :func:`how_sure`); its margin
+    at the point scores is then negative when another combination comes first there."""
     _check_method(method, "portfolio")
-    rec = recommendation_row(p, weights, method)
+    rec = recommendation_row(p, weights, method) if row is None else _row(p, row)
     w = as_weights(weights, p.criteria)
     u = score_universe(p)
     up, st = u.portfolios, u.portfolios.setting

@@ -107,6 +107,60 @@ def test_one_how_sure_figure_defined_where_shown(default_briefing):
     assert "drawn uniformly" not in rob and "uniformly at random" not in rob      # no second, unexplained figure
 
 
+def test_precedents_section_lists_the_nearest_episodes_with_their_sources(default_briefing):
+    """The three episodes `decision cases --scenario indispensable_host` lists first (US-Bahrain, US-Indonesia,
+    Germany-Turkey), one line each with every source as an http(s) link, and one line on the episodes that used a
+    package like option 1's; placed after what would change the recommendation, before the caveats and appendix."""
+    b = default_briefing
+    c = C.content(b)
+    keys = [s.key for s in c.sections]
+    assert keys.index("changes") < keys.index("precedents") == keys.index("caveats") - 1
+    sec = c.section("precedents")
+    cited = [x for x in sec.blocks if isinstance(x, decision.blocks.Cited)]
+    assert len(cited) == 1 and len(cited[0].items) == 3
+    lines = [text for text, _ in cited[0].items]
+    assert [t.split(":")[0] for t in lines] == ["US\u2013Bahrain 2011-2017", "US\u2013Indonesia 1991-1997",
+                                                "Germany\u2013Turkey 2017-2018"]
+    assert all(" -> " in t and "after " in t for t in lines)              # what was done, what followed
+    for (text, links), p in zip(cited[0].items, b.precedents.nearest):
+        assert [k.url for k in links] == [s.link for s in p.episode.sources]
+        assert all(k.url.startswith(("https://", "http://")) and k.label for k in links)
+    similar = " ".join(x.text for x in sec.blocks if isinstance(x, decision.blocks.Text) and x.label)
+    assert "most like option 1's" in similar
+    assert all(f"{m.episode.partner} {m.episode.years}" in similar for m in b.precedents.similar.matches)
+    html = H.sections_html(c, "precedents")
+    n_sources = sum(len(p.episode.sources) for p in b.precedents.nearest)
+    assert len(re.findall(r'<a href="https?://[^"]+"', html)) == n_sources
+
+
+def test_a_source_link_that_is_not_http_is_shown_as_text():
+    from decision.blocks import Cited, Link, Section
+    c = C.BriefingContent(None, Section("playbook", "P"), (Section("precedents", "Precedents", (Cited(
+        (("A line", (Link("Bad", "javascript:alert(1)"), Link("Good", "https://example.org/a?b=1&c=2"))),)),)),),
+        (), {}, {})
+    html = H.sections_html(c, "precedents")
+    assert "javascript:" not in html and ">Bad<" not in html and "Bad" in html
+    assert '<a href="https://example.org/a?b=1&amp;c=2"' in html
+
+
+def test_how_sure_in_detail_adds_the_scores_and_says_how_it_relates_to_page_one(default_briefing):
+    b = default_briefing
+    rob, best = b.robustness, b.options.best
+    assert set(rob.sure.recommendation) == set(best.tools)                # option 1's package, not the ranking's #1
+    assert rob.tornado.attrs["recommendation"] == b.portfolios.labels([best.row])[0]
+    text = " ".join(C.content(b).section("robustness").texts())
+    sure = rob.sure
+    assert (f"opening package held for the whole horizon (the playbook's answers to the ally left out) comes first "
+            f"in {C._share(sure.both)} of {B.SCORE_SAMPLES:,} draws") in text
+    assert f"{C._share(sure.scores_only)} with only the scores varying" in text
+    assert f"{C._share(sure.weights_only)} with only the weights varying" in text
+    assert f"\u00b1{sure.mc_error:.1%} at 95%" in text and "The page-1 figure judges the opening" in text
+    assert text.count("the figure on page 1") == 1
+    assert C.figure(b, "tornado") is not None and "tornado" in C.content(b).captions
+    off = B.prepare_briefing("hedging_partner", robustness=False)
+    assert off.robustness is None and C.figure(off, "tornado") is None
+
+
 def test_playbook_grid_lists_exactly_the_moves_of_the_tree(bundled):
     for scenario, profile in (("indispensable_host", "balanced"), ("hedging_partner", "rights-first")):
         w = {k: float(v) for k, v in decision.load_profile(profile, bundled).weights.items()}
@@ -294,7 +348,7 @@ def test_briefing_opens_offline_without_errors(briefing_file):
         page.goto(briefing_file.as_uri())
         page.wait_for_selector(".main-svg", timeout=30_000)
         page.wait_for_timeout(500)
-        assert page.locator(".js-plotly-plot").count() == 4           # options, ranking, how sure, tree
+        assert page.locator(".js-plotly-plot").count() == 5    # options, ranking, how sure, the tornado, tree
         assert page.locator(".jp-InputArea, .jp-CodeCell .jp-Editor, .CodeMirror").count() == 0
         assert page.locator(".modebar, .updatemenu-container").count() == 0   # nothing to click in a memo
         assert "import decision" not in page.content()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from decision import briefing as B
+from decision import briefing_content as C
 from decision.export import build_briefing
 from decision.pdf import MARGIN_MM, PAPERS, html_to_pdf, printable_width_px
 
@@ -127,6 +128,53 @@ def test_briefing_fits_the_screen_and_opens_with_the_recommendation(briefings, n
         widest = page.evaluate("() => Math.max(...[...document.querySelectorAll('.briefing p')].map("
                                "p => p.getBoundingClientRect().width / parseFloat(getComputedStyle(p).fontSize)))")
         assert widest <= 52
+
+
+PRECEDENTS = """() => {
+  const sec = document.querySelector('section.section-precedents');
+  if (!sec) return null;
+  const items = [...sec.querySelectorAll('ul.cited > li')];
+  return {lines: items.map(li => li.innerText.split('\\n')[0]),
+          links: items.map(li => [...li.querySelectorAll('a')].map(a => [a.getAttribute('href'), a.innerText,
+                                                                        a.getBoundingClientRect().width]))};
+}"""
+
+TORNADO = """() => {
+  // the tornado is the figure whose bars are named by the ends of a score's range
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    const names = (plot.data || []).map(t => t.name);
+    if (!names.includes('score at its low end')) continue;
+    plot.scrollIntoView({block: 'center'});
+    const box = plot.getBoundingClientRect(), parent = plot.parentElement.getBoundingClientRect();
+    return {bars: plot.querySelectorAll('.bars .point').length, width: box.width, parent: parent.width,
+            right: box.right, parentRight: parent.right, ticks: plot.querySelectorAll('.ytick text').length};
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_precedents_and_the_tornado_in_chromium(briefings, device):
+    """The Precedents section: one line per case (the three nearest), each with its sources as http(s) links a reader
+    can see; the tornado chart drawn (a bar per end per score) and no wider than its container."""
+    b = B.prepare_briefing(robustness=False)
+    with chromium(VIEWPORTS[device]) as ctx:
+        page = open_page(ctx, briefings["default"], VIEWPORTS[device])
+        sec = page.locator("section.section-precedents")
+        sec.scroll_into_view_if_needed()
+        sec.screenshot(path=str(ARTIFACTS / f"precedents-{device}.png"))
+        got = page.evaluate(PRECEDENTS)
+        assert got is not None and len(got["lines"]) == len(b.precedents.nearest) == 3
+        for line, p in zip(got["lines"], b.precedents.nearest):
+            assert line.startswith(p.line.split(":")[0]) and " -> " in line
+        for links, p in zip(got["links"], b.precedents.nearest):
+            assert [h for h, _, _ in links] == [s.link for s in p.episode.sources]
+            assert all(re.match(r"https?://", h) and text.strip() and width > 0 for h, text, width in links)
+        tor = page.evaluate(TORNADO)
+        assert tor is not None and tor["bars"] >= 2 * C.TORNADO_ROWS and tor["ticks"] == C.TORNADO_ROWS
+        assert tor["width"] <= tor["parent"] + 1 and tor["right"] <= tor["parentRight"] + 1
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(ARTIFACTS / f"tornado-{device}.png"))
 
 
 def pdf_text(path: Path) -> list[str]:

@@ -368,3 +368,38 @@ def test_paired_values_match_the_batched_values_bit_for_bit():
     X, _ = U.value_pairs(u, rows, draws, sample, sc)
     batched = portfolio_values(up.idx[rows], up.bits[rows], draws, up.setting.spec)      # (3, rows, C)
     assert np.array_equal(X, np.clip(sc(batched[sample, np.arange(len(rows))]), 0.0, 1.0))
+
+
+def test_how_sure_and_the_tornado_judge_a_given_row(tmp_path):
+    """The briefing judges option 1's package, which need not be the package ranking's first: with ``row`` the
+    shares are that row's (the exact first-place share, the fixed-score SMAA) and the tornado's margins are that
+    row's against the best other combination in a rebuilt catalogue, negative where another comes first."""
+    from decision.errors import DecisionError
+    from decision.sureness import how_sure, recommendation_row, score_tornado
+    p = build_portfolios(load_catalog(TINY))
+    top = recommendation_row(p)
+    row = next(r for r in range(len(p)) if r != top)
+    assert how_sure(p, n_samples=200, seed=3) == how_sure(p, n_samples=200, seed=3, row=top)
+    hs = how_sure(p, n_samples=200, seed=3, row=row)
+    assert hs.recommendation == p.tools_of(row)
+    assert hs.both == pytest.approx(rb.first_share_with_scores(p, row, 200, seed=3), abs=1e-12)
+    assert hs.weights_only == pytest.approx(
+        float(rb.smaa_portfolios(p, 200, seed=3, k=1).table["first"].get(row, 0.0)), abs=1e-12)
+    t = score_tornado(p, row=row)
+    sc = rb.portfolio_scaling(p, "wsm")
+    U0 = rb.scores(sc(p.values), np.full((1, 4), 0.25), "wsm", sc, rb.effort_offset(p))[0]
+    assert t.attrs["margin"] == pytest.approx(U0[row] - np.delete(U0, row).max(), abs=1e-12) and t.attrs["margin"] < 0
+    for _, r in t.head(3).iterrows():
+        for end, col in (("low", "margin_low"), ("high", "margin_high")):
+            changes = tiny_changes()
+            v, lo, hi = changes[(r["tool"], r["criterion"])]
+            changes[(r["tool"], r["criterion"])] = ({"low": lo, "high": hi}[end], lo, hi)
+            q = build_portfolios(load_catalog(write_catalogue(tmp_path / f"{r['tool']}{r['criterion']}{end}",
+                                                              changes)))
+            U_ = rb.scores(sc(q.values), np.full((1, 4), 0.25), "wsm", sc, rb.effort_offset(q))[0]
+            k = q.find(p.tools_of(row))
+            if np.isnan(r[col]):
+                continue
+            assert r[col] == pytest.approx(U_[k] - np.delete(U_, k).max(), abs=1e-12)
+    with pytest.raises(DecisionError):
+        how_sure(p, row=len(p))

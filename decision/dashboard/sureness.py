@@ -21,8 +21,6 @@ from .charts import chart_width, fit_titles, titles_of
 
 log = logging.getLogger(__name__)
 
-METHODS = ("wsm", "topsis")
-"""Methods :func:`decision.sureness.how_sure` supports."""
 
 
 def share(x: float) -> str:
@@ -44,10 +42,12 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
            "current ones)</span>") if stale else ""
     took = f" <small>({seconds:.0f} s)</small>" if seconds is not None else ""
     other = option1 is not None and tuple(option1.tools) != tuple(sure.recommendation)
+    opening = option1 is not None and not other and option1.course is not None
     note = (f"<p class='decision-how-sure-note'><b>Note:</b> these figures are for the top-ranked single package "
-            f"(#1 in the ranked table), not for option 1 ({e(option1.label)}), which opens the playbook: "
-            f"<code>decision.sureness</code> ranks single packages and has no playbook version yet.</p>"
-            if other else "")
+            f"(#1 in the ranked table), not for option 1 ({e(option1.label)}).</p>" if other else
+            f"<p class='decision-how-sure-note'>These figures judge option 1's opening package ({e(option1.label)}) "
+            f"held for the whole horizon, as the briefing's detail does; the playbook adapts it at each review.</p>"
+            if opening else "")
     return (f"<div class='decision-how-sure' data-both='{sure.both:.6f}' data-scores='{sure.scores_only:.6f}' "
             f"data-weights='{sure.weights_only:.6f}' data-stale='{str(stale).lower()}' "
             f"data-option1='{str(not other).lower()}'>{note}"
@@ -105,7 +105,8 @@ class HowSurePanel:
         if view is None:
             return
         st = view.state
-        if st.method not in METHODS:
+        from ..ranking import method_of  # noqa: PLC0415
+        if not method_of(st.method).portfolio:              # what decision.sureness accepts (wsm, TOPSIS)
             self.text.value = (f"<small>How sure with the scores is available for the weighted sum and TOPSIS; the "
                                f"method is {html.escape(R.METHOD_LABELS.get(st.method, st.method))}.</small>")
             return
@@ -114,9 +115,10 @@ class HowSurePanel:
         t0 = time.perf_counter()
         try:
             self._step(1, f"drawing {n:,} weightings and score sets three times (10-20 s)…")
-            sure = how_sure(p, st.weights, st.method, n_samples=n)
+            row = view.options.best.row              # option 1's package, as the briefing judges it
+            sure = how_sure(p, st.weights, st.method, n_samples=n, row=row)
             self._step(2, "moving each tool score across its range (15-30 s)…")
-            tornado = score_tornado(p, st.weights, st.method)
+            tornado = score_tornado(p, st.weights, st.method, row=row)
         except DecisionError as exc:
             self.text.value = f"<small>Not available: {html.escape(str(exc))}</small>"
             return
