@@ -11,104 +11,32 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 import decision
 
-from .browser_support import CHROMIUM, chromium, require_chromium
+from .browser_support import CHROMIUM, chromium
+from .lab_support import jupyterlab
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_quick_start.ipynb"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TOKEN = uuid.uuid4().hex
 STEP = 0.01                                       # the dashboard's weight slider step (one arrow key)
 MAX_PRESSES = 30
 TIMEOUT_MS = 180_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _api(base: str, path: str, method: str = "GET"):
-    req = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {TOKEN}"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        body = r.read()
-    return json.loads(body) if body else None
-
-
 @pytest.fixture
 def lab(tmp_path):
-    """A JupyterLab server on a copy of notebook 01; yields (base URL, notebook name). Stops kernels and server."""
-    require_chromium()
-    root = tmp_path / "nb"
-    root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
-    settings = tmp_path / "user-settings"
-    for rel, doc in {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-                     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                                          "checkForUpdates": False}
-                     }.items():
-        (settings / rel).parent.mkdir(parents=True, exist_ok=True)
-        (settings / rel).write_text(json.dumps(doc))
-    config = tmp_path / "config"
-    (config / "labconfig").mkdir(parents=True)
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    port = _free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "IPYTHONDIR": str(tmp_path / "ipython"), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip", "127.0.0.1", "--port",
-         str(port), f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", f"--LabApp.user_settings_dir={settings}"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                _api(base, "/api/status")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start: {(tmp_path / 'lab.log').read_text()[-2000:]}")
-                time.sleep(0.5)
-        yield base, NOTEBOOK.name
-    finally:
-        try:                                          # kernels outlive pages: end the sessions explicitly
-            for s in _api(base, "/api/sessions") or []:
-                _api(base, f"/api/sessions/{s['id']}", "DELETE")
-        except OSError:
-            pass
-        proc.send_signal(signal.SIGINT)
-        proc.send_signal(signal.SIGINT)               # jupyter asks to confirm on the first ^C
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=15)
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)       # anything the server left in its own process group
-        except (ProcessLookupError, PermissionError):
-            pass
-        log.close()
+    """A JupyterLab server on a copy of notebook 01 (tests/lab_support.py); stops kernels and server."""
+    with jupyterlab(tmp_path, [NOTEBOOK]) as server:
+        yield server
 
 
 def _engine_top(catalog, state: dict, cache: dict) -> tuple[str, ...]:
@@ -233,7 +161,7 @@ def _tree_hover(plan) -> list[str]:
 def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
 
-    base, name = lab
+    name = NOTEBOOK.name
     ARTIFACTS.mkdir(exist_ok=True)
     errors: list[str] = []
     record: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{os.cpu_count()} CPUs (shared)",
@@ -245,7 +173,7 @@ def test_slider_key_press_reranks_the_table_in_jupyterlab(lab, bundled, tmp_path
             page.set_default_timeout(TIMEOUT_MS)
             page.on("pageerror", lambda e: errors.append(str(e)))
             t0 = time.perf_counter()
-            page.goto(f"{base}/lab/workspaces/t{uuid.uuid4().hex[:8]}/tree/{name}?reset&token={TOKEN}")
+            page.goto(lab.url(name))
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(state="attached")
             page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(state="attached")
             record["open_s"] = round(time.perf_counter() - t0, 2)
