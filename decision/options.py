@@ -480,6 +480,14 @@ def dominance_matrix(p: Portfolios) -> np.ndarray:
     return np.column_stack([p.values * p.types, -p.effort])
 
 
+def _check_k_share(k, share) -> None:
+    """One-line errors for a number of options below 1 or a minimal-change share outside (0, 1]."""
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise DecisionError(f"k must be a whole number >= 1, got {k!r}")
+    if not 0 < share <= 1:
+        raise DecisionError(f"share must be in (0, 1], got {share!r}")
+
+
 def find_options(portfolios: Portfolios, weights=None, method: str | None = None, k: int = DEFAULT_K,
                  current=None, share: float = DEFAULT_SHARE, ranker: Ranker | None = None,
                  strategy=None) -> Options:
@@ -495,10 +503,7 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
         return playbook_options(portfolios, strategy, weights, k, current, share, ranker)
     p = portfolios
     method = method or default_method()
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise DecisionError(f"k must be a whole number >= 1, got {k!r}")
-    if not 0 < share <= 1:
-        raise DecisionError(f"share must be in (0, 1], got {share!r}")
+    _check_k_share(k, share)
     ranker = ranker or Ranker(p)
     w = ranker.weights(weights)
     cat = p.catalog
@@ -575,10 +580,7 @@ def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, 
     diversity rule of the module doc over that order; each option carries its :class:`Course`. Ties: the courses'
     expected values under shifted weights, each course held (the additive value is linear in the weights)."""
     from .strategy.playbook import build_plan  # noqa: PLC0415  (options sit above the strategy in the chain)
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise DecisionError(f"k must be a whole number >= 1, got {k!r}")
-    if not 0 < share <= 1:
-        raise DecisionError(f"share must be in (0, 1], got {share!r}")
+    _check_k_share(k, share)
     ranker = ranker or Ranker(p)
     w = ranker.weights(weights)
     cat = p.catalog
