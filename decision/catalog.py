@@ -764,18 +764,13 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
 
     constraints = _load_constraints(read_yaml(folder, "constraints.yaml"), tools, tidx, cidx, fids)
     known_facts = {f for s_ in scenarios for f in s_.facts}
-    for k, ob in enumerate(constraints.obligations):
-        for fact in ob.facts:
+    uses = ([(f"legal_obligations.rules[{k}] ({ob.id})", ob.facts) for k, ob in enumerate(constraints.obligations)]
+            + [(f"available_when[{k}] ({av.tool})", av.facts) for k, av in enumerate(constraints.available_when)])
+    for where, facts in uses:                    # every fact a rule waits for must be one some scenario can give
+        for fact in facts:
             if fact not in known_facts:
                 raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
-                                   file="constraints.yaml", where=f"legal_obligations.rules[{k}] ({ob.id})",
-                                   field="when.facts")
-    for k, av in enumerate(constraints.available_when):
-        for fact in av.facts:
-            if fact not in known_facts:
-                raise CatalogError(f"fact '{fact}' is given by no scenario (scenarios.yaml facts)",
-                                   file="constraints.yaml", where=f"available_when[{k}] ({av.tool})",
-                                   field="when.facts")
+                                   file="constraints.yaml", where=where, field="when.facts")
     mf = validate(_ModelFile, read_yaml(folder, "model.yaml"), "model.yaml", "top level")
     if not 0 <= mf.complementarity.value < 1:
         raise CatalogError(f"expected a number in [0, 1), got {mf.complementarity.value:g}", file="model.yaml",
