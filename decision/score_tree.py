@@ -61,6 +61,8 @@ class Level:
     gain_log: np.ndarray
     loss_log: np.ndarray
     off: np.ndarray
+    quiet: np.ndarray
+    own_quiet: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,18 @@ class Tree:
     order: np.ndarray
     grouped: np.ndarray
     width: int
+    group_of: np.ndarray
+    row_logs: tuple[np.ndarray, np.ndarray, np.ndarray]
+    tool_cost: np.ndarray
 
 
 def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np.ndarray, loss_log: np.ndarray,
-               off: np.ndarray, grouped: np.ndarray) -> Tree:
+               off: np.ndarray, group_of: np.ndarray, quiet: np.ndarray, tool_cost: np.ndarray) -> Tree:
     """The prefix tree of combinations ``idx`` (N x K tool indices padded with ``n_tools``), tools ranked by
     ``strength`` (T,) descending (ties: catalogue order); ``gain_log``/``loss_log`` (N x C) their interaction logs,
-    ``off`` (N,) their effort cost."""
+    ``off`` (N,) their effort cost, ``group_of`` (T,) each tool's redundancy group (-1: none), ``quiet`` (N,) the
+    quiet-package cap binds the combination, ``tool_cost`` (T,) each tool's effort cost (a combination's is the sum
+    of its tools')."""
     T = n_tools
     order = np.argsort(-np.asarray(strength, float), kind="stable")
     rank = np.empty(T + 1, dtype=np.int64)
@@ -106,7 +113,9 @@ def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np
         levels.append(dict(tools=order[R[starts, :d]] if len(first) else np.zeros((0, d), dtype=np.int64),
                            last=R[starts, d - 1], more=reduce(np.maximum, size, True) - d,
                            row=own, gain_log=reduce(np.minimum, gain_log), loss_log=reduce(np.maximum, loss_log),
-                           off=reduce(np.minimum, np.asarray(off, float))))
+                           off=reduce(np.minimum, np.asarray(off, float)),
+                           quiet=reduce(np.minimum, np.asarray(quiet, bool)),
+                           own_quiet=np.where(own >= 0, np.asarray(quiet, bool)[np.maximum(own, 0)], False)))
     out = []
     for d, lv in enumerate(levels):
         if d + 1 < len(levels):
@@ -116,7 +125,10 @@ def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np
         else:
             child = np.zeros(len(lv["row"]) + 1, dtype=np.int64)
         out.append(Level(child=child.astype(np.int64), **lv))
-    return Tree(tuple(out), rank[:T], order, np.asarray(grouped, bool), K)
+    group_of = np.asarray(group_of, dtype=np.int64)
+    rows = (np.asarray(gain_log, float), np.asarray(loss_log, float), np.asarray(off, float))
+    return Tree(tuple(out), rank[:T], order, group_of >= 0, K, np.r_[group_of, -1], rows,
+                np.r_[np.asarray(tool_cost, float), 0.0])
 
 
 @dataclass(frozen=True)
@@ -128,8 +140,12 @@ class DrawTables:
     h: np.ndarray
     lg: np.ndarray
     lh: np.ndarray
+    lgr: np.ndarray
+    lhk: np.ndarray
     gmax: np.ndarray
     lsum: np.ndarray
+    steps: np.ndarray
+    step_min: np.ndarray
 
 
 def draw_tables(tree: Tree, draws: np.ndarray, spec) -> DrawTables:
@@ -152,7 +168,16 @@ def draw_tables(tree: Tree, draws: np.ndarray, spec) -> DrawTables:
         best = np.sort(np.concatenate([best, lr[:, r, :, None]], axis=2), axis=2)[:, :, :K]
         lsum[:, r, :, 1:] = np.cumsum(best, axis=2)
     pad = lambda x: np.concatenate([x, np.zeros((S, 1, C))], axis=1)          # noqa: E731
-    return DrawTables(pad(g), pad(h), pad(lg), pad(lh), gmax, lsum)
+    with np.errstate(divide="ignore"):
+        steps = np.concatenate([lg, lh], axis=2)[:, tree.order]     # S x T x 2C, rank order
+    step_min = np.zeros((S, T + 1, 2 * C, K + 1))                 # the m most negative steps after each rank
+    best = np.zeros((S, 2 * C, K))
+    for r in range(T - 1, -1, -1):
+        best = np.sort(np.concatenate([best, steps[:, r, :, None]], axis=2), axis=2)[:, :, :K]
+        with np.errstate(invalid="ignore"):
+            step_min[:, r, :, 1:] = np.cumsum(best, axis=2)
+    lgr, lhk = np.log1p(-kap * min(spec.rho, 1.0) * g), np.log1p(-kap * h)
+    return DrawTables(pad(g), pad(h), pad(lg), pad(lh), pad(lgr), pad(lhk), gmax, lsum, steps, step_min)
 
 
 def _phi(x: np.ndarray, kappa: float) -> np.ndarray:
@@ -160,31 +185,111 @@ def _phi(x: np.ndarray, kappa: float) -> np.ndarray:
         return np.log1p(-x) - np.log1p(-kappa * x)
 
 
+BLOCK = 16_384
+"""(draw, node) pairs bounded per step (memory: about 3 KB per pair)."""
+
+
 def node_bounds(tree: Tree, d: int, nodes: np.ndarray, sample: np.ndarray, tab: DrawTables, spec, scale: Callable,
-                prefs: Callable, W: np.ndarray, self_only: bool = False) -> np.ndarray:
-    """(P,) bound on the preference of every combination of node ``nodes`` of depth ``d`` (0-based level ``d``,
-    prefixes of ``d + 1`` tools) in draw ``sample`` (module doc). ``self_only``: bound the prefix's own combination
-    only (no later tools)."""
+                prefs: Callable, W: np.ndarray, self_only: bool = False, linear: bool = False) -> np.ndarray:
+    """(P,) bound on the preference of every combination of node ``nodes`` of level ``d`` (prefixes of ``d + 1``
+    tools) in draw ``sample`` (module doc). ``self_only``: bound the prefix's own combination only (no later tools).
+    ``linear``: the preference is the weighted sum of the goodness values (fixed anchors): the tighter bound of the
+    module doc's last section is taken too."""
+    out = np.empty(len(nodes))
+    for i in range(0, len(nodes), BLOCK):
+        out[i:i + BLOCK] = _bounds(tree, d, nodes[i:i + BLOCK], sample[i:i + BLOCK], tab, spec, scale, prefs, W,
+                                   self_only, linear)
+    return out
+
+
+def _behind(x: np.ndarray, tools: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """(pairs, d, C) bool: the prefix member is behind a stronger member of its redundancy group within the prefix
+    (ties: the tool listed first leads, as in the value model); such a member stays behind in every superset."""
+    same = (group[:, :, None] == group[:, None, :]) & (group[:, :, None] >= 0)
+    same &= tools[:, :, None] != tools[:, None, :]
+    xi, xo = x[:, :, None, :], x[:, None, :, :]
+    beats = (xo > xi) | ((xo == xi) & (tools[:, None, :] < tools[:, :, None])[..., None])
+    return (same[..., None] & beats).any(2)
+
+
+def _bounds(tree, d, nodes, sample, tab, spec, scale, prefs, W, self_only, linear):
     lv = tree.levels[d]
-    P = tab.g.shape[1]
-    flat = sample[:, None] * P + lv.tools[nodes]                  # (pairs, d + 1) rows of the per-draw tables
+    P1 = tab.g.shape[1]
     C = tab.g.shape[2]
+    tools = lv.tools[nodes]
+    flat = sample[:, None] * P1 + tools                           # (pairs, d + 1) rows of the per-draw tables
     g, h = tab.g.reshape(-1, C)[flat], tab.h.reshape(-1, C)[flat]
-    A = lv.gain_log[nodes] + tab.lg.reshape(-1, C)[flat].sum(1)
+    group = tree.group_of[tools]
+    many = d > 0 and (group >= 0).sum(1).max(initial=0) > 1
+    lg = tab.lg.reshape(-1, C)[flat]
+    if many:                                                      # members behind a stronger one of their group
+        lg = np.where(_behind(g, tools, group), tab.lgr.reshape(-1, C)[flat], lg)
+    if self_only:                                                 # the combination's own interactions and effort
+        own = lv.row[nodes]
+        gain_log, loss_log, off = (x[own] for x in tree.row_logs)
+    else:
+        gain_log, loss_log, off = lv.gain_log[nodes], lv.loss_log[nodes], lv.off[nodes]
+    sum_g = gain_log + lg.sum(1)
+    if self_only:                                                 # the prefix is the whole combination
+        lh = tab.lhk.reshape(-1, C)[flat]
+        if many:
+            lh = np.where(_behind(h, tools, group), tab.lh.reshape(-1, C)[flat], lh)
+    else:
+        lh = tab.lh.reshape(-1, C)[flat]
     top = g.max(1)
-    if not self_only:
-        j = lv.last[nodes] + 1
-        top = np.maximum(top, tab.gmax[sample, j])
-        A += tab.lsum[sample, j, :, lv.more[nodes]]
-    with np.errstate(invalid="ignore"):
-        A += _phi(top, spec.kappa)
-        B = _phi(h.max(1), spec.kappa) + tab.lh.reshape(-1, C)[flat].sum(1) + lv.loss_log[nodes]
+    kap = spec.kappa
+    with np.errstate(invalid="ignore", divide="ignore"):
+        B = _phi(h.max(1), kap) + lh.sum(1) + loss_log
+        if self_only:
+            A = sum_g + _phi(top, kap)
+        else:
+            j, more = lv.last[nodes] + 1, lv.more[nodes]
+            A_top = sum_g + _phi(np.maximum(top, tab.gmax[sample, j]), kap)
+            A = A_top + tab.lsum[sample, j, :, more]
     span = spec.hi - spec.lo
     q0 = np.where(spec.direction > 0, spec.status_quo - spec.lo, spec.hi - spec.status_quo) / span
     q = np.clip(1.0 - np.exp(A) * (1.0 - q0 * np.exp(B)), 0.0, 1.0)
+    quiet = (lv.own_quiet if self_only else lv.quiet)[nodes]
+    cap = None
+    if spec.cap_crit >= 0:                                        # quiet packages are held at the cap
+        c = spec.cap_crit
+        cap = max(spec.cap_q, q0[c])
+        q[:, c] = np.where(quiet, np.minimum(q[:, c], cap), q[:, c])
     v = np.where(spec.direction > 0, spec.lo + q * span, spec.hi - q * span)
     X = np.clip(scale(v), 0.0, 1.0)
-    return prefs(X[:, None, :], W[sample])[:, 0] - lv.off[nodes] + MARGIN
+    bound = prefs(X[:, None, :], W[sample])[:, 0] - off
+    if linear and not self_only:
+        lin = _linear(A_top, B, q0, j, more, sample, tab, W, C, quiet, spec.cap_crit, cap, tree.tool_cost[tree.order])
+        bound = np.minimum(bound, lin - tree.tool_cost[tools].sum(1))
+    return bound + MARGIN
+
+
+def _linear(A, B, q0, j, more, sample, tab, W, C, quiet, cap_crit, cap, tool_cost):
+    """The weight-aware bound (module doc, last section): the prefix's own goodness bound plus the ``more``
+    largest positive tool steps among the tools ranked from ``j`` on."""
+    eA, eB = np.exp(A), np.exp(B)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = tab.step_min[sample, j, :C, more] + tab.step_min[sample, j, C:, more]       # (pairs, C) <= 0
+        chord = np.where(z < 0, -np.expm1(z) / -z, 1.0)           # slope of the chord of e^x over [z, 0]
+    chord = np.nan_to_num(chord, nan=0.0)                         # z = -inf: slope 0
+    q = 1.0 - eA * (1.0 - q0 * eB)
+    Ws = W[sample]
+    if cap is not None and quiet.any():                           # a quiet subtree: the capped criterion's value
+        Ws = Ws.copy()                                            # is at most the cap, whatever is added
+        base_cap = np.where(quiet, Ws[:, cap_crit] * cap, 0.0)
+        Ws[:, cap_crit] = np.where(quiet, 0.0, Ws[:, cap_crit])
+    else:
+        base_cap = 0.0
+    coef = np.concatenate([-Ws * eA * (1.0 - chord * q0 * eB), Ws * q0 * eA * eB * chord], axis=1)
+    with np.errstate(invalid="ignore"):
+        step = np.einsum("ptk,pk->pt", tab.steps[sample], coef)   # each later tool's largest weighted gain
+    step = np.where(np.isnan(step), 0.0, step)                    # 0 * -inf: a zero weight, no gain
+    step -= tool_cost[None, :]                                     # each later tool adds its effort cost
+    T = step.shape[1]
+    step = np.where(np.arange(T)[None, :] >= j[:, None], np.maximum(step, 0.0), 0.0)
+    srt = -np.sort(-step, axis=1)
+    csum = np.concatenate([np.zeros((len(j), 1)), np.cumsum(srt, axis=1)], axis=1)
+    return (Ws * q).sum(1) + base_cap + csum[np.arange(len(j)), np.minimum(more, T)]
 
 
 def expand(tree: Tree, d: int, nodes: np.ndarray, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,7 @@ import numpy as np
 from . import score_tree as T
 from .dominance import count_dominators, skyband_mask
 from .errors import DecisionError
-from .portfolios import (TOLERANCE, Portfolios, fired_interactions, interaction_logs, paired_values, pool_parts,
+from .portfolios import (TOLERANCE, Portfolios, fired_interactions, interaction_logs, paired_values, pool_parts, quiet_packages,
                          portfolio_values, structural_candidates, value_masks)
 
 PAIR_CHUNK = 65_536
@@ -590,15 +590,17 @@ def score_tree(u: ScoreUniverse, rows: np.ndarray, off: np.ndarray) -> T.Tree:
     p, spec = u.portfolios, u.portfolios.setting.spec
     a = p.setting.adjusted
     strength = (a.score * spec.direction / (spec.hi - spec.lo)).sum(1)
-    grouped = np.zeros(len(a.score), dtype=bool)
-    for g in spec.groups:
-        grouped[g] = True
+    group_of = np.full(len(a.score), -1)
+    for n, g in enumerate(spec.groups):
+        group_of[g] = n
     gain, loss = u.inter_logs
-    return T.build_tree(p.idx[rows], len(a.score), strength, gain[rows], loss[rows], off, grouped)
+    return T.build_tree(p.idx[rows], len(a.score), strength, gain[rows], loss[rows], off, group_of,
+                        quiet_packages(p.bits[rows], spec), p.catalog.model.effort_cost * p.catalog.effort)
 
 
 def tree_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Callable, k: int, scale: Callable,
-             prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, n_seeds: int | None = None, progress=None):
+             prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool = False, n_seeds: int | None = None,
+             progress=None):
     """As :func:`certified_top`, by a search of the prefix tree (:mod:`decision.score_tree`): per chunk of draws,
     the seeds' exact values set each draw's threshold (the k-th best feasible value among them); then level by
     level every (draw, node) pair whose bound reaches its draw's threshold is kept, the combination equal to the
@@ -607,6 +609,9 @@ def tree_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Callable, 
     ancestor (or itself) bounded below a lower bound of its draw's k-th best value, so it holds no top-k place."""
     tree = score_tree(u, rows, off)
     spec = u.portfolios.setting.spec
+    probe = scale(np.vstack([spec.lo, spec.hi]))
+    goodness = np.where(spec.direction > 0, probe, probe[::-1])  # scaled values at goodness 0 and 1
+    linear = linear and np.allclose(goodness, [[0.0], [1.0]], rtol=0, atol=1e-12)
     x0 = np.clip(scale(u.portfolios.values[rows]), 0.0, 1.0)
     m = min(len(seed_pool), n_seeds or max(6 * k, 64))
     N = len(rows)
@@ -631,7 +636,7 @@ def tree_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Callable, 
         for d in range(len(tree.levels)):
             if len(nodes) == 0:
                 break
-            b = T.node_bounds(tree, d, nodes, sample, tab, spec, scale, prefs, Wc)
+            b = T.node_bounds(tree, d, nodes, sample, tab, spec, scale, prefs, Wc, linear=linear)
             keep = b >= tau[sample]
             nodes, sample = nodes[keep], sample[keep]
             own = tree.levels[d].row[nodes]
