@@ -63,6 +63,7 @@ class Level:
     off: np.ndarray
     quiet: np.ndarray
     own_quiet: np.ndarray
+    later: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np
     srt = np.lexsort(R.T[::-1])                                   # rows in lexicographic order of their ranks
     R = R[srt]
     size = (R < T).sum(1)
+    held = np.zeros((len(R), T + 1), dtype=bool)                 # rank-order membership of the sorted rows
+    held[np.arange(len(R))[:, None], R] = True
+    held = held[:, :T]
     levels, starts_by_depth = [], []
     for d in range(1, K + 1):
         valid = np.flatnonzero(size >= d)
@@ -115,7 +119,8 @@ def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np
                            row=own, gain_log=reduce(np.minimum, gain_log), loss_log=reduce(np.maximum, loss_log),
                            off=reduce(np.minimum, np.asarray(off, float)),
                            quiet=reduce(np.minimum, np.asarray(quiet, bool)),
-                           own_quiet=np.where(own >= 0, np.asarray(quiet, bool)[np.maximum(own, 0)], False)))
+                           own_quiet=np.where(own >= 0, np.asarray(quiet, bool)[np.maximum(own, 0)], False),
+                           later=_later(reduce(np.maximum, held, True), R[starts, d - 1] if len(first) else None)))
     out = []
     for d, lv in enumerate(levels):
         if d + 1 < len(levels):
@@ -129,6 +134,13 @@ def build_tree(idx: np.ndarray, n_tools: int, strength: np.ndarray, gain_log: np
     rows = (np.asarray(gain_log, float), np.asarray(loss_log, float), np.asarray(off, float))
     return Tree(tuple(out), rank[:T], order, group_of >= 0, K, np.r_[group_of, -1], rows,
                 np.r_[np.asarray(tool_cost, float), 0.0])
+
+
+def _later(held: np.ndarray, last) -> np.ndarray:
+    """(n x T) bool, rank order: the tools some combination of the subtree holds after the prefix."""
+    if last is None:
+        return held
+    return held & (np.arange(held.shape[1])[None, :] > last[:, None])
 
 
 @dataclass(frozen=True)
@@ -259,12 +271,13 @@ def _bounds(tree, d, nodes, sample, tab, spec, scale, prefs, W, self_only, linea
     X = np.clip(scale(v), 0.0, 1.0)
     bound = prefs(X[:, None, :], W[sample])[:, 0] - off
     if linear and not self_only:
-        lin = _linear(A_top, B, q0, j, more, sample, tab, W, C, quiet, spec.cap_crit, cap, tree.tool_cost[tree.order])
+        lin = _linear(A_top, B, q0, j, lv.later[nodes], more, sample, tab, W, C, quiet, spec.cap_crit, cap,
+                      tree.tool_cost[tree.order])
         bound = np.minimum(bound, lin - tree.tool_cost[tools].sum(1))
     return bound + MARGIN
 
 
-def _linear(A, B, q0, j, more, sample, tab, W, C, quiet, cap_crit, cap, tool_cost):
+def _linear(A, B, q0, j, later, more, sample, tab, W, C, quiet, cap_crit, cap, tool_cost):
     """The weight-aware bound (module doc, last section): the prefix's own goodness bound plus the ``more``
     largest positive tool steps among the tools ranked from ``j`` on."""
     eA, eB = np.exp(A), np.exp(B)
@@ -286,10 +299,10 @@ def _linear(A, B, q0, j, more, sample, tab, W, C, quiet, cap_crit, cap, tool_cos
     step = np.where(np.isnan(step), 0.0, step)                    # 0 * -inf: a zero weight, no gain
     step -= tool_cost[None, :]                                     # each later tool adds its effort cost
     T = step.shape[1]
-    step = np.where(np.arange(T)[None, :] >= j[:, None], np.maximum(step, 0.0), 0.0)
+    step = np.where(later, np.maximum(step, 0.0), 0.0)
     srt = -np.sort(-step, axis=1)
-    csum = np.concatenate([np.zeros((len(j), 1)), np.cumsum(srt, axis=1)], axis=1)
-    return (Ws * q).sum(1) + base_cap + csum[np.arange(len(j)), np.minimum(more, T)]
+    csum = np.concatenate([np.zeros((len(more), 1)), np.cumsum(srt, axis=1)], axis=1)
+    return (Ws * q).sum(1) + base_cap + csum[np.arange(len(more)), np.minimum(more, T)]
 
 
 def expand(tree: Tree, d: int, nodes: np.ndarray, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
