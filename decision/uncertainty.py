@@ -39,10 +39,9 @@ from functools import cached_property
 
 import numpy as np
 
-from . import score_tree as T
 from .dominance import count_dominators, skyband_mask
 from .errors import DecisionError
-from .portfolios import (TOLERANCE, Portfolios, fired_interactions, interaction_logs, paired_values, pool_parts, quiet_packages,
+from .portfolios import (TOLERANCE, Portfolios, fired_interactions, interaction_logs, paired_values, pool_parts,
                          portfolio_values, structural_candidates, value_masks)
 
 PAIR_CHUNK = 65_536
@@ -578,89 +577,3 @@ def first_place(u: ScoreUniverse, row: int, rows: np.ndarray, W: np.ndarray, dra
         if progress:
             progress(min(s0 + step, len(W)), len(W))
     return total
-
-
-TREE_CHUNK = 256
-"""Draws per step of the tree search (memory: the per-draw suffix tables, about 40 KB per draw)."""
-
-
-def score_tree(u: ScoreUniverse, rows: np.ndarray, off: np.ndarray) -> T.Tree:
-    """The prefix tree (:mod:`decision.score_tree`) of combinations ``rows`` of ``u`` (``off``: their effort
-    cost); tools ranked by their point changes' signed shares summed over the criteria (strongest first)."""
-    p, spec = u.portfolios, u.portfolios.setting.spec
-    a = p.setting.adjusted
-    strength = (a.score * spec.direction / (spec.hi - spec.lo)).sum(1)
-    group_of = np.full(len(a.score), -1)
-    for n, g in enumerate(spec.groups):
-        group_of[g] = n
-    gain, loss = u.inter_logs
-    return T.build_tree(p.idx[rows], len(a.score), strength, gain[rows], loss[rows], off, group_of,
-                        quiet_packages(p.bits[rows], spec), p.catalog.model.effort_cost * p.catalog.effort)
-
-
-def tree_top(u: ScoreUniverse, rows: np.ndarray, W: np.ndarray, draw: Callable, k: int, scale: Callable,
-             prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool = False, n_seeds: int | None = None,
-             progress=None):
-    """As :func:`certified_top`, by a search of the prefix tree (:mod:`decision.score_tree`): per chunk of draws,
-    the seeds' exact values set each draw's threshold (the k-th best feasible value among them); then level by
-    level every (draw, node) pair whose bound reaches its draw's threshold is kept, the combination equal to the
-    node's prefix is valued exactly if its own bound reaches the threshold (which then rises to the k-th best value
-    found so far), and the kept nodes' children form the next level. A combination outside the search has an
-    ancestor (or itself) bounded below a lower bound of its draw's k-th best value, so it holds no top-k place."""
-    tree = score_tree(u, rows, off)
-    spec = u.portfolios.setting.spec
-    probe = scale(np.vstack([spec.lo, spec.hi]))
-    goodness = np.where(spec.direction > 0, probe, probe[::-1])  # scaled values at goodness 0 and 1
-    linear = linear and np.allclose(goodness, [[0.0], [1.0]], rtol=0, atol=1e-12)
-    x0 = np.clip(scale(u.portfolios.values[rows]), 0.0, 1.0)
-    m = min(len(seed_pool), n_seeds or max(6 * k, 64))
-    N = len(rows)
-    for s0 in range(0, len(W), TREE_CHUNK):
-        Wc = W[s0:s0 + TREE_CHUNK]
-        n = len(Wc)
-        Xs = draw(n)
-        U0 = prefs(x0[seed_pool], Wc) - off[seed_pool][None, :]
-        top = np.argpartition(-U0, m - 1, axis=1)[:, :m] if m < len(seed_pool) else np.tile(
-            np.arange(len(seed_pool)), (n, 1))
-        s_seed = np.repeat(np.arange(n), top.shape[1])
-        r_seed = seed_pool[top.ravel()]
-        X, ok = value_pairs(u, rows[r_seed], Xs, s_seed, scale)
-        R = np.where(ok, np.round(prefs(X[:, None, :], Wc[s_seed])[:, 0] - off[r_seed], 12), -np.inf)
-        best = _top_k_table(s_seed, R, n, k)
-        tau = best[:, k - 1]
-        seen = np.sort(s_seed * N + r_seed)
-        out_s, out_r, out_R = [s_seed], [r_seed], [R]
-        tab = T.draw_tables(tree, Xs, spec)
-        n0 = len(tree.levels[0].row)
-        nodes, sample = np.tile(np.arange(n0), n), np.repeat(np.arange(n), n0)
-        for d in range(len(tree.levels)):
-            if len(nodes) == 0:
-                break
-            b = T.node_bounds(tree, d, nodes, sample, tab, spec, scale, prefs, Wc, linear=linear)
-            keep = b >= tau[sample]
-            nodes, sample = nodes[keep], sample[keep]
-            own = tree.levels[d].row[nodes]
-            has = np.flatnonzero(own >= 0)
-            if len(has):
-                sb = T.node_bounds(tree, d, nodes[has], sample[has], tab, spec, scale, prefs, Wc, self_only=True)
-                has = has[sb >= tau[sample[has]]]
-                s_v, r_v = sample[has], own[has]
-                key = s_v * N + r_v
-                at = np.minimum(np.searchsorted(seen, key), len(seen) - 1)
-                new = seen[at] != key
-                s_v, r_v = s_v[new], r_v[new]
-                if len(r_v):
-                    X, ok = value_pairs(u, rows[r_v], Xs, s_v, scale)
-                    R_v = np.where(ok, np.round(prefs(X[:, None, :], Wc[s_v])[:, 0] - off[r_v], 12), -np.inf)
-                    best = np.sort(np.hstack([best, _top_k_table(s_v, R_v, n, k)]), axis=1)[:, ::-1][:, :k]
-                    tau = np.maximum(tau, best[:, k - 1])
-                    out_s.append(s_v)
-                    out_r.append(r_v)
-                    out_R.append(R_v)
-            if d + 1 < len(tree.levels):
-                nodes, sample = T.expand(tree, d, nodes, sample)
-        s_all, r_all, R_all = np.concatenate(out_s), np.concatenate(out_r), np.concatenate(out_R)
-        keep = np.isfinite(R_all)
-        yield s0 + s_all[keep], r_all[keep], R_all[keep], len(r_all)
-        if progress:
-            progress(min(s0 + TREE_CHUNK, len(W)), len(W))

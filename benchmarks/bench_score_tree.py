@@ -1,5 +1,9 @@
-"""A prefix tree over combinations with per-draw bounds on every subtree: the exact per-draw pruning of the
-score-uncertainty SMAA (:func:`decision.uncertainty.certified_top`).
+"""Experiment (issue 20, not used by the package): an exact prefix-tree search for the score-uncertainty SMAA,
+kept so that its figures in docs/performance.md can be reproduced. It is exact (every draw's top k equals the
+package's; the script exits 1 otherwise) but on the bundled catalogue it is far slower than the package's per-draw
+caps (decision.uncertainty.certified_top): the subtree bounds below prune too little above the deepest levels.
+
+    .venv/bin/python benchmarks/bench_score_tree.py [--draws 64] [--k 10]
 
 **The tree.** Tools are ranked (strongest first, a static order: only the speed depends on it), each combination's
 tools are listed in rank order, and a node is a prefix ``P`` shared by some combinations: it stands for every
@@ -26,13 +30,36 @@ redundancy terms (a member behind a stronger member of its group has ``log(1 - k
   ``b``, so ``q <= 1 - e^A (1 - q0 e^B)``; the quiet-package cap only lowers ``q``, the clip to the scale is
   monotone. So every criterion's value of every combination of the subtree is at most the node's.
 
+Within the prefix, a member behind a stronger member of its redundancy group (within ``P``; ties: the tool
+listed first leads) stays behind in every superset, so its improvement term ``log(1 - kappa rho g)`` is kept; for
+the prefix's own combination (no later tools: the **own bound**) its harm terms are exact too, and its own
+interactions and effort cost are used, which makes the own bound nearly the exact value. A subtree all of whose
+combinations are quiet packages has its capped criterion held at the cap.
+
 The method's scaled value is non-decreasing in the goodness on every criterion (fixed anchors for the weighted sum,
 the point values' min-max for TOPSIS, then the clip to 0-1), and the preference is non-decreasing in every scaled
 value (a weighted sum with weights >= 0; TOPSIS with a fixed ideal and anti-ideal, between which the clipped values
 lie) and falls with the effort cost: the preference of the node's caps less the smallest effort cost in the subtree
-(and :data:`MARGIN` for rounding) bounds every combination of the subtree in that draw. A subtree whose bound is
-below a draw's threshold (a lower bound on its k-th best feasible preference) holds none of its top ``k``: the search
-(:func:`search`) expands only the other nodes, level by level, vectorised over (draw, node) pairs.
+(and :data:`MARGIN` for rounding) bounds every combination of the subtree in that draw.
+
+**The weight-aware bound** (weighted sum on fixed anchors, where the scaled value is the goodness). Adding a tool
+``t`` to any set changes ``log(1 - better)`` by at least ``log(1 - kappa g_t)`` once the largest share is counted
+apart (as in ``A`` above, with ``phi`` of the larger of ``P``'s top share and the later tools' largest), and changes
+``log(1 - harm)`` by at most ``beta_t = log(1 - kappa rho_t h_t)`` (if ``t`` becomes the top harm the change is
+``log(1 - h_t) - phi(old top) <= log(1 - kappa h_t)``; if it displaces its group's leader ``o``, the leader's
+``psi(h_o) = log(1 - kappa rho h_o) - log(1 - kappa h_o)`` is added, and ``psi`` rises with the share, so the sum is
+at most ``log(1 - kappa rho h_t)``). So for the subtree's combination ``P + S``: ``a >= A + x``, ``b <= B + y`` with
+``x = sum_S log(1 - kappa g_t)``, ``y = sum_S beta_t``, both in ``[z, 0]`` where ``z`` sums the ``m`` most negative
+of each. Then ``1 - e^(A + x) <= 1 - e^A (1 + x)`` (tangent of a convex function) and ``e^(A + B + x + y) <= e^(A +
+B) (1 + c (x + y))`` with ``c = (1 - e^z') / -z'`` the chord's slope over ``[z', 0]``, ``z' = z_x + z_y``: the goodness
+is at most ``q_P + x * (-e^A (1 - c q0 e^B)) + y * (c q0 e^(A + B))``, linear in the added tools' terms. Weighted over
+the criteria and less each added tool's effort cost, every later tool ``t`` has a step ``delta_t``; the best ``m``
+positive steps among the tools the subtree holds after ``P`` bound what any ``S`` adds. The node's bound is the
+smaller of this and the per-criterion bound.
+
+A subtree whose bound is below a draw's threshold (a lower bound on its k-th best feasible preference) holds none of
+its top ``k``: the search (:func:`tree_top`) expands only the other nodes, level by level, vectorised over (draw,
+node) pairs.
 """
 from __future__ import annotations
 
@@ -41,6 +68,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from decision import uncertainty as U
+from decision.portfolios import quiet_packages
 MARGIN = 1e-9
 """Added to every node's bound: covers the float64 rounding of the bound and of the exact values (both are built
 from the same few logs and exponentials of numbers in 0-1, each with an error near 1e-16)."""
@@ -205,8 +234,8 @@ def node_bounds(tree: Tree, d: int, nodes: np.ndarray, sample: np.ndarray, tab: 
                 prefs: Callable, W: np.ndarray, self_only: bool = False, linear: bool = False) -> np.ndarray:
     """(P,) bound on the preference of every combination of node ``nodes`` of level ``d`` (prefixes of ``d + 1``
     tools) in draw ``sample`` (module doc). ``self_only``: bound the prefix's own combination only (no later tools).
-    ``linear``: the preference is the weighted sum of the goodness values (fixed anchors): the tighter bound of the
-    module doc's last section is taken too."""
+    ``linear``: the preference is the weighted sum of the goodness values (fixed anchors): the module doc's
+    weight-aware bound is taken too where it is smaller."""
     out = np.empty(len(nodes))
     for i in range(0, len(nodes), BLOCK):
         out[i:i + BLOCK] = _bounds(tree, d, nodes[i:i + BLOCK], sample[i:i + BLOCK], tab, spec, scale, prefs, W,
@@ -278,8 +307,8 @@ def _bounds(tree, d, nodes, sample, tab, spec, scale, prefs, W, self_only, linea
 
 
 def _linear(A, B, q0, j, later, more, sample, tab, W, C, quiet, cap_crit, cap, tool_cost):
-    """The weight-aware bound (module doc, last section): the prefix's own goodness bound plus the ``more``
-    largest positive tool steps among the tools ranked from ``j`` on."""
+    """The weight-aware bound (module doc): the prefix's own goodness bound plus the ``more``
+    largest positive tool steps among the tools the subtree holds after the prefix (``later``)."""
     eA, eB = np.exp(A), np.exp(B)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = tab.step_min[sample, j, :C, more] + tab.step_min[sample, j, C:, more]       # (pairs, C) <= 0
@@ -313,3 +342,145 @@ def expand(tree: Tree, d: int, nodes: np.ndarray, sample: np.ndarray) -> tuple[n
     rep = np.repeat(np.arange(len(nodes)), n)
     within = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
     return lo[rep] + within, sample[rep]
+
+
+TREE_CHUNK = 256
+"""Draws per step of the tree search (memory: the per-draw suffix tables, about 40 KB per draw)."""
+
+
+def score_tree(u, rows: np.ndarray, off: np.ndarray) -> Tree:
+    """The prefix tree (this script) of combinations ``rows`` of ``u`` (``off``: their effort
+    cost); tools ranked by their point changes' signed shares summed over the criteria (strongest first)."""
+    p, spec = u.portfolios, u.portfolios.setting.spec
+    a = p.setting.adjusted
+    strength = (a.score * spec.direction / (spec.hi - spec.lo)).sum(1)
+    group_of = np.full(len(a.score), -1)
+    for n, g in enumerate(spec.groups):
+        group_of[g] = n
+    gain, loss = u.inter_logs
+    return build_tree(p.idx[rows], len(a.score), strength, gain[rows], loss[rows], off, group_of,
+                        quiet_packages(p.bits[rows], spec), p.catalog.model.effort_cost * p.catalog.effort)
+
+
+def tree_top(u, rows: np.ndarray, W: np.ndarray, draw: Callable, k: int, scale: Callable,
+             prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool = False, n_seeds: int | None = None,
+             progress=None):
+    """As :func:`decision.uncertainty.certified_top`, by a search of the prefix tree (this script): per chunk of draws,
+    the seeds' exact values set each draw's threshold (the k-th best feasible value among them); then level by
+    level every (draw, node) pair whose bound reaches its draw's threshold is kept, the combination equal to the
+    node's prefix is valued exactly if its own bound reaches the threshold (which then rises to the k-th best value
+    found so far), and the kept nodes' children form the next level. A combination outside the search has an
+    ancestor (or itself) bounded below a lower bound of its draw's k-th best value, so it holds no top-k place."""
+    tree = score_tree(u, rows, off)
+    spec = u.portfolios.setting.spec
+    probe = scale(np.vstack([spec.lo, spec.hi]))
+    goodness = np.where(spec.direction > 0, probe, probe[::-1])  # scaled values at goodness 0 and 1
+    linear = linear and np.allclose(goodness, [[0.0], [1.0]], rtol=0, atol=1e-12)
+    x0 = np.clip(scale(u.portfolios.values[rows]), 0.0, 1.0)
+    m = min(len(seed_pool), n_seeds or max(6 * k, 64))
+    N = len(rows)
+    for s0 in range(0, len(W), TREE_CHUNK):
+        Wc = W[s0:s0 + TREE_CHUNK]
+        n = len(Wc)
+        Xs = draw(n)
+        U0 = prefs(x0[seed_pool], Wc) - off[seed_pool][None, :]
+        top = np.argpartition(-U0, m - 1, axis=1)[:, :m] if m < len(seed_pool) else np.tile(
+            np.arange(len(seed_pool)), (n, 1))
+        s_seed = np.repeat(np.arange(n), top.shape[1])
+        r_seed = seed_pool[top.ravel()]
+        X, ok = U.value_pairs(u, rows[r_seed], Xs, s_seed, scale)
+        R = np.where(ok, np.round(prefs(X[:, None, :], Wc[s_seed])[:, 0] - off[r_seed], 12), -np.inf)
+        best = U._top_k_table(s_seed, R, n, k)
+        tau = best[:, k - 1]
+        seen = np.sort(s_seed * N + r_seed)
+        out_s, out_r, out_R = [s_seed], [r_seed], [R]
+        tab = draw_tables(tree, Xs, spec)
+        n0 = len(tree.levels[0].row)
+        nodes, sample = np.tile(np.arange(n0), n), np.repeat(np.arange(n), n0)
+        for d in range(len(tree.levels)):
+            if len(nodes) == 0:
+                break
+            b = node_bounds(tree, d, nodes, sample, tab, spec, scale, prefs, Wc, linear=linear)
+            keep = b >= tau[sample]
+            nodes, sample = nodes[keep], sample[keep]
+            own = tree.levels[d].row[nodes]
+            has = np.flatnonzero(own >= 0)
+            if len(has):
+                sb = node_bounds(tree, d, nodes[has], sample[has], tab, spec, scale, prefs, Wc, self_only=True)
+                has = has[sb >= tau[sample[has]]]
+                s_v, r_v = sample[has], own[has]
+                key = s_v * N + r_v
+                at = np.minimum(np.searchsorted(seen, key), len(seen) - 1)
+                new = seen[at] != key
+                s_v, r_v = s_v[new], r_v[new]
+                if len(r_v):
+                    X, ok = U.value_pairs(u, rows[r_v], Xs, s_v, scale)
+                    R_v = np.where(ok, np.round(prefs(X[:, None, :], Wc[s_v])[:, 0] - off[r_v], 12), -np.inf)
+                    best = np.sort(np.hstack([best, U._top_k_table(s_v, R_v, n, k)]), axis=1)[:, ::-1][:, :k]
+                    tau = np.maximum(tau, best[:, k - 1])
+                    out_s.append(s_v)
+                    out_r.append(r_v)
+                    out_R.append(R_v)
+            if d + 1 < len(tree.levels):
+                nodes, sample = expand(tree, d, nodes, sample)
+        s_all, r_all, R_all = np.concatenate(out_s), np.concatenate(out_r), np.concatenate(out_R)
+        keep = np.isfinite(R_all)
+        yield s0 + s_all[keep], r_all[keep], R_all[keep], len(r_all)
+        if progress:
+            progress(min(s0 + TREE_CHUNK, len(W)), len(W))
+
+
+def main():
+    import argparse
+    import datetime
+    import os
+    import time
+
+    from decision import build_portfolios, load_catalog
+    from decision import robustness as rb
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--draws", type=int, default=64)
+    ap.add_argument("--k", type=int, default=10)
+    args = ap.parse_args()
+    load = os.getloadavg()
+    print(f"Run {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f}")
+    p = build_portfolios(load_catalog())
+    counts = {}
+    plain = node_bounds
+
+    def counted(tree, d, nodes, *a, **kw):
+        key = "own" if kw.get("self_only") else "subtree"
+        counts[(d, key)] = counts.get((d, key), 0) + len(nodes)
+        return plain(tree, d, nodes, *a, **kw)
+
+    globals()["node_bounds"] = counted
+    package = U.certified_top
+
+    def via_tree(u, cand, W, draw, k, sc, prefs, off, pool, linear, progress=None):
+        return tree_top(u, cand, W, draw, k, sc, prefs, off, pool, linear, progress=progress)
+
+    U.certified_top = via_tree
+    t0 = time.perf_counter()
+    a = rb.smaa_portfolios(p, args.draws, seed=1, method="wsm", k=args.k, score_uncertainty="triangular")
+    t_tree = time.perf_counter() - t0
+    U.certified_top = package
+    t0 = time.perf_counter()
+    b = rb.smaa_portfolios(p, args.draws, seed=1, method="wsm", k=args.k, score_uncertainty="triangular")
+    t_caps = time.perf_counter() - t0
+    cols = [f"rank_{i + 1}" for i in range(args.k)]
+    ta, tb = a.table[cols].sort_index(), b.table[cols].sort_index()
+    same = ta.index.equals(tb.index) and float(np.abs(ta.values - tb.values).max()) == 0.0
+    print(f"{args.draws} draws, wsm, k = {args.k}: tree search {t_tree:.1f} s ({a.evaluated:.0f} combinations valued "
+          f"exactly per draw), package caps {t_caps:.1f} s ({b.evaluated:.0f} per draw); same places: {same}")
+    print("| level (prefix tools) | subtree bounds per draw | own bounds per draw |")
+    print("|---|---|---|")
+    for d in sorted({d for d, _ in counts}):
+        print(f"| {d + 1} | {counts.get((d, 'subtree'), 0) / args.draws:,.0f} | "
+              f"{counts.get((d, 'own'), 0) / args.draws:,.0f} |")
+    if not same:
+        raise SystemExit("the tree search differs from the package's exact method")
+
+
+if __name__ == "__main__":
+    main()
