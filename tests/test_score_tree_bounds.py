@@ -70,7 +70,8 @@ def test_every_node_bounds_every_combination_of_its_subtree_in_every_draw(change
             assert members, "a node without combinations"
             nodes, sample = np.full(S, node), np.arange(S)
             bound = tree_mod.node_bounds(tree, d, nodes, sample, tab, p.spec, sc, prefs, W, linear=linear)
-            assert np.all(bound[:, None] >= exact[:, members]), (d, node, float((exact[:, members].max(1) - bound).max()))
+            gap = float((exact[:, members].max(1) - bound).max())
+            assert np.all(bound[:, None] >= exact[:, members]), (d, node, gap)
             if lv.row[node] >= 0:
                 own = tree_mod.node_bounds(tree, d, nodes, sample, tab, p.spec, sc, prefs, W, self_only=True)
                 assert np.all(own >= exact[:, lv.row[node]])
