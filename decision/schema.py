@@ -131,7 +131,7 @@ def read_yaml(folder: Path, name: str, label: str | None = None, limit: int = sa
 
 
 def check_unique(items, file: str, what: str, where) -> None:
-    """Refuse the second of two equal ``items`` (ids), naming where the first stands (``where``: the place of each item)."""
+    """Refuse the second of two equal ``items`` (ids), naming where the first stands (``where``: each item's place)."""
     seen = {}
     for item, w in zip(items, where):
         if item in seen:

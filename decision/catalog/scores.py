@@ -41,8 +41,8 @@ def load_scores(folder: Path, tools: tuple[Tool, ...], criteria: tuple[Criterion
             raise CatalogError(f"unknown criterion '{s.criterion}' (not in criteria.csv)", file=FILE,
                                where=w, field="criterion")
         if (s.tool, s.criterion) in seen:
-            raise CatalogError(f"duplicate score for {s.tool} / {s.criterion} (first at line {seen[s.tool, s.criterion]})",
-                               file=FILE, where=w, field="criterion")
+            raise CatalogError(f"duplicate score for {s.tool} / {s.criterion} (first at line "
+                               f"{seen[s.tool, s.criterion]})", file=FILE, where=w, field="criterion")
         seen[s.tool, s.criterion] = ln
         _check_range(s, criteria[cidx[s.criterion]], w)
         i, j = tidx[s.tool], cidx[s.criterion]

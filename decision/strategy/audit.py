@@ -128,7 +128,7 @@ class _PlanCheck:
         return out + self.stalling(prev, n, k, where)
 
     def stalling(self, prev, n: PlanNode, k: str, where: str) -> list[str]:
-        """After a stall: a threat left idle is flagged a bluff (and refused under credibility); stalling is answered."""
+        """After a stall: an idle threat is flagged a bluff (refused under credibility); stalling is answered."""
         out, pr, has, nxt = [], self.pr, self.has, n.tools
         idle = k == "stalls" and has(prev, "threat") and self.pressure(prev)[0] == 0 and not self.stronger(prev, nxt)
         if idle != ("bluff" in n.flags):
