@@ -9,6 +9,8 @@
   numbers, no aliases bombs, every file remembered as an input).
 * Field types shared by the schemas: :data:`Id` (snake_case), :data:`Text` (non-empty), :data:`Number` (finite,
   plain decimal), :data:`IdList` (``a|b`` in CSV, a list in YAML).
+* Cross-reference checks shared by the loaders: :func:`check_unique` (ids), :func:`check_tools` (tool ids against
+  tools.csv), :func:`check_factors` (factor ids against scenarios.yaml), each one :class:`CatalogError` line.
 """
 from __future__ import annotations
 
@@ -126,3 +128,26 @@ def read_yaml(folder: Path, name: str, label: str | None = None, limit: int = sa
     if not isinstance(data, dict):
         raise CatalogError("expected a mapping at the top level", file=label)
     return data
+
+
+def check_unique(items, file: str, what: str, where) -> None:
+    """Refuse the second of two equal ``items`` (ids), naming where the first stands (``where``: each item's place)."""
+    seen = {}
+    for item, w in zip(items, where):
+        if item in seen:
+            raise CatalogError(f"duplicate {what} '{item}' (first at {seen[item]})", file=file, where=w, field="id")
+        seen[item] = w
+
+
+def check_tools(ids, known, file: str, where: str, field: str) -> None:
+    """Refuse a tool id that is not among ``known`` (the catalogue's tools.csv)."""
+    for t in ids:
+        if t not in known:
+            raise CatalogError(f"unknown tool '{t}' (not in tools.csv)", file=file, where=where, field=field)
+
+
+def check_factors(ids, known, file: str, where: str, field: str) -> None:
+    """Refuse a factor id that is not among ``known`` (scenarios.yaml); the field is ``<field>.<id>``."""
+    for fid in ids:
+        if fid not in known:
+            raise CatalogError(f"unknown factor '{fid}'", file=file, where=where, field=f"{field}.{fid}")

@@ -7,8 +7,9 @@ widgets), :mod:`.render` (HTML and in-place figure updates), :mod:`.controls` (t
 :mod:`.charts` and :mod:`.fit` (charts sized to the width the browser reports), one module per output panel with
 widgets of its own (:mod:`.explanation`, :mod:`.stability`, :mod:`.sureness`, :mod:`.precedents`, :mod:`.playbook`;
 each works on the dashboard's current view), :mod:`.events`, :mod:`.presets` and :mod:`.schedule` (what a control's
-change does, weight profiles, the throttle) and :mod:`.app` (:class:`Dashboard`, the wiring). The maths is in
-decision's own modules; the dashboard only calls them.
+change does, weight profiles, the throttle), :mod:`.results` (builds the panels, draws a computed view into them and
+into the output widgets) and :mod:`.app` (:class:`Dashboard`, the wiring). The maths is in decision's own modules;
+the dashboard only calls them.
 
 ``dashboard()`` returns the ipywidgets layout; :class:`Dashboard` is the controller behind it (``.widget``,
 ``.state``, ``.update()``, ``.set(...)``, ``.ranking``, ``.check_stability()``, ``.export_profile()``), so tests and

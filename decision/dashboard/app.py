@@ -14,32 +14,26 @@ from ..catalog import Catalog, load_catalog
 from ..errors import DecisionError
 from ..ranking import DEFAULT_METHOD
 from . import render as R
-from .charts import Charts
 from .controls import Controls
 from .events import Events
-from .explanation import ExplanationPanel
 from .fit import FitAgent
 from .layout import arrange
-from .playbook import PlaybookPanel
-from .precedents import PrecedentsPanel
 from .presets import Presets
+from .results import Results
 from .schedule import Throttle, running_loop
-from .stability import StabilityPanel
-from .sureness import HowSurePanel
 from .state import View, ViewModel, ViewState
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.04
 """Seconds after an update during which further control changes are folded into one (trailing) update."""
-START_STEPS = 3
-"""Steps the progress line counts while the dashboard starts: build, rank and pick, draw the charts."""
 
 
 class Dashboard:
     """Wires :class:`~.controls.Controls` (widgets) to :class:`~.state.ViewModel` (computing) through
-    :mod:`~.render` (HTML), :mod:`~.charts` and the panels. Display it with ``dash.widget`` (or just ``dash``);
-    every widget is also an attribute of the dashboard (``dash.sliders``, ``dash.weight_boxes``, ``dash.table``...).
+    :class:`~.results.Results` (the panels, and drawing a view). Display it with ``dash.widget`` (or just ``dash``);
+    every widget and panel is also an attribute of the dashboard (``dash.sliders``, ``dash.table``, ``dash.playbook``,
+    ``dash.plan``...).
 
     ``catalog``: a Catalog, a folder, or None for the bundled one. ``scenario``: scenario id (default: the
     catalogue's). ``preset``: a weight profile name (decision.profiles), ignored if ``weights`` is given; default
@@ -73,24 +67,13 @@ class Dashboard:
         self.events = Events(self)
         self._starting = None
         self._throttle = Throttle(self.update, self.debounce)
-        current = lambda: self.view  # noqa: E731  (the panels always work on the latest view)
-        self.explanation = ExplanationPanel(self.catalog, current)
-        self.stability_panel = StabilityPanel(self.model, self.controls.bottom_line, current, self.debounce)
-        self.playbook = PlaybookPanel(self.model, current)
-        self.charts = Charts(self.catalog)
-        self.how_sure = HowSurePanel(current)
-        self.precedents = PrecedentsPanel(self.catalog)
+        self.results = Results(self.catalog, self.model, self.controls, lambda: self.view, self.debounce)
         self.fit = FitAgent()
-        self.explain_box, self.explain_rank, self.explain_panel = (self.explanation.box, self.explanation.rank,
-                                                                   self.explanation.panel)
-        self.sensitivity_panel = self.stability_panel.panel
         with self.events.silenced():
             for c, v in self.presets.initial(weights, preset).items():
                 self.sliders[c].value = v
         self.controls.refresh_weight_labels()
-        self.widget = arrange(self.controls, self.fit, [self.sensitivity_panel, self.how_sure.box,
-                                                        self.precedents.panel, self.explain_box, self.playbook.box,
-                                                        self.charts.box])
+        self.widget = arrange(self.controls, self.fit, self.results.boxes)
         self.widget.controller = self
         self.sensitivity_box.value = bool(sensitivity)
         self.events.wire()
@@ -101,13 +84,13 @@ class Dashboard:
         elif not self._start():
             raise DecisionError(f"the dashboard cannot start: {self.error}")
 
-    def __getattr__(self, name):                  # the widgets live on the controls
-        if name.startswith("__") or name in ("controls",):
+    def __getattr__(self, name):                  # the widgets live on the controls, the panels on the results
+        if name.startswith("__") or name in ("controls", "results"):
             raise AttributeError(name)
-        try:
-            return getattr(self.__dict__["controls"], name)
-        except (KeyError, AttributeError):
-            raise AttributeError(f"'Dashboard' object has no attribute '{name}'") from None
+        for owner in ("controls", "results"):
+            if owner in self.__dict__ and hasattr(self.__dict__[owner], name):
+                return getattr(self.__dict__[owner], name)
+        raise AttributeError(f"'Dashboard' object has no attribute '{name}'")
 
     # -- what it shows -------------------------------------------------------------------------------------------
     @property
@@ -138,11 +121,11 @@ class Dashboard:
     @property
     def profile_figure(self):
         """The criterion-profile chart (a plotly FigureWidget; None until a view was drawn)."""
-        return None if self.view is None else self.charts.profile
+        return None if self.view is None else self.results.charts.profile
 
     @property
     def frequency_figure(self):
-        return None if self.view is None else self.charts.frequency
+        return None if self.view is None else self.results.charts.frequency
 
     # -- starting ------------------------------------------------------------------------------------------------
     def _start(self) -> bool:
@@ -168,13 +151,12 @@ class Dashboard:
             if running_loop() is None or self.debounce <= 0:
                 self.check_stability()
             else:
-                self.stability_panel.schedule()
+                self.results.stability_panel.schedule()
         self.fit.scroll += 1                              # the results are drawn: bring the dashboard into view
         return ok
 
     def _progress(self, step: int, text: str) -> None:
-        self.controls.progress.value = R.progress_html(step, START_STEPS, text)
-        self.controls.progress.layout.display = None
+        self.results.progress(step, text)
 
     # -- updating ------------------------------------------------------------------------------------------------
     def update(self, sensitivity: bool | None = None) -> bool:
@@ -191,8 +173,7 @@ class Dashboard:
         t0 = time.perf_counter()
         try:
             view = self.model.view(self.state)
-            table = R.ranking_table_html(view.ranking, self.catalog, view.state, status_quo=view.options.status_quo)
-            options = R.options_html(view.options, self.catalog)
+            html = self.results.html(view)
         except DecisionError as exc:
             self.fail(str(exc))
             return False
@@ -201,36 +182,22 @@ class Dashboard:
             return False
         t1 = time.perf_counter()
         self._view, self.error = view, None
-        self.table.value, self.options_panel.value = table, options
-        self.bottom_line.value = R.bottom_line_html(view.bottom_line())
-        playbook_ms = None
-        if self.playbook.is_open:          # before the two charts: their redraw would queue ahead of the tree's
-            self.playbook.refresh(view)
-            playbook_ms = self.playbook.solve_ms
+        playbook_ms = self.results.show(view, html)
         try:
-            if self.charts.profile is None:
-                self._progress(3, "drawing the charts…")
-            self.charts.draw(view.ranking)
+            self.results.draw_charts(view)
         except Exception as exc:  # noqa: BLE001  (a drawing bug must not lose the table)
             self._bug(exc)
             return False
-        self.error_panel.value, self.error_panel.layout.display = "", "none"
         t2 = time.perf_counter()
         self.n_updates += 1
         self.timings = {"total_ms": (t2 - t0) * 1e3, **view.timings, "draw_ms": (t2 - t1) * 1e3}
         if playbook_ms is not None:
             self.timings["playbook_ms"] = playbook_ms
-        st = view.ranker.portfolios.setting
-        self.status.value = R.status_html(len(view.ranker.portfolios), self.catalog.scenario(view.state.scenario).name,
-                                          view.state.method, self.timings, st.floor_text() if st else "",
-                                          st.capacity if st else None, self.catalog.model.effort_cost)
-        self.explanation.refresh(view.ranking)
-        self.how_sure.refresh(view)
-        self.precedents.refresh(view.state.scenario)
+        self.results.finish(view, self.timings)
         if sensitivity is None:
             sensitivity = self.sensitivity_box.value
         if sensitivity:
-            self.stability_panel.schedule()
+            self.results.stability_panel.schedule()
         return True
 
     def _bug(self, exc: BaseException):
@@ -241,60 +208,28 @@ class Dashboard:
     def fail(self, message: str) -> None:
         """Show ``message`` in the error panel; the last valid table stays, marked stale."""
         self.error = message
-        if self._view is not None:
-            self.table.value = R.ranking_table_html(self._view.ranking, self.catalog, self._view.state, stale=True,
-                                                    status_quo=self._view.options.status_quo)
-        self.error_panel.value = R.error_html(message)
-        self.error_panel.layout.display = None
+        self.results.show_error(message, self._view)
 
     def resize(self, change) -> None:
         """The browser measured the results column: the charts and the tree take its width."""
         try:
-            self.charts.resize(change["new"], None if self._view is None else self._view.ranking)
-            self.playbook.resize(change["new"])
-            self.how_sure.resize(change["new"])
+            self.results.resize(change["new"], self._view)
         except Exception as exc:  # noqa: BLE001  (runs on a browser message: report in the panel)
             self._bug(exc)
 
-    # -- the panels (explanation.py, stability.py, playbook.py) -----------------------------------------------
+    # -- the panels (results.py: explanation, stability, playbook...) ---------------------------------------
     def explain_current(self, position: int | None = None) -> dict | None:
         """Explain the combination at ``position`` (0 = first row; default: the one picked in the panel) and show
         it when the panel is open; returns :func:`decision.explain`'s breakdown."""
         self.view                                                                 # noqa: B018  (finish starting)
-        return self.explanation.explain(position)
+        return self.results.explanation.explain(position)
 
     def check_stability(self) -> pd.DataFrame | None:
         """Recompute the stability panel and the bottom line's confidence now for the current view; returns the
         stability table (None if the method has no stability analysis)."""
-        df = self.stability_panel.check()
-        self.timings["stability_ms"] = self.stability_panel.ms
+        df = self.results.stability_panel.check()
+        self.timings["stability_ms"] = self.results.stability_panel.ms
         return df
-
-    @property
-    def plan(self):
-        """The playbook shown (:class:`decision.strategy.Plan`), None while the panel was never opened."""
-        return self.playbook.plan
-
-    @property
-    def plan_error(self) -> str:
-        return self.playbook.error
-
-    @property
-    def plan_figure(self):
-        """The playbook's tree (a FigureWidget; None until the panel is first opened)."""
-        return self.playbook.figure
-
-    @property
-    def playbook_box(self):
-        return self.playbook.box
-
-    @property
-    def playbook_panel(self):
-        return self.playbook.panel
-
-    def refresh_playbook(self):
-        """Re-solve and redraw the playbook for the current view (see :meth:`.playbook.PlaybookPanel.refresh`)."""
-        return self.playbook.refresh()
 
     def schedule(self) -> None:
         """A control changed: update through the throttle (nothing while the first build is still scheduled: it

@@ -25,12 +25,30 @@ class Controls:
 
     def __init__(self, catalog: Catalog, scenario: str, method: str, top: int, max_tools: int | None,
                  profiles_dir=None):
-        self.catalog = cat = catalog
+        self.catalog = catalog
         self.profiles_dir = profiles_dir
-        self._names = {t.id: t.name for t in cat.tools}
-        self._ids = {t.name: t.id for t in cat.tools}
+        self._names = {t.id: t.name for t in catalog.tools}
+        self._ids = {t.name: t.id for t in catalog.tools}
         desc = {"description_width": "130px"}
         full = W.Layout(width="100%")
+        self._settings(scenario, method, top, max_tools, desc, full)
+        self._weights()
+        self._tools_and_red_lines(desc, full)
+        self._floor_and_capacity(scenario, desc, full)
+        self.sensitivity_box = W.Checkbox(value=True, description="Check stability after each change", indent=False)
+        self.export_name = W.Text(value="my-view", placeholder="profile name, e.g. my-view",
+                                  layout=W.Layout(width="140px"))
+        self.export_overwrite = W.Checkbox(value=False, description="overwrite", indent=False,
+                                           layout=W.Layout(width="90px"))
+        self.export_button = W.Button(description="Export", icon="save", layout=W.Layout(width="auto"),
+                                      tooltip="Save the current weights (and settings, in the rationale) as a "
+                                              "weight profile")
+        self._outputs()
+
+    # -- building ------------------------------------------------------------------------------------------------
+    def _settings(self, scenario: str, method: str, top: int, max_tools: int | None, desc: dict, full) -> None:
+        """Weight profile, scenario, method, tool cap, rows shown and time horizon."""
+        cat = self.catalog
         self.preset = W.Dropdown(options=self.preset_options(), value=CUSTOM, description="Weight profile",
                                  style=desc, layout=full)
         self.scenario = W.Dropdown(options=[(s.name, s.id) for s in cat.scenarios], value=scenario,
@@ -46,6 +64,10 @@ class Controls:
         horizons = [("none", None)] + ([(f"{m} months", float(m)) for m in HORIZONS] if cat.model.horizon else [])
         self.horizon = W.Dropdown(options=horizons, value=None, description="Time horizon", style=desc, layout=full,
                                   disabled=cat.model.horizon is None)
+
+    def _weights(self) -> None:
+        """A slider, a number box (kept equal) and a share label for each criterion."""
+        cat = self.catalog
         self.sliders = {c.id: W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, readout=False,
                                             description=c.name, continuous_update=False,
                                             style={"description_width": "140px"},
@@ -61,6 +83,10 @@ class Controls:
             self.sliders[c.id].observe(self._slider_to_box, "value")
             self.weight_boxes[c.id].observe(self._box_to_slider, "value")
         self.weight_labels = {c.id: W.HTML(layout=W.Layout(width="44px", flex="0 0 auto")) for c in cat.criteria}
+
+    def _tools_and_red_lines(self, desc: dict, full) -> None:
+        """Forced-in, forced-out and current tools (by name); a range slider per criterion for its red lines."""
+        cat = self.catalog
         names = [t.name for t in cat.tools]
         tags = dict(allowed_tags=names, allow_duplicates=False, layout=W.Layout(width="98%"))
         self.forced_in = W.TagsInput(value=[], **tags)
@@ -76,6 +102,10 @@ class Controls:
             self.red_lines[c.id] = W.FloatRangeSlider(value=(lo, hi), min=c.scale_min, max=c.scale_max, step=0.1,
                                                       readout_format=".1f", description=c.name,
                                                       continuous_update=False, style=desc, layout=full)
+
+    def _floor_and_capacity(self, scenario: str, desc: dict, full) -> None:
+        """The accountability floor (on/off, points) and the effort capacity, at ``scenario``'s own values."""
+        cat = self.catalog
         floor, capacity = scenario_defaults(cat, scenario)
         self.floor_on = W.Checkbox(value=floor is not None, description="Accountability floor", indent=False,
                                    disabled=cat.constraints.floor is None)
@@ -90,15 +120,9 @@ class Controls:
         self.capacity.add_class("decision-capacity-slider")
         self.defaults = (floor, capacity)
         """The scenario's own floor and capacity: a control at its default reads as "the scenario's" (None)."""
-        self.sensitivity_box = W.Checkbox(value=True, description="Check stability after each change", indent=False)
-        self.export_name = W.Text(value="my-view", placeholder="profile name, e.g. my-view",
-                                  layout=W.Layout(width="140px"))
-        self.export_overwrite = W.Checkbox(value=False, description="overwrite", indent=False,
-                                           layout=W.Layout(width="90px"))
-        self.export_button = W.Button(description="Export", icon="save", layout=W.Layout(width="auto"),
-                                      tooltip="Save the current weights (and settings, in the rationale) as a "
-                                              "weight profile")
-        # outputs
+
+    def _outputs(self) -> None:
+        """The panels the dashboard writes into: progress, bottom line, options, table, status, error, message."""
         self.progress = W.HTML(layout=W.Layout(width="100%"))
         self.progress.add_class("decision-progress")
         self.bottom_line = W.HTML(layout=W.Layout(width="100%"))

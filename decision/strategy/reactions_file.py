@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ..catalog import Catalog
 from ..errors import CatalogError
-from ..schema import Id, Number, Row, Text, read_yaml, validate
+from ..schema import Id, Number, Row, Text, check_tools, read_yaml, validate
 from .reactions import (KINDS, MAX_RUNG, MEMORY_FEATURES, PROBABILITY_TOLERANCE, RUNG_FEATURE, DegradedTies, Feature,
                         Principles, Reaction, ReactionModel, ReactionRule, Scale)
 
@@ -246,9 +246,7 @@ def _features(rows: dict, catalog: Catalog, name: str) -> list[Feature]:
         f = validate(_FeatureRow, raw, name, where)
         if not (f.tools or f.families or f.stances):
             raise CatalogError("expected at least one of tools, families, stances", file=name, where=where)
-        for t in f.tools:
-            if t not in catalog.tool_ids:
-                raise CatalogError(f"unknown tool '{t}' (not in tools.csv)", file=name, where=where, field="tools")
+        check_tools(f.tools, catalog.tool_ids, name, where, "tools")
         for fam in f.families:
             if fam not in families:
                 raise CatalogError(f"unknown family '{fam}'; known: {', '.join(sorted(families))}", file=name,
