@@ -20,7 +20,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from . import safeio
 from .errors import CatalogError
@@ -28,6 +28,19 @@ from .errors import CatalogError
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Text = Annotated[str, Field(min_length=1)]
+
+
+def _not_a_number(v: str) -> str:
+    """A display name a reader could take for a number (``nan``, ``inf``, ``1e9``) is refused."""
+    try:
+        float(v)
+    except ValueError:
+        return v
+    raise ValueError(f"{v!r} reads as a number; a name needs words")
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_not_a_number)]
+"""A display name: non-empty text that does not read as a number."""
 Number = Annotated[float, BeforeValidator(lambda v: safeio.strict_float(v, "number", ValueError) if isinstance(v, str)
                                           else v), Field(allow_inf_nan=False, ge=-safeio.MAX_ABS_NUMBER,
                                                          le=safeio.MAX_ABS_NUMBER)]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import CatalogError
-from ..schema import Id, Number, Row, Text, check_unique, read_csv, validate
+from ..schema import Id, Name, Number, Row, check_unique, read_csv, validate
 
 FILE = "criteria.csv"
 
@@ -31,7 +31,7 @@ class Criterion:
 
 class _CriterionRow(Row):
     id: Id
-    name: Text
+    name: Name
     direction: Literal["benefit", "cost"]
     status_quo: Number
     scale_min: Number

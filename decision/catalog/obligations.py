@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CatalogError
-from ..schema import Id, IdList, Row, Text, check_factors, check_tools, validate
+from ..schema import Id, IdList, Name, Row, Text, check_factors, check_tools, validate
 from .scenarios import FactorValue, Scenario
 
 FILE = "constraints.yaml"
@@ -52,7 +52,7 @@ class _When(Row):
 
 class _ObligationRow(Row):
     id: Id
-    name: Text
+    name: Name
     tools: IdList
     when: dict
     rationale: Text

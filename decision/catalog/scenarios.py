@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..errors import CatalogError
-from ..schema import Id, IdList, Number, Row, Text, check_tools, check_unique, read_yaml, validate
+from ..schema import Id, IdList, Name, Number, Row, Text, check_tools, check_unique, read_yaml, validate
 
 FILE = "scenarios.yaml"
 NEUTRAL_FACTOR = 5.0
@@ -70,13 +70,13 @@ class Scenarios:
 
 class _FactorRow(Row):
     id: Id
-    name: Text
+    name: Name
     description: str = ""
 
 
 class _ScenarioRow(Row):
     id: Id
-    name: Text
+    name: Name
     description: str = ""
     factors: dict[str, FactorValue]
     facts: list[Id] = []

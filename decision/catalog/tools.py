@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from ..errors import CatalogError
-from ..schema import ID_PATTERN, Id, Row, Text, check_tools, check_unique, read_csv, validate
+from ..schema import ID_PATTERN, Id, Name, Row, Text, check_tools, check_unique, read_csv, validate
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Tool:
 
 class _ToolRow(Row):
     id: Id
-    name: Text
+    name: Name
     family: Id
     rung: Annotated[int, Field(ge=0, le=8)]
     stance: Literal["de_escalating", "engagement", "scrutiny", "pressure"]
