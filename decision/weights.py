@@ -1,9 +1,11 @@
 """Criterion weights: validation and elicitation.
 
 Weights are non-negative and sum to 1. Every function returns a ``pandas.Series`` indexed by criterion id (or by
-position when no ids are given). Methods (formulas and sources in docs/weights.md):
+position when no ids are given), except :func:`weight_array` (the numbers of :func:`direct` as a numpy array, for code
+that runs without pandas: ranking from the command line). pandas is imported by the functions that build a Series or
+a DataFrame, not by importing this module. Methods (formulas and sources in docs/weights.md):
 
-* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`;
+* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`, :func:`weight_array`;
 * from an importance order (ties allowed): :func:`roc`, :func:`rank_sum`, :func:`rank_reciprocal`;
 * :func:`swing` (SMARTS points, the most important swing = 100);
 * :func:`ahp` (pairwise comparisons; eigenvector weights and consistency ratio);
