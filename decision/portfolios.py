@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -425,8 +424,8 @@ def _groups_shared(bits, spec: ModelSpec) -> list:
 def _redundant_rows(shared: list, share: np.ndarray) -> list:
     """``(tool, rows)`` pairs for one score set ``share`` (T,): the combinations in which ``tool`` sits behind a
     member of its redundancy group that scores higher (ties: the member listed first in the catalogue leads), from
-    :func:`_groups_shared`. Each group's members are walked best first, so a combination holding three members gets
-    its two discounts in the order :func:`_redundant` adds them."""
+    :func:`_groups_shared`. Each group's members are walked best first, and a combination holding three members gets
+    its two discounts in that order (as the valuation of one score set always added them)."""
     out = []
     for g, rows, here in shared:
         seen = np.zeros(len(rows), dtype=bool)

@@ -225,12 +225,17 @@ def _is_pandas(obj, kind: str) -> bool:
     return pd is not None and isinstance(obj, getattr(pd, kind))
 
 
+def _by_criterion(weights) -> bool:
+    """Weights keyed by criterion id: a dict or a pandas Series."""
+    return isinstance(weights, dict) or _is_pandas(weights, "Series")
+
+
 def as_weights(weights, criteria) -> np.ndarray:
     """Validated, normalised weights in criterion order: None (equal), a mapping/Series by criterion id, or a
     sequence in criterion order (:func:`decision.weights.direct`'s numbers)."""
     if weights is None:
         return weight_array([1.0] * len(criteria), criteria)            # decision.weights.equal
-    if isinstance(weights, dict) or _is_pandas(weights, "Series"):
+    if _by_criterion(weights):
         return weight_array(dict(weights), criteria)
     return weight_array(np.asarray(weights, dtype=object).ravel(), criteria)
 
@@ -238,7 +243,7 @@ def as_weights(weights, criteria) -> np.ndarray:
 def _check_problem(matrix, weights, types):
     """Validate once: matrix and types (:func:`check_matrix`) and weights (:func:`as_weights`)."""
     X, t, index, cols = check_matrix(matrix, types)
-    if not (isinstance(weights, dict) or _is_pandas(weights, "Series")) and len(np.ravel(np.asarray(weights, dtype=object))) != X.shape[1]:
+    if not _by_criterion(weights) and len(np.ravel(np.asarray(weights, dtype=object))) != X.shape[1]:
         raise DecisionError(f"{len(np.ravel(np.asarray(weights, dtype=object)))} weights for {X.shape[1]} criteria")
     return X, as_weights(weights, cols), t, index
 
