@@ -29,13 +29,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .catalog import AccountabilityFloor, Catalog, Constraints, RedLine, Scenario, check_constraints
 from .errors import DecisionError
 from .scenario import AdjustedScores, adjust_scores
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ENUMERATION_LIMIT = 3_000_000
 """Largest number of candidate combinations enumerated (memory grows ~60 bytes per candidate)."""
@@ -137,19 +140,19 @@ def enumerate_combinations(n_tools: int, max_size: int, *, min_size: int = 1, ex
             f"tools out")
     forced_bits = np.int64(sum(1 << f for f in forced))
     blocks_idx, blocks_bits = [], []
-    cur_idx = np.zeros((1, 0), dtype=np.int64)        # local positions into `free`
+    cur_idx = np.zeros((1, 0), dtype=np.int8)         # local positions into `free` (int8: 8x less memory to touch)
     cur_bits = np.array([forced_bits], dtype=np.int64)
+    free8 = free.astype(np.int8)
     for size in range(0, k + 1):
         if size > 0:
             cur_idx, cur_bits = _extend(cur_idx, cur_bits, free, conflict)
         if len(cur_idx) == 0:
             break
         if size + len(forced) >= min_size:
-            tools = free[cur_idx]
-            if forced:
-                tools = np.hstack([np.broadcast_to(np.array(forced), (len(tools), len(forced))), tools])
-            pad = np.full((len(tools), max_size - tools.shape[1]), n_tools)
-            blocks_idx.append(np.hstack([tools, pad]).astype(np.int8))
+            block = np.full((len(cur_idx), max_size), n_tools, dtype=np.int8)      # padded with n_tools
+            block[:, :len(forced)] = np.array(forced, dtype=np.int8)
+            block[:, len(forced):len(forced) + size] = free8[cur_idx]
+            blocks_idx.append(block)
             blocks_bits.append(cur_bits)
     if not blocks_idx:
         return np.zeros((0, max_size), dtype=np.int8), np.zeros(0, dtype=np.int64)
@@ -159,7 +162,7 @@ def enumerate_combinations(n_tools: int, max_size: int, *, min_size: int = 1, ex
 def _extend(idx: np.ndarray, bits: np.ndarray, free: np.ndarray, conflict: np.ndarray):
     """Append one more free tool (greater position than the last) to every combination; drop exclusive clashes."""
     n, s = idx.shape
-    last = idx[:, -1] if s else np.full(n, -1)
+    last = idx[:, -1].astype(np.int64) if s else np.full(n, -1)
     cnt = len(free) - 1 - last
     total = int(cnt.sum())
     rows = np.repeat(np.arange(n), cnt)
@@ -169,7 +172,10 @@ def _extend(idx: np.ndarray, bits: np.ndarray, free: np.ndarray, conflict: np.nd
     ok = (parent_bits & conflict[tool]) == 0
     rows, new, tool = rows[ok], new[ok], tool[ok]
     out_bits = parent_bits[ok] | (np.int64(1) << tool)
-    return np.hstack([idx[rows], new[:, None]]), out_bits
+    out = np.empty((len(rows), s + 1), dtype=idx.dtype)
+    out[:, :s] = idx[rows]
+    out[:, s] = new
+    return out, out_bits
 
 
 def candidate_count(n_free: int, k: int) -> int:
@@ -212,7 +218,8 @@ def interaction_logs(fired: np.ndarray, spec: ModelSpec) -> tuple[np.ndarray, np
     log_gain, log_loss = np.zeros((C, len(inter_good))), np.zeros((C, len(inter_good)))
     log_gain[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(inter_good, 0.0, 1.0 - 1e-12))
     log_loss[spec.inter_crit, np.arange(len(inter_good))] = np.log1p(-np.clip(-inter_good, 0.0, 1.0 - 1e-12))
-    return fired.astype(float) @ log_gain.T, fired.astype(float) @ log_loss.T
+    as_float = fired.astype(float)                             # once: a copy of N x I numbers
+    return as_float @ log_gain.T, as_float @ log_loss.T
 
 
 def portfolio_values(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: ModelSpec,
@@ -247,15 +254,16 @@ def pool_parts(idx: np.ndarray, bits: np.ndarray, score: np.ndarray, spec: Model
     gain = np.clip(good, 0.0, 1.0)                              # (S, T, C)
     loss = np.clip(-good, 0.0, 1.0)
     n_crit = sc.shape[2]
-    idx = idx.astype(np.intp)                                   # index once, not once per gather
-    held = _group_members_held(bits, spec)
+    slots, axis = _slots(idx, paired)                           # index once, not once per gather
+    single = len(sc) == 1 and not paired
+    held = _groups_shared(bits, spec) if single else _group_members_held(bits, spec)
     fired = fired_interactions(bits, spec)
     inter_gain, inter_loss = interaction_logs(fired, spec)       # (N, C) log of what interactions leave
     n_rows = 1 if paired else len(sc)
     better, harm = np.empty((n_rows, len(bits), n_crit)), np.empty((n_rows, len(bits), n_crit))
     for c in range(n_crit):
-        harm[:, :, c] = _pool(loss[:, :, c], idx, held, spec, inter_loss[:, c], paired)
-        better[:, :, c] = _pool(gain[:, :, c], idx, held, spec, inter_gain[:, c], paired)
+        harm[:, :, c] = _pool(loss[:, :, c], slots, axis, held, spec, inter_loss[:, c], paired)
+        better[:, :, c] = _pool(gain[:, :, c], slots, axis, held, spec, inter_gain[:, c], paired)
     return better, harm, fired
 
 
@@ -334,28 +342,66 @@ def package_values(st: Setting, packages) -> np.ndarray:
     return portfolio_values(idx, bits, st.adjusted.score, st.spec)
 
 
-def _pool(share: np.ndarray, idx: np.ndarray, held: list, spec: ModelSpec, inter_log: np.ndarray,
+def _pool(share: np.ndarray, slots: np.ndarray, axis: int, held: list, spec: ModelSpec, inter_log: np.ndarray,
           paired: bool = False) -> np.ndarray:
     """(S, N) combined share of one pool (improvements or harms) on one criterion: the largest share counts fully,
     every other tool ``kappa * share`` (``kappa * rho * share`` behind a stronger member of its redundancy group),
     each fired interaction its own share (``inter_log`` holds the log of what they leave, per combination).
-    ``paired``: ``share`` is (N, T), row i for combination i; the result is (1, N)."""
+    ``slots``, ``axis``: from :func:`_slots`; ``held``: :func:`_groups_shared` for one score set (S = 1, not
+    paired), else :func:`_group_members_held`. ``paired``: ``share`` is (N, T), row i for combination i; the result
+    is (1, N)."""
+    n = len(inter_log)
     if not share.any():                                          # no tool acts in this pool: interactions only
-        return np.broadcast_to(-np.expm1(inter_log)[None, :], (1 if paired else len(share), len(idx)))
-    top = _gather(share, idx, 0.0, paired).max(2)
+        return np.broadcast_to(-np.expm1(inter_log)[None, :], (1 if paired else len(share), n))
+    top = _gather(share, slots, 0.0, paired).max(axis)
     lf = np.log1p(-spec.kappa * share)
-    logsum = _gather(lf, idx, 0.0, paired).sum(2) - np.log1p(-spec.kappa * top)
-    for t, mask in _redundant(held, share, spec, paired):
-        adj = np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t]
-        logsum += mask * (adj[None, :] if paired else adj[:, None])
+    logsum = _gather(lf, slots, 0.0, paired).sum(axis) - np.log1p(-spec.kappa * top)
+    if len(share) == 1 and not paired:
+        for t, rows in _redundant_rows(held, share[0]):
+            logsum[0, rows] += np.log1p(-spec.kappa * spec.rho * share[0, t]) - lf[0, t]
+    else:
+        for t, mask in _redundant(held, share, spec, paired):
+            adj = np.log1p(-spec.kappa * spec.rho * share[:, t]) - lf[:, t]
+            logsum += mask * (adj[None, :] if paired else adj[:, None])
     return 1.0 - (1.0 - top) * np.exp(logsum + inter_log[None, :])
 
 
+SLOT_MAJOR_MAX = 7
+"""numpy adds up to 7 numbers along a row one after the other (from 8 on, in pairwise blocks): the order in which it
+adds the K rows of a (K x N) array. So for combinations of up to 7 tools, the tools' numbers are gathered slot-major
+(K x N) and the max and the sum over a combination's tools run along the combinations (K passes over N numbers
+instead of N passes over K): the very same sums, several times faster. Above 7 tools, and in the paired valuation,
+the gather stays combination-major (N x K). tests/test_portfolios.py checks that both layouts give the same bits."""
+
+
+def _slots(idx: np.ndarray, paired: bool = False) -> tuple[np.ndarray, int]:
+    """The tool index of each slot of each combination as :func:`_gather` takes it, and the axis of the slots in the
+    gathered array: ``(K x N, 1)`` slot-major where that gives numpy's own sums (:data:`SLOT_MAJOR_MAX`), else
+    ``(N x K, 2)``."""
+    if paired or idx.shape[1] > SLOT_MAJOR_MAX:
+        return idx.astype(np.intp), 2
+    return np.ascontiguousarray(idx.T, dtype=np.intp), 1
+
+
 def _gather(xc: np.ndarray, idx: np.ndarray, fill: float, paired: bool = False) -> np.ndarray:
-    """(S, N, K) scores of the tools in each combination; padding slots get ``fill``. ``paired``: ``xc`` is (N, T)
-    with row i for combination i, and the result (1, N, K)."""
+    """(S, N, K) scores of the tools in each combination (``idx`` N x K; (S, K, N) for slot-major ``idx`` K x N from
+    :func:`_slots`); padding slots get ``fill``. ``paired``: ``xc`` is (N, T) with row i for combination i, ``idx``
+    is N x K and the result (1, N, K)."""
     ext = np.concatenate([xc, np.full((len(xc), 1), fill)], axis=1)
-    return np.take_along_axis(ext, idx, axis=1)[None] if paired else ext[:, idx]
+    return np.take_along_axis(ext, idx, axis=1)[None] if paired else np.take(ext, idx, axis=1)
+
+
+def tool_sums(per_tool: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """(N,) the sum of ``per_tool`` (T,) over the tools of each combination ``idx`` (N x K, padded with T): total
+    effort, for one. Summed in slot order, as ``per_tool[idx].sum(1)`` would (:data:`SLOT_MAJOR_MAX`), one slot at a
+    time: no K x N array of gathered numbers (30 MB for the 621,615 candidates of the bundled catalogue)."""
+    table = np.append(np.asarray(per_tool, dtype=float), 0.0)          # the padding slot adds 0
+    if idx.shape[1] > SLOT_MAJOR_MAX:
+        return table[idx.astype(np.intp)].sum(1)
+    out = table[idx[:, 0]]
+    for k in range(1, idx.shape[1]):
+        out += table[idx[:, k]]
+    return out
 
 
 def _group_members_held(bits, spec: ModelSpec) -> list:
@@ -363,6 +409,30 @@ def _group_members_held(bits, spec: ModelSpec) -> list:
     if spec.rho == 1:
         return []
     return [np.stack([has_any(bits, np.int64(1) << int(t)) for t in g], axis=1) for g in spec.groups]
+
+
+def _groups_shared(bits, spec: ModelSpec) -> list:
+    """Per redundancy group, ``(members, rows, here)``: the combinations (rows) that hold two or more of its members,
+    the only ones a redundancy discount can touch, and which members each of them holds (len(rows) x |group|)."""
+    out = []
+    for g, here in zip(spec.groups, _group_members_held(bits, spec)):
+        rows = np.flatnonzero(here.sum(1) >= 2)
+        out.append((g, rows, here[rows]))
+    return out
+
+
+def _redundant_rows(shared: list, share: np.ndarray) -> list:
+    """``(tool, rows)`` pairs for one score set ``share`` (T,): the combinations in which ``tool`` sits behind a
+    member of its redundancy group that scores higher (ties: the member listed first in the catalogue leads), from
+    :func:`_groups_shared`. Each group's members are walked best first, and a combination holding three members gets
+    its two discounts in that order (as the valuation of one score set always added them)."""
+    out = []
+    for g, rows, here in shared:
+        seen = np.zeros(len(rows), dtype=bool)
+        for j in np.argsort(-share[g], kind="stable"):
+            out.append((int(g[j]), rows[here[:, j] & seen]))
+            seen |= here[:, j]
+    return out
 
 
 def _redundant(held: list, xc: np.ndarray, spec: ModelSpec, paired: bool = False) -> list:
@@ -374,12 +444,7 @@ def _redundant(held: list, xc: np.ndarray, spec: ModelSpec, paired: bool = False
         if paired:
             lead = np.where(here, xc[:, g], -np.inf).argmax(1)                             # (N,)
             out += [(int(t), (here[:, j] & (lead != j))[None]) for j, t in enumerate(g)]
-        elif len(xc) == 1:   # one score set: walk the members best first (stable: catalogue order breaks ties)
-            seen = np.zeros(len(here), dtype=bool)
-            for j in np.argsort(-xc[0, g], kind="stable"):
-                out.append((int(g[j]), (here[:, j] & seen)[None]))
-                seen |= here[:, j]
-        else:
+        else:                                               # S score sets (one set: _redundant_rows)
             lead = np.where(here[None], xc[:, g][:, None, :], -np.inf).argmax(2)           # (S, N)
             out += [(int(t), here[None, :, j] & (lead != j)) for j, t in enumerate(g)]
     return out
@@ -635,8 +700,7 @@ def structural_masks(idx: np.ndarray, bits: np.ndarray, st: Setting) -> dict:
         rungs = np.array([t.rung for t in cat.tools])
         out["escalation_ladder"] = ladder_respected(bits, rungs, cons.ladder_from_rung, cons.ladder_gap)
     if st.capacity is not None:
-        eff = _gather(cat.effort[None], idx.astype(np.intp), 0.0).sum(2)[0]
-        out["effort_capacity"] = eff <= st.capacity + TOLERANCE
+        out["effort_capacity"] = tool_sums(cat.effort, idx) <= st.capacity + TOLERANCE
     return out
 
 
@@ -699,7 +763,7 @@ class Portfolios:
     @cached_property
     def effort(self) -> np.ndarray:
         """(N,) total effort of each combination."""
-        return _gather(self.catalog.effort[None], self.idx.astype(np.intp), 0.0).sum(2)[0]
+        return tool_sums(self.catalog.effort, self.idx)
 
     @cached_property
     def members(self) -> np.ndarray:
@@ -723,6 +787,7 @@ class Portfolios:
 
     def frame(self, rows=None) -> pd.DataFrame:
         """Criterion values of ``rows`` (all if None) with their tool lists and effort."""
+        import pandas as pd  # noqa: PLC0415  (a command that prints a table needs no pandas: docs/performance.md)
         rows = np.arange(len(self)) if rows is None else np.asarray(rows)
         df = pd.DataFrame(self.values[rows], columns=self.criteria)
         df.insert(0, "effort", self.effort[rows])

@@ -20,16 +20,20 @@ then catalogue order. "Statistically tied" (a weaker notion, reported beside ran
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .defaults import DEFAULT_METHOD
 from .errors import DecisionError
 from .portfolios import Portfolios, build_portfolios
-from .weights import direct, equal, weight_shifts
+from .weights import weight_array, weight_shifts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DECIMALS = 12
 # DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
@@ -194,8 +198,8 @@ def method_of(name: str, consensus: bool = True) -> Method:
 def check_matrix(matrix, types, criteria=None):
     """Validate an alternatives x criteria table once: finite 2-D numbers and one type (1 benefit, -1 cost) per
     column. Returns ``(X, types, row labels or None, column labels)``."""
-    index = matrix.index if isinstance(matrix, pd.DataFrame) else None
-    columns = list(matrix.columns) if isinstance(matrix, pd.DataFrame) else None
+    index = matrix.index if _is_pandas(matrix, "DataFrame") else None
+    columns = list(matrix.columns) if _is_pandas(matrix, "DataFrame") else None
     try:
         X = np.asarray(matrix, dtype=float)
     except (TypeError, ValueError):
@@ -214,20 +218,32 @@ def check_matrix(matrix, types, criteria=None):
     return X, t.astype(int), index, cols
 
 
+def _is_pandas(obj, kind: str) -> bool:
+    """``isinstance(obj, pandas.<kind>)`` without importing pandas: nothing is a DataFrame or a Series while pandas is
+    not loaded (the command line ranks without it: docs/performance.md, "Command line")."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, getattr(pd, kind))
+
+
+def _by_criterion(weights) -> bool:
+    """Weights keyed by criterion id: a dict or a pandas Series."""
+    return isinstance(weights, dict) or _is_pandas(weights, "Series")
+
+
 def as_weights(weights, criteria) -> np.ndarray:
     """Validated, normalised weights in criterion order: None (equal), a mapping/Series by criterion id, or a
-    sequence in criterion order."""
+    sequence in criterion order (:func:`decision.weights.direct`'s numbers)."""
     if weights is None:
-        return equal(criteria).to_numpy()
-    if isinstance(weights, (dict, pd.Series)):
-        return direct(dict(weights), criteria).to_numpy()
-    return direct(np.asarray(weights, dtype=object).ravel(), criteria).to_numpy()
+        return weight_array([1.0] * len(criteria), criteria)            # decision.weights.equal
+    if _by_criterion(weights):
+        return weight_array(dict(weights), criteria)
+    return weight_array(np.asarray(weights, dtype=object).ravel(), criteria)
 
 
 def _check_problem(matrix, weights, types):
     """Validate once: matrix and types (:func:`check_matrix`) and weights (:func:`as_weights`)."""
     X, t, index, cols = check_matrix(matrix, types)
-    if not isinstance(weights, (dict, pd.Series)) and len(np.ravel(np.asarray(weights, dtype=object))) != X.shape[1]:
+    if not _by_criterion(weights) and len(np.ravel(np.asarray(weights, dtype=object))) != X.shape[1]:
         raise DecisionError(f"{len(np.ravel(np.asarray(weights, dtype=object)))} weights for {X.shape[1]} criteria")
     return X, as_weights(weights, cols), t, index
 
@@ -293,6 +309,7 @@ def rank_matrix(matrix, weights, types, method: str = "topsis", **options) -> pd
     Returns a DataFrame with ``preference`` (the method's score) and ``rank`` (1 = best; tie rule in module doc),
     in input order.
     """
+    import pandas as pd  # noqa: PLC0415
     X, w, t, index = _check_problem(matrix, weights, types)
     pref = _pymcdm_preference(X, w, t, method, options)
     out = pd.DataFrame({"preference": pref, "rank": competition_ranks(pref, _method(method).ascending)})
@@ -308,6 +325,7 @@ def consensus(ranks: pd.DataFrame, rule: str = "mean_rank") -> pd.DataFrame:
     ranked better by a majority of methods wins; score = wins - losses, higher is better (O(n^2): shortlists).
     Returns ``score`` and ``rank`` (tie rule as everywhere).
     """
+    import pandas as pd  # noqa: PLC0415
     R = np.asarray(ranks, dtype=float)
     if rule == "mean_rank":
         score = R.mean(axis=1)
@@ -398,6 +416,40 @@ def additive_value(values, weights, catalog) -> np.ndarray:
 # Fast re-ranking of combinations
 
 @dataclass(frozen=True)
+class Ranked:
+    """A ranked table of combinations without pandas: the combination ``rows`` of ``portfolios`` best first, their
+    ``preference`` and competition ``rank``, and ``attrs`` (method, scenario, weights, status quo, floor, ...).
+    :meth:`frame` is the DataFrame :meth:`Ranker.rank` returns; :meth:`records` its rows as dicts. The command line
+    prints a ranking from this, so ``decision rank`` never imports pandas (docs/performance.md, "Command line")."""
+    portfolios: Portfolios
+    rows: np.ndarray
+    preference: np.ndarray
+    rank: np.ndarray
+    attrs: dict
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict]:
+        """One dict per row, keyed as :meth:`frame`'s columns (``combination`` for its index)."""
+        p = self.portfolios
+        labels = p.labels(self.rows)
+        return [{"combination": int(r), "rank": int(k), "tool_ids": p.tools_of(r), "tools": label,
+                 "n_tools": int(p.n_tools[r]), "effort": float(p.effort[r]),
+                 **{c: float(v) for c, v in zip(p.criteria, p.values[r])}, "preference": float(pref)}
+                for r, k, label, pref in zip(self.rows, self.rank, labels, self.preference)]
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame indexed by combination row: ``rank``, ``tool_ids``, ``tools``, ``n_tools``,
+        ``effort``, one column per criterion, ``preference``; ``attrs`` as :attr:`attrs`."""
+        df = self.portfolios.frame(self.rows)
+        df.insert(0, "rank", self.rank)
+        df["preference"] = self.preference
+        df.attrs.update(self.attrs)
+        return df
+
+
+@dataclass(frozen=True)
 class Ranker:
     """Re-ranks the combinations of one :class:`Portfolios` after a weight change, doing per call only what
     depends on the weights: normalisation is done once (cached). The status quo ("do nothing new") is ranked with
@@ -463,27 +515,34 @@ class Ranker:
     def rank(self, weights, method: str = DEFAULT_METHOD, top: int | None = 10, **options) -> pd.DataFrame:
         """Ranked table of the ``top`` best combinations (all with ``top=None``). PROMETHEE II (O(n^2)) ranks a
         shortlist: the :data:`SHORTLIST` best combinations by TOPSIS; ``df.attrs['shortlist']`` says so.
-        ``df.attrs['status_quo']`` holds the status quo's preference, rank and values."""
+        ``df.attrs['status_quo']`` holds the status quo's preference, rank and values. The same table without pandas:
+        :meth:`ranked`."""
+        return self.ranked(weights, method, top, **options).frame()
+
+    def ranked(self, weights, method: str = DEFAULT_METHOD, top: int | None = 10, **options) -> Ranked:
+        """:meth:`rank` as a :class:`Ranked` (rows, preferences, ranks and the table's ``attrs``; no pandas)."""
         if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
             raise DecisionError(f"top must be a whole number >= 1, got {top!r}")
         m = method_of(method)
         if m.is_consensus:
-            return self.consensus(weights, top=top, **options)
+            return self._consensus(weights, top, **options)
         n = len(self.portfolios) if top is None else top
         if m.shortlist and len(self.portfolios) > PROMETHEE_LIMIT:
             short, _, _ = self.top(weights, "topsis", SHORTLIST)
             X = np.vstack([self.portfolios.values[short], self.portfolios.status_quo[None]])
             pref = _pymcdm_preference(X, self.weights(weights), self.portfolios.types, method, options)
             pos, p, rank = select_top(pref[:-1], n, m.ascending)
-            df = self._table(short[pos], p, rank, method, weights, pref[-1], pref)
-            df.attrs["shortlist"] = f"{m.label} net flows among the {len(short):,} best combinations by TOPSIS"
-            return df
+            note = f"{m.label} net flows among the {len(short):,} best combinations by TOPSIS"
+            return self._table(short[pos], p, rank, method, weights, pref[-1], pref, shortlist=note)
         allp = self._all(weights, method, options)
         rows, pref, rank = select_top(allp[:-1], n, _method(method).ascending, self._tiebreak)
         return self._table(rows, pref, rank, method, weights, allp[-1], allp)
 
-    def consensus(self, weights, top: int | None = 10, methods=CONSENSUS.combines):
+    def consensus(self, weights, top: int | None = 10, methods=CONSENSUS.combines) -> pd.DataFrame:
         """Mean-rank consensus of ``methods`` over all combinations."""
+        return self._consensus(weights, top, methods).frame()
+
+    def _consensus(self, weights, top: int | None = 10, methods=CONSENSUS.combines) -> Ranked:
         ranks = np.column_stack([competition_ranks(self._all(weights, m, {}), _method(m).ascending)
                                  for m in methods])
         score = ranks.mean(1)
@@ -491,21 +550,20 @@ class Ranker:
         rows, s, rank = select_top(score[:-1], n, True, self._tiebreak)
         return self._table(rows, s, rank, CONSENSUS.name, weights, score[-1], score, ascending=CONSENSUS.ascending)
 
-    def _table(self, rows, pref, rank, method, weights, sq_pref, allp, ascending=None) -> pd.DataFrame:
+    def _table(self, rows, pref, rank, method, weights, sq_pref, allp, ascending=None, shortlist=None) -> Ranked:
         p = self.portfolios
-        df = p.frame(rows)
-        df.insert(0, "rank", rank)
-        df["preference"] = pref
         asc = _method(method).ascending if ascending is None else ascending
         sq_rank = _rank_of_last(np.asarray(allp, float), asc)
         st = p.setting
-        df.attrs.update(method=method, scenario=p.adjusted.scenario.id, horizon=p.adjusted.horizon,
-                        weights=dict(zip(p.criteria, self.weights(weights))), n_feasible=len(p),
-                        status_quo={"preference": float(sq_pref), "rank": sq_rank,
-                                    **{c: float(v) for c, v in zip(p.criteria, p.status_quo)}},
-                        floor=st.floor_text() if st else "", capacity=st.capacity if st else None,
-                        mandatory={t: list(v) for t, v in (st.mandatory if st else {}).items()})
-        return df
+        attrs = dict(method=method, scenario=p.adjusted.scenario.id, horizon=p.adjusted.horizon,
+                     weights=dict(zip(p.criteria, self.weights(weights))), n_feasible=len(p),
+                     status_quo={"preference": float(sq_pref), "rank": sq_rank,
+                                 **{c: float(v) for c, v in zip(p.criteria, p.status_quo)}},
+                     floor=st.floor_text() if st else "", capacity=st.capacity if st else None,
+                     mandatory={t: list(v) for t, v in (st.mandatory if st else {}).items()})
+        if shortlist:
+            attrs["shortlist"] = shortlist
+        return Ranked(p, np.asarray(rows), np.asarray(pref, dtype=float), np.asarray(rank), attrs)
 
     def tied_with_first(self, weights, rows, method: str = DEFAULT_METHOD, delta: float = TIE_DELTA) -> np.ndarray:
         """(len(rows),) bool: True where moving one weight by at most ``delta`` (others rescaled proportionally)
@@ -532,17 +590,20 @@ def _rank_of_last(pref: np.ndarray, ascending: bool) -> int:
     return int(1 + better.sum())
 
 
-def checks(ranker: Ranker, weights, df: pd.DataFrame) -> dict:
-    """What an analyst must know beside a ranked table ``df``: ``methods`` (method -> tool ids of its #1, for the
-    cross-check methods), ``methods_agree`` (bool), ``tied`` (ranks listed that are statistically tied with #1)."""
+def checks(ranker: Ranker, weights, ranked: Ranked | pd.DataFrame) -> dict:
+    """What an analyst must know beside a ranked table (a :class:`Ranked` or the DataFrame of :meth:`Ranker.rank`):
+    ``methods`` (method -> tool ids of its #1, for the cross-check methods), ``methods_agree`` (bool), ``tied``
+    (ranks listed that are statistically tied with #1)."""
     firsts = ranker.method_check(weights)
     p = ranker.portfolios
     out = {"methods": {m: list(p.tools_of(r)) for m, r in firsts.items()},
            "methods_agree": len(set(firsts.values())) == 1, "tied": []}
-    method = df.attrs.get("method", DEFAULT_METHOD)
-    if len(df) > 1 and method in METHODS and not METHODS[method].shortlist:
-        tied = ranker.tied_with_first(weights, df.index.to_numpy(), method)
-        out["tied"] = [int(r) for r, t in zip(df["rank"], tied) if t]
+    method = ranked.attrs.get("method", DEFAULT_METHOD)
+    if len(ranked) > 1 and method in METHODS and not METHODS[method].shortlist:
+        rows, ranks = ((ranked.rows, ranked.rank) if isinstance(ranked, Ranked)
+                       else (ranked.index.to_numpy(), ranked["rank"]))
+        tied = ranker.tied_with_first(weights, rows, method)
+        out["tied"] = [int(r) for r, t in zip(ranks, tied) if t]
     return out
 
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .catalog import Catalog, Scenario
 from .errors import DecisionError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class AdjustedScores:
 
 def rule_shifts(catalog: Catalog, scenario: Scenario | str | None = None) -> pd.DataFrame:
     """One row per (rule, tool): the factor value and the unclipped shift in points."""
+    import pandas as pd  # noqa: PLC0415  (not needed to rank: docs/performance.md, "Command line")
     sc = scenario if isinstance(scenario, Scenario) else catalog.scenario(scenario)
     rows = []
     for r in catalog.rules:
@@ -45,13 +50,20 @@ def rule_shifts(catalog: Catalog, scenario: Scenario | str | None = None) -> pd.
 
 def status_quo_levels(catalog: Catalog, scenario: Scenario | str | None = None) -> pd.DataFrame:
     """Per criterion: the neutral status-quo level, the scenario's shift (status-quo rules) and the resulting level."""
+    import pandas as pd  # noqa: PLC0415
+    return pd.DataFrame(_status_quo_rows(catalog, scenario),
+                        columns=["criterion", "neutral", "shift", "level"]).set_index("criterion")
+
+
+def _status_quo_rows(catalog: Catalog, scenario: Scenario | str | None) -> list[tuple[str, float, float, float]]:
+    """The rows of :func:`status_quo_levels`: (criterion, neutral level, shift, level)."""
     sc = scenario if isinstance(scenario, Scenario) else catalog.scenario(scenario)
     rows = []
     for c in catalog.criteria:
         shift = sum(r.shift(sc.factors[r.factor]) for r in catalog.status_quo_rules if r.criterion == c.id)
         level = float(np.clip(c.status_quo + shift, c.scale_min, c.scale_max))
         rows.append((c.id, c.status_quo, shift, level))
-    return pd.DataFrame(rows, columns=["criterion", "neutral", "shift", "level"]).set_index("criterion")
+    return rows
 
 
 def beyond_horizon(catalog: Catalog, horizon: float | None) -> np.ndarray:
@@ -91,6 +103,6 @@ def adjust_scores(catalog: Catalog, scenario: Scenario | str | None = None,
         j = cidx[h.criterion]
         for a in (score, low, high):
             a[slow, j] = h.discount * a[slow, j]
-    sq = status_quo_levels(catalog, sc)["level"].to_numpy()
+    sq = np.array([level for *_, level in _status_quo_rows(catalog, sc)], dtype=float)
     return AdjustedScores(sc, score, low, high, score - catalog.score, sq,
                           None if horizon is None else float(horizon))

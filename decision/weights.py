@@ -1,9 +1,11 @@
 """Criterion weights: validation and elicitation.
 
 Weights are non-negative and sum to 1. Every function returns a ``pandas.Series`` indexed by criterion id (or by
-position when no ids are given). Methods (formulas and sources in docs/weights.md):
+position when no ids are given), except :func:`weight_array` (the numbers of :func:`direct` as a numpy array, for code
+that runs without pandas: ranking from the command line). pandas is imported by the functions that build a Series or
+a DataFrame, not by importing this module. Methods (formulas and sources in docs/weights.md):
 
-* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`;
+* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`, :func:`weight_array`;
 * from an importance order (ties allowed): :func:`roc`, :func:`rank_sum`, :func:`rank_reciprocal`;
 * :func:`swing` (SMARTS points, the most important swing = 100);
 * :func:`ahp` (pairwise comparisons; eigenvector weights and consistency ratio);
@@ -20,10 +22,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .errors import DecisionError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def walk_weights(w: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
@@ -50,6 +56,19 @@ def direct(values, criteria: Sequence[str] | None = None) -> pd.Series:
     ``values``: a mapping {criterion: number} or a sequence aligned with ``criteria``. With ``criteria`` given, a
     mapping must name each of them exactly once (unknown or missing names are errors, not zeros).
     """
+    import pandas as pd  # noqa: PLC0415
+    index, w = _normalised(values, criteria)
+    return pd.Series(w, index=index, name="weight")
+
+
+def weight_array(values, criteria: Sequence[str] | None = None) -> np.ndarray:
+    """:func:`direct` as a numpy array in criterion order (the same numbers; no pandas, which a ranking from the
+    command line does without: docs/performance.md, "Command line")."""
+    return _normalised(values, criteria)[1]
+
+
+def _normalised(values, criteria: Sequence[str] | None) -> tuple[list, np.ndarray]:
+    """The labels and the normalised weights of :func:`direct` (its checks, one place)."""
     if isinstance(values, Mapping):
         if criteria is not None:
             unknown = [k for k in values if k not in criteria]
@@ -77,7 +96,7 @@ def direct(values, criteria: Sequence[str] | None = None) -> pd.Series:
     total = sum(nums)
     if total <= 0:
         raise DecisionError("all weights are zero; give at least one criterion a positive weight")
-    return pd.Series(np.array(nums) / total, index=index, name="weight")
+    return index, np.array(nums) / total
 
 
 def _plain_number(v, what: str) -> float:
@@ -179,6 +198,7 @@ def _by_rank(n: int) -> dict[str, np.ndarray]:
 
 
 def _rank_weights(rule: str, n_or_order, criteria: Sequence[str] | None) -> pd.Series:
+    import pandas as pd  # noqa: PLC0415
     if isinstance(n_or_order, (int, np.integer)) and not isinstance(n_or_order, bool):
         n = int(n_or_order)
         if not 1 <= n <= MAX_RANKS:
@@ -326,6 +346,7 @@ def pairwise_matrix(pairwise, criteria: Sequence[str] | None = None) -> pd.DataF
     ``RECIPROCAL_TOLERANCE``) or incomplete input raises :class:`DecisionError`. Small rounding is removed by taking
     ``a_ij = sqrt(a_ij / a_ji)``.
     """
+    import pandas as pd  # noqa: PLC0415
     if isinstance(pairwise, Mapping):
         A, labels = _from_judgments(pairwise, criteria)
     else:
@@ -451,6 +472,7 @@ class AHPResult:
 
 
 def _judgment_errors(matrix: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415
     A = matrix.to_numpy(dtype=float)
     labels = list(matrix.columns)
     i, j = np.triu_indices(len(labels), 1)
@@ -476,6 +498,7 @@ def ahp(pairwise, criteria: Sequence[str] | None = None) -> AHPResult:
     which pymcdm requires; otherwise (e.g. group geometric means) from the same principal eigenvector computed with
     numpy. CR uses pymcdm's random-index table (Tummala & Ling 1998), named in the result.
     """
+    import pandas as pd  # noqa: PLC0415
     M = pairwise_matrix(pairwise, criteria)
     A = M.to_numpy()
     n = len(A)
@@ -511,6 +534,7 @@ OBJECTIVE_LABEL = "data-driven (objective) weights: they describe how the curren
 
 
 def _objective_input(matrix, criteria, what: str) -> tuple[np.ndarray, list]:
+    import pandas as pd  # noqa: PLC0415
     columns = list(matrix.columns) if isinstance(matrix, pd.DataFrame) else None
     try:
         X = np.asarray(matrix, dtype=float)
@@ -535,6 +559,7 @@ def entropy(matrix, criteria: Sequence[str] | None = None) -> pd.Series:
     with ``pymcdm.weights.entropy_weights`` on positive matrices; pymcdm rejects zeros, which portfolio values contain,
     so the sum is computed here. A criterion with the same value everywhere gets weight 0.
     """
+    import pandas as pd  # noqa: PLC0415
     X, index = _objective_input(matrix, criteria, "entropy")
     if (X < 0).any():
         raise DecisionError("entropy weights need values >= 0")
@@ -558,6 +583,7 @@ def critic(matrix, types=None, criteria: Sequence[str] | None = None) -> pd.Seri
     and agrees less with the others. ``types`` (1 benefit / -1 cost, default all benefit) orient the columns before
     correlating (pymcdm ignores direction). Constant criteria get weight 0; at least two must vary.
     """
+    import pandas as pd  # noqa: PLC0415
     X, index = _objective_input(matrix, criteria, "CRITIC")
     t = np.ones(X.shape[1]) if types is None else np.asarray(types, dtype=float)
     if t.shape != (X.shape[1],) or not np.isin(t, (1, -1)).all():

@@ -252,3 +252,58 @@ def test_a_horizon_needs_the_model_section(tiny_dir):
                                          "redundancy_factor: {value: 0.5, rationale: t}\n")
     with pytest.raises(DecisionError, match="no time_horizon section"):
         build_portfolios(load_catalog(tiny_dir), horizon=3)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The fast layouts of the valuation give the very numbers of the plain ones (docs/performance.md, "Command line")
+
+@pytest.mark.parametrize("scenario", ["indispensable_host", "hedging_partner", "peripheral_partner"])
+def test_slot_major_valuation_gives_the_combination_major_bits(bundled, monkeypatch, scenario):
+    """Up to 7 tools the shares are gathered slot-major (K x N); numpy then adds a combination's tools in the same
+    order as the plain (N x K) gather. Forcing the plain layout must give the same bits, not just close values."""
+    from decision import portfolios as P
+    p = build_portfolios(bundled, scenario)
+    st_ = p.setting
+    fast, fired = P.portfolio_values(p.idx, p.bits, st_.adjusted.score, st_.spec, with_fired=True)
+    monkeypatch.setattr(P, "SLOT_MAJOR_MAX", 0)                       # every gather combination-major
+    assert P._slots(p.idx)[1] == 2
+    plain, fired_plain = P.portfolio_values(p.idx, p.bits, st_.adjusted.score, st_.spec, with_fired=True)
+    assert fast.tobytes() == plain.tobytes() and (fired == fired_plain).all()
+    assert P.tool_sums(bundled.effort, p.idx).tobytes() == p.effort.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 10), st.integers(0, 2**32 - 1))
+def test_tool_sums_equal_numpys_row_sums_in_either_layout(k, seed):
+    """Sums of per-tool numbers over each combination's tools (padding slots 0) equal ``table[idx].sum(1)`` to the
+    bit, below and above the slot-major limit (numpy sums 8 or more numbers pairwise)."""
+    from decision.portfolios import tool_sums
+    rng = np.random.default_rng(seed)
+    T = 12
+    per_tool = rng.standard_normal(T) * 10.0 ** rng.integers(-6, 7, T)
+    idx = rng.integers(0, T + 1, (500, k)).astype(np.int8)
+    expected = np.append(per_tool, 0.0)[idx.astype(np.intp)].sum(1)
+    assert tool_sums(per_tool, idx).tobytes() == expected.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_redundancy_discounts_on_the_rows_holding_two_members_equal_the_walk_over_all(bundled_portfolios, seed):
+    """Only combinations holding two or more members of a redundancy group can be discounted; the discounts taken on
+    those rows alone equal, bit for bit, the walk over every combination (members best first, catalogue order on
+    ties; each discount added in that order)."""
+    from decision.portfolios import _group_members_held, _groups_shared, _redundant_rows
+    p = bundled_portfolios
+    rng = np.random.default_rng(seed)
+    share = np.round(rng.uniform(0, 1, len(p.catalog.tools)), 1)       # rounded: ties happen
+    adj = rng.standard_normal(len(share))
+    walk = np.zeros(len(p))
+    for g, here in zip(p.spec.groups, _group_members_held(p.bits, p.spec)):
+        seen = np.zeros(len(p), dtype=bool)
+        for j in np.argsort(-share[g], kind="stable"):
+            walk += (here[:, j] & seen) * adj[g[j]]
+            seen |= here[:, j]
+    rows_only = np.zeros(len(p))
+    for t, rows in _redundant_rows(_groups_shared(p.bits, p.spec), share):
+        rows_only[rows] += adj[t]
+    assert rows_only.tobytes() == (walk + 0.0).tobytes()

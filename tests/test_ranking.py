@@ -242,3 +242,17 @@ def test_promethee_ranks_a_topsis_shortlist_of_combinations(bundled_portfolios):
 def test_top_must_be_positive(bundled_portfolios, top):
     with pytest.raises(DecisionError, match="top must be a whole number >= 1"):
         decision.rank(bundled_portfolios, None, "topsis", top=top)
+
+
+@pytest.mark.parametrize("method", ["wsm", "topsis", "consensus", "promethee_ii"])
+def test_a_ranked_table_without_pandas_holds_the_dataframes_rows(bundled_portfolios, method):
+    """``Ranker.ranked`` (what the command line prints from, without pandas) and the DataFrame of ``Ranker.rank``
+    are the same table: same rows, columns, numbers and attrs, weights given as a dict, a Series or None."""
+    r = Ranker(bundled_portfolios)
+    for weights in (None, {"rights_protection": 0.4, "security_continuity": 0.3, "legitimacy": 0.2,
+                           "escalation_risk": 0.1}, pd.Series([1, 2, 3, 4], index=bundled_portfolios.criteria)):
+        ranked, df = r.ranked(weights, method, 12), r.rank(weights, method, 12)
+        got = pd.DataFrame(ranked.records()).set_index("combination")
+        pd.testing.assert_frame_equal(got, df, check_dtype=False, check_index_type=False)
+        assert ranked.attrs == df.attrs and list(ranked.attrs) == list(df.attrs)
+        assert list(df["preference"]) == [float(x) for x in ranked.preference]

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..catalog import Catalog
+    from ..ranking import Ranked
 
 
-def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None) -> str:
-    """A readable fixed-width table of a ranking, with its context and the scores caveat."""
+def format_ranking(ranked: Ranked, catalog: Catalog, check: dict | None = None) -> str:
+    """A readable fixed-width table of a ranking (:meth:`decision.ranking.Ranker.ranked`), with its context and the
+    scores caveat."""
     from ..catalog import CAVEAT  # noqa: PLC0415
-    a = df.attrs
+    a = ranked.attrs
+    rows = ranked.records()
     crit = catalog.criterion_ids
     w = ", ".join(f"{k}={v:.2f}" for k, v in a.get("weights", {}).items())
     sc = catalog.scenario(a.get("scenario"))
@@ -28,7 +31,7 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
     method = a.get("method")
     lines = [f"Scenario: {sc.id} ({sc.name}){horizon}",
              f"Method: {method}   Preference: {preference_direction(method)}   Weights: {w}",
-             f"{a.get('n_feasible', 0):,} feasible combinations; top {len(df)} shown"
+             f"{a.get('n_feasible', 0):,} feasible combinations; top {len(rows)} shown"
              + (f" ({a['shortlist']})" if a.get("shortlist") else "")]
     if a.get("floor"):
         lines.append(f"Accountability floor: {a['floor']}")
@@ -43,13 +46,13 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
     lines.append("")
     heads = [c.name.split()[0][:10] for c in catalog.criteria]
     sq = a.get("status_quo")
-    nr = max(3, len(str(max([*df["rank"], sq["rank"] if sq else 0]))))          # rank column width
-    dec = separating_decimals(df["preference"])                # ranks 2 and 3 must not both read 0.6242
+    nr = max(3, len(str(max([*(r["rank"] for r in rows), sq["rank"] if sq else 0]))))  # rank column width
+    dec = separating_decimals([r["preference"] for r in rows])  # ranks 2 and 3 must not both read 0.6242
     pw = max(7, dec + 3)
     lines.append(f"{'rank':>{nr + 1}}  {'pref':>{pw}}  " + "  ".join(f"{h:>10}" for h in heads)
                  + f"  {'effort':>6}  tools")
     tied = set((check or {}).get("tied", []))
-    for _, r in df.iterrows():
+    for r in rows:
         vals = "  ".join(f"{r[c]:>10.2f}" for c in crit)
         mark = "=" if int(r["rank"]) in tied else " "
         lines.append(f"{int(r['rank']):>{nr}}{mark}  {r['preference']:>{pw}.{dec}f}  {vals}  {r['effort']:>6g}  "
@@ -73,8 +76,8 @@ def format_ranking(df: pd.DataFrame, catalog: Catalog, check: dict | None = None
 
 
 def cmd_rank(args) -> int:
-    import pandas as pd  # noqa: PLC0415
-
+    """Rank and print. Table and JSON output are made without pandas (about a fifth of the command's time to
+    import); CSV goes through pandas' writer."""
     from ..catalog import CAVEAT  # noqa: PLC0415
     from ..portfolios import build_portfolios  # noqa: PLC0415
     from ..ranking import Ranker, checks  # noqa: PLC0415
@@ -84,15 +87,17 @@ def cmd_rank(args) -> int:
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
     ranker = Ranker(p)
-    df = ranker.rank(weights, args.method, args.top)
-    if len(df) < min(args.top, len(p)) and df.attrs.get("shortlist"):
-        print(f"note: {len(df):,} rows, not {args.top:,}: {df.attrs['shortlist']}", file=sys.stderr)
-    check = checks(ranker, weights, df)
-    sq = df.attrs["status_quo"]
-    note = playbook_note(args, p, ranker, weights, df) if args.playbook else None
+    ranked = ranker.ranked(weights, args.method, args.top)
+    if len(ranked) < min(args.top, len(p)) and ranked.attrs.get("shortlist"):
+        print(f"note: {len(ranked):,} rows, not {args.top:,}: {ranked.attrs['shortlist']}", file=sys.stderr)
+    check = checks(ranker, weights, ranked)
+    sq = ranked.attrs["status_quo"]
+    note = playbook_note(args, p, ranker, weights, ranked) if args.playbook else None
     if args.format == "table":
-        text = format_ranking(df, cat, check) + "\n\n" + (note["note"] if note else PACKAGE_VIEW)
+        text = format_ranking(ranked, cat, check) + "\n\n" + (note["note"] if note else PACKAGE_VIEW)
     elif args.format == "csv":
+        import pandas as pd  # noqa: PLC0415
+        df = ranked.frame()
         out = df.drop(columns=["tool_ids"]).assign(tool_ids=[" | ".join(t) for t in df["tool_ids"]])
         ref = pd.DataFrame([{"rank": sq["rank"], "tools": "(status quo: do nothing new)", "n_tools": 0, "effort": 0,
                              **{c: sq[c] for c in cat.criterion_ids}, "preference": sq["preference"],
@@ -101,8 +106,8 @@ def cmd_rank(args) -> int:
     else:
         recs = [{"rank": int(r["rank"]), "tools": list(r["tool_ids"]), "preference": float(r["preference"]),
                  "effort": float(r["effort"]), "statistically_tied_with_first": int(r["rank"]) in check["tied"],
-                 **{c: float(r[c]) for c in cat.criterion_ids}} for _, r in df.iterrows()]
-        text = json.dumps({**{k: v for k, v in df.attrs.items()},
+                 **{c: float(r[c]) for c in cat.criterion_ids}} for r in ranked.records()]
+        text = json.dumps({**{k: v for k, v in ranked.attrs.items()},
                            "preference_higher_is_better": preference_direction(args.method).startswith("higher"),
                            "checks": check, "caveat": CAVEAT, "ranking": recs,
                            **({"playbook_opening": note} if note else {})}, indent=2)
@@ -117,7 +122,7 @@ PACKAGE_VIEW = ("This is the package view: each combination held for the whole h
                 "opening ranks here and why it differs.")
 
 
-def playbook_note(args, p, ranker, weights, df) -> dict:
+def playbook_note(args, p, ranker, weights, ranked) -> dict:
     """Where the playbook's opening ranks in this ranking and why it differs (docs/strategy.md, "One answer")."""
     from ..errors import DecisionError  # noqa: PLC0415
     from ..ranking import METHODS, method_of  # noqa: PLC0415
@@ -125,14 +130,14 @@ def playbook_note(args, p, ranker, weights, df) -> dict:
     from ..strategy.playbook import build_plan  # noqa: PLC0415
     from ..strategy.reactions_file import load_reactions  # noqa: PLC0415
     from ..strategy.tree import strategy_problem  # noqa: PLC0415
-    if method_of(args.method).is_consensus or "shortlist" in df.attrs:
+    if method_of(args.method).is_consensus or "shortlist" in ranked.attrs:
         return {"note": f"--playbook: not available for {args.method} (it ranks a shortlist or mean ranks)."}
     try:
         problem = strategy_problem(p, load_reactions(p.catalog))
         plan = build_plan(problem, problem.solve(weights), weights)
     except DecisionError as exc:
         return {"note": f"No playbook to compare: {exc}"}
-    first = int(df.index[0])                                          # the combination row of #1
+    first = int(ranked.rows[0])                                       # the combination row of #1
     o = opening_in_ranking(problem, plan, ranker.preference(weights, args.method), METHODS[args.method].ascending,
                            first)
     names = {t.id: t.name for t in p.catalog.tools}
