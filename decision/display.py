@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .defaults import WHOLE_PERCENT
+
 METHOD_NAMES = {"wsm": "weighted sum on fixed 0-10 anchors", "topsis": "TOPSIS", "vikor": "VIKOR",
                 "spotis": "SPOTIS", "promethee_ii": "PROMETHEE II", "consensus": "consensus of three methods"}
 """Ranking methods in words (ids are for the command line)."""
@@ -100,6 +102,11 @@ def signed(value, decimals: int) -> str:
     if value is None or not np.isfinite(value):
         return MISSING
     return f"{float(value):+.{decimals}f}".replace("-", "\u2212", 1)
+
+
+def percent(x: float) -> str:
+    """A share as a percentage: whole from :data:`~decision.defaults.WHOLE_PERCENT` up (and 0), else one decimal."""
+    return f"{x:.0%}" if x >= WHOLE_PERCENT or x == 0 else f"{x:.1%}"
 
 
 def join_names(names) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .advice import BottomLine, Confidence, advise
+from .defaults import TIE_DELTA
 from .display import fixed, method_name, separating_decimals
 from .options import Option, Options, row_notes
 from .ranking import method_of
@@ -80,8 +81,8 @@ def options_table(o: Options, catalog) -> OptionsTable:
     pref = (f"Preference: expected value of the playbook opened with the package ({o.horizon}; values shown: the "
             f"opening), net of effort, {direction}"
             if o.basis == "playbook" else f"Preference: {method_name(o.method)}, net of effort, {direction}")
-    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). {pref}. Tied: one weight moved by 0.02 or "
-            "less reverses the order.")
+    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). {pref}. Tied: one weight moved by "
+            f"{TIE_DELTA:g} or less reverses the order.")
     return OptionsTable(crit, tuple(_row(i, r, catalog, decimals) for i, r in enumerate(rows)), note, o.rule,
                         decimals)
 

@@ -25,18 +25,17 @@ import numpy as np
 import pandas as pd
 
 from . import ranking as _ranking
-from .defaults import DEFAULT_K, DEFAULT_SHARE
+from .defaults import DEFAULT_K, DEFAULT_SHARE, DIFF_SHOWN, MAX_SHARED, TIE_DELTA
 from .errors import DecisionError
 from .explain import explain
+from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value, method_of
 from .robustness import pareto_mask
 from .weights import weight_shifts
 
-MAX_SHARED = 0.5
-"""An option may share at most this fraction of the tools of any other option."""
-DIFF_SHOWN = 0.05
-"""Criterion differences smaller than this are left out of a trade-off sentence."""
+# MAX_SHARED (an option may share at most this fraction of the tools of any other option) and DIFF_SHOWN (criterion
+# differences smaller than this are left out of a trade-off sentence) are named in decision.defaults.
 
 FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
                 "multilateral": "coalition", "trust_building": "trust-building", "security": "security-measure"}
@@ -64,37 +63,26 @@ def effort_cost_of(p: Portfolios, tools) -> float:
 
 @dataclass(frozen=True)
 class Scale:
-    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors; TOPSIS: min-max over the set) as an
-    affine map ``xn = a + b * x``, recovered from the Ranker itself: under a unit weight vector both methods return
-    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is. The
-    rows used are the Ranker's own, the status quo included: a column on which every combination is equal but the
-    status quo differs is scaled (not dropped), as in the ranking."""
+    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors, the catalogue scales; TOPSIS: min-max
+    over the Ranker's own rows, the combinations and the status quo, so a column on which every combination is equal
+    but the status quo differs is scaled, not dropped, as in the ranking): :func:`decision.kernel.minmax` on the
+    range ``lo``-``hi``, applied to any rows (today's policy need not be feasible)."""
     method: str
-    a: np.ndarray
-    b: np.ndarray
+    types: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
 
     @classmethod
     def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
-        if not method_of(method).portfolio:
+        m = method_of(method)
+        if not m.portfolio:
             raise DecisionError(f"no linear scale for method '{method}'")
         p = ranker.portfolios
         X = np.vstack([p.values, p.status_quo[None, :]])          # the combinations, then the status quo
-        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X))))
-        C = X.shape[1]
-        a, b = np.ones(C), np.zeros(C)
-        for j in range(C):
-            lo, hi = int(np.argmin(X[:, j])), int(np.argmax(X[:, j]))
-            if X[hi, j] == X[lo, j]:
-                continue                          # a constant column scales to 1 (pymcdm and Ranker)
-            e = np.eye(C)[j]
-            pref = np.append(ranker.preference(e, method), ranker.status_quo_preference(e, method))
-            xn = pref[[lo, hi]] + cost[[lo, hi]]
-            b[j] = (xn[1] - xn[0]) / (X[hi, j] - X[lo, j])
-            a[j] = xn[0] - b[j] * X[lo, j]
-        return cls(method, a, b)
+        return cls(method, np.asarray(p.types), *minmax_range(X, p.catalog.bounds if m.anchored else None))
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.a + self.b * np.asarray(X, dtype=float)
+        return minmax(X, self.types, self.lo, self.hi)
 
     def preference(self, X: np.ndarray, W: np.ndarray, cost=0.0) -> np.ndarray:
         """Net preferences of rows ``X`` (m x C values, ``cost``: their effort costs) under weights ``W`` ((C,) ->
@@ -104,10 +92,7 @@ class Scale:
         if method_of(self.method).kernel == ADDITIVE:
             out = W2 @ Xn.T
         else:
-            w2 = np.where(self.b == 0, 0.0, W2) ** 2
-            dp, dm = np.sqrt(w2 @ ((1 - Xn) ** 2).T), np.sqrt(w2 @ (Xn ** 2).T)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = dm / (dm + dp)
+            out = closeness(*squared_gaps(Xn), W2, live=self.hi != self.lo)
         out = out - np.asarray(cost, dtype=float)
         return out[0] if np.ndim(W) == 1 else out
 
@@ -446,14 +431,14 @@ class Options:
 RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked non-dominated combination (criteria and "
         "effort) that shares at most half of the tools of every earlier option and neither dominates nor is "
         "dominated by one. Rows are statistically tied when moving one weight by at most "
-        f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
+        f"{TIE_DELTA:g} (the others rescaled) reverses their order.")
 
 
 PLAYBOOK_RULE = ("Each option is an opening followed by the playbook's best next steps; option 1 opens the playbook. "
                  "Options are ranked by the playbook's expected value over the horizon (additive, fixed anchors, "
                  "less effort); each further option is the best-ranked opening that shares at most half of the tools "
                  "of every earlier option and neither dominates nor is dominated by one (criteria and effort). Rows "
-                 f"are statistically tied when moving one weight by at most {_ranking.TIE_DELTA:g} (the others "
+                 f"are statistically tied when moving one weight by at most {TIE_DELTA:g} (the others "
                  "rescaled, each course held) reverses their order.")
 
 
@@ -642,7 +627,7 @@ def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, 
     X = np.array([[o.course.expected[c] for c in p.criteria] for o in held])
     cost = cat.model.effort_cost * np.array([o.course.effort for o in held])
     scale = Scale.of(ranker, "wsm")
-    tied = tied_pairs(scale.preference(X, w, cost), scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost))
+    tied = tied_pairs(scale.preference(X, w, cost), scale.preference(X, weight_shifts(w, TIE_DELTA), cost))
     pos = {id(o): i for i, o in enumerate(held)}
     n_opt = len(opts)
 
@@ -681,7 +666,7 @@ def mark_ties(shown: list[Option], n_opt: int, scale: Scale, w: np.ndarray, cost
     with no tools is the status quo itself and is not called tied with it."""
     X = np.array([[o.values[c] for c in criteria] for o in shown])
     u0 = scale.preference(X, w, cost)
-    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost)
+    U = scale.preference(X, weight_shifts(w, TIE_DELTA), cost)
     groups = tie_groups(tied_pairs(u0, U))
     return [replace(o, tied_with=tuple(j for j in g if j < n_opt),
                     tied_with_status_quo=i != n_opt and bool(o.tools) and n_opt in g)

@@ -26,16 +26,17 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .defaults import DEFAULT_METHOD
+from .defaults import DEFAULT_METHOD, TIE_DELTA
 from .errors import DecisionError
+from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios, build_portfolios
 from .weights import direct, equal, weight_shifts
 
 DECIMALS = 12
 # DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
 # module doc); defined in decision.defaults with the method names, so the command line knows them without numpy.
-TIE_DELTA = 0.02
-"""Weight change (absolute, one criterion, others rescaled) within which two combinations count as tied."""
+# TIE_DELTA (decision.defaults): weight change (absolute, one criterion, others rescaled) within which two
+# combinations count as tied.
 CROSS_CHECK = ("wsm", "topsis", "vikor")
 PROMETHEE_LIMIT = 5000
 """PROMETHEE II needs O(n^2) memory (about 50 bytes x n^2): larger problems are refused."""
@@ -341,15 +342,15 @@ class Normalised:
 
 
 def normalise(matrix, types, bounds=None) -> Normalised:
-    """Min-max over the rows, or over fixed ``bounds`` = (lo, hi) per criterion (the fixed-anchor value scale)."""
+    """Min-max over the rows, or over fixed ``bounds`` = (lo, hi) per criterion (the fixed-anchor value scale):
+    :func:`decision.kernel.minmax`; the shortfall is the same scaling with the direction reversed (0 on a constant
+    column, which VIKOR refuses)."""
     X = np.asarray(matrix, dtype=float)
-    lo, hi = (X.min(0), X.max(0)) if bounds is None else (np.asarray(bounds[0], float), np.asarray(bounds[1], float))
+    lo, hi = minmax_range(X, bounds)
     constant = hi == lo
-    span = np.where(constant, 1.0, hi - lo)
-    Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
-    Xn[:, constant] = 1.0
-    short = np.where(np.asarray(types) > 0, (hi - X) / span, (X - lo) / span)
-    return Normalised(Xn, constant, (1.0 - Xn) ** 2, Xn ** 2, short)
+    Xn = minmax(X, types, lo, hi)
+    short = np.where(constant, 0.0, minmax(X, -np.asarray(types), lo, hi))
+    return Normalised(Xn, constant, *squared_gaps(Xn), short)
 
 
 def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
@@ -360,10 +361,7 @@ def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
 def topsis_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
     """TOPSIS closeness with min-max normalisation (pymcdm TOPSIS default). With min-max the ideal is ``w`` and the
     anti-ideal 0 on every non-constant column; a constant column is both, so it drops out."""
-    w2 = np.where(n.constant, 0.0, w) ** 2
-    dp, dm = np.sqrt(n.gap_to_ideal_sq @ w2), np.sqrt(n.gap_to_anti_sq @ w2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return dm / (dm + dp)
+    return closeness(n.gap_to_ideal_sq, n.gap_to_anti_sq, w, live=~n.constant)
 
 
 def vikor_fast(n: Normalised, w: np.ndarray, v: float = 0.5) -> np.ndarray:
