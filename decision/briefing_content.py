@@ -20,7 +20,7 @@ from .advice import TIED_MARGIN, BottomLine, advise, verdict
 from .blocks import Cited, Heading, Items, Link, Pairs, Section, Table, Text
 from .briefing import Briefing
 from .catalog import CAVEAT
-from .display import ELICITATION, join_names, method_name, percent, plain, separating_decimals, signed, words
+from .display import ELICITATION, join_names, percent, plain, separating_decimals, signed, words
 from .memo import OptionsTable, options_table
 from .briefing_playbook import appendix_section, playbook_section
 from .ranking import METHODS, method_of
@@ -105,7 +105,7 @@ def cover(b: Briefing) -> Cover:
     bottom = advise(b.options, b.confidence, b.catalog)
     short = ", ".join(f"{c.name.split()[0]} {b.weights.weights[c.id]:.2f}" for c in b.catalog.criteria)
     meta = [("Weights", f"{short} ({named(b.weights.label, _names(b))})"),
-            ("Method", method_name(b.method))]
+            ("Method", method_of(b.method).words)]
     cost = [c.name.lower() for c in b.catalog.criteria if c.direction == "cost"]
     caption = ("Each row of the table on the criteria (0-10 scales" +
                (f"; {join_names(cost)}: lower is better" if cost else "") + ").")
@@ -169,7 +169,7 @@ def weights_section(b: Briefing) -> Section:
     w, names = b.weights, _names(b)
     how = ELICITATION.get(w.method, words(w.method))
     desc = METHODS[b.method].description if b.method in METHODS else "mean rank of three methods"
-    blocks = [Text(f"Weights from {named(w.label, names)}, {how}. Method: {method_name(b.method)} "
+    blocks = [Text(f"Weights from {named(w.label, names)}, {how}. Method: {method_of(b.method).words} "
                    f"({named(desc, names).replace('wsm', 'the weighted sum')}).")]
     extra = tuple(f"{k}: {named(v, names)}" for k, v in (("Author", w.author), ("Date", w.date),
                                                         ("Elicitation input", w.inputs)) if v)
@@ -193,12 +193,12 @@ def ranking_section(b: Briefing) -> Section:
                   "" if i == 0 else signed(r["preference"] - best, d)) for i, (_, r) in enumerate(df.iterrows()))
     removed = [(REMOVED.get(k, words(k)), v) for k, v in b.portfolios.removed.items() if v]
     left = ("; ".join(f"{v:,} {why}" for why, v in removed) + ".") if removed else "none."
-    asc = method_of(b.method).ascending
+    m = method_of(b.method)
     blocks = [Text(f"{len(b.portfolios):,} feasible combinations of up to {b.portfolios.constraints.max_tools} tools "
                    f"were ranked. Combinations left out: {left}"),
               Table(cols, rows, (True, False, *(True,) * len(crit), True, True)),
               Text(f"Values on 0-10 scales; escalation risk is a cost (lower is better). Preference: "
-                   f"{method_name(b.method)}, net of effort, {'lower' if asc else 'higher'} is better; the gap to #1 "
+                   f"{m.words}, net of effort, {'lower' if m.ascending else 'higher'} is better; the gap to #1 "
                    f"shows how close the runners-up are.", "sub")]
     top_ids = tuple(df["tool_ids"].iloc[0])
     pres = tuple((named(name.replace("preset: ", "preset "), _names(b)), r["tools"].iloc[0],
@@ -298,7 +298,7 @@ def robustness_section(b: Briefing) -> Section:
                         tuple((n, percent(x), s) for n, x, s in zip(core["name"], core["core_index"],
                                                                     core["status"])), (False, True, False)))
     other = "" if rob.method == b.method else " (the chosen method has no robustness analysis here)"
-    blocks.append(Text(f"Stability and these shares use {method_name(rob.method)}{other}. A core tool is in every "
+    blocks.append(Text(f"Stability and these shares use {method_of(rob.method).words}{other}. A core tool is in every "
                        "such combination, a borderline tool in some.", "sub"))
     return Section("robustness", "How sure, in detail", tuple(blocks))
 
@@ -391,7 +391,7 @@ def changes_section(b: Briefing) -> Section:
                            f"{gap:.2g}."))
     blocks.append(Text("Top combination under each ranking method (same weights):"))
     blocks.append(Table(("Method", "Top combination", "Same as the recommendation"),
-                        tuple((method_name(m), t, "yes" if same else "no") for m, t, same in
+                        tuple((method_of(m).words, t, "yes" if same else "no") for m, t, same in
                               b.by_method.itertuples(index=False))))
     rob = b.robustness
     if rob is not None and rob.changes:
@@ -413,7 +413,7 @@ def caveats(b: Briefing) -> Section:
              "real packages depend on sequencing, timing and execution that it does not capture.",
              "Scenario profiles are generic archetypes, not assessments of any real country."]
     if not method_of(b.method).fixed_scale:
-        items.append(f"{method_name(b.method)} scales each criterion over the feasible set: changing the cap on "
+        items.append(f"{method_of(b.method).words} scales each criterion over the feasible set: changing the cap on "
                      "tools or the red lines can re-order combinations that did not themselves change.")
     else:
         items.append("The weighted sum scores every combination on fixed 0-10 anchors, so adding or removing other "
@@ -439,7 +439,7 @@ def provenance(b: Briefing) -> Section:
              ("Catalogue", "bundled (data folder)" if Path(b.catalog.path) == BUNDLED else Path(b.catalog.path).name),
              ("Catalogue fingerprint (SHA-256)", b.catalog.digest),
              ("Scenario", b.portfolios.adjusted.scenario.name), ("Weights", named(b.weights.label, _names(b))),
-             ("Method", method_name(b.method)), ("Combinations listed", str(p["top"])),
+             ("Method", method_of(b.method).words), ("Combinations listed", str(p["top"])),
              ("Cap on tools per combination", str(p["max_tools"])),
              ("Time horizon", f"{p['horizon']:g} months" if p.get("horizon") else "none"),
              ("Weight draws", f"{p['samples']:,} (seed {p['seed']})"),

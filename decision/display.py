@@ -18,9 +18,6 @@ import numpy as np
 
 from .defaults import WHOLE_PERCENT
 
-METHOD_NAMES = {"wsm": "weighted sum on fixed 0-10 anchors", "topsis": "TOPSIS", "vikor": "VIKOR",
-                "spotis": "SPOTIS", "promethee_ii": "PROMETHEE II", "consensus": "consensus of three methods"}
-"""Ranking methods in words (ids are for the command line)."""
 ELICITATION = {"direct": "entered directly", "roc": "rank-order centroid weights from an importance order",
                "rank_sum": "rank-sum weights from an importance order", "swing": "swing weighting",
                "rank_reciprocal": "rank-reciprocal weights from an importance order",
@@ -44,10 +41,6 @@ def wrap_words(text: str, width: int, newline: str = "<br>") -> str:
         else:
             lines.append(word)
     return newline.join(lines)
-
-
-def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, words(method))
 
 
 def plain(value, names: Mapping[str, str] | None = None) -> str:

@@ -109,7 +109,9 @@ class Method:
     ``portfolio``: the robustness analyses over combinations, the exact tie marks and the weight moves of options
     and advice accept it (a per-criterion linear scale exists: wsm and TOPSIS formulas); ``shortlist``: O(n^2),
     ranks at most :data:`PROMETHEE_LIMIT` alternatives, over combinations a TOPSIS shortlist of :data:`SHORTLIST`;
-    ``combines``: for the consensus pseudo-method, the methods whose ranks it averages (empty otherwise)."""
+    ``combines``: for the consensus pseudo-method, the methods whose ranks it averages (empty otherwise);
+    ``words``: the method in prose (briefing, memo); ``meaning``: what its preference column holds (the command
+    line's tables); ``menu``: its entry in the dashboard's method menu (empty: not offered there)."""
     name: str
     make: object
     ascending: bool
@@ -124,6 +126,9 @@ class Method:
     portfolio: bool = False
     shortlist: bool = False
     combines: tuple = ()
+    words: str = ""
+    meaning: str = ""
+    menu: str = ""
 
     @property
     def fast(self) -> bool:
@@ -156,26 +161,37 @@ def _spotis(o, matrix, types):
 METHODS: dict[str, Method] = {
     "topsis": Method("topsis", lambda o, m, t: _topsis(o), False,
                      "TOPSIS (min-max normalisation): closeness to the ideal, 0-1, higher is better",
-                     label="TOPSIS", kernel=CLOSENESS, smaa=True, portfolio=True),
+                     label="TOPSIS", kernel=CLOSENESS, smaa=True, portfolio=True, words="TOPSIS",
+                     meaning="TOPSIS closeness to the ideal (0-1) less the effort cost",
+                     menu="TOPSIS (closeness to the ideal; cross-check)"),
     "vikor": Method("vikor", lambda o, m, t: _vikor(o), True,
                     "VIKOR: compromise index Q, lower is better (option v, default 0.5)",
-                    label="VIKOR", kernel=COMPROMISE, score=_one_minus, smaa=True),
+                    label="VIKOR", kernel=COMPROMISE, score=_one_minus, smaa=True, words="VIKOR",
+                    meaning="VIKOR compromise index Q plus the effort cost", menu="VIKOR (compromise; cross-check)"),
     "spotis": Method("spotis", _spotis, True,
                      "SPOTIS: distance to the ideal point within bounds, lower is better (over combinations: the "
                      "scale as bounds, the same ranking as wsm)",
-                     label="SPOTIS", fixed_scale=True, defaults=_scale_bounds, score=_one_minus),
+                     label="SPOTIS", fixed_scale=True, defaults=_scale_bounds, score=_one_minus, words="SPOTIS",
+                     meaning="SPOTIS distance to the ideal plus the effort cost",
+                     menu="SPOTIS (same ranking as the weighted sum here)"),
     "wsm": Method("wsm", lambda o, m, t: _wsm(o), False,
                   "weighted sum; over combinations the additive value on the fixed 0-10 scales (default), "
                   "higher is better",
-                  label="sum", kernel=ADDITIVE, anchored=True, fixed_scale=True, smaa=True, portfolio=True),
+                  label="sum", kernel=ADDITIVE, anchored=True, fixed_scale=True, smaa=True, portfolio=True,
+                  words="weighted sum on fixed 0-10 anchors",
+                  meaning="additive value on the fixed 0-10 anchors (0-1) less the effort cost",
+                  menu="Weighted sum on fixed 0-10 anchors"),
     "promethee_ii": Method("promethee_ii", lambda o, m, t: _promethee(o), False,
                            "PROMETHEE II net flow, higher is better (O(n^2): shortlists only)",
-                           label="PROMETHEE II", score=_half_flow, shortlist=True),
+                           label="PROMETHEE II", score=_half_flow, shortlist=True, words="PROMETHEE II",
+                           meaning="PROMETHEE II net flow"),
 }
 """The registered pymcdm methods. Adding a method is one entry here (and its tests): every caller reads the fields."""
 
 CONSENSUS = Method("consensus", None, True, "mean rank under TOPSIS, VIKOR and wsm, lower is better",
-                   label="consensus", score=None, combines=("topsis", "vikor", "wsm"))
+                   label="consensus", score=None, combines=("topsis", "vikor", "wsm"),
+                   words="consensus of three methods", meaning="mean rank under TOPSIS, VIKOR and wsm",
+                   menu="Consensus of wsm, TOPSIS and VIKOR (slower)")
 """The consensus pseudo-method: not a pymcdm method (so not in :data:`METHODS`, not accepted by :func:`rank_matrix`),
 but accepted wherever combinations are ranked by name (``Ranker.rank``, options, briefing, dashboard). Its
 preference is the mean competition rank of :attr:`Method.combines` (lower is better); its 0-1 score depends on the
