@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
-from .defaults import MATERIAL_EFFORT
+from .defaults import CAP_BINDS, MATERIAL_EFFORT
 from .errors import DecisionError
 from .portfolios import build_portfolios, strong_tools
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
@@ -146,7 +146,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             add("fail", "tie settled by catalogue order", where, "#1 and #2 have equal preference, effort and size")
     fills = (runs["n_tools"] >= runs["max_tools"]).mean()
     binds = cap_binds(catalog, runs, weight_sets)
-    add("fail" if binds.mean() > 0.5 else "note", "the cap on tools binds", "all runs",
+    add("fail" if binds.mean() > CAP_BINDS else "note", "the cap on tools binds", "all runs",
         f"{binds.mean():.0%} of runs ({int(binds.sum())} of {len(runs)}) would add a tool if one more were allowed; "
         f"the #1 fills the cap in {fills:.0%}")
     cap = runs["capacity"].notna()

@@ -59,5 +59,7 @@ COURSE_TIE = 5e-4
 """Course values closer than this (a rounding step of three printed decimals) are 'about as much' (strategy.compare)."""
 MATERIAL_EFFORT = 3.0
 """The audit fails a method disagreement costing more than this many effort units' worth of value (decision.audit)."""
+CAP_BINDS = 0.5
+"""The audit fails the cap on tools when more than this share of runs would add a tool if allowed (decision.audit)."""
 NEAR_DISTANCE = 0.25
 """An episode within this distance of a scenario is 'near' it (decision.precedents)."""

@@ -175,3 +175,37 @@ def test_advice_and_briefing_name_the_kernels_crossings(p, method):
     assert [(d, k, how, b) for d, k, how, b, *_ in rob.changes] == [
         (x.distance, p.criteria[x.criterion], x.direction, x.bound) for x in xs]
     assert len(xs) >= 1
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Named thresholds: one place, every user reads it
+
+def test_decision_rule_thresholds_are_defined_once_and_read_from_defaults():
+    from decision import advice, audit, options, precedents, ranking, weights
+    from decision.strategy import compare
+    assert ranking.TIE_DELTA is defaults.TIE_DELTA and options.TIE_DELTA is defaults.TIE_DELTA
+    assert (options.MAX_SHARED, options.DIFF_SHOWN) == (defaults.MAX_SHARED, defaults.DIFF_SHOWN)
+    assert (advice.SPREAD, advice.FRAGILE, advice.STABLE, advice.TIED_MARGIN) == (
+        defaults.NEAR_SPREAD, defaults.FRAGILE_MARGIN, defaults.STABLE_MARGIN, defaults.TIED_MARGIN)
+    assert weights.CR_THRESHOLD is defaults.CR_THRESHOLD and compare.TIE is defaults.COURSE_TIE
+    assert audit.MATERIAL_EFFORT is defaults.MATERIAL_EFFORT and precedents.NEAR_DISTANCE is defaults.NEAR_DISTANCE
+
+
+def test_the_briefing_and_the_bottom_line_use_one_verdict_and_one_percent_rule():
+    from decision.advice import verdict
+    from decision.display import percent
+    assert [verdict(m) for m in (None, 0.049, 0.05, 0.149, 0.15)] == [
+        "of unknown stability", "fragile", "moderately stable", "moderately stable", "stable"]
+    assert [percent(x) for x in (0.0, 0.05, 0.1, 0.567)] == ["0%", "5.0%", "10%", "57%"]
+
+
+def test_no_decision_rule_threshold_is_redefined_outside_defaults():
+    import re
+    from pathlib import Path
+    names = ["TIE_DELTA", "MAX_SHARED", "DIFF_SHOWN", "SPREAD", "FRAGILE", "STABLE", "TIED_MARGIN", "PAST_BOUND",
+             "CR_THRESHOLD", "MATERIAL_EFFORT", "NEAR_DISTANCE", "CAP_BINDS"]
+    assign = re.compile(rf"^({'|'.join(names)})(, \w+)* = ")
+    root = Path(decision.__file__).parent
+    found = [f"{p.name}: {line}" for p in root.rglob("*.py") if p.name != "defaults.py"
+             for line in p.read_text().splitlines() if assign.match(line)]
+    assert not found
