@@ -148,7 +148,7 @@ def test_robustness_and_options_scale_as_the_ranker(p, method):
     for w in W:
         assert np.allclose(scale.preference(r.matrix, w, cost), np.append(r.preference(w, method),
                                                                            r.status_quo_preference(w, method)),
-                           atol=1e-12)
+                           rtol=0, atol=1e-15)
     assert np.allclose(rb.scores(sc(r.matrix), W, method, sc, cost), [scale.preference(r.matrix, w, cost) for w in W],
                        atol=1e-12)
 
