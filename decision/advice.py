@@ -15,18 +15,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .display import join_names
+from .defaults import FRAGILE_MARGIN as FRAGILE
+from .defaults import NEAR_SPREAD as SPREAD
+from .defaults import STABLE_MARGIN as STABLE
+from .defaults import TIE_DELTA, TIED_MARGIN
+from .display import join_names, percent
 from .options import Options, tradeoff
 from .portfolios import Portfolios
 from .ranking import CROSS_CHECK, DEFAULT_METHOD, Ranker, method_of
-from .robustness import mc_error, portfolio_stability, smaa_portfolios, walk_weights
+from .kernel import crossing_of
+from .robustness import mc_error, portfolio_stability, smaa_portfolios
 
 AGREEMENT_METHODS = CROSS_CHECK
 """The ranking methods whose #1 is compared (SPOTIS equals the fixed-anchor weighted sum, so it is not among them)."""
-SPREAD = 0.1
-"""SMAA draws each weight within +/- this of the analyst's (as ``decision robustness`` does by default)."""
-FRAGILE, STABLE = 0.05, 0.15
-"""Stability margins (share of the weight) below which a recommendation is called fragile / above which stable."""
+# SPREAD (SMAA draws each weight within +/- this of the analyst's), FRAGILE / STABLE (stability margins below which
+# a recommendation is called fragile / from which stable) and TIED_MARGIN: decision.defaults.
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,14 @@ class Confidence:
 
     @property
     def verdict(self) -> str:
-        if self.margin is None:
-            return "of unknown stability"
-        return "fragile" if self.margin < FRAGILE else "moderately stable" if self.margin < STABLE else "stable"
+        return verdict(self.margin)
+
+
+def verdict(margin: float | None) -> str:
+    """A stability margin in words: fragile below :data:`FRAGILE`, stable from :data:`STABLE`."""
+    if margin is None:
+        return "of unknown stability"
+    return "fragile" if margin < FRAGILE else "moderately stable" if margin < STABLE else "stable"
 
 
 def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, samples: int = 2000, seed: int = 0,
@@ -78,14 +86,10 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
     out = dict(agree=agree, methods=AGREEMENT_METHODS, robust_method=m)
     crit = stab.attrs.get("most_critical")
     if crit is not None:
-        j = p.criteria.index(crit)
-        lo, hi = float(stab.loc[crit, "low"]), float(stab.loc[crit, "high"])
-        falls = (w[j] - lo <= hi - w[j] and lo > 0) or hi >= 1
-        bound = lo if falls else hi
-        t = min(1.0, max(0.0, bound + (-0.01 if falls else 0.01)))
-        new = ranker.rank(walk_weights(w, j, np.array([t]))[0], m, 1)
-        out.update(margin=float(stab["margin"].min()), critical=crit, bound=bound, weight=float(w[j]),
-                   direction="falls below" if falls else "rises above", replacement=str(new["tools"].iloc[0]))
+        x = crossing_of(w, float(stab.loc[crit, "low"]), float(stab.loc[crit, "high"]), p.criteria.index(crit))
+        new = ranker.rank(x.weights, m, 1)
+        out.update(margin=float(stab["margin"].min()), critical=crit, bound=x.bound, weight=x.weight,
+                   direction=x.direction, replacement=str(new["tools"].iloc[0]))
     if smaa and samples > 0:
         res, spread = _smaa_near(p, w, samples, seed, m)
         tab = res.table
@@ -111,14 +115,6 @@ def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: st
     rejection, so a weight of 0 or 1 needs no widening). Returns the result and the spread used."""
     res = smaa_portfolios(p, n_samples=samples, seed=seed, method=method, k=1, weight_center=w, spread=SPREAD)
     return res, SPREAD
-
-
-def _share(x: float) -> str:
-    return f"{x:.0%}" if x >= 0.1 or x == 0 else f"{x:.1%}"
-
-
-TIED_MARGIN = 0.005
-"""A stability margin below this prints as 0.00: the recommendation is called tied, not 'replaced by a change of 0'."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +210,7 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
     tied = c.margin is not None and c.margin < TIED_MARGIN
     if _ties(o):
         head = ("Tied with " + join_names(_ties(o)) +
-                ": moving one weight by 0.02 or less reverses the order, so the choice is a judgment call.")
+                f": moving one weight by {TIE_DELTA:g} or less reverses the order, so the choice is a judgment call.")
     elif tied:
         head = (f"Tied: a weight change of less than {TIED_MARGIN} on {crit_names.get(c.critical, c.critical)} "
                 f"puts another package first.")
@@ -225,8 +221,8 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
         where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "anywhere (any weights)")
         what = (f"it stays the best opening (of the {c.courses} best, each with its playbook) in"
                 if c.basis == "playbook" else "it stays first in")
-        parts.append(f"{what} {_share(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
-                     f"(\u00b1{_share(mc_error(c.draws))})")
+        parts.append(f"{what} {percent(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
+                     f"(\u00b1{percent(mc_error(c.draws))})")
     parts.append(f"the package ranking (held for the whole horizon) puts this opening first under {len(c.agree)} of "
                  f"{len(c.methods)} methods" if c.basis == "playbook" else
                  f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")

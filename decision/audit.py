@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .catalog import Catalog
+from .defaults import CAP_BINDS, MATERIAL_EFFORT
 from .errors import DecisionError
 from .portfolios import build_portfolios, strong_tools
 from .profiles import BUNDLED_PROFILES, list_profiles, load_profile_file
@@ -29,11 +30,11 @@ from .robustness import pareto_mask
 from .options import find_options, label_misleads
 from .strategy.audit import audit_plans, problems_of
 
-MATERIAL_EFFORT = 3.0
-"""A disagreement between methods fails when another method's #1 is worth less than the default method's #1 by more
-than the effort cost of a medium tool (this many effort units, ``model.yaml`` effort_cost each; 0.03 of the value
-scale in the bundled catalogue) and no weight change of ``TIE_DELTA`` makes it first. Within that the two packages
-are practically equivalent: the difference would not pay for one more measure (a note, not a failure)."""
+# MATERIAL_EFFORT (decision.defaults): a disagreement between methods fails when another method's #1 is worth less
+# than the default method's #1 by more than the effort cost of a medium tool (this many effort units, ``model.yaml``
+# effort_cost each; 0.03 of the value scale in the bundled catalogue) and no weight change of ``TIE_DELTA`` makes it
+# first. Within that the two packages are practically equivalent: the difference would not pay for one more measure
+# (a note, not a failure).
 CONTINUATION = "de_escalating"
 """Stance of tools that continue or protect today's cooperation without pressing on the abuses."""
 
@@ -145,7 +146,7 @@ def audit(catalog: Catalog, methods=CROSS_CHECK, weight_sets: dict | None = None
             add("fail", "tie settled by catalogue order", where, "#1 and #2 have equal preference, effort and size")
     fills = (runs["n_tools"] >= runs["max_tools"]).mean()
     binds = cap_binds(catalog, runs, weight_sets)
-    add("fail" if binds.mean() > 0.5 else "note", "the cap on tools binds", "all runs",
+    add("fail" if binds.mean() > CAP_BINDS else "note", "the cap on tools binds", "all runs",
         f"{binds.mean():.0%} of runs ({int(binds.sum())} of {len(runs)}) would add a tool if one more were allowed; "
         f"the #1 fills the cap in {fills:.0%}")
     cap = runs["capacity"].notna()

@@ -19,6 +19,7 @@ from .catalog import Catalog, load_catalog
 from .display import plain, words
 from .errors import DecisionError
 from .explain import explain
+from .kernel import crossings
 from .options import DEFAULT_K, DEFAULT_SHARE, Options, find_options
 from .portfolios import Portfolios, build_portfolios
 from .profiles import BUNDLED_PROFILES, load_profile, load_profile_file
@@ -220,16 +221,9 @@ def robustness_content(p: Portfolios, weights: pd.Series, method: str, samples: 
     w = weights.to_numpy(dtype=float)
     stab = R.portfolio_stability(p, w, m)
     ranker = Ranker(p)
-    changes = []
-    for j, c in enumerate(p.criteria):
-        for bound, t in (("low", stab.loc[c, "low"] - 0.01), ("high", stab.loc[c, "high"] + 0.01)):
-            if not 0 <= t <= 1 or (bound == "low" and stab.loc[c, "low"] <= 0) or \
-                    (bound == "high" and stab.loc[c, "high"] >= 1):
-                continue
-            new = ranker.rank(R.walk_weights(w, j, np.array([t]))[0], m, 1)["tools"].iloc[0]
-            changes.append((float(abs(stab.loc[c, bound] - w[j])), c, "falls below" if bound == "low" else
-                            "rises above", float(stab.loc[c, bound]), float(w[j]), str(new)))
-    changes.sort(key=lambda x: x[0])
+    changes = [(x.distance, p.criteria[x.criterion], x.direction, x.bound, x.weight,
+                str(ranker.rank(x.weights, m, 1)["tools"].iloc[0]))
+               for x in crossings(w, stab["low"].to_numpy(float), stab["high"].to_numpy(float))]
     k = max(1, min(10, len(p)))
     smaa = R.smaa_portfolios(p, n_samples=samples, seed=seed, method=m, k=k, weight_center=w, spread=SPREAD)
     core = R.core_index(p)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .advice import TIED_MARGIN, BottomLine, advise
+from .advice import TIED_MARGIN, BottomLine, advise, verdict
 from .blocks import Cited, Heading, Items, Link, Pairs, Section, Table, Text
 from .briefing import Briefing
 from .catalog import CAVEAT
-from .display import ELICITATION, join_names, method_name, plain, separating_decimals, signed, words
+from .display import ELICITATION, join_names, percent, plain, separating_decimals, signed, words
 from .memo import OptionsTable, options_table
 from .briefing_playbook import appendix_section, playbook_section
 from .ranking import METHODS, method_of
@@ -105,7 +105,7 @@ def cover(b: Briefing) -> Cover:
     bottom = advise(b.options, b.confidence, b.catalog)
     short = ", ".join(f"{c.name.split()[0]} {b.weights.weights[c.id]:.2f}" for c in b.catalog.criteria)
     meta = [("Weights", f"{short} ({named(b.weights.label, _names(b))})"),
-            ("Method", method_name(b.method))]
+            ("Method", method_of(b.method).words)]
     cost = [c.name.lower() for c in b.catalog.criteria if c.direction == "cost"]
     caption = ("Each row of the table on the criteria (0-10 scales" +
                (f"; {join_names(cost)}: lower is better" if cost else "") + ").")
@@ -169,7 +169,7 @@ def weights_section(b: Briefing) -> Section:
     w, names = b.weights, _names(b)
     how = ELICITATION.get(w.method, words(w.method))
     desc = METHODS[b.method].description if b.method in METHODS else "mean rank of three methods"
-    blocks = [Text(f"Weights from {named(w.label, names)}, {how}. Method: {method_name(b.method)} "
+    blocks = [Text(f"Weights from {named(w.label, names)}, {how}. Method: {method_of(b.method).words} "
                    f"({named(desc, names).replace('wsm', 'the weighted sum')}).")]
     extra = tuple(f"{k}: {named(v, names)}" for k, v in (("Author", w.author), ("Date", w.date),
                                                         ("Elicitation input", w.inputs)) if v)
@@ -193,12 +193,12 @@ def ranking_section(b: Briefing) -> Section:
                   "" if i == 0 else signed(r["preference"] - best, d)) for i, (_, r) in enumerate(df.iterrows()))
     removed = [(REMOVED.get(k, words(k)), v) for k, v in b.portfolios.removed.items() if v]
     left = ("; ".join(f"{v:,} {why}" for why, v in removed) + ".") if removed else "none."
-    asc = method_of(b.method).ascending
+    m = method_of(b.method)
     blocks = [Text(f"{len(b.portfolios):,} feasible combinations of up to {b.portfolios.constraints.max_tools} tools "
                    f"were ranked. Combinations left out: {left}"),
               Table(cols, rows, (True, False, *(True,) * len(crit), True, True)),
               Text(f"Values on 0-10 scales; escalation risk is a cost (lower is better). Preference: "
-                   f"{method_name(b.method)}, net of effort, {'lower' if asc else 'higher'} is better; the gap to #1 "
+                   f"{m.words}, net of effort, {'lower' if m.ascending else 'higher'} is better; the gap to #1 "
                    f"shows how close the runners-up are.", "sub")]
     top_ids = tuple(df["tool_ids"].iloc[0])
     pres = tuple((named(name.replace("preset: ", "preset "), _names(b)), r["tools"].iloc[0],
@@ -244,9 +244,6 @@ def explanations(b: Briefing) -> Section:
                    subsections=tuple(explanation(b, k) for k in range(len(b.explanations))))
 
 
-def _share(x: float) -> str:
-    return f"{x:.0%}" if x >= 0.1 or x == 0 else f"{x:.1%}"
-
 
 def robustness_section(b: Briefing) -> Section:
     rob = b.robustness
@@ -260,26 +257,26 @@ def robustness_section(b: Briefing) -> Section:
     crit = cn.get(rob.critical, "no criterion").lower()
     margin = (f"it is tied: a weight change of less than {TIED_MARGIN} on {crit} replaces it" if rob.margin <
               TIED_MARGIN else f"the smallest change of one weight that replaces it is {rob.margin:.3f} (on {crit})")
-    verdict = "fragile" if rob.margin < 0.05 else "moderately stable" if rob.margin < 0.15 else "stable"
+    said = verdict(rob.margin)
     conf = b.confidence
     if conf is not None and conf.basis == "playbook":
         cm = ("no change of a single weight replaces it" if conf.margin is None else
               f"the smallest change of one weight that replaces it is {conf.margin:.3f} (on "
               f"{cn.get(conf.critical, conf.critical).lower()})")
-        share_text = "n/a" if conf.first_share is None else _share(conf.first_share)
+        share_text = "n/a" if conf.first_share is None else percent(conf.first_share)
         blocks = [Text(f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
                        f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
                        f"random within \u00b1{conf.spread:g} of these weights (seed {b.parameters['seed']}), the "
                        f"figure on page 1; {cm}."),
                   Heading("The package view: each package held for the whole horizon, without the ally's "
                           "reactions"),
-                  Text(f"Here the package ranking's first is {verdict}; {margin}. It stays first in {_share(share)} "
+                  Text(f"Here the package ranking's first is {said}; {margin}. It stays first in {percent(share)} "
                        f"of {smaa.n_samples:,} weightings drawn within \u00b1{rob.spread:g} of these weights "
                        f"(\u00b1{smaa.mc_error:.1%} at 95%); {smaa.n_candidates:,} of {smaa.n_feasible:,} "
                        f"combinations can reach the top {smaa.k} under such weightings.")]
     else:
-        blocks = [Text(f"Under these weights the recommendation is {verdict}; {margin}. How sure: it stays first "
-                       f"in {_share(share)} of {smaa.n_samples:,} weightings drawn at random within "
+        blocks = [Text(f"Under these weights the recommendation is {said}; {margin}. How sure: it stays first "
+                       f"in {percent(share)} of {smaa.n_samples:,} weightings drawn at random within "
                        f"\u00b1{rob.spread:g} of these weights (\u00b1{smaa.mc_error:.1%} at 95%, seed "
                        f"{b.parameters['seed']}), the figure on page 1. {smaa.n_candidates:,} of {smaa.n_feasible:,} "
                        f"combinations can reach the top {smaa.k} under such weightings.")]
@@ -293,15 +290,15 @@ def robustness_section(b: Briefing) -> Section:
     blocks.append(Heading("How often each combination comes first or in the top {} near these weights".format(
         smaa.k)))
     blocks.append(Table(("Combination", "First", f"In top {smaa.k}"),
-                        tuple((t, _share(f), _share(k)) for t, f, k in zip(acc["tools"], acc["first"],
+                        tuple((t, percent(f), percent(k)) for t, f, k in zip(acc["tools"], acc["first"],
                                                                             acc["top_k"])), (False, True, True)))
     core = rob.core.head(12)
     blocks.append(Heading(f"Core tools ({rob.n_nondominated:,} combinations no other beats on every criterion)"))
     blocks.append(Table(("Tool", "Share of those combinations that hold it", "Status"),
-                        tuple((n, _share(x), s) for n, x, s in zip(core["name"], core["core_index"],
+                        tuple((n, percent(x), s) for n, x, s in zip(core["name"], core["core_index"],
                                                                     core["status"])), (False, True, False)))
     other = "" if rob.method == b.method else " (the chosen method has no robustness analysis here)"
-    blocks.append(Text(f"Stability and these shares use {method_name(rob.method)}{other}. A core tool is in every "
+    blocks.append(Text(f"Stability and these shares use {method_of(rob.method).words}{other}. A core tool is in every "
                        "such combination, a borderline tool in some.", "sub"))
     return Section("robustness", "How sure, in detail", tuple(blocks))
 
@@ -321,10 +318,10 @@ def score_blocks(b: Briefing, playbook: bool) -> list:
                 "does, and lets the expert scores vary too. " if playbook else
                 "The page-1 figure varies only the weights; this one lets the expert scores vary too. ")
     blocks = [Heading("If the expert scores are off too"),
-              Text(f"How sure, with score uncertainty: {held} comes first in {_share(sure.both)} of {sure.n_samples:,} "
+              Text(f"How sure, with score uncertainty: {held} comes first in {percent(sure.both)} of {sure.n_samples:,} "
                    f"draws in which the weights vary within \u00b1{rob.spread:g} of these and every tool score is "
-                   f"drawn within its low-high range ({sure.distribution}); {_share(sure.scores_only)} with only the "
-                   f"scores varying (weights as given), {_share(sure.weights_only)} with only the weights varying "
+                   f"drawn within its low-high range ({sure.distribution}); {percent(sure.scores_only)} with only the "
+                   f"scores varying (weights as given), {percent(sure.weights_only)} with only the weights varying "
                    f"(scores at their point values). Each share is within \u00b1{sure.mc_error:.1%} at 95% "
                    f"({sure.n_samples:,} draws each, seed {sure.seed}: fewer than decision robustness uses, to keep the "
                    f"briefing quick; a draw in which it crosses a red line counts against it). " + relation)]
@@ -394,7 +391,7 @@ def changes_section(b: Briefing) -> Section:
                            f"{gap:.2g}."))
     blocks.append(Text("Top combination under each ranking method (same weights):"))
     blocks.append(Table(("Method", "Top combination", "Same as the recommendation"),
-                        tuple((method_name(m), t, "yes" if same else "no") for m, t, same in
+                        tuple((method_of(m).words, t, "yes" if same else "no") for m, t, same in
                               b.by_method.itertuples(index=False))))
     rob = b.robustness
     if rob is not None and rob.changes:
@@ -416,7 +413,7 @@ def caveats(b: Briefing) -> Section:
              "real packages depend on sequencing, timing and execution that it does not capture.",
              "Scenario profiles are generic archetypes, not assessments of any real country."]
     if not method_of(b.method).fixed_scale:
-        items.append(f"{method_name(b.method)} scales each criterion over the feasible set: changing the cap on "
+        items.append(f"{method_of(b.method).words} scales each criterion over the feasible set: changing the cap on "
                      "tools or the red lines can re-order combinations that did not themselves change.")
     else:
         items.append("The weighted sum scores every combination on fixed 0-10 anchors, so adding or removing other "
@@ -442,7 +439,7 @@ def provenance(b: Briefing) -> Section:
              ("Catalogue", "bundled (data folder)" if Path(b.catalog.path) == BUNDLED else Path(b.catalog.path).name),
              ("Catalogue fingerprint (SHA-256)", b.catalog.digest),
              ("Scenario", b.portfolios.adjusted.scenario.name), ("Weights", named(b.weights.label, _names(b))),
-             ("Method", method_name(b.method)), ("Combinations listed", str(p["top"])),
+             ("Method", method_of(b.method).words), ("Combinations listed", str(p["top"])),
              ("Cap on tools per combination", str(p["max_tools"])),
              ("Time horizon", f"{p['horizon']:g} months" if p.get("horizon") else "none"),
              ("Weight draws", f"{p['samples']:,} (seed {p['seed']})"),

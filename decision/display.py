@@ -16,9 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-METHOD_NAMES = {"wsm": "weighted sum on fixed 0-10 anchors", "topsis": "TOPSIS", "vikor": "VIKOR",
-                "spotis": "SPOTIS", "promethee_ii": "PROMETHEE II", "consensus": "consensus of three methods"}
-"""Ranking methods in words (ids are for the command line)."""
+from .defaults import WHOLE_PERCENT
+
 ELICITATION = {"direct": "entered directly", "roc": "rank-order centroid weights from an importance order",
                "rank_sum": "rank-sum weights from an importance order", "swing": "swing weighting",
                "rank_reciprocal": "rank-reciprocal weights from an importance order",
@@ -42,10 +41,6 @@ def wrap_words(text: str, width: int, newline: str = "<br>") -> str:
         else:
             lines.append(word)
     return newline.join(lines)
-
-
-def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, words(method))
 
 
 def plain(value, names: Mapping[str, str] | None = None) -> str:
@@ -100,6 +95,11 @@ def signed(value, decimals: int) -> str:
     if value is None or not np.isfinite(value):
         return MISSING
     return f"{float(value):+.{decimals}f}".replace("-", "\u2212", 1)
+
+
+def percent(x: float) -> str:
+    """A share as a percentage: whole from :data:`~decision.defaults.WHOLE_PERCENT` up (and 0), else one decimal."""
+    return f"{x:.0%}" if x >= WHOLE_PERCENT or x == 0 else f"{x:.1%}"
 
 
 def join_names(names) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .advice import BottomLine, Confidence, advise
-from .display import fixed, method_name, separating_decimals
+from .defaults import TIE_DELTA
+from .display import fixed, separating_decimals
 from .options import Option, Options, row_notes
 from .ranking import method_of
 
@@ -79,9 +80,9 @@ def options_table(o: Options, catalog) -> OptionsTable:
     direction = "higher is better" if higher_is_better(o.method) else "lower is better"
     pref = (f"Preference: expected value of the playbook opened with the package ({o.horizon}; values shown: the "
             f"opening), net of effort, {direction}"
-            if o.basis == "playbook" else f"Preference: {method_name(o.method)}, net of effort, {direction}")
-    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). {pref}. Tied: one weight moved by 0.02 or "
-            "less reverses the order.")
+            if o.basis == "playbook" else f"Preference: {method_of(o.method).words}, net of effort, {direction}")
+    note = (f"Values on 0-10 scales (\u2191 higher is better, \u2193 lower). {pref}. Tied: one weight moved by "
+            f"{TIE_DELTA:g} or less reverses the order.")
     return OptionsTable(crit, tuple(_row(i, r, catalog, decimals) for i, r in enumerate(rows)), note, o.rule,
                         decimals)
 

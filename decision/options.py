@@ -25,18 +25,17 @@ import numpy as np
 import pandas as pd
 
 from . import ranking as _ranking
-from .defaults import DEFAULT_K, DEFAULT_SHARE
+from .defaults import DEFAULT_K, DEFAULT_SHARE, DIFF_SHOWN, MAX_SHARED, TIE_DELTA
 from .errors import DecisionError
 from .explain import explain
+from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, DECIMALS, PROMETHEE_LIMIT, Ranker, additive_value, method_of
 from .robustness import pareto_mask
 from .weights import weight_shifts
 
-MAX_SHARED = 0.5
-"""An option may share at most this fraction of the tools of any other option."""
-DIFF_SHOWN = 0.05
-"""Criterion differences smaller than this are left out of a trade-off sentence."""
+# MAX_SHARED (an option may share at most this fraction of the tools of any other option) and DIFF_SHOWN (criterion
+# differences smaller than this are left out of a trade-off sentence) are named in decision.defaults.
 
 FAMILY_WORDS = {"signalling": "quiet", "public": "public", "verification": "verified", "economic": "economic",
                 "multilateral": "coalition", "trust_building": "trust-building", "security": "security-measure"}
@@ -64,37 +63,26 @@ def effort_cost_of(p: Portfolios, tools) -> float:
 
 @dataclass(frozen=True)
 class Scale:
-    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors; TOPSIS: min-max over the set) as an
-    affine map ``xn = a + b * x``, recovered from the Ranker itself: under a unit weight vector both methods return
-    the scaled column (less the effort cost, added back here), so the map is exact whatever the scaling is. The
-    rows used are the Ranker's own, the status quo included: a column on which every combination is equal but the
-    status quo differs is scaled (not dropped), as in the ranking."""
+    """The Ranker's per-criterion scaling for ``method`` (WSM: fixed anchors, the catalogue scales; TOPSIS: min-max
+    over the Ranker's own rows, the combinations and the status quo, so a column on which every combination is equal
+    but the status quo differs is scaled, not dropped, as in the ranking): :func:`decision.kernel.minmax` on the
+    range ``lo``-``hi``, applied to any rows (today's policy need not be feasible)."""
     method: str
-    a: np.ndarray
-    b: np.ndarray
+    types: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
 
     @classmethod
     def of(cls, ranker: Ranker, method: str = "wsm") -> "Scale":
-        if not method_of(method).portfolio:
+        m = method_of(method)
+        if not m.portfolio:
             raise DecisionError(f"no linear scale for method '{method}'")
         p = ranker.portfolios
         X = np.vstack([p.values, p.status_quo[None, :]])          # the combinations, then the status quo
-        cost = np.asarray(getattr(ranker, "effort_cost", np.zeros(len(X))))
-        C = X.shape[1]
-        a, b = np.ones(C), np.zeros(C)
-        for j in range(C):
-            lo, hi = int(np.argmin(X[:, j])), int(np.argmax(X[:, j]))
-            if X[hi, j] == X[lo, j]:
-                continue                          # a constant column scales to 1 (pymcdm and Ranker)
-            e = np.eye(C)[j]
-            pref = np.append(ranker.preference(e, method), ranker.status_quo_preference(e, method))
-            xn = pref[[lo, hi]] + cost[[lo, hi]]
-            b[j] = (xn[1] - xn[0]) / (X[hi, j] - X[lo, j])
-            a[j] = xn[0] - b[j] * X[lo, j]
-        return cls(method, a, b)
+        return cls(method, np.asarray(p.types), *minmax_range(X, p.catalog.bounds if m.anchored else None))
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.a + self.b * np.asarray(X, dtype=float)
+        return minmax(X, self.types, self.lo, self.hi)
 
     def preference(self, X: np.ndarray, W: np.ndarray, cost=0.0) -> np.ndarray:
         """Net preferences of rows ``X`` (m x C values, ``cost``: their effort costs) under weights ``W`` ((C,) ->
@@ -104,10 +92,7 @@ class Scale:
         if method_of(self.method).kernel == ADDITIVE:
             out = W2 @ Xn.T
         else:
-            w2 = np.where(self.b == 0, 0.0, W2) ** 2
-            dp, dm = np.sqrt(w2 @ ((1 - Xn) ** 2).T), np.sqrt(w2 @ (Xn ** 2).T)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = dm / (dm + dp)
+            out = closeness(*squared_gaps(Xn), W2, live=self.hi != self.lo)
         out = out - np.asarray(cost, dtype=float)
         return out[0] if np.ndim(W) == 1 else out
 
@@ -446,14 +431,14 @@ class Options:
 RULE = ("Option 1 is the ranking's #1; each further option is the best-ranked non-dominated combination (criteria and "
         "effort) that shares at most half of the tools of every earlier option and neither dominates nor is "
         "dominated by one. Rows are statistically tied when moving one weight by at most "
-        f"{_ranking.TIE_DELTA:g} (the others rescaled) reverses their order.")
+        f"{TIE_DELTA:g} (the others rescaled) reverses their order.")
 
 
 PLAYBOOK_RULE = ("Each option is an opening followed by the playbook's best next steps; option 1 opens the playbook. "
                  "Options are ranked by the playbook's expected value over the horizon (additive, fixed anchors, "
                  "less effort); each further option is the best-ranked opening that shares at most half of the tools "
                  "of every earlier option and neither dominates nor is dominated by one (criteria and effort). Rows "
-                 f"are statistically tied when moving one weight by at most {_ranking.TIE_DELTA:g} (the others "
+                 f"are statistically tied when moving one weight by at most {TIE_DELTA:g} (the others "
                  "rescaled, each course held) reverses their order.")
 
 
@@ -506,71 +491,103 @@ def find_options(portfolios: Portfolios, weights=None, method: str | None = None
     _check_k_share(k, share)
     ranker = ranker or Ranker(p)
     w = ranker.weights(weights)
-    cat = p.catalog
     top1 = ranker.rank(w, method, 1)
     first = int(top1.index[0])
     sq_pref = float(top1.attrs["status_quo"]["preference"])
     pref, score = goodness(ranker, w, method)
     sq_score = (consensus_score(sq_pref, len(p)) if method_of(method).is_consensus
                 else float(to_score(sq_pref, method)))
-    Y = dominance_matrix(p)
-    pool = dominance(Y, Y[first]) <= 0                    # nothing that dominates option 1 (it may be dominated)
-    cand = np.flatnonzero(pool & np.isfinite(score))
-    rows = _greedy(p, Y, score, cand, first, int(k))
-
-    best_vals = p.values[first]
+    rows = _distinct_rows(p, score, first, k)
+    make = _RowMaker(p, first)
     cost = np.asarray(ranker.effort_cost)
-
-    def make(kind, label, tools, values, pref_, score_, row=None, effort=None, **extra):
-        eff = float(p.effort[row]) if row is not None else effort
-        words = tradeoff(values, best_vals, cat, effort=eff, reference_effort=float(p.effort[first]))
-        return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
-                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
-                      tradeoff="" if kind == "option" and row == first else words, **extra)
-
-    tool_sets = [p.tools_of(r) for r in rows]
-    labels = distinct_labels(tool_sets, cat)
-    opts = [make("option", lab, ts, p.values[r], pref[r], score[r], r) for r, lab, ts in zip(rows, labels, tool_sets)]
+    opts = [make("option", lab, ts, p.values[r], pref[r], score[r], r) for r, lab, ts in _labelled(p, rows)]
     sq = make("status_quo", "do nothing new", (), p.status_quo, sq_pref, sq_score, effort=0.0,
               **_status_quo_feasibility(p))
     shown_cost = [*cost[rows], 0.0]
     cur = mc = None
     if current is not None:
-        for t in current:
-            cat.tool_index(t)                             # unknown ids are a user error
-        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
-        mask = sum(1 << cat.tool_index(t) for t in cur_tools)
-        if not cur_tools:
-            cur = replace(sq, kind="current", label="today's policy (nothing new)")
-            shown_cost.append(0.0)
-        else:
-            hit = np.flatnonzero(p.bits == np.int64(mask))
-            if len(hit):
-                r = int(hit[0])
-                cur = make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r)
-                shown_cost.append(cost[r])
-            else:
-                cur = _infeasible_current(p, cur_tools, w, method, ranker, make)
-                shown_cost.append(effort_cost_of(p, cur_tools))
-        r = minimal_change_row(p.bits, score, mask, change_target(score[first], sq_score, share))
-        if r is not None:
-            mc_tools = p.tools_of(r)
-            mc = make("minimal_change", "minimal change", mc_tools, p.values[r], pref[r], score[r], r,
-                      add=tuple(t for t in mc_tools if t not in cur_tools),
-                      drop=tuple(t for t in cur_tools if t not in mc_tools))
-            shown_cost.append(cost[r])
+        cur_tools, mask = _current_tools(p, current)
+        cur, cur_cost = _package_current(p, cur_tools, mask, sq, make, pref, score, w, method, ranker)
+        shown_cost.append(cur_cost)
+        mc = _minimal_change(p, make, score, pref, change_target(score[first], sq_score, share), mask, cur_tools)
+        if mc is not None:
+            shown_cost.append(cost[mc.row])
     # ties among every row shown (WSM or TOPSIS formulas; other methods are checked with the default method)
     tie_method = method if method_of(method).portfolio else default_method()
-    n_opt = len(opts)
-    shown = mark_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], n_opt, Scale.of(ranker, tie_method), w,
-                      shown_cost, p.criteria)
-    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
-    if cur is not None:
-        cur = rest.pop(0)
-    if mc is not None:
-        mc = rest.pop(0)
+    shown = mark_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], len(opts),
+                      Scale.of(ranker, tie_method), w, shown_cost, p.criteria)
+    opts, sq, cur, mc = _unpack(shown, len(opts), cur, mc)
     return Options(tuple(opts), sq, cur, mc, method, dict(zip(p.criteria, map(float, w))),
                    p.adjusted.scenario.id, share, tie_method, len(p), RULE)
+
+
+@dataclass(frozen=True)
+class _RowMaker:
+    """Builds the :class:`Option` rows of one table, each with its trade-off against option 1 (row ``first``)."""
+    p: Portfolios
+    first: int
+
+    def __call__(self, kind, label, tools, values, pref_, score_, row=None, effort=None, **extra) -> Option:
+        p, cat = self.p, self.p.catalog
+        eff = float(p.effort[row]) if row is not None else effort
+        words = tradeoff(values, p.values[self.first], cat, effort=eff, reference_effort=float(p.effort[self.first]))
+        return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
+                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
+                      tradeoff="" if kind == "option" and row == self.first else words, **extra)
+
+
+def _distinct_rows(p: Portfolios, score: np.ndarray, first: int, k: int) -> list[int]:
+    """The options' rows: the diversity rule over the candidates that do not dominate option 1 (it may be
+    dominated) and have a finite score, in ranking order by ``score``."""
+    Y = dominance_matrix(p)
+    cand = np.flatnonzero((dominance(Y, Y[first]) <= 0) & np.isfinite(score))
+    return _greedy(p, Y, score, cand, first, int(k))
+
+
+def _labelled(p: Portfolios, rows) -> list[tuple[int, str, tuple]]:
+    """(row, distinct label, tool ids) of each option row."""
+    tool_sets = [p.tools_of(r) for r in rows]
+    return list(zip(rows, distinct_labels(tool_sets, p.catalog), tool_sets))
+
+
+def _current_tools(p: Portfolios, current) -> tuple[tuple[str, ...], int]:
+    """Today's policy in catalogue order and as a bit mask (an unknown id is a one-line user error)."""
+    cat = p.catalog
+    for t in current:
+        cat.tool_index(t)
+    cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
+    return cur_tools, sum(1 << cat.tool_index(t) for t in cur_tools)
+
+
+def _package_current(p, cur_tools, mask, sq, make, pref, score, w, method, ranker) -> tuple[Option, float]:
+    """Today's policy as a row of the package table, and its effort cost: the status quo when it holds no tool, a
+    feasible combination's row, or an infeasible policy with its reasons."""
+    if not cur_tools:
+        return replace(sq, kind="current", label="today's policy (nothing new)"), 0.0
+    hit = np.flatnonzero(p.bits == np.int64(mask))
+    if len(hit):
+        r = int(hit[0])
+        return make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r), \
+            float(ranker.effort_cost[r])
+    return _infeasible_current(p, cur_tools, w, method, ranker, make), effort_cost_of(p, cur_tools)
+
+
+def _minimal_change(p, make, score, pref, target: float, mask: int, cur_tools, course=None) -> Option | None:
+    """The minimal change row (:func:`minimal_change_row` on ``score``; shown with ``pref``), with the tools it adds
+    to and drops from today's policy; ``course(row)``: its playbook course (playbook basis)."""
+    r = minimal_change_row(p.bits, score, mask, target)
+    if r is None:
+        return None
+    tools = p.tools_of(r)
+    extra = {} if course is None else {"course": course(r)}
+    return make("minimal_change", "minimal change", tools, p.values[r], pref[r], score[r], r, **extra,
+                add=tuple(t for t in tools if t not in cur_tools), drop=tuple(t for t in cur_tools if t not in tools))
+
+
+def _unpack(shown: list[Option], n_opt: int, cur, mc) -> tuple[list[Option], Option, Option | None, Option | None]:
+    """``shown`` (options, status quo, then today's policy and the minimal change where present) back in parts."""
+    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
+    return opts, sq, (rest.pop(0) if cur is not None else None), (rest.pop(0) if mc is not None else None)
 
 
 def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, current=None,
@@ -587,80 +604,67 @@ def playbook_options(p: Portfolios, strategy, weights=None, k: int = DEFAULT_K, 
     policy = strategy.solve(w)
     q = strategy.opening_values(policy)
     first = strategy.opening_row(policy)
-    Y = dominance_matrix(p)
-    cand = np.flatnonzero((dominance(Y, Y[first]) <= 0) & np.isfinite(q))
-    rows = _greedy(p, Y, q, cand, first, int(k))
-    pref, score = goodness(ranker, w, "wsm")
-    best_vals = p.values[first]
-
-    def make(kind, label, tools, values, pref_, score_, row=None, effort=None, course=None, **extra):
-        eff = float(p.effort[row]) if row is not None else effort
-        words = tradeoff(values, best_vals, cat, effort=eff, reference_effort=float(p.effort[first]))
-        return Option(kind, label, tuple(tools), tuple(cat.tool(t).name for t in tools),
-                      dict(zip(p.criteria, map(float, values))), float(pref_), float(score_), row, eff,
-                      tradeoff="" if kind == "option" and row == first else words, course=course, **extra)
+    rows = _distinct_rows(p, q, first, k)
+    make = _RowMaker(p, first)
 
     def course(row):
         if row is None or not np.isfinite(q[row]):
             return None
         return course_of(build_plan(strategy, policy, w, opening=int(row)))
 
-    tool_sets = [p.tools_of(r) for r in rows]
-    labels = distinct_labels(tool_sets, cat)
-    opts = [make("option", lab, ts, p.values[r], q[r], q[r], r, course=course(r))
-            for r, lab, ts in zip(rows, labels, tool_sets)]
+    opts = [make("option", lab, ts, p.values[r], q[r], q[r], r, course=course(r)) for r, lab, ts in _labelled(p, rows)]
     sq_value = float(additive_value(p.status_quo, w, cat))
     sq = make("status_quo", "do nothing new", (), p.status_quo, sq_value, sq_value, effort=0.0,
               course=Course(sq_value, sq_value, dict(zip(p.criteria, map(float, p.status_quo))), 0.0, {}),
               **_status_quo_feasibility(p))
     cur = mc = None
     if current is not None:
-        for t in current:
-            cat.tool_index(t)
-        cur_tools = tuple(t for t in cat.tool_ids if t in set(current))
-        mask = sum(1 << cat.tool_index(t) for t in cur_tools)
-        hit = np.flatnonzero(p.bits == np.int64(mask)) if cur_tools else []
-        if not cur_tools:
-            cur = replace(sq, kind="current", label="today's policy (nothing new)")
-        elif len(hit) and np.isfinite(q[int(hit[0])]):
-            r = int(hit[0])
-            cur = make("current", "today's policy", cur_tools, p.values[r], q[r], q[r], r, course=course(r))
-        elif len(hit):
-            r = int(hit[0])
-            cur = make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r, feasible=False,
-                       reasons=(_why_not_opening(strategy, r),))
-        else:
-            cur = _infeasible_current(p, cur_tools, w, "wsm", ranker, make)
-        r = minimal_change_row(p.bits, q, mask, change_target(q[first], sq_value, share))
-        if r is not None:
-            mc_tools = p.tools_of(r)
-            mc = make("minimal_change", "minimal change", mc_tools, p.values[r], q[r], q[r], r,
-                      course=course(r), add=tuple(t for t in mc_tools if t not in cur_tools),
-                      drop=tuple(t for t in cur_tools if t not in mc_tools))
-    shown = [*opts, sq, *(x for x in (cur, mc) if x is not None)]
+        cur_tools, mask = _current_tools(p, current)
+        cur = _playbook_current(p, strategy, cur_tools, mask, sq, make, q, course, w, ranker)
+        mc = _minimal_change(p, make, q, q, change_target(q[first], sq_value, share), mask, cur_tools, course)
+    shown = _course_ties([*opts, sq, *(x for x in (cur, mc) if x is not None)], len(opts), p, w, ranker)
+    opts, sq, cur, mc = _unpack(shown, len(opts), cur, mc)
+    horizon = f"{strategy.months:g} months, {strategy.reviews} review(s)"
+    return Options(tuple(opts), sq, cur, mc, "wsm", dict(zip(p.criteria, map(float, w))), p.adjusted.scenario.id,
+                   share, "wsm", len(p), PLAYBOOK_RULE, "playbook", horizon,
+                   strategy.months / (strategy.reviews + 1) if strategy.reviews else 0.0)
+
+
+def _playbook_current(p, strategy, cur_tools, mask, sq, make, q, course, w, ranker) -> Option:
+    """Today's policy as a row of the playbook table: the status quo when it holds no tool, an opening with its
+    course, a feasible package that cannot open the playbook (why not), or an infeasible policy with its reasons."""
+    if not cur_tools:
+        return replace(sq, kind="current", label="today's policy (nothing new)")
+    hit = np.flatnonzero(p.bits == np.int64(mask))
+    if len(hit) and np.isfinite(q[int(hit[0])]):
+        r = int(hit[0])
+        return make("current", "today's policy", cur_tools, p.values[r], q[r], q[r], r, course=course(r))
+    if len(hit):
+        r = int(hit[0])
+        pref, score = goodness(ranker, w, "wsm")
+        return make("current", "today's policy", cur_tools, p.values[r], pref[r], score[r], r, feasible=False,
+                    reasons=(_why_not_opening(strategy, r),))
+    return _infeasible_current(p, cur_tools, w, "wsm", ranker, make)
+
+
+def _course_ties(shown: list[Option], n_opt: int, p: Portfolios, w: np.ndarray, ranker: Ranker) -> list[Option]:
+    """``shown`` (options first, the status quo at ``n_opt``) with ``tied_with`` and ``tied_with_status_quo`` set by
+    the tie rule on the rows' courses (expected values and effort, each course held); rows without a course (an
+    infeasible policy) are tied with nothing."""
     held = [o for o in shown if o.course is not None]
     X = np.array([[o.course.expected[c] for c in p.criteria] for o in held])
-    cost = cat.model.effort_cost * np.array([o.course.effort for o in held])
+    cost = p.catalog.model.effort_cost * np.array([o.course.effort for o in held])
     scale = Scale.of(ranker, "wsm")
-    tied = tied_pairs(scale.preference(X, w, cost), scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost))
+    tied = tied_pairs(scale.preference(X, w, cost), scale.preference(X, weight_shifts(w, TIE_DELTA), cost))
     pos = {id(o): i for i, o in enumerate(held)}
-    n_opt = len(opts)
+    opts, sq = shown[:n_opt], shown[n_opt]
 
     def ties(o):
         if id(o) not in pos:
             return ()
         return tuple(j for j, other in enumerate(opts) if other is not o and tied[pos[id(o)], pos[id(other)]])
-    shown = [replace(o, tied_with=ties(o), tied_with_status_quo=o is not sq and bool(o.tools) and id(o) in pos
-                     and bool(tied[pos[id(o)], pos[id(sq)]])) for o in shown]
-    opts, sq, rest = shown[:n_opt], shown[n_opt], shown[n_opt + 1:]
-    if cur is not None:
-        cur = rest.pop(0)
-    if mc is not None:
-        mc = rest.pop(0)
-    horizon = f"{strategy.months:g} months, {strategy.reviews} review(s)"
-    return Options(tuple(opts), sq, cur, mc, "wsm", dict(zip(p.criteria, map(float, w))), p.adjusted.scenario.id,
-                   share, "wsm", len(p), PLAYBOOK_RULE, "playbook", horizon,
-                   strategy.months / (strategy.reviews + 1) if strategy.reviews else 0.0)
+    return [replace(o, tied_with=ties(o), tied_with_status_quo=o is not sq and bool(o.tools) and id(o) in pos
+                    and bool(tied[pos[id(o)], pos[id(sq)]])) for o in shown]
 
 
 def _why_not_opening(strategy, row: int) -> str:
@@ -681,7 +685,7 @@ def mark_ties(shown: list[Option], n_opt: int, scale: Scale, w: np.ndarray, cost
     with no tools is the status quo itself and is not called tied with it."""
     X = np.array([[o.values[c] for c in criteria] for o in shown])
     u0 = scale.preference(X, w, cost)
-    U = scale.preference(X, weight_shifts(w, _ranking.TIE_DELTA), cost)
+    U = scale.preference(X, weight_shifts(w, TIE_DELTA), cost)
     groups = tie_groups(tied_pairs(u0, U))
     return [replace(o, tied_with=tuple(j for j in g if j < n_opt),
                     tied_with_status_quo=i != n_opt and bool(o.tools) and n_opt in g)

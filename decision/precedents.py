@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .defaults import DEFAULT_PRECEDENTS
+from .defaults import DEFAULT_PRECEDENTS, NEAR_DISTANCE
 
 from .cases import CaseLibrary, Episode, Stage
 from .catalog import Catalog
@@ -73,9 +73,8 @@ FACT_WEIGHT = 0.25
 """Weight of the Jaccard distance between fact sets, against a factor term on 0-1."""
 DECIMALS = 9
 """Distances and similarities equal to this many decimals are tied (then: episode id)."""
-NEAR_DISTANCE = 0.25
-"""An episode within this distance of a scenario is 'near' it (a 2.5-point weighted RMS factor difference, a quarter
-of the scale, or the same factors and no fact in common)."""
+# NEAR_DISTANCE (decision.defaults): an episode within this distance of a scenario is 'near' it (a 2.5-point
+# weighted RMS factor difference, a quarter of the scale, or the same factors and no fact in common).
 TOOL_SHARE = 2 / 3
 """With a catalogue, package similarity = TOOL_SHARE * tool Jaccard + (1 - TOOL_SHARE) * family Jaccard."""
 DEFAULT_TOP = DEFAULT_PRECEDENTS

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .defaults import DEFAULT_METHOD
+from .defaults import DEFAULT_METHOD, TIE_DELTA
 from .errors import DecisionError
+from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios, build_portfolios
 from .weights import weight_array, weight_shifts
 
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
 DECIMALS = 12
 # DEFAULT_METHOD: the one default method of rank, robustness, options, plans, the dashboard and the briefing (see
 # module doc); defined in decision.defaults with the method names, so the command line knows them without numpy.
-TIE_DELTA = 0.02
-"""Weight change (absolute, one criterion, others rescaled) within which two combinations count as tied."""
+# TIE_DELTA (decision.defaults): weight change (absolute, one criterion, others rescaled) within which two
+# combinations count as tied.
 CROSS_CHECK = ("wsm", "topsis", "vikor")
 PROMETHEE_LIMIT = 5000
 """PROMETHEE II needs O(n^2) memory (about 50 bytes x n^2): larger problems are refused."""
@@ -112,7 +113,9 @@ class Method:
     ``portfolio``: the robustness analyses over combinations, the exact tie marks and the weight moves of options
     and advice accept it (a per-criterion linear scale exists: wsm and TOPSIS formulas); ``shortlist``: O(n^2),
     ranks at most :data:`PROMETHEE_LIMIT` alternatives, over combinations a TOPSIS shortlist of :data:`SHORTLIST`;
-    ``combines``: for the consensus pseudo-method, the methods whose ranks it averages (empty otherwise)."""
+    ``combines``: for the consensus pseudo-method, the methods whose ranks it averages (empty otherwise);
+    ``words``: the method in prose (briefing, memo); ``meaning``: what its preference column holds (the command
+    line's tables); ``menu``: its entry in the dashboard's method menu (empty: not offered there)."""
     name: str
     make: object
     ascending: bool
@@ -127,6 +130,9 @@ class Method:
     portfolio: bool = False
     shortlist: bool = False
     combines: tuple = ()
+    words: str = ""
+    meaning: str = ""
+    menu: str = ""
 
     @property
     def fast(self) -> bool:
@@ -159,26 +165,37 @@ def _spotis(o, matrix, types):
 METHODS: dict[str, Method] = {
     "topsis": Method("topsis", lambda o, m, t: _topsis(o), False,
                      "TOPSIS (min-max normalisation): closeness to the ideal, 0-1, higher is better",
-                     label="TOPSIS", kernel=CLOSENESS, smaa=True, portfolio=True),
+                     label="TOPSIS", kernel=CLOSENESS, smaa=True, portfolio=True, words="TOPSIS",
+                     meaning="TOPSIS closeness to the ideal (0-1) less the effort cost",
+                     menu="TOPSIS (closeness to the ideal; cross-check)"),
     "vikor": Method("vikor", lambda o, m, t: _vikor(o), True,
                     "VIKOR: compromise index Q, lower is better (option v, default 0.5)",
-                    label="VIKOR", kernel=COMPROMISE, score=_one_minus, smaa=True),
+                    label="VIKOR", kernel=COMPROMISE, score=_one_minus, smaa=True, words="VIKOR",
+                    meaning="VIKOR compromise index Q plus the effort cost", menu="VIKOR (compromise; cross-check)"),
     "spotis": Method("spotis", _spotis, True,
                      "SPOTIS: distance to the ideal point within bounds, lower is better (over combinations: the "
                      "scale as bounds, the same ranking as wsm)",
-                     label="SPOTIS", fixed_scale=True, defaults=_scale_bounds, score=_one_minus),
+                     label="SPOTIS", fixed_scale=True, defaults=_scale_bounds, score=_one_minus, words="SPOTIS",
+                     meaning="SPOTIS distance to the ideal plus the effort cost",
+                     menu="SPOTIS (same ranking as the weighted sum here)"),
     "wsm": Method("wsm", lambda o, m, t: _wsm(o), False,
                   "weighted sum; over combinations the additive value on the fixed 0-10 scales (default), "
                   "higher is better",
-                  label="sum", kernel=ADDITIVE, anchored=True, fixed_scale=True, smaa=True, portfolio=True),
+                  label="sum", kernel=ADDITIVE, anchored=True, fixed_scale=True, smaa=True, portfolio=True,
+                  words="weighted sum on fixed 0-10 anchors",
+                  meaning="additive value on the fixed 0-10 anchors (0-1) less the effort cost",
+                  menu="Weighted sum on fixed 0-10 anchors"),
     "promethee_ii": Method("promethee_ii", lambda o, m, t: _promethee(o), False,
                            "PROMETHEE II net flow, higher is better (O(n^2): shortlists only)",
-                           label="PROMETHEE II", score=_half_flow, shortlist=True),
+                           label="PROMETHEE II", score=_half_flow, shortlist=True, words="PROMETHEE II",
+                           meaning="PROMETHEE II net flow"),
 }
 """The registered pymcdm methods. Adding a method is one entry here (and its tests): every caller reads the fields."""
 
 CONSENSUS = Method("consensus", None, True, "mean rank under TOPSIS, VIKOR and wsm, lower is better",
-                   label="consensus", score=None, combines=("topsis", "vikor", "wsm"))
+                   label="consensus", score=None, combines=("topsis", "vikor", "wsm"),
+                   words="consensus of three methods", meaning="mean rank under TOPSIS, VIKOR and wsm",
+                   menu="Consensus of wsm, TOPSIS and VIKOR (slower)")
 """The consensus pseudo-method: not a pymcdm method (so not in :data:`METHODS`, not accepted by :func:`rank_matrix`),
 but accepted wherever combinations are ranked by name (``Ranker.rank``, options, briefing, dashboard). Its
 preference is the mean competition rank of :attr:`Method.combines` (lower is better); its 0-1 score depends on the
@@ -359,15 +376,15 @@ class Normalised:
 
 
 def normalise(matrix, types, bounds=None) -> Normalised:
-    """Min-max over the rows, or over fixed ``bounds`` = (lo, hi) per criterion (the fixed-anchor value scale)."""
+    """Min-max over the rows, or over fixed ``bounds`` = (lo, hi) per criterion (the fixed-anchor value scale):
+    :func:`decision.kernel.minmax`; the shortfall is the same scaling with the direction reversed (0 on a constant
+    column, which VIKOR refuses)."""
     X = np.asarray(matrix, dtype=float)
-    lo, hi = (X.min(0), X.max(0)) if bounds is None else (np.asarray(bounds[0], float), np.asarray(bounds[1], float))
+    lo, hi = minmax_range(X, bounds)
     constant = hi == lo
-    span = np.where(constant, 1.0, hi - lo)
-    Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
-    Xn[:, constant] = 1.0
-    short = np.where(np.asarray(types) > 0, (hi - X) / span, (X - lo) / span)
-    return Normalised(Xn, constant, (1.0 - Xn) ** 2, Xn ** 2, short)
+    Xn = minmax(X, types, lo, hi)
+    short = np.where(constant, 0.0, minmax(X, -np.asarray(types), lo, hi))
+    return Normalised(Xn, constant, *squared_gaps(Xn), short)
 
 
 def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
@@ -378,10 +395,7 @@ def wsm_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
 def topsis_fast(n: Normalised, w: np.ndarray) -> np.ndarray:
     """TOPSIS closeness with min-max normalisation (pymcdm TOPSIS default). With min-max the ideal is ``w`` and the
     anti-ideal 0 on every non-constant column; a constant column is both, so it drops out."""
-    w2 = np.where(n.constant, 0.0, w) ** 2
-    dp, dm = np.sqrt(n.gap_to_ideal_sq @ w2), np.sqrt(n.gap_to_anti_sq @ w2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return dm / (dm + dp)
+    return closeness(n.gap_to_ideal_sq, n.gap_to_anti_sq, w, live=~n.constant)
 
 
 def vikor_fast(n: Normalised, w: np.ndarray, v: float = 0.5) -> np.ndarray:

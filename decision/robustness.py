@@ -36,6 +36,7 @@ from . import uncertainty as U
 from .defaults import DEFAULT_METHOD
 from .dominance import skyband_mask
 from .errors import DecisionError
+from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
 from .weights import walk_weights  # noqa: F401  (re-exported: advice, briefing and strategy import it from here)
@@ -79,12 +80,7 @@ class _Scaled:
     anti: np.ndarray
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        if self.lo is None:
-            return X * self.types
-        const = self.hi == self.lo
-        span = np.where(const, 1.0, self.hi - self.lo)
-        Xn = np.where(self.types > 0, (X - self.lo) / span, (self.hi - X) / span)   # same floats as Ranker
-        return np.where(const, 1.0 + Xn, Xn) if const.any() else Xn                  # constant column -> 1
+        return X * self.types if self.lo is None else minmax(X, self.types, self.lo, self.hi)   # as the Ranker
 
     @property
     def span(self) -> np.ndarray:
@@ -93,9 +89,7 @@ class _Scaled:
 
 def _scaling(X: np.ndarray, types: np.ndarray, normalize: bool, bounds=None) -> _Scaled:
     t = np.asarray(types)
-    lo, hi = (X.min(0), X.max(0)) if normalize else (None, None)
-    if bounds is not None:
-        lo, hi = np.asarray(bounds[0], float), np.asarray(bounds[1], float)
+    lo, hi = minmax_range(X, bounds) if normalize or bounds is not None else (None, None)
     Xn = _Scaled(t, lo, hi, np.zeros(0), np.zeros(0))(X)
     return _Scaled(t, lo, hi, Xn.max(0), Xn.min(0))
 
@@ -151,15 +145,8 @@ def _scores(Xn: np.ndarray, W: np.ndarray, method: str, sc: _Scaled) -> np.ndarr
     if kernel == ADDITIVE:
         return np.einsum("smc,sc->sm", Xn, W) if per_sample else W @ Xn.T
     live = sc.span > 0
-    if kernel == CLOSENESS:
-        w2 = np.where(live, W, 0.0) ** 2                           # a constant column is ideal and anti-ideal
-        dp2, dm2 = (sc.ideal - Xn) ** 2, (Xn - sc.anti) ** 2
-        if per_sample:
-            dp, dm = np.sqrt(np.einsum("smc,sc->sm", dp2, w2)), np.sqrt(np.einsum("smc,sc->sm", dm2, w2))
-        else:
-            dp, dm = np.sqrt(w2 @ dp2.T), np.sqrt(w2 @ dm2.T)
-        den = dm + dp
-        return np.divide(dm, den, out=np.zeros_like(den), where=den > 0)     # 0/0 (all weight on constants) -> 0
+    if kernel == CLOSENESS:                                        # 0/0 (all weight on constants) -> 0
+        return closeness(*squared_gaps(Xn, sc.ideal, sc.anti), W, live=live, undefined=0.0)
     # VIKOR (v = 0.5): S = sum of weighted gaps, R = largest weighted gap, Q compromise; per sample over alternatives
     gap = np.where(live, (sc.ideal - Xn) / np.where(live, sc.span, 1.0), 0.0)
     wg = gap * W[:, None, :] if per_sample else gap[None, :, :] * W[:, None, :]

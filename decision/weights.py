@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .defaults import CR_THRESHOLD
 from .errors import DecisionError
 
 if TYPE_CHECKING:
@@ -281,8 +282,7 @@ def swing(points, criteria: Sequence[str] | None = None) -> pd.Series:
 RI_TABLE_NAME = "Tummala & Ling (1998), as in pymcdm 1.4 AHP.RI_M"
 """Random-index table used for the consistency ratio. Saaty's 1980 table (0.58, 0.90, 1.12, ...) differs in the
 second decimal; see docs/weights.md."""
-CR_THRESHOLD = 0.10
-"""Saaty's rule: a consistency ratio above 0.10 calls for revising the judgments."""
+# CR_THRESHOLD (decision.defaults): Saaty's rule, a consistency ratio above 0.10 calls for revising the judgments.
 RECIPROCAL_TOLERANCE = 0.02
 """Largest accepted ``|a_ij * a_ji - 1|`` (allows two-decimal rounding such as 0.33 for 1/3, not 0.14 for 1/7)."""
 

@@ -18,7 +18,7 @@ from decision import briefing_content as C
 from decision import briefing_html as H
 from decision.advice import advise
 from decision.catalog import BUNDLED
-from decision.display import separating_decimals
+from decision.display import percent, separating_decimals
 from decision.export import build_briefing, offline
 from decision.strategy.compare import compare_courses
 from decision.strategy.grid import package_letters, plan_grid
@@ -151,9 +151,9 @@ def test_how_sure_in_detail_adds_the_scores_and_says_how_it_relates_to_page_one(
     text = " ".join(C.content(b).section("robustness").texts())
     sure = rob.sure
     assert (f"opening package held for the whole horizon (the playbook's answers to the ally left out) comes first "
-            f"in {C._share(sure.both)} of {B.SCORE_SAMPLES:,} draws") in text
-    assert f"{C._share(sure.scores_only)} with only the scores varying" in text
-    assert f"{C._share(sure.weights_only)} with only the weights varying" in text
+            f"in {percent(sure.both)} of {B.SCORE_SAMPLES:,} draws") in text
+    assert f"{percent(sure.scores_only)} with only the scores varying" in text
+    assert f"{percent(sure.weights_only)} with only the weights varying" in text
     assert f"\u00b1{sure.mc_error:.1%} at 95%" in text and "The page-1 figure judges the opening" in text
     assert text.count("the figure on page 1") == 1
     assert C.figure(b, "tornado") is not None and "tornado" in C.content(b).captions

@@ -4,7 +4,8 @@
 robustness entry points that accept it (refused in one line by those that do not) and the briefing content, and each
 one's #1 is the best by the method's own preference direction. (b) A method registered under another name gives the
 same #1, preferences and option scores as under its own name (callers read the method's fields, never its name).
-(c) No module outside ``decision/ranking.py`` compares method names (allow-list below, each with its reason).
+(c) No module outside ``decision/ranking.py`` compares method names or keeps a table keyed by them (labels, meanings:
+those are :class:`~decision.ranking.Method` fields) (allow-list below, each with its reason).
 """
 from __future__ import annotations
 
@@ -168,13 +169,16 @@ NAMES = "|".join(map(re.escape, ALL))
 COMPARISON = re.compile(
     rf"""(==|!=)\s*["']({NAMES})["']"""                      # x == "wsm"
     rf"""|["']({NAMES})["']\s*(==|!=)"""                     # "wsm" == x
-    rf"""|\bin\s*[(\[{{]\s*["']({NAMES})["']""")             # x in ("wsm", ...)
+    rf"""|\bin\s*[(\[{{]\s*["']({NAMES})["']"""             # x in ("wsm", ...)
+    rf"""|["']({NAMES})["']\s*:""")                          # {"wsm": "weighted sum", ...}: a name-keyed table
 ALLOWED = {
     # decision.strategy ranks a playbook's courses (not combinations) by its own fixed three methods and prints
     # "wsm" there, where the registry's table label is "sum"; changing it would change stored notebook outputs.
     # These format a header; they decide nothing.
     ("decision/strategy/compare.py", "m.upper() if m != 'wsm' else m"),
     ("decision/strategy/compare.py", "'wsm' if m == 'wsm' else m.upper()"),
+    # the same fixed three methods: the courses' wsm ranks are their playbook values (not a label table).
+    ("decision/strategy/compare.py", 'ranks = {"wsm": competition_ranks('),
 }
 
 
@@ -195,3 +199,5 @@ def test_the_grep_catches_a_comparison():
     assert COMPARISON.search('    if method == "spotis" and x:')
     assert COMPARISON.search("m = method if method in ('wsm', 'topsis') else d")
     assert not COMPARISON.search('def f(method: str = "wsm"):')
+    assert COMPARISON.search('METHOD_NAMES = {"wsm": "weighted sum", "topsis": "TOPSIS"}')
+    assert COMPARISON.search('    "vikor": "VIKOR (compromise; cross-check)",')

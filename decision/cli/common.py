@@ -65,16 +65,6 @@ def csv_text(df: pd.DataFrame) -> str:
     return neutralise_csv(df).to_csv(float_format=CSV_FLOAT_FORMAT)
 
 
-PREFERENCE_MEANING = {
-    "wsm": "additive value on the fixed 0-10 anchors (0-1) less the effort cost",
-    "topsis": "TOPSIS closeness to the ideal (0-1) less the effort cost",
-    "vikor": "VIKOR compromise index Q plus the effort cost",
-    "spotis": "SPOTIS distance to the ideal plus the effort cost",
-    "promethee_ii": "PROMETHEE II net flow",
-    "consensus": "mean rank under TOPSIS, VIKOR and wsm",
-}
-
-
 def preference_direction(method: str) -> str:
     """How to read a method's preference column: 'lower is better' (VIKOR, SPOTIS, a mean rank) or 'higher is
     better'."""
@@ -83,7 +73,9 @@ def preference_direction(method: str) -> str:
 
 
 def preference_meaning(method: str) -> str:
-    return PREFERENCE_MEANING.get(method, f"{method} preference")
+    """What a method's preference column holds (:attr:`decision.ranking.Method.meaning`)."""
+    from ..ranking import method_of  # noqa: PLC0415
+    return method_of(method).meaning or f"{method} preference"
 
 
 def separating_decimals(values, least: int = 4, most: int = 8) -> int:

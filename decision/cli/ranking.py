@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..defaults import DEFAULT_METHOD, RANKING_METHODS
+from ..defaults import DEFAULT_METHOD, RANKING_METHODS, TIE_DELTA
 from .common import (MAX_TOOLS_OPTION, TOP_OPTION, add_catalog, catalog_of, check_out, constraints_of, csv_text,
                      model_options, preference_direction, preference_meaning, scenario_and_weights, separating_decimals,
                      weights_of, write_output)
@@ -62,7 +62,7 @@ def format_ranking(ranked: Ranked, catalog: Catalog, check: dict | None = None) 
         lines.append(f"{sq['rank']:>{nr}}   {sq['preference']:>{pw}.{dec}f}  {vals}  {0:>6}  "
                      "(status quo: do nothing new)")
     if tied:
-        lines.append("= statistically tied with #1: a change of 0.02 or less in one weight puts it first.")
+        lines.append(f"= statistically tied with #1: a change of {TIE_DELTA:g} or less in one weight puts it first.")
     if check:
         if check["methods_agree"]:
             lines.append("Methods: " + ", ".join(check["methods"]) + " agree on #1.")

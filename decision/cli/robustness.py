@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..defaults import DEFAULT_METHOD, HOW_SURE_SAMPLES, PORTFOLIO_METHODS
+from ..defaults import DEFAULT_METHOD, HOW_SURE_SAMPLES, NEAR_SPREAD, PORTFOLIO_METHODS
 from ..errors import DecisionError
 from .common import (MAX_SAMPLES, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, add_catalog, catalog_of, constraints_of,
                      count, model_options, scenario_and_weights, weights_of, write_output)
@@ -25,8 +25,9 @@ def register(sub) -> None:
     scenario_and_weights(r)
     model_options(r)
     r.add_argument("--method", default=DEFAULT_METHOD, choices=PORTFOLIO_METHODS)
-    r.add_argument("--spread", type=float, default=0.1,
-                   help="with --weights/--profile, SMAA draws each weight within +/- this of it (default 0.1)")
+    r.add_argument("--spread", type=float, default=NEAR_SPREAD,
+                   help="with --weights/--profile, SMAA draws each weight within +/- this of it "
+                        f"(default {NEAR_SPREAD:g})")
     r.add_argument("--samples", type=SAMPLES_OPTION,
                    help=f"Monte Carlo samples (default 10000, {SCORE_SAMPLES:,} with --scores; at most "
                         f"{MAX_SAMPLES:,})")

@@ -14,18 +14,14 @@ from ..errors import DecisionError
 from ..advice import BottomLine
 from ..memo import options_table
 from ..options import Options
-from ..ranking import method_of
+from ..ranking import CONSENSUS, DEFAULT_METHOD, METHODS, method_of
 from .state import ViewState
 
 TABLE_CLASS = "decision-ranking"
 """CSS class of the ranked-table element (browser tests read it)."""
-METHOD_LABELS = {
-    "wsm": "Weighted sum on fixed 0-10 anchors (default)",
-    "topsis": "TOPSIS (closeness to the ideal; cross-check)",
-    "vikor": "VIKOR (compromise; cross-check)",
-    "spotis": "SPOTIS (same ranking as the weighted sum here)",
-    "consensus": "Consensus of wsm, TOPSIS and VIKOR (slower)",
-}
+METHOD_LABELS = {m.name: m.menu + (" (default)" if m.name == DEFAULT_METHOD else "")
+                 for m in sorted([*METHODS.values(), CONSENSUS], key=lambda m: m.name != DEFAULT_METHOD) if m.menu}
+"""The dashboard's method menu (:attr:`decision.ranking.Method.menu`), the default method first."""
 
 
 def ranking_table_html(ranking: pd.DataFrame, catalog: Catalog, state: ViewState, stale: bool = False,

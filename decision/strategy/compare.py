@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..defaults import COURSE_TIE as TIE
 from ..errors import DecisionError
 from ..ranking import METHODS as RANKING_METHODS
 from ..ranking import FAST_METHODS, competition_ranks, normalise, preference
@@ -34,8 +35,8 @@ METHODS = ("wsm", "topsis", "vikor")
 VALUE_DECIMALS = 9
 """Values are ranked rounded to this many decimals (the solver rounds its values at 12; sums in another order differ
 at about 1e-12)."""
-TIE = 5e-4
-"""Values closer than this (a rounding step of the printed three decimals) are 'about as much'."""
+# TIE (decision.defaults.COURSE_TIE): values closer than this (a rounding step of the printed three decimals) are
+# 'about as much'.
 
 
 @dataclass(frozen=True)

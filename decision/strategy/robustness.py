@@ -21,9 +21,10 @@ import numpy as np
 
 from dataclasses import dataclass, replace
 
+from ..kernel import crossing_of
 from ..portfolios import portfolio_values, value_masks
 from ..ranking import normalise
-from ..robustness import linear_stability, sample_scores, sample_weights, walk_weights
+from ..robustness import linear_stability, sample_scores, sample_weights
 from .tree import StrategyProblem, period_outcomes
 
 SCORE_CHUNK = 8
@@ -147,12 +148,8 @@ def course_confidence(problem: StrategyProblem, weights=None, samples: int = 200
                critical=None, direction=None, bound=None, weight=None, replacement=None)
     c = stab.attrs.get("most_critical")
     if c is not None and len(rows) > 1:
-        j = crit.index(c)
-        lo, hi = float(stab.loc[c, "low"]), float(stab.loc[c, "high"])
-        falls = (w[j] - lo <= hi - w[j] and lo > 0) or hi >= 1
-        bound = lo if falls else hi
-        t = min(1.0, max(0.0, bound + (-0.01 if falls else 0.01)))
-        u = Xn @ walk_weights(w, j, np.array([t]))[0] - cost
-        out.update(margin=float(stab["margin"].min()), critical=c, direction="falls below" if falls else "rises above",
-                   bound=bound, weight=float(w[j]), replacement=problem.portfolios.tools_of(rows[int(np.argmax(u))]))
+        x = crossing_of(w, float(stab.loc[c, "low"]), float(stab.loc[c, "high"]), crit.index(c))
+        u = Xn @ x.weights - cost
+        out.update(margin=float(stab["margin"].min()), critical=c, direction=x.direction, bound=x.bound,
+                   weight=x.weight, replacement=problem.portfolios.tools_of(rows[int(np.argmax(u))]))
     return CourseConfidence(**out)
