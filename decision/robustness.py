@@ -39,7 +39,7 @@ from .errors import DecisionError
 from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
-from .weights import walk_weights  # noqa: F401  (re-exported: advice, briefing and strategy import it from here)
+from .weights import walk_weights  # also re-exported: advice, briefing and strategy import it from here
 
 
 def _registered(field: str) -> tuple[str, ...]:
@@ -208,10 +208,8 @@ def top_changes(sweep: pd.DataFrame) -> pd.DataFrame:
 
 def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int, offset=None) -> tuple[float, float]:
     """Exact interval of w_k keeping ``a`` on top of a weighted sum less ``offset`` (docs/robustness.md, section 2)."""
-    rest = np.delete(w, k)
-    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
     off = np.zeros(len(Xn)) if offset is None else np.asarray(offset)
-    R = np.delete(Xn, k, axis=1) @ rest - off                      # value at w_k = 0
+    R = Xn @ walk_weights(w, k, np.zeros(1))[0] - off              # value at w_k = 0, the others rescaled
     d0 = R[a] - R                                                  # gap to the top at w_k = 0
     d1 = (Xn[a, k] - off[a]) - (Xn[:, k] - off)                    # gap at w_k = 1
     cross = (d0 < 0) != (d1 < 0)
