@@ -842,8 +842,7 @@ class _Rough:
             self.X_sorted = np.take_along_axis(self.X64, self.best_first, 1)
         else:
             self.live = sc.span > 0
-            self.dp2_64 = np.ascontiguousarray(((sc.ideal - Xc) ** 2).T)
-            self.dm2_64 = np.ascontiguousarray(((Xc - sc.anti) ** 2).T)
+            self.dp2_64, self.dm2_64 = (np.ascontiguousarray(g.T) for g in squared_gaps(Xc, sc.ideal, sc.anti))
             self.dp2, self.dm2 = self.dp2_64.astype(np.float32), self.dm2_64.astype(np.float32)
             C = Xc.shape[1]
             self.corner = np.array([[(c >> j) & 1 for j in range(C)] for c in range(2 ** C)], dtype=bool)
@@ -855,6 +854,7 @@ class _Rough:
             U = _small_product(Wc.astype(np.float32), self.XT[:, cols])
             safe = np.ones(len(Wc), dtype=bool)
         else:
+            # kernel.closeness in float32, in place (a bound only: ROUGH_MARGIN covers its error)
             w2 = (np.where(self.live, Wc, 0.0) ** 2).astype(np.float32)
             dp, U = _small_product(w2, self.dp2[:, cols]), _small_product(w2, self.dm2[:, cols])
             np.sqrt(dp, out=dp)
