@@ -39,7 +39,7 @@ from .errors import DecisionError
 from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
-from .weights import walk_weights  # noqa: F401  (re-exported: advice, briefing and strategy import it from here)
+from .weights import walk_weights  # also re-exported: advice, briefing and strategy import it from here
 
 
 def _registered(field: str) -> tuple[str, ...]:
@@ -208,10 +208,8 @@ def top_changes(sweep: pd.DataFrame) -> pd.DataFrame:
 
 def _wsm_interval(Xn: np.ndarray, w: np.ndarray, k: int, a: int, offset=None) -> tuple[float, float]:
     """Exact interval of w_k keeping ``a`` on top of a weighted sum less ``offset`` (docs/robustness.md, section 2)."""
-    rest = np.delete(w, k)
-    rest = rest / rest.sum() if rest.sum() > 0 else np.full(len(rest), 1.0 / len(rest))
     off = np.zeros(len(Xn)) if offset is None else np.asarray(offset)
-    R = np.delete(Xn, k, axis=1) @ rest - off                      # value at w_k = 0
+    R = Xn @ walk_weights(w, k, np.zeros(1))[0] - off              # value at w_k = 0, the others rescaled
     d0 = R[a] - R                                                  # gap to the top at w_k = 0
     d1 = (Xn[a, k] - off[a]) - (Xn[:, k] - off)                    # gap at w_k = 1
     cross = (d0 < 0) != (d1 < 0)
@@ -844,8 +842,7 @@ class _Rough:
             self.X_sorted = np.take_along_axis(self.X64, self.best_first, 1)
         else:
             self.live = sc.span > 0
-            self.dp2_64 = np.ascontiguousarray(((sc.ideal - Xc) ** 2).T)
-            self.dm2_64 = np.ascontiguousarray(((Xc - sc.anti) ** 2).T)
+            self.dp2_64, self.dm2_64 = (np.ascontiguousarray(g.T) for g in squared_gaps(Xc, sc.ideal, sc.anti))
             self.dp2, self.dm2 = self.dp2_64.astype(np.float32), self.dm2_64.astype(np.float32)
             C = Xc.shape[1]
             self.corner = np.array([[(c >> j) & 1 for j in range(C)] for c in range(2 ** C)], dtype=bool)
@@ -857,6 +854,7 @@ class _Rough:
             U = _small_product(Wc.astype(np.float32), self.XT[:, cols])
             safe = np.ones(len(Wc), dtype=bool)
         else:
+            # kernel.closeness in float32, in place (a bound only: ROUGH_MARGIN covers its error)
             w2 = (np.where(self.live, Wc, 0.0) ** 2).astype(np.float32)
             dp, U = _small_product(w2, self.dp2[:, cols]), _small_product(w2, self.dm2[:, cols])
             np.sqrt(dp, out=dp)
