@@ -44,10 +44,13 @@ def minmax(X, types, lo, hi) -> np.ndarray:
     outside the range scale linearly beyond 0-1). A constant column (``hi == lo``) has a unit span and is shifted to
     1 at its value (``1 + (x - lo)`` for a benefit, ``1 + (hi - x)`` for a cost): 1 on the rows the range came from,
     as pymcdm, while values drawn around it keep their order."""
-    X = np.asarray(X, dtype=float)
+    X, lo, hi = (np.asarray(a, dtype=float) for a in (X, lo, hi))
     const = hi == lo
     span = np.where(const, 1.0, hi - lo)
-    Xn = np.where(np.asarray(types) > 0, (X - lo) / span, (hi - X) / span)
+    benefit = np.broadcast_to(np.asarray(types) > 0, np.shape(span))
+    Xn = np.empty(np.broadcast_shapes(X.shape, np.shape(span)))      # each column computed once, by its direction
+    Xn[..., benefit] = (X[..., benefit] - lo[benefit]) / span[benefit]
+    Xn[..., ~benefit] = (hi[~benefit] - X[..., ~benefit]) / span[~benefit]
     return np.where(const, 1.0 + Xn, Xn) if np.any(const) else Xn
 
 
