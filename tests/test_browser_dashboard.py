@@ -100,6 +100,37 @@ DRAWN = """
 """
 
 
+SHOTS_1366 = [
+    (".decision-dashboard", 0, "top"),
+    (".decision-dashboard .decision-options-widget", 0, "options"),
+    (".decision-dashboard .decision-ranking-widget", 0, "table"),
+    (".decision-dashboard .decision-sensitivity", 0, "stability"),
+    (".decision-dashboard .decision-how-sure-box", 0, "how_sure"),
+    (".decision-how-sure-box .js-plotly-plot", 0, "tornado"),
+    (".decision-dashboard .decision-precedents", 0, "precedents"),
+    (".decision-more-settings", 0, "more_settings"),
+    (".decision-playbook-box", 0, "playbook"),
+    (".decision-dashboard .decision-charts .js-plotly-plot", 0, "chart_profile"),
+    (".decision-dashboard .decision-charts .js-plotly-plot", 1, "chart_tools"),
+]
+"""(CSS selector, which match, artefact name) of each screenshot kept at 1366 px, in page order."""
+SHOTS_390 = [
+    (".decision-dashboard", 0, "top"),
+    (".decision-dashboard .decision-ranking-widget", 0, "table"),
+    (".decision-dashboard .decision-charts .js-plotly-plot", 0, "chart_profile"),
+    (".decision-dashboard .decision-how-sure-box", 0, "how_sure"),
+    (".decision-playbook-box", 0, "playbook"),
+    (".decision-more-settings", 0, "more_settings"),
+]
+"""The same at 390 px (a phone)."""
+
+
+def _shots(page, shots, width: int) -> list[str]:
+    """The screenshots of ``shots`` (:data:`SHOTS_1366`), named ``dashboard_<width>_<name>.png``."""
+    return [_shot(page, page.locator(selector).nth(nth), f"dashboard_{width}_{name}.png")
+            for selector, nth, name in shots]
+
+
 def _shot(page, locator, name: str) -> str:
     """A screenshot of the screen as a reader sees it with the element's top at the top of the notebook."""
     locator.evaluate("(el) => el.scrollIntoView({block: 'start'})")
@@ -200,27 +231,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
             record["tree"] = tree
             assert tree and tree[0]["marks"] > 0
 
-            record["screenshots"] = [
-                _shot(page, page.locator(".decision-dashboard").first, "dashboard_1366_top.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-options-widget").first,
-                      "dashboard_1366_options.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-ranking-widget").first,
-                      "dashboard_1366_table.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-sensitivity").first,
-                      "dashboard_1366_stability.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-how-sure-box").first,
-                      "dashboard_1366_how_sure.png"),
-                _shot(page, page.locator(".decision-how-sure-box .js-plotly-plot").first,
-                      "dashboard_1366_tornado.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-precedents").first,
-                      "dashboard_1366_precedents.png"),
-                _shot(page, page.locator(".decision-more-settings").first, "dashboard_1366_more_settings.png"),
-                _shot(page, pb, "dashboard_1366_playbook.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-charts .js-plotly-plot").nth(0),
-                      "dashboard_1366_chart_profile.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-charts .js-plotly-plot").nth(1),
-                      "dashboard_1366_chart_tools.png"),
-            ]
+            record["screenshots"] = _shots(page, SHOTS_1366, 1366)
             _check_fits(page, record, "overflow_1366")
 
             # a phone-sized window (the side panel closed, as on a phone): the dashboard rewraps, its charts follow
@@ -231,17 +242,7 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
             page.wait_for_function("""() => Array.from(document.querySelectorAll('.decision-dashboard .js-plotly-plot'))
                 .filter(p => p.offsetParent !== null).every(p => p.getBoundingClientRect().right <=
                 document.querySelector('.decision-dashboard').getBoundingClientRect().right + 1)""", timeout=30_000)
-            record["screenshots"] += [
-                _shot(page, page.locator(".decision-dashboard").first, "dashboard_390_top.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-ranking-widget").first,
-                      "dashboard_390_table.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-charts .js-plotly-plot").nth(0),
-                      "dashboard_390_chart_profile.png"),
-                _shot(page, page.locator(".decision-dashboard .decision-how-sure-box").first,
-                      "dashboard_390_how_sure.png"),
-                _shot(page, pb, "dashboard_390_playbook.png"),
-                _shot(page, page.locator(".decision-more-settings").first, "dashboard_390_more_settings.png"),
-            ]
+            record["screenshots"] += _shots(page, SHOTS_390, 390)
             _check_fits(page, record, "overflow_390")
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "dashboard_failure.png"))
