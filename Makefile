@@ -37,6 +37,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_robustness.py
+	$(BIN)/python benchmarks/bench_sureness.py
 	$(BIN)/python benchmarks/bench_dashboard.py
 	$(BIN)/python benchmarks/bench_options.py
 	$(BIN)/python benchmarks/bench_strategy.py

@@ -26,8 +26,10 @@ Conventions shared by every function here:
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -926,9 +928,29 @@ def _top_candidates(R: np.ndarray, k: int, mult: np.ndarray, block: int = 64):
     return np.nonzero(R >= kth)
 
 
-def _score_setup(p, k, method, sc, rng, dist):
-    """The universe under score draws, the exact box filter's candidates, the seed pool, a draw and a preference
-    function: what both the certified top-k and the first-place share need."""
+@dataclass(frozen=True)
+class ScoreSetup:
+    """What every score-uncertainty run on combinations ``p`` with ``k`` places and ``method`` needs before its
+    draws: the universe, the effort cost of its rows, the exact box filter's candidates (rows of the universe), the
+    seed pool (positions in ``cand``) and, built on first use, the per-draw caps of the candidates. Build it once
+    with :func:`score_setup` and pass it to several runs (:func:`decision.sureness.how_sure` does)."""
+    u: U.ScoreUniverse
+    off: np.ndarray
+    cand: np.ndarray
+    pool: np.ndarray
+    scaling: _Scaled
+    method: str
+    k: int
+    source: Callable                 # weak reference to the combinations it was built for
+
+    @cached_property
+    def caps(self) -> U.Caps:
+        return U.score_caps(self.u, self.cand, self.scaling, self.off[self.cand])
+
+
+def score_setup(p: Portfolios, k: int, method: str) -> ScoreSetup:
+    """The :class:`ScoreSetup` of combinations ``p`` (top ``k``, ``method``)."""
+    sc = portfolio_scaling(p, method)
     u = U.score_universe(p)
     up = u.portfolios
     off = effort_offset(up)
@@ -940,18 +962,28 @@ def _score_setup(p, k, method, sc, rng, dist):
         if len(part):
             pool.append(part[skyband_mask(with_offset(x0[part], off[cand][part], method), 2 * k)])
     pool = np.unique(np.concatenate(pool)) if pool else np.zeros(0, dtype=int)
-    a = up.adjusted
+    return ScoreSetup(u, off, cand, pool, sc, method, k, weakref.ref(p))
+
+
+def _score_setup(p, k, method, sc, rng, dist, setup: ScoreSetup | None = None):
+    """The universe under score draws, the exact box filter's candidates, the seed pool, a draw and a preference
+    function: what both the certified top-k and the first-place share need (``setup``: built before, reused)."""
+    s = setup if setup is not None else score_setup(p, k, method)
+    if (s.k, s.method) != (k, method) or s.source() is not p:
+        raise DecisionError("this score set-up was built for other combinations, another method or another k")
+    a = s.u.portfolios.adjusted
     draw = lambda n: sample_scores(rng, a.low, a.score, a.high, n, dist)          # noqa: E731
     prefs = lambda X, Wc: scores(X, Wc, method, sc)                               # noqa: E731
-    return u, off, cand, pool, draw, prefs
+    return s, draw, prefs
 
 
 def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, seed=0, method: str = "wsm",
                             distribution: str = "triangular", weights=None, weight_center=None,
-                            spread: float = 0.1) -> float:
+                            spread: float = 0.1, setup: ScoreSetup | None = None) -> float:
     """Share of draws (weights as :func:`smaa_portfolios`, tool scores within their ranges) in which combination
     ``row`` of ``p`` is first, exactly (ties split first place; a draw where it is infeasible counts 0). Faster than
-    a full SMAA: a draw is settled as soon as a strong combination beats it."""
+    a full SMAA: a draw is settled as soon as a strong combination beats it. ``setup``: :func:`score_setup` of
+    ``p`` with k = 1 and ``method``, to share between several calls."""
     _check_method(method, "portfolio")
     rng = np.random.default_rng(seed)
     crit = p.criteria
@@ -960,15 +992,17 @@ def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, see
     else:
         W, _ = sample_weights(int(n_samples), len(crit), rng, None, None, crit, weight_center, spread)
     sc = portfolio_scaling(p, method)
-    u, off, cand, pool, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution)
-    if row not in cand:
+    s, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution, setup)
+    if row not in s.cand:
         return 0.0
-    return U.first_place(u, row, cand, W, draw, sc, prefs, off[cand], pool, _kernel(method) == ADDITIVE) / len(W)
+    return U.first_place(s.u, row, s.cand, W, draw, sc, prefs, s.off[s.cand], s.pool,
+                         _kernel(method) == ADDITIVE, caps=s.caps) / len(W)
 
 
 def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
     """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
-    u, off, cand, pool, draw, prefs = _score_setup(p, k, method, sc, rng, dist)
+    s, draw, prefs = _score_setup(p, k, method, sc, rng, dist)
+    u, off, cand, pool = s.u, s.off, s.cand, s.pool
     up = u.portfolios
     members = lambda rows: up.members[cand[rows]]                                 # noqa: E731
     tally.D = np.zeros((len(up), k + 1))

@@ -19,10 +19,10 @@ import pandas as pd
 from .defaults import HOW_SURE_SAMPLES as _HOW_SURE_SAMPLES
 from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values, value_masks
-from .ranking import DEFAULT_METHOD, as_weights
+from .ranking import DECIMALS, DEFAULT_METHOD, as_weights
 from .robustness import (_best, _check_method, effort_offset, first_share_with_scores, mc_error,
-                         portfolio_scaling, scores, smaa_portfolios)
-from .uncertainty import score_universe
+                         portfolio_scaling, score_setup, scores, smaa_portfolios)
+from .uncertainty import BOUND_MARGIN, score_universe
 
 HOW_SURE_SAMPLES = _HOW_SURE_SAMPLES
 """Draws per share of :func:`how_sure` (each share +/- 0.031 at 95%)."""
@@ -79,8 +79,10 @@ def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_sample
     region = ({"weight_center": weights, "spread": spread} if weights is not None else {})
     fixed = as_weights(weights, p.criteria)
 
+    setup = score_setup(p, 1, method)                 # the universe, filter and caps: built once for both shares
+
     def with_scores(**kw) -> float:
-        return first_share_with_scores(p, rec, n_samples, seed, method, distribution, **kw)
+        return first_share_with_scores(p, rec, n_samples, seed, method, distribution, setup=setup, **kw)
     fixed_scores = smaa_portfolios(p, n_samples, seed=seed, method=method, k=1, **region)
     return HowSure(recommendation=p.tools_of(rec), label=p.labels([rec])[0],
                    both=with_scores(**region), scores_only=with_scores(weights=fixed),
@@ -107,21 +109,24 @@ def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, row
     change), ``margin_low``, ``margin_high``, ``swing`` (their difference, absolute), ``flips`` (the recommendation
     loses first place at one end, or breaks a red line / misses the floor there: margin NaN). Sorted by ``flips``
     then ``swing``, largest first; ``attrs``: ``margin`` (at the point scores), ``recommendation``, ``runner_up``.
-    Exact over every combination that is feasible at some score (only combinations holding the moved tool change).
+    Exact over every combination that is feasible at some score: only combinations holding the moved tool change,
+    and of those only the ones whose bound (:func:`_moved_bound`) reaches the best value found so far are valued.
     ``row``: the combination to judge instead of the top at the point scores (as in :func:`how_sure`); its margin
     at the point scores is then negative when another combination comes first there."""
     _check_method(method, "portfolio")
     rec = recommendation_row(p, weights, method) if row is None else _row(p, row)
     w = as_weights(weights, p.criteria)
     u = score_universe(p)
-    up, st = u.portfolios, u.portfolios.setting
-    a, spec = up.adjusted, st.spec
+    up = u.portfolios
+    a = up.adjusted
     sc = portfolio_scaling(p, method)
     off = effort_offset(up)
 
-    def prefs(values, rows):
-        return scores(np.clip(sc(values), 0, 1), w[None, :], method, sc, off[rows])[0]
-    base = np.where(np.arange(len(up)) < u.n_point, prefs(up.values, np.arange(len(up))), -np.inf)
+    def prefs(X, rows):
+        return scores(X, w[None, :], method, sc, off[rows])[0]
+    X0 = np.clip(sc(up.values), 0, 1)
+    P0 = prefs(X0, np.arange(len(up)))                # every row at the point scores, feasible there or not
+    base = np.where(np.arange(len(up)) < u.n_point, P0, -np.inf)
     alt = base.copy()
     alt[rec] = -np.inf
     runner = int(np.argmax(alt))
@@ -129,40 +134,79 @@ def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, row
     for t in range(len(up.catalog.tools)):
         held = np.flatnonzero((up.bits >> t) & 1)
         without = np.where(((up.bits >> t) & 1) == 0, alt, -np.inf).max()
-        settings, where = [], []
         for j in range(len(p.criteria)):
             if a.low[t, j] == a.high[t, j]:
                 continue
+            margins = []
             for end in (a.low, a.high):
                 m = a.score.copy()
                 m[t, j] = end[t, j]
-                settings.append(m)
-            where.append(j)
-        if not settings:
-            continue
-        S = np.stack(settings)
-        V = portfolio_values(up.idx[held], up.bits[held], S, spec)             # (settings, rows holding t, C)
-        margins = []
-        for i, m in enumerate(S):
-            ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
-            ok = np.ones(len(held), dtype=bool)
-            for mask in value_masks(up.bits[held], V[i], st, idx=up.idx[held],
-                                    score=ext[up.idx[held].astype(np.intp)]).values():
-                ok &= mask
-            U = np.where(ok, prefs(V[i], held), -np.inf)
-            u_rec = U[held == rec][0] if rec in held else base[rec]
-            best = max(without, U[held != rec].max(initial=-np.inf))
-            margins.append(u_rec - best if np.isfinite(u_rec) else np.nan)
-        for n, j in enumerate(where):
-            lo_m, hi_m = margins[2 * n], margins[2 * n + 1]
+                bound = _moved_bound(X0[held], P0[held], j, m[t, j] - a.score[t, j], up.setting.spec, sc,
+                                     lambda X: prefs(X, held))
+                margins.append(_margin(up, held, m, rec, base[rec], without, bound, lambda v, r: prefs(
+                    np.clip(sc(v), 0, 1), r)))
             rows_out.append((up.catalog.tool_ids[t], up.catalog.tools[t].name, p.criteria[j], a.low[t, j],
-                             a.score[t, j], a.high[t, j], lo_m, hi_m))
+                             a.score[t, j], a.high[t, j], *margins))
     df = pd.DataFrame(rows_out, columns=["tool", "name", "criterion", "low", "point", "high", "margin_low",
                                          "margin_high"])
-    df["swing"] = (df["margin_high"] - df["margin_low"]).abs()
+    df[["margin_low", "margin_high"]] = df[["margin_low", "margin_high"]].round(DECIMALS)   # the package's tie rule
+    df["swing"] = (df["margin_high"] - df["margin_low"]).abs().round(DECIMALS)
     df["flips"] = ~((df["margin_low"] > 0) & (df["margin_high"] > 0))
     df = df.sort_values(["flips", "swing", "tool", "criterion"], ascending=[False, False, True, True],
                         kind="stable", na_position="first").reset_index(drop=True)
     df.attrs.update(margin=float(base[rec] - base[runner]), recommendation=p.labels([rec])[0],
                     runner_up=up.labels([runner])[0], method=method, scenario=p.adjusted.scenario.id)
     return df
+
+
+TORNADO_CHUNK = 256
+"""Rows valued per step of :func:`_margin` (the first step; each next one twice as many)."""
+
+
+def _moved_bound(X0: np.ndarray, P0: np.ndarray, j: int, delta: float, spec, sc, prefs) -> np.ndarray:
+    """(n,) upper bounds on the preferences of combinations (scaled point values ``X0``, preferences ``P0``) when
+    one of their tools' changes on criterion ``j`` moves by ``delta`` points. The lemma (``docs/robustness.md``,
+    "Score tornado"): a criterion's value moves by at most ``|delta|`` points, in the change's direction, because
+    each pool's derivative in a member's share is at most 1 (the top share counts fully, the others ``kappa`` or
+    less, interactions only shrink what is left), the status quo and the improvement pool pass it on with factors
+    ``q0 (1 - better)`` and ``1 - q_h``, both at most 1, and the quiet cap and the clip to the scale are
+    1-Lipschitz and monotone. Both portfolio methods rise with every scaled criterion (scaled values in 0-1, the
+    ideal at 1), so the bound is the preference with criterion ``j`` raised by that much (none when it falls)."""
+    good = delta * spec.direction[j]
+    if good <= 0:
+        return P0
+    probe = sc(np.vstack([spec.lo, spec.hi]))
+    step = abs(probe[1, j] - probe[0, j]) * good / (spec.hi[j] - spec.lo[j])   # scaled units per point moved
+    Xb = X0.copy()
+    Xb[:, j] = np.minimum(Xb[:, j] + step, 1.0)
+    return prefs(Xb) + BOUND_MARGIN
+
+
+def _margin(up: Portfolios, held: np.ndarray, m: np.ndarray, rec: int, rec_base: float, without: float,
+            bound: np.ndarray, prefs) -> float:
+    """The margin of ``rec`` over the best feasible other combination under the changes ``m`` (T x C), where only
+    the combinations ``held`` (rows of ``up``) differ from the point scores and the others' best is ``without``.
+    ``bound`` (per row of ``held``) caps each one's preference: the rows are valued highest bound first, in growing
+    chunks, until the next bound is below the best feasible value found (nothing after it can beat that value).
+    ``prefs(values, rows)`` -> preferences. NaN when ``rec`` is infeasible under ``m``."""
+    st = up.setting
+    ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
+
+    def value(rows):
+        idx = up.idx[rows]
+        v = portfolio_values(idx, up.bits[rows], m, st.spec)
+        ok = np.ones(len(rows), dtype=bool)
+        for mask in value_masks(up.bits[rows], v, st, idx=idx, score=ext[idx.astype(np.intp)]).values():
+            ok &= mask
+        return np.where(ok, prefs(v, rows), -np.inf)
+    mine = held == rec
+    u_rec = value(np.array([rec]))[0] if mine.any() else rec_base
+    order = np.flatnonzero(~mine & (bound >= without))             # the others can never beat ``without``
+    order = order[np.argsort(-bound[order], kind="stable")]
+    best, start, chunk = without, 0, TORNADO_CHUNK
+    while start < len(order) and bound[order[start]] >= best:
+        rows = order[start:start + chunk]
+        best = max(best, value(held[rows]).max(initial=-np.inf))
+        start, chunk = start + chunk, 2 * chunk
+    return u_rec - best if np.isfinite(u_rec) else np.nan
+

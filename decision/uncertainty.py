@@ -33,6 +33,7 @@ cap is below the threshold can be in that draw's top k, so every draw's top k is
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -113,9 +114,27 @@ def _range_feasible(vlo, vhi, idx, bits, st, worst: bool) -> np.ndarray:
     return ok
 
 
+UNIVERSE_MEMO = 2
+"""Score universes kept for reuse (each some 30 MB on the bundled catalogue): the briefing and the dashboard ask for
+the same combinations' universe three times in a row (the "how sure" shares, then the tornado)."""
+_UNIVERSES: dict[int, tuple] = {}
+
+
 def score_universe(p: Portfolios) -> ScoreUniverse:
     """The combinations of ``p``'s scenario that are feasible in at least one draw of the changes, with their
-    value boxes (see :class:`ScoreUniverse`)."""
+    value boxes (see :class:`ScoreUniverse`). ``p`` is immutable, so the last :data:`UNIVERSE_MEMO` universes are
+    kept, each with a weak reference to its ``p`` (a new object at a reused address is never mistaken for it)."""
+    hit = _UNIVERSES.get(id(p))
+    if hit is not None and hit[0]() is p:
+        return hit[1]
+    u = _score_universe(p)
+    _UNIVERSES[id(p)] = (weakref.ref(p), u)
+    while len(_UNIVERSES) > UNIVERSE_MEMO:
+        _UNIVERSES.pop(next(iter(_UNIVERSES)))
+    return u
+
+
+def _score_universe(p: Portfolios) -> ScoreUniverse:
     st = p.setting
     if st is None:
         raise DecisionError("score uncertainty needs combinations built by build_portfolios")
@@ -534,13 +553,14 @@ def _kth_by_sample(R: np.ndarray, k: int) -> np.ndarray:
 
 
 def first_place(u: ScoreUniverse, row: int, rows: np.ndarray, W: np.ndarray, draw: Callable, scale: Callable,
-                prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool, progress=None) -> float:
+                prefs: Callable, off: np.ndarray, seed_pool: np.ndarray, linear: bool, progress=None,
+                caps: Caps | None = None) -> float:
     """Total first-place share over the draws of combination ``row`` of ``u`` (ties split first place), exactly:
     in each draw it is valued with its feasibility; a strong seed that beats it settles the draw; otherwise every
     combination of ``rows`` whose cap reaches it is valued exactly. Arguments as :func:`certified_top`; ``row``
-    must be among ``rows``."""
+    must be among ``rows``; ``caps``: their :func:`score_caps` if already built."""
     pos = int(np.flatnonzero(rows == row)[0])
-    b = score_caps(u, rows, scale, off)
+    b = caps if caps is not None else score_caps(u, rows, scale, off)
     x0 = np.clip(scale(u.portfolios.values[rows]), 0.0, 1.0)
     m = min(len(seed_pool), 64)
     per = 1 if linear else 2 * len(b.scale_a)

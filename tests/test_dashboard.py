@@ -398,7 +398,7 @@ def test_precedents_panel_shows_the_three_nearest_episodes_of_the_chosen_scenari
 def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado(dash, bundled):
     from decision.sureness import how_sure, score_tornado
     panel = dash.how_sure
-    panel.samples = 300                                         # the default 1,000 takes 20-30 s with the tornado
+    panel.samples = 300                                         # the default 1,000 takes 5-10 s with the tornado
     assert panel.sure is None and panel.figure is None and "decision-how-sure'" not in panel.text.value
     panel.button.click()
     s = dash.state

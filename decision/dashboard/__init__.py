@@ -56,7 +56,7 @@ How an update runs
   (:class:`.fit.FitAgent`), with labels and titles wrapped whole to it; below 620 px tables become one card per row.
   The FitAgent also scrolls the dashboard into view once its results are drawn, so Run All ends on it.
 * "How sure, with the scores?" (issue 20) runs :func:`decision.sureness.how_sure` and
-  :func:`~decision.sureness.score_tornado` on a button press (25-50 s on the bundled catalogue, with a progress line;
+  :func:`~decision.sureness.score_tornado` on a button press (5-10 s on the bundled catalogue, with a progress line;
   too slow for every change), then marks its result stale when a setting changes. The three nearest precedents
   (issue 16, :func:`decision.precedents.nearest`) follow the scenario.
 

@@ -78,7 +78,7 @@ class HowSurePanel:
         self.titles: tuple = ()
         self.button = W.Button(description="How sure, with the scores?", icon="calculator",
                                tooltip="How often the recommendation stays first when the tool scores vary too, and "
-                                       "which scores decide it (25-50 s)",
+                                       "which scores decide it (5-10 s)",
                                layout=W.Layout(width="auto"))
         self.button.add_class("decision-how-sure-button")
         self.button.on_click(lambda _b: self.run())
@@ -86,7 +86,7 @@ class HowSurePanel:
         self.progress.add_class("decision-progress")
         self.text = W.HTML("<small>Every score in the catalogue is a judgment with a low-high range. The button "
                            "asks how often the recommendation stays first when the scores vary as well as the "
-                           "weights, and which scores decide it (25-50 s on the bundled catalogue: not recomputed "
+                           "weights, and which scores decide it (5-10 s on the bundled catalogue: not recomputed "
                            "on every change).</small>", layout=W.Layout(width="100%"))
         self.chart = W.VBox(layout=W.Layout(width="100%"))
         self.box = W.VBox([W.HBox([self.button, self.progress], layout=W.Layout(flex_flow="row wrap",
@@ -99,7 +99,7 @@ class HowSurePanel:
         return repr(view.state)
 
     def run(self) -> None:
-        """Compute both for the current view (blocking the kernel 25-50 s; the progress line says what runs)."""
+        """Compute both for the current view (blocking the kernel 5-10 s; the progress line says what runs)."""
         from ..sureness import HOW_SURE_SAMPLES, how_sure, score_tornado  # noqa: PLC0415  (scipy-free, but heavy)
         view = self.current()
         if view is None:
