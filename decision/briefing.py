@@ -28,12 +28,14 @@ from .strategy.compare import compare_courses
 from .strategy.playbook import Plan, build_plan
 from .strategy.reactions_file import load_reactions
 from .strategy.tree import strategy_problem
+from .sureness import HOW_SURE_SAMPLES
 from .weights import direct, equal, parse_weights
 
 DEFAULT_PROFILE = "balanced"
-SCORE_SAMPLES = 400
-"""Draws per share of the briefing's "how sure" figure with score uncertainty (each share +/- 4.9% at 95%): fewer than
-``decision robustness`` (1,000) because every share re-draws the scores of the whole catalogue (docs/performance.md)."""
+SCORE_SAMPLES = HOW_SURE_SAMPLES
+"""Draws per share of the briefing's "how sure" figure with score uncertainty: the same 1,000 (each share +/- 3.1% at
+95%) as ``decision robustness`` and the dashboard, so the three views give one figure for the same settings (it was
+400 while the score tornado took most of the briefing's time; docs/performance.md)."""
 
 
 @dataclass(frozen=True)

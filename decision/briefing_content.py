@@ -24,6 +24,7 @@ from .display import ELICITATION, join_names, percent, plain, separating_decimal
 from .memo import OptionsTable, options_table
 from .briefing_playbook import appendix_section, playbook_section
 from .ranking import METHODS, method_of
+from .sureness import HOW_SURE_SAMPLES
 
 HANDLING = "Illustrative data: scores are expert judgments, not measurements"
 QUESTION = ("Which combination of diplomatic tools presses the ally for accountability without severing security "
@@ -323,8 +324,11 @@ def score_blocks(b: Briefing, playbook: bool) -> list:
                    f"drawn within its low-high range ({sure.distribution}); {percent(sure.scores_only)} with only the "
                    f"scores varying (weights as given), {percent(sure.weights_only)} with only the weights varying "
                    f"(scores at their point values). Each share is within \u00b1{sure.mc_error:.1%} at 95% "
-                   f"({sure.n_samples:,} draws each, seed {sure.seed}: fewer than decision robustness uses, to keep the "
-                   f"briefing quick; a draw in which it crosses a red line counts against it). " + relation)]
+                   f"({sure.n_samples:,} draws each, seed {sure.seed}"
+                   + (": as many as decision robustness and the dashboard use, so the three views agree"
+                      if sure.n_samples == HOW_SURE_SAMPLES else
+                      f": decision robustness and the dashboard use {HOW_SURE_SAMPLES:,}")
+                   + "; a draw in which it crosses a red line counts against it). " + relation)]
     if tor is not None and len(tor):
         a = tor.attrs
         ends = tor[["margin_low", "margin_high"]]
