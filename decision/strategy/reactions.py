@@ -120,6 +120,7 @@ class Principles:
     opening_max_rung: int | None = 4
     grave_opening_max_rung: int | None = None
     grave_threshold: float | None = None
+    grave_factors: tuple[str, ...] = ()
     credibility: bool = True
     threat_at_horizon: bool = True
     verified_progress: bool = True
@@ -149,8 +150,8 @@ class Principles:
         state = lambda on: "on " if on else "off"  # noqa: E731
         opening = f", opening up to rung {self.opening_max_rung}" if self.opening_max_rung is not None else ""
         if self.opening_max_rung is not None and self.grave_opening_max_rung is not None \
-                and self.grave_threshold is not None:
-            opening += (f" (rung {self.grave_opening_max_rung} when severity or time pressure is at least "
+                and self.grave_threshold is not None and self.grave_factors:
+            opening += (f" (rung {self.grave_opening_max_rung} when {' or '.join(self.grave_factors)} is at least "
                         f"{self.grave_threshold:g}, flagged rung_skip)")
         horizon = "; a threat in the last package needs a next step on the ladder" if self.threat_at_horizon else ""
         risk = (f"; chance of a major retaliation at most {self.max_rupture_risk:.0%} per period"

@@ -175,18 +175,14 @@ def required_rung(portfolios: Portfolios) -> int:
     return max((cat.tool(t).rung for t in required_tools(portfolios)), default=0)
 
 
-GRAVE_FACTORS = ("severity", "time_pressure")
-"""Scenario factors of which one at ``grave_threshold`` or above makes a grave case (domain brief s.4: rung-skipping
-is legitimate in an atrocity or a crisis, F1 severity or F7 time pressure >= 8, and is flagged)."""
-
-
 def grave_case(pr: Principles, portfolios: Portfolios) -> bool:
     """True when calibration's grave-case cap applies: ``grave_opening_max_rung`` and ``grave_threshold`` are set and
-    the scenario's severity or time pressure reaches the threshold."""
+    one of the scenario's ``grave_factors`` reaches the threshold (the bundled file: severity or time pressure at
+    least 8; domain brief s.4: rung-skipping is legitimate in an atrocity or a crisis, and is flagged)."""
     if pr.grave_opening_max_rung is None or pr.grave_threshold is None:
         return False
     factors = portfolios.adjusted.scenario.factors
-    return any(factors.get(f, 0) >= pr.grave_threshold for f in GRAVE_FACTORS)
+    return any(factors.get(f, 0) >= pr.grave_threshold for f in pr.grave_factors)
 
 
 def opening_cap(pr: Principles, required_rung: int, grave: bool = False) -> int | None:
