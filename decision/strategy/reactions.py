@@ -151,8 +151,9 @@ class Principles:
         opening = f", opening up to rung {self.opening_max_rung}" if self.opening_max_rung is not None else ""
         if self.opening_max_rung is not None and self.grave_opening_max_rung is not None \
                 and self.grave_threshold is not None and self.grave_factors:
-            opening += (f" (rung {self.grave_opening_max_rung} when {' or '.join(self.grave_factors)} is at least "
-                        f"{self.grave_threshold:g}, flagged rung_skip)")
+            grave = " or ".join(self.grave_factors).replace("_", " ")
+            opening += (f" (rung {self.grave_opening_max_rung} when {grave} is at least {self.grave_threshold:g}, "
+                        "flagged rung_skip)")
         horizon = "; a threat in the last package needs a next step on the ladder" if self.threat_at_horizon else ""
         risk = (f"; chance of a major retaliation at most {self.max_rupture_risk:.0%} per period"
                 if self.max_rupture_risk is not None else "")
