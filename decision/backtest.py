@@ -19,8 +19,10 @@ Every episode of :mod:`decision.cases` is replayed through the model, stage by s
 (d) **Blind.** The same with each episode's factors and facts replaced by those of its archetype (the bundled
     scenario its relationship resembles), so that nothing coded after the outcome enters.
 
-Measures no catalogue tool expresses are counted and named (:attr:`Backtest.unexpressed`); episodes the model cannot
-value (no feasible playbook) are named with the reason. Calibration (:func:`fit_reactions`) fits the reaction model's
+Measures no catalogue tool expresses are counted and named (:attr:`Backtest.unexpressed`). Where no playbook meets
+every principle, recall reads the playbook `decision plan` advises (:func:`advised_playbook_tools`: the first
+principle whose switching off makes one possible), named per episode; episodes the model still cannot value are
+named with the reason. Calibration (:func:`fit_reactions`) fits the reaction model's
 base rates and rule log-odds by penalised likelihood (a Gaussian prior centred on each sourced value with the sourced
 bracket as +-2 standard deviations, MAP); every fitted figure is reported out of sample by leave-one-out (each
 episode scored by a model fitted without it).
