@@ -19,8 +19,10 @@ Every episode of :mod:`decision.cases` is replayed through the model, stage by s
 (d) **Blind.** The same with each episode's factors and facts replaced by those of its archetype (the bundled
     scenario its relationship resembles), so that nothing coded after the outcome enters.
 
-Measures no catalogue tool expresses are counted and named (:attr:`Backtest.unexpressed`); episodes the model cannot
-value (no feasible playbook) are named with the reason. Calibration (:func:`fit_reactions`) fits the reaction model's
+Measures no catalogue tool expresses are counted and named (:attr:`Backtest.unexpressed`). Where no playbook meets
+every principle, recall reads the playbook `decision plan` advises (:func:`advised_playbook_tools`: the first
+principle whose switching off makes one possible), named per episode; episodes the model still cannot value are
+named with the reason. Calibration (:func:`fit_reactions`) fits the reaction model's
 base rates and rule log-odds by penalised likelihood (a Gaussian prior centred on each sourced value with the sourced
 bracket as +-2 standard deviations, MAP); every fitted figure is reported out of sample by leave-one-out (each
 episode scored by a model fitted without it).
@@ -244,6 +246,30 @@ def playbook_tools(catalog: Catalog, scenario: Scenario, model: ReactionModel, w
     return set(plan.root.tools), {t for n in plan.nodes for t in n.tools}
 
 
+def advised_playbook_tools(catalog: Catalog, scenario: Scenario, model: ReactionModel,
+                           weights) -> tuple[set, set, str | None]:
+    """:func:`playbook_tools` of the playbook an analyst would use: the model's plan, or, when no playbook meets
+    every principle, the plan with the first principle whose switching off makes one possible (what `decision plan`
+    advises, in the order it lists them; the security floor, the premise, comes last), and that principle's name
+    (None when every principle holds). Raises the plan's DecisionError when no single principle is to blame."""
+    try:
+        return (*playbook_tools(catalog, scenario, model, weights), None)
+    except DecisionError as exc:
+        if "no playbook meets every principle" not in str(exc):
+            raise
+        first = exc
+    pr = model.principles
+    for name in pr.NAMES:
+        if not getattr(pr, name):
+            continue
+        try:
+            return (*playbook_tools(catalog, scenario, model.with_principles(pr.switched(off=[name])), weights),
+                    name)
+        except DecisionError:
+            continue
+    raise first
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The whole backtest
 
@@ -256,6 +282,16 @@ class Variant:
     flags: dict[str, bool | None]      # episode -> flagged (None: could not be valued)
     recall: dict[str, tuple[int, int, int]]   # episode -> (needed, in opening, in playbook)
     failures: dict[str, str] = field(default_factory=dict)
+    relaxed: dict[str, str] = field(default_factory=dict)   # episode -> principle switched off for its playbook
+
+    def note(self, episode: str) -> str:
+        """Why an episode is not valued, or which principle its playbook was counted without."""
+        if episode in self.failures:
+            return self.failures[episode]
+        if episode in self.relaxed:
+            return (f"no playbook meets every principle; counted with '{self.relaxed[episode]}' switched off, "
+                    "as decision plan advises")
+        return ""
 
 
 @dataclass(frozen=True)
@@ -317,7 +353,7 @@ class Backtest:
                          "security": e.security, "flagged": v.flags.get(e.id),
                          "flag_right": _flag_right(e, v.flags.get(e.id)), "rights": e.rights,
                          "improvement_measures": need, "in_opening": op, "in_playbook": pb,
-                         "note": v.failures.get(e.id, "")})
+                         "note": v.note(e.id)})
         return pd.DataFrame(rows).set_index("episode")
 
 
@@ -342,7 +378,7 @@ def confusion(library: CaseLibrary, flags: dict) -> dict:
 def _variant(name, catalog, library, models, P, reference, weights, blind, progress) -> Variant:
     """Flags and recall of every episode, each with ``models[i]`` (the sourced model, or the one fitted without
     episode i); playbooks are shared between episodes that have the same scenario and model."""
-    flags, recall, failures = {}, {}, {}
+    flags, recall, failures, relaxed = {}, {}, {}, {}
     cache: dict = {}
     for i, e in enumerate(library):
         model = models[i]
@@ -358,12 +394,14 @@ def _variant(name, catalog, library, models, P, reference, weights, blind, progr
         key = (e.archetype if blind else e.id, id(model))
         try:
             if key not in cache:
-                cache[key] = playbook_tools(catalog, episode_scenario(catalog, e, blind), model, weights)
-            opening, anywhere = cache[key]
+                cache[key] = advised_playbook_tools(catalog, episode_scenario(catalog, e, blind), model, weights)
+            opening, anywhere, off = cache[key]
             recall[e.id] = (len(need), sum(t in opening for t in need), sum(t in anywhere for t in need))
+            if off is not None:
+                relaxed[e.id] = off
         except DecisionError as exc:
             failures[e.id] = str(exc)
-    return Variant(name, P, reference, flags, recall, failures)
+    return Variant(name, P, reference, flags, recall, failures, relaxed)
 
 
 def run_backtest(catalog: Catalog, library: CaseLibrary | None = None, reactions: ReactionModel | None = None,
@@ -425,7 +463,7 @@ def backtest_json(bt: Backtest) -> dict:
                 "probabilities": [{r: _r(p) for r, p in zip(bt.reactions, P)} for P in v.probabilities[m]],
                 "brier": _r(row["brier"]), "security": e.security, "flagged": v.flags.get(e.id),
                 "flag_right": _flag_right(e, v.flags.get(e.id)), "rights": e.rights, "rights_verifiable": e.rights_verifiable,
-                "recall": {"measures": need, "in_opening": op, "in_playbook": pb}, "note": v.failures.get(e.id, "")})
+                "recall": {"measures": need, "in_opening": op, "in_playbook": pb}, "note": v.note(e.id)})
         variants[v.name] = {
             "log_score": _r(s["log_score"]), "log_skill": _r(s["log_skill"]), "brier": _r(s["brier"]),
             "brier_skill": _r(s["brier_skill"]), "brier_severity": _r(s["brier_severity"]),
@@ -482,6 +520,13 @@ def backtest_text(bt: Backtest) -> str:
     fails = {e: n for v in bt.variants for e, n in v.failures.items()}
     for e, n in sorted(fails.items()):
         lines.append(f"Not valued: {e}: {n}")
+    relaxed = {}
+    for v in bt.variants:
+        for e, n in v.relaxed.items():
+            relaxed.setdefault((e, n), []).append(v.name)
+    for (e, n), names in sorted(relaxed.items()):
+        lines.append(f"Counted with '{n}' switched off (no playbook meets every principle; what decision plan "
+                     f"advises): {e} ({'; '.join(names)})")
     return "\n".join(lines)
 
 

@@ -336,11 +336,20 @@ class Course:
     expected: dict
     effort: float
     next_steps: dict
+    flags: tuple[str, ...] = ()        # the opening's plan flags (e.g. rung_skip)
 
     def to_dict(self) -> dict:
-        return {"value": float(self.value), "worst_value": float(self.worst_value),
-                "expected": {k: float(v) for k, v in self.expected.items()}, "effort": float(self.effort),
-                "next_steps": {k: (None if v is None else list(v)) for k, v in self.next_steps.items()}}
+        d = {"value": float(self.value), "worst_value": float(self.worst_value),
+             "expected": {k: float(v) for k, v in self.expected.items()}, "effort": float(self.effort),
+             "next_steps": {k: (None if v is None else list(v)) for k, v in self.next_steps.items()}}
+        if self.flags:
+            d["flags"] = list(self.flags)
+        return d
+
+
+RUNG_SKIP_NOTE = ("rung skip: opens above the usual rung cap, allowed because severity or time pressure is grave "
+                  "(reactions.yaml calibration)")
+"""Said under an option whose opening climbs above ``opening_max_rung`` in a grave case (plan flag ``rung_skip``)."""
 
 
 def course_of(plan) -> Course:
@@ -348,7 +357,7 @@ def course_of(plan) -> Course:
     periods = plan.reviews + 1
     effort = sum(n.reach * n.effort for n in plan.nodes) / periods
     nxt = {c.reaction: (None if c.tools == plan.root.tools else c.tools) for c in plan.root.children}
-    return Course(plan.value, plan.worst_value, dict(plan.expected), effort, nxt)
+    return Course(plan.value, plan.worst_value, dict(plan.expected), effort, nxt, tuple(plan.root.flags))
 
 
 def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
@@ -359,6 +368,8 @@ def row_notes(r: Option, catalog, brief: bool = False) -> list[str]:
     if r.kind == "minimal_change":
         notes.append("add " + (", ".join(names[t] for t in r.add) or "nothing") + "; drop " +
                      (", ".join(names[t] for t in r.drop) or "nothing"))
+    if r.course is not None and "rung_skip" in r.course.flags:
+        notes.append(RUNG_SKIP_NOTE)
     if not r.feasible:
         reasons = [_first_clause(x) for x in r.reasons] if brief else list(r.reasons)
         notes.append("not feasible: " + ("; ".join(reasons) or "outside the constraints"))
@@ -675,7 +686,9 @@ def _why_not_opening(strategy, row: int) -> str:
         return "below the security floor in every review context (reactions.yaml security_floor)"
     if not strategy.feasible[hit[0], 0]:
         return "below the security floor at the opening (the chance of a major retaliation or a red line)"
-    return (f"cannot open the playbook: the opening starts no higher than rung {pr.opening_max_rung} "
+    from .strategy.tree import grave_case, opening_cap, required_rung  # noqa: PLC0415
+    cap = opening_cap(pr, required_rung(strategy.portfolios), grave_case(pr, strategy.portfolios))
+    return (f"cannot open the playbook: the opening starts no higher than rung {cap} "
             "(calibration) and holds no incentive before verified progress")
 
 

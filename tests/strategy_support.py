@@ -159,7 +159,11 @@ class Truth:
         pr = self.pr
         st = self.port.setting
         required = set(self.port.constraints.forced_in) | set(st.mandatory if st is not None else ())
-        cap = max([pr.opening_max_rung or 0] + [self.tool[t].rung for t in required])
+        f = self.port.adjusted.scenario.factors
+        grave = (pr.grave_opening_max_rung is not None and pr.grave_threshold is not None
+                 and any(f.get(g, 0) >= pr.grave_threshold for g in pr.grave_factors))
+        cap = max([(pr.grave_opening_max_rung if grave else pr.opening_max_rung) or 0]
+                  + [self.tool[t].rung for t in required])
         if pr.calibration and pr.opening_max_rung is not None and self.rung(x) > cap:
             return False
         reviewable = self.has(x, "threat") and self.has(x, "verification")

@@ -18,6 +18,7 @@ from decision.backtest import (Stages, brier, episode_scenario, fit_reactions, i
                                log_score, run_backtest, security_flag, skill, stage_arrays)
 from decision.cases import load_cases
 from decision.cli import main
+from decision.errors import DecisionError
 from decision.portfolios import package_values, setting
 from decision.strategy.reactions import reaction_probabilities
 from decision.strategy.reactions_file import load_reactions
@@ -127,6 +128,39 @@ def test_recall_counts_the_tools_in_force_when_the_partner_complied(bundled, fix
     assert improvement_measures(e, bundled) == ("legal_review", "export_controls", "independent_monitoring")
     assert improvement_measures(replace(e, rights="none"), bundled) == ()
     assert improvement_measures(replace(e, rights_verifiable=False), bundled) == ()
+
+
+def test_with_no_playbook_under_every_principle_the_playbook_is_the_one_decision_plan_advises(
+        monkeypatch, bundled, fixture_library, model):
+    """The fallback switches off the first principle (in the order `decision plan` lists them) that makes a playbook
+    possible; it never hides another error, and re-raises when no single principle is to blame."""
+    import decision.backtest as B
+    sc = episode_scenario(bundled, fixture_library.episodes[0])
+    blocked = DecisionError("no playbook meets every principle in scenario 'x': switching off ...")
+    tried = []
+
+    def fake(catalog, scenario, m, weights):
+        tried.append(tuple(n for n in m.principles.NAMES if not getattr(m.principles, n)))
+        if m.principles.benchmarks and m.principles.security_floor:
+            raise blocked
+        return {"a"}, {"a", "b"}
+
+    monkeypatch.setattr(B, "playbook_tools", fake)
+    assert B.advised_playbook_tools(bundled, sc, model, None) == ({"a"}, {"a", "b"}, "benchmarks")
+    assert tried[0] == () and tried[-1] == ("benchmarks",)          # every principle first, then one at a time
+    assert "security_floor" not in [t for x in tried for t in x]       # the premise comes last: not reached
+
+    monkeypatch.setattr(B, "playbook_tools", lambda *a: (_ for _ in ()).throw(blocked))
+    with pytest.raises(DecisionError, match="no playbook meets every principle"):
+        B.advised_playbook_tools(bundled, sc, model, None)
+    other = DecisionError("the security floor removes every package")
+    monkeypatch.setattr(B, "playbook_tools", lambda *a: (_ for _ in ()).throw(other))
+    with pytest.raises(DecisionError, match="removes every package"):
+        B.advised_playbook_tools(bundled, sc, model, None)
+
+    ok = lambda *a: ({"a"}, {"a"})  # noqa: E731
+    monkeypatch.setattr(B, "playbook_tools", ok)
+    assert B.advised_playbook_tools(bundled, sc, model, None) == ({"a"}, {"a"}, None)
 
 
 def test_the_backtest_of_the_fixture_names_its_unexpressed_measure(bundled, fixture_library):

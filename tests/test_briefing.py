@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from importlib.resources import files
 
 import numpy as np
@@ -206,6 +207,27 @@ def test_playbook_section_shows_the_engines_plan_and_what_it_buys(bundled):
     fig = C.figure(b, "playbook")
     assert [a.text for a in fig.layout.annotations] == [package_letters(plan)[n.tools] for n in plan.nodes]
     assert "hover" not in (fig.layout.title.text or "")
+
+
+def test_the_playbook_caveat_says_what_each_flag_means(tiny):
+    # tiny, worked example (docs/strategy.md): no flag; credibility off: the stalls branch keeps A's threat idle
+    # (bluff); a flag is never explained with another flag's words
+    model = decision.strategy.reactions_file.load_reactions(tiny)
+    hand = {"r": 0.4, "s": 0.2, "l": 0.2, "e": 0.2}
+    plan = decision.strategy.playbook.make_plan(tiny, "base", hand, reviews=1, months=6, max_tools=1)
+    assert not [x for x in C.playbook_section(plan).blocks if getattr(x, "css", "") == "caveat"]
+    bluff = decision.strategy.playbook.make_plan(tiny, "base", hand, reviews=1, months=6, max_tools=1,
+                                                 principles=model.principles.switched(off=["credibility"]))
+    assert bluff.flags == ["bluff"]
+    caveat = [x.text for x in C.playbook_section(bluff).blocks if getattr(x, "css", "") == "caveat"]
+    assert caveat == ["Bluff: a threatened step is not carried out on a branch where the ally stalls."]
+    def reflag(n):
+        return replace(n, flags=tuple("unanswered" if f == "bluff" else f for f in n.flags),
+                       children=tuple(reflag(c) for c in n.children))
+    unanswered = replace(bluff, root=reflag(bluff.root))
+    caveat = [x.text for x in C.playbook_section(unanswered).blocks if getattr(x, "css", "") == "caveat"]
+    assert caveat[0].startswith("Unanswered: on some branch the ally stalls and no admissible package presses")
+    assert "threatened step" not in caveat[0]
 
 
 def test_playbook_section_gives_the_reason_when_no_plan_meets_the_principles(monkeypatch):

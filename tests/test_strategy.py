@@ -51,6 +51,41 @@ def test_worked_example_reproduces_by_hand(hand_plan):
     assert p.flags == []
 
 
+def _grave_tiny(tiny_dir, factors="[f]"):
+    path = tiny_dir / "reactions.yaml"
+    path.write_text(path.read_text().replace(
+        "opening_max_rung: 2,", f"opening_max_rung: 2, grave_opening_max_rung: 4, grave_threshold: 8, "
+                                f"grave_factors: {factors},"))
+    return decision.load_catalog(tiny_dir)
+
+
+def test_a_grave_case_lets_the_opening_skip_rungs_and_flags_it(tiny_dir):
+    # calibration caps the opening at rung 2 (C, rung 4, cannot open: docs/strategy.md, "Worked example"); with the
+    # grave-case cap, rung 4 when factor f is at least 8, C may open in scenario 'hot' (f = 10), not in 'base' (f = 5)
+    cat = _grave_tiny(tiny_dir)
+    model = load_reactions(cat)
+    for scenario, may in (("hot", True), ("base", False)):
+        port = decision.build_portfolios(cat, scenario, max_tools=1)
+        problem = strategy_problem(port, model, reviews=1, months=6)
+        policy = problem.solve(HAND_WEIGHTS)
+        c = next(r for r in range(len(port)) if port.tools_of(r) == ("c",))
+        best = build_plan(problem, policy, HAND_WEIGHTS)
+        assert best.root.tools == ("a",) and "rung_skip" not in best.root.flags     # A still opens: no flag
+        if may:
+            plan = build_plan(problem, policy, HAND_WEIGHTS, opening=c)
+            assert plan.root.tools == ("c",) and "rung_skip" in plan.root.flags
+            assert plan_violations(plan, problem) == []
+        else:
+            with pytest.raises(DecisionError, match="rung cap"):
+                build_plan(problem, policy, HAND_WEIGHTS, opening=c)
+    assert "rung 4 when f is at least 8, flagged rung_skip" in model.principles.describe()[0]
+
+
+def test_a_grave_factor_the_catalogue_does_not_know_is_one_line(tiny_dir):
+    with pytest.raises(CatalogError, match="field 'grave_factors': unknown factor 'severity'; known: f"):
+        load_reactions(_grave_tiny(tiny_dir, "[severity]"))
+
+
 def test_dropping_credibility_gains_value_but_flags_a_bluff(tiny):
     model = load_reactions(tiny)
     p = make_plan(tiny, "base", HAND_WEIGHTS, reviews=1, months=6, max_tools=1,
@@ -178,6 +213,7 @@ def small_catalogue(draw):
                 threat=subset(), verification=subset(), incentives=subset(), de_escalation=subset(),
                 penalty=subset(), demand=subset(), requires_demand=draw(st.booleans()),
                 max_tools=draw(st.integers(1, 3)), up=draw(st.integers(0, 3)), opening=draw(st.integers(0, 6)),
+                grave=draw(st.sampled_from([None, 4.0, 6.0])), grave_cap=draw(st.integers(0, 6)),
                 floor=draw(st.integers(0, 6)), hold=draw(st.booleans()), no_new_threat=draw(st.booleans()),
                 at_horizon=draw(st.booleans()), risk=draw(st.sampled_from([None, 0.15, 0.3])),
                 effort_cost=draw(st.sampled_from([0, 0.01, 0.05])),
@@ -208,6 +244,9 @@ def _write(spec: dict, folder: Path) -> None:
     on = spec["principles"]
     sw = lambda name, **kw: {"enabled": on[name], "rationale": "x", "source": "x", **kw}  # noqa: E731
     r_eff, s_eff, l_eff, e_eff = spec["effects"]
+    # the grave-case opening cap: threshold 4 applies in scenario 'base' (f = 5), 6 does not
+    grave = ({} if spec["grave"] is None else
+             {"grave_opening_max_rung": spec["grave_cap"], "grave_threshold": spec["grave"], "grave_factors": ["f"]})
     probs = list(spec["probs"])
     env = [(min(lo, p), max(hi, p)) for (lo, hi), p in zip(spec["envelope"], probs)]
     effects = [{"r": r_eff, "l": l_eff}, {"l": -abs(l_eff)}, {"s": -abs(s_eff) / 2, "e": e_eff},
@@ -228,7 +267,8 @@ def _write(spec: dict, folder: Path) -> None:
                      "de_escalation": {"tools": spec["de_escalation"]}, "penalty": {"tools": spec["penalty"]},
                      "demand": {"tools": spec["demand"]}},
         "rules": spec["rules"],
-        "principles": {"calibration": sw("calibration", max_rungs_up=spec["up"], opening_max_rung=spec["opening"]),
+        "principles": {"calibration": sw("calibration", max_rungs_up=spec["up"], opening_max_rung=spec["opening"],
+                                         **grave),
                        "credibility": sw("credibility", at_horizon=spec["at_horizon"]),
                        "verified_progress": sw("verified_progress"),
                        "de_escalation": sw("de_escalation", hold_rung=spec["hold"],

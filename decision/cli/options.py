@@ -26,6 +26,7 @@ def tool_list(text: str | None) -> list[str] | None:
 def format_options(o: Options, catalog: Catalog) -> str:
     """Fixed-width table: one row per option and reference row, then the trade-offs and the rules."""
     from ..catalog import CAVEAT  # noqa: PLC0415
+    from ..options import RUNG_SKIP_NOTE  # noqa: PLC0415
     sc = catalog.scenario(o.scenario)
     w = ", ".join(f"{k}={v:.2f}" for k, v in o.weights.items())
     playbook = o.basis == "playbook"
@@ -58,6 +59,8 @@ def format_options(o: Options, catalog: Catalog) -> str:
             bits.append(f"vs option 1: {r.tradeoff}")
         if r.tied_names():
             bits.append("statistically tied with " + ", ".join(r.tied_names()))
+        if r.course is not None and "rung_skip" in r.course.flags:
+            bits.append(RUNG_SKIP_NOTE)
         if r.reasons:
             bits.append("not feasible: " + "; ".join(r.reasons))
         if r.kind == "minimal_change":

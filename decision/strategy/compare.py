@@ -29,7 +29,7 @@ from ..errors import DecisionError
 from ..ranking import METHODS as RANKING_METHODS
 from ..ranking import FAST_METHODS, competition_ranks, normalise, preference
 from .playbook import Plan
-from .tree import SIGNATURE, StrategyProblem, period_value, required_rung, transitions
+from .tree import SIGNATURE, StrategyProblem, grave_case, period_value, required_rung, transitions
 
 METHODS = ("wsm", "topsis", "vikor")
 VALUE_DECIMALS = 9
@@ -104,7 +104,8 @@ def reachable_contexts(problem: StrategyProblem, i: int) -> list[int]:
 def _holds(problem: StrategyProblem, i: int, pr) -> bool:
     """Holding package ``i`` at every review obeys principles ``pr`` (opening rules, transitions, floor)."""
     s = problem.sig_id[i]
-    tr = transitions(problem.sig, problem.model.kinds, pr, required_rung(problem.portfolios))
+    tr = transitions(problem.sig, problem.model.kinds, pr, required_rung(problem.portfolios),
+                     grave_case(pr, problem.portfolios))
     if not tr.opening[s]:
         return False
     reach = reachable_contexts(problem, i)

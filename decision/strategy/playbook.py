@@ -16,7 +16,7 @@ from ..errors import DecisionError
 from ..portfolios import build_portfolios
 from .reactions import Principles, ReactionModel
 from .reactions_file import load_reactions
-from .tree import Policy, StrategyProblem, period_value, strategy_problem
+from .tree import Policy, StrategyProblem, grave_case, period_value, required_rung, strategy_problem
 
 PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
                       "targets conceded in 23% of threatened sanctions (TIES); threats 56%, imposed measures 33% "
@@ -86,6 +86,17 @@ class Plan:
         return sorted({f for n in self.nodes for f in n.flags})
 
 
+def _rung_skip(problem: StrategyProblem, i: int) -> tuple[str, ...]:
+    """``("rung_skip",)`` when the opening (problem row ``i``) climbs above ``opening_max_rung`` because the scenario
+    is a grave case (calibration's grave-case cap; domain brief s.4: rung-skipping is legitimate but flagged); not
+    when a tool required by rule already lifts the cap."""
+    pr, p = problem.model.principles, problem.portfolios
+    if not pr.calibration or pr.opening_max_rung is None or not grave_case(pr, p):
+        return ()
+    rung = max((p.catalog.tool(t).rung for t in p.tools_of(int(problem.rows[i]))), default=0)
+    return ("rung_skip",) if rung > max(pr.opening_max_rung, required_rung(p)) else ()
+
+
 def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np.ndarray | None = None,
                opening: int | None = None) -> Plan:
     """Unfold a solved policy into the tree, with expected and worst-branch criterion values (``probs``: the
@@ -143,7 +154,8 @@ def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np
             raise DecisionError(f"package row {opening} cannot open a playbook here (not feasible, over the "
                                 "opening's rung cap or below the security floor)")
         root_i, value = int(hit[0]), float(policy.opening_values[hit[0]])
-    root = node(0, root_i, 0, None, 1.0, 1.0, policy.opening_flags, np.zeros(len(crit)), 0.0, ())
+    root = node(0, root_i, 0, None, 1.0, 1.0, policy.opening_flags + _rung_skip(problem, root_i), np.zeros(len(crit)),
+                0.0, ())
     leaf_values = period_value(np.array([v for _, _, v in leaves]), w, cat) - np.array([c for c, _, _ in leaves])
     worst = int(np.argmin(leaf_values))                  # the first of equal minima, in depth-first order
     worst_value, (_, worst_path, worst_vec) = float(leaf_values[worst]), leaves[worst]

@@ -118,6 +118,9 @@ class Principles:
     calibration: bool = True
     max_rungs_up: int = 2
     opening_max_rung: int | None = 4
+    grave_opening_max_rung: int | None = None
+    grave_threshold: float | None = None
+    grave_factors: tuple[str, ...] = ()
     credibility: bool = True
     threat_at_horizon: bool = True
     verified_progress: bool = True
@@ -146,6 +149,11 @@ class Principles:
         """One line per principle, with its settings and whether it is on."""
         state = lambda on: "on " if on else "off"  # noqa: E731
         opening = f", opening up to rung {self.opening_max_rung}" if self.opening_max_rung is not None else ""
+        if self.opening_max_rung is not None and self.grave_opening_max_rung is not None \
+                and self.grave_threshold is not None and self.grave_factors:
+            grave = " or ".join(self.grave_factors).replace("_", " ")
+            opening += (f" (rung {self.grave_opening_max_rung} when {grave} is at least {self.grave_threshold:g}, "
+                        "flagged rung_skip)")
         horizon = "; a threat in the last package needs a next step on the ladder" if self.threat_at_horizon else ""
         risk = (f"; chance of a major retaliation at most {self.max_rupture_risk:.0%} per period"
                 if self.max_rupture_risk is not None else "")

@@ -101,6 +101,9 @@ class _Switch(Row):
 class _Calibration(_Switch):
     max_rungs_up: Annotated[int, Field(ge=0, le=MAX_RUNG)] = 2
     opening_max_rung: Annotated[int, Field(ge=0, le=MAX_RUNG)] | None = None
+    grave_opening_max_rung: Annotated[int, Field(ge=0, le=MAX_RUNG)] | None = None
+    grave_threshold: Annotated[float, Field(ge=0, le=10)] | None = None
+    grave_factors: list[str] = []
 
 
 class _Credibility(_Switch):
@@ -308,7 +311,14 @@ def _principles(rows: dict, features: list[str], catalog: Catalog, name: str) ->
                     raise CatalogError(f"principle needs the feature '{f}' (add it under features)", file=name,
                                        where=where)
         if p == "calibration":
-            kw.update(max_rungs_up=s.max_rungs_up, opening_max_rung=s.opening_max_rung)
+            known = [f.id for f in catalog.factors]
+            for f in s.grave_factors:
+                if f not in known:
+                    raise CatalogError(f"unknown factor '{f}'; known: {', '.join(known)}", file=name, where=where,
+                                       field="grave_factors")
+            kw.update(max_rungs_up=s.max_rungs_up, opening_max_rung=s.opening_max_rung,
+                      grave_opening_max_rung=s.grave_opening_max_rung, grave_threshold=s.grave_threshold,
+                      grave_factors=tuple(s.grave_factors))
         if p == "credibility":
             kw["threat_at_horizon"] = s.at_horizon
         if p == "de_escalation":

@@ -175,11 +175,23 @@ def required_rung(portfolios: Portfolios) -> int:
     return max((cat.tool(t).rung for t in required_tools(portfolios)), default=0)
 
 
-def opening_cap(pr: Principles, required_rung: int) -> int | None:
-    """Highest rung the opening may reach: ``opening_max_rung``, raised to the rung of tools required by rule."""
+def grave_case(pr: Principles, portfolios: Portfolios) -> bool:
+    """True when calibration's grave-case cap applies: ``grave_opening_max_rung`` and ``grave_threshold`` are set and
+    one of the scenario's ``grave_factors`` reaches the threshold (the bundled file: severity or time pressure at
+    least 8; domain brief s.4: rung-skipping is legitimate in an atrocity or a crisis, and is flagged)."""
+    if pr.grave_opening_max_rung is None or pr.grave_threshold is None:
+        return False
+    factors = portfolios.adjusted.scenario.factors
+    return any(factors.get(f, 0) >= pr.grave_threshold for f in pr.grave_factors)
+
+
+def opening_cap(pr: Principles, required_rung: int, grave: bool = False) -> int | None:
+    """Highest rung the opening may reach: ``opening_max_rung`` (``grave_opening_max_rung`` in a grave case, when
+    set), raised to the rung of tools required by rule."""
     if not pr.calibration or pr.opening_max_rung is None:
         return None
-    return max(pr.opening_max_rung, required_rung)
+    cap = pr.grave_opening_max_rung if grave and pr.grave_opening_max_rung is not None else pr.opening_max_rung
+    return max(cap, required_rung)
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -207,12 +219,13 @@ class Transitions:
     opening_tiers: tuple
 
 
-def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung: int = 0) -> Transitions:
+def transitions(sig: np.ndarray, kinds: list[str], pr: Principles, required_rung: int = 0,
+                grave: bool = False) -> Transitions:
     """The principles as rules on signature transitions (module docstring; docs/strategy.md)."""
     rung, p_rung, pen, threat, verif, incent, deesc = (sig[:, j] for j in range(sig.shape[1]))
     S, K = len(sig), len(kinds)
     opening = np.ones(S, dtype=bool)
-    cap = opening_cap(pr, required_rung)
+    cap = opening_cap(pr, required_rung, grave)
     if cap is not None:
         opening &= rung <= cap
     if pr.verified_progress:
@@ -582,6 +595,6 @@ def strategy_problem(portfolios: Portfolios, model: ReactionModel, reviews: int 
         raise DecisionError(f"the review tree needs {cells:,} transition cells ({len(model.reactions)} reactions x "
                             f"{len(sig):,}^2 package signatures), above the limit of {MAX_TRANSITIONS:,}: lower "
                             "max_tools (--max-tools) or use fewer reactions in reactions.yaml")
-    tr = transitions(sig, model.kinds, pr, required_rung(portfolios))
+    tr = transitions(sig, model.kinds, pr, required_rung(portfolios), grave_case(pr, portfolios))
     return StrategyProblem(portfolios, model, int(reviews), float(months), rows, outcomes[rows], design, memory,
                            allowed, feature_row[rows], problem_probs[rows], feasible[rows], sig_id.ravel(), sig, tr)
