@@ -13,23 +13,12 @@ from .ranking import METHODS
 from .strategy.compare import METHODS as COURSE_METHODS
 from .strategy.compare import PRINCIPLE_LABELS, verdict
 from .strategy.grid import PlanGrid, package_letters, plan_grid
-from .strategy.playbook import PROBABILITY_CAVEAT, Plan, PlanNode
+from .strategy.playbook import PROBABILITY_CAVEAT, Plan, PlanNode, flag_words
 
 REACTION_WORDS = {"complies": "If the ally complies", "stalls": "If the ally stalls",
                   "retaliates": "If the ally retaliates", "retaliates_minor": "If the ally hits back (minor)",
                   "retaliates_major": "If the ally hits back hard (major)"}
 
-
-FLAG_MEANING = {
-    "bluff": "a threatened step is not carried out on a branch where the ally stalls",
-    "unanswered": "on some branch the ally stalls and no admissible package presses harder or verifies more (the "
-                  "ladder, the security floor or the rupture cap leaves no harder step)",
-    "no_benchmark": "no admissible opening states a benchmark it can verify",
-    "no_headroom": "no admissible opening leaves room on the ladder to answer stalling",
-    "rung_skip": "the opening climbs above the usual rung cap, allowed because severity or time pressure is grave "
-                 "(reactions.yaml calibration)",
-}
-"""What each plan flag means, in the briefing's words (docs/strategy.md, principles)."""
 
 def _pct(p: float) -> str:
     return f"{p:.0%}" if p >= 0.095 else f"{p:.1%}" if p >= 0.001 else "<0.1%"
@@ -86,8 +75,7 @@ def playbook_section(plan: Plan | None, error: str = "", courses=()) -> Section:
         blocks.append(Text("Keep package A at every review, whatever the ally does."))
     blocks.append(legend(g))
     if plan.flags:
-        blocks.append(Text(" ".join(f"{f.replace('_', ' ').capitalize()}: {FLAG_MEANING.get(f, f)}."
-                                    for f in plan.flags), "caveat"))
+        blocks.append(Text(" ".join(f"{flag_words(f)}." for f in plan.flags), "caveat"))
     if courses:
         blocks += [Heading("What the playbook buys"), courses_table(list(courses), plan),
                    Text(verdict(list(courses)), "sub")]

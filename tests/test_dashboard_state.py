@@ -1,6 +1,7 @@
 """The dashboard's pure part (view state, view model, renderers), without widgets or a kernel."""
 from __future__ import annotations
 
+import html
 import re
 
 import decision
@@ -166,3 +167,14 @@ def test_ranked_table_ends_with_doing_nothing_new(bundled):
     assert "Do nothing new" in row and out.rindex("<tr") == out.index("<tr class='status-quo'")
     nums = re.findall(r"<td class='num'[^>]*>([-\d.]+)</td>", row)
     assert nums[1:1 + len(bundled.criteria)] == [f"{sq.values[c.id]:.2f}" for c in bundled.criteria]
+
+
+def test_playbook_flags_are_explained_in_words_not_shown_as_raw_names(tiny):
+    """The dashboard says what a flag means, as the briefing does (it printed 'rung_skip' or 'bluff' bare)."""
+    model = decision.strategy.reactions_file.load_reactions(tiny)
+    hand = {"r": 0.4, "s": 0.2, "l": 0.2, "e": 0.2}
+    bluff = decision.strategy.playbook.make_plan(tiny, "base", hand, reviews=1, months=6, max_tools=1,
+                                                 principles=model.principles.switched(off=["credibility"]))
+    assert bluff.flags == ["bluff"]
+    flags = re.search(r"<b>Flags:</b> ([^<]*)</p>", playbook_html(bluff)).group(1)
+    assert html.unescape(flags) == "Bluff: a threatened step is not carried out on a branch where the ally stalls."

@@ -187,12 +187,13 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparis
     ``comparison`` (HTML: :func:`decision.strategy.compare.courses_html`), or the one-line reason no playbook meets
     every principle. The ``<div>`` carries ``data-opening`` (the opening package's tool ids, ``|``-joined) and
     ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
-    from ..strategy.playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
+    from ..strategy.playbook import PROBABILITY_CAVEAT, flag_words, plan_html  # noqa: PLC0415
     e = html.escape
     if plan is None:
         return (f"<div class='decision-playbook' data-opening=''><b>No playbook meets every principle:</b> "
                 f"{e(error)}</div>")
-    flags = (f"<p style='color:#8a1c1c'><b>Flags:</b> {e(', '.join(plan.flags))}</p>" if plan.flags else "")
+    flags = (f"<p style='color:#8a1c1c'><b>Flags:</b> {e(' '.join(flag_words(f) + '.' for f in plan.flags))}</p>"
+             if plan.flags else "")
     weights = e(json.dumps({k: round(float(v), 6) for k, v in plan.weights.items()}, sort_keys=True), quote=True)
     solved = (f" Re-solved for these weights in <span class='decision-playbook-ms'>{solve_ms:.0f}</span> ms."
               if solve_ms is not None else "")

@@ -23,6 +23,22 @@ PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by san
                       "(Drezner 2003); 34% partial success (HSE), far less after recoding (Pape)); see "
                       "data/reactions.yaml.")
 
+FLAG_MEANING = {
+    "bluff": "a threatened step is not carried out on a branch where the ally stalls",
+    "unanswered": "on some branch the ally stalls and no admissible package presses harder or verifies more (the "
+                  "ladder, the security floor or the rupture cap leaves no harder step)",
+    "no_benchmark": "no admissible opening states a benchmark it can verify",
+    "no_headroom": "no admissible opening leaves room on the ladder to answer stalling",
+    "rung_skip": "the opening climbs above the usual rung cap, allowed because severity or time pressure is grave "
+                 "(reactions.yaml calibration)",
+}
+"""What each plan flag means, in an analyst's words (the briefing and the dashboard) (docs/strategy.md, principles)."""
+
+
+def flag_words(flag: str) -> str:
+    """'Rung skip: the opening climbs ...': a plan flag and what it means (the flag's own name when unknown)."""
+    return f"{flag.replace('_', ' ').capitalize()}: {FLAG_MEANING.get(flag, flag)}"
+
 
 @dataclass(frozen=True)
 class PlanNode:
