@@ -7,7 +7,8 @@ to cap: combinations grouped by their first 3, 4 or 5 tools (in tool order), eac
 vector plus the largest deviation of a member's coefficient times the feature's absolute value (checked >= every
 member's cap); and a per-tool Lipschitz bound (a combination's point preference plus, for each member, the weighted
 rise of its changes in the draw: one change moves its criterion by at most its own size, docs/robustness.md).
-Figures and the conclusion: docs/performance.md ("Issue 20, third look").
+And a low-rank bound: the caps' coefficient matrix projected on its leading r singular vectors, plus each
+combination's residual norm times the draw's feature norm (Cauchy-Schwarz). Figures and the conclusion: docs/performance.md ("Issue 20, third look").
 
     .venv/bin/python benchmarks/bench_group_bounds.py [--draws 16] [--seed 3]
 """
@@ -57,6 +58,21 @@ def lipschitz(s, draws, W, tau):
     return sorted(out)
 
 
+def low_rank(L, right, caps, tau, ranks=(20, 40, 80)):
+    """Median number of candidates whose rank-r bound reaches the threshold, for each r."""
+    ev, V = np.linalg.eigh(L @ L.T)
+    V = V[:, ::-1]
+    out = {}
+    for r in ranks:
+        P = V[:, :r]
+        C = P.T @ L
+        err = np.linalg.norm(L - P @ C, axis=0)
+        bound = (right.T @ P) @ C + np.linalg.norm(right, axis=0)[:, None] * err[None] + 1e-9
+        assert (bound >= caps - 1e-9).all(), "the low-rank bound is below a cap"
+        out[r] = int(np.median((bound >= tau[:, None]).sum(1)))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=int, default=16)
@@ -78,6 +94,7 @@ def main():
           f"{sorted((caps >= tau[:, None]).sum(1).tolist())}")
     idx = np.sort(s.u.portfolios.idx[s.cand], axis=1)
     T = len(a.score)
+    print(f"low-rank bound: combinations reaching the true threshold (median) by rank: {low_rank(L, right, caps, tau)}")
     print(f"per-tool Lipschitz bound: combinations reaching the true threshold per draw: {lipschitz(s, draws, W, tau)}")
     for depth in (3, 4, 5):
         key = np.zeros(len(idx), dtype=np.int64)
