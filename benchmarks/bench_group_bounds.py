@@ -8,7 +8,8 @@ vector plus the largest deviation of a member's coefficient times the feature's 
 member's cap); and a per-tool Lipschitz bound (a combination's point preference plus, for each member, the weighted
 rise of its changes in the draw: one change moves its criterion by at most its own size, docs/robustness.md).
 And a low-rank bound: the caps' coefficient matrix projected on its leading r singular vectors, plus each
-combination's residual norm times the draw's feature norm (Cauchy-Schwarz). Figures and the conclusion: docs/performance.md ("Issue 20, third look").
+combination's residual norm times the draw's feature norm (Cauchy-Schwarz). Figures and the conclusion:
+docs/performance.md ("Issue 20, third look").
 
     .venv/bin/python benchmarks/bench_group_bounds.py [--draws 16] [--seed 3]
 """

@@ -466,3 +466,22 @@ def test_dashboard_and_briefing_show_the_same_options_and_bottom_line(bundled, t
     assert [(r.kind, r.tools) for r in d.options.rows()] == [(r.kind, r.tools) for r in b.options.rows()]
     ours = d.view.bottom_line().sentences()
     assert ours[:2] == list(b.bottom_line[:2])                      # Recommend ... and Do: ... (How sure: draws differ)
+
+
+def test_a_phone_sized_tree_carries_no_change_labels_and_says_where_they_are(dash, bundled):
+    """Below NARROW px a review column is about 80 px: the change labels overlapped the lines and each other, so the
+    tree keeps only the opening's label (the list under it, and a tap on a node, say what each review changes); a
+    wider tree labels the first review's changes again, in place."""
+    from decision.dashboard.playbook import NARROW
+    from decision.strategy.figures import plan_trace_data
+    dash.playbook_box.selected_index = 0
+    dash.playbook.resize(390)
+    fig = dash.plan_figure
+    assert [t for t in fig.data[-1].text if t] == ["Opening"]
+    title = fig.layout.title.text.replace("<br>", " ")
+    assert "tap a node for what it changes" in title and "hover" not in title
+    assert list(fig.data[-1].hovertext) == plan_trace_data(dash.plan)[-1]["hovertext"]     # packages still there
+    dash.playbook.resize(NARROW + 300)
+    labelled = [t for t in fig.data[-1].text if t]
+    assert len(labelled) > 1 and labelled[0] == "Opening"
+    assert "hover a node" in fig.layout.title.text.replace("<br>", " ")

@@ -31,6 +31,10 @@ INSET = 44
 SUBTITLE = ("opening and next package per reaction; labels: what each review changes",
             "darker node: likelier path; hover a node for its package; probabilities are illustrative")
 """The tree's subtitle lines in the dashboard (the interactive page: hovering works there)."""
+SUBTITLE_NARROW = ("opening and next package per reaction; tap a node for what it changes (the list below says it "
+                   "all)", "darker node: likelier path; probabilities are illustrative")
+"""The subtitle below :data:`NARROW`, where the tree carries no change labels: a column of a phone-sized tree is
+about 80 px, too narrow for them (they overlapped the lines and each other)."""
 
 
 NARROW = 560
@@ -38,11 +42,17 @@ NARROW = 560
 needs a wider left margin."""
 
 
+def narrow(width: int | None) -> bool:
+    """The tree is narrower than :data:`NARROW` px (unknown widths are not)."""
+    return bool(width) and width < NARROW
+
+
 def tree_title(plan, width: int | None) -> tuple[str, int]:
     """The tree's title, its subtitle wrapped whole to ``width`` px (about 7 px per character of the smaller
     subtitle font; None: unwrapped), and its number of lines."""
     chars = max(24, int(width / 7)) if width else None
-    lines = [line for sub in SUBTITLE for line in (wrap_words(sub, chars, "\n").split("\n") if chars else [sub])]
+    subtitle = SUBTITLE_NARROW if narrow(width) else SUBTITLE
+    lines = [line for sub in subtitle for line in (wrap_words(sub, chars, "\n").split("\n") if chars else [sub])]
     head = f"Playbook for {plan.scenario_name}"
     head = wrap_words(head, max(12, int(width / 9.5))) if width else head
     return f"{head}<br><sup>{'<br>'.join(lines)}</sup>", 1 + head.count("<br>") + len(lines)
@@ -53,12 +63,12 @@ def tree_layout(plan, width: int | None) -> dict:
     plotly's), the title wrapped to it (:func:`tree_title`) with the top margin its lines need, the reactions'
     legend under the title instead of under a tall tree."""
     text, lines = tree_title(plan, width)
-    narrow = bool(width) and width < NARROW          # the legend takes three rows: under the axis; "Opening" needs room
-    legend = (dict(orientation="h", x=0, xanchor="left", y=-0.04, yanchor="top") if narrow
+    small = narrow(width)                            # the legend takes three rows: under the axis; "Opening" needs room
+    legend = (dict(orientation="h", x=0, xanchor="left", y=-0.04, yanchor="top") if small
               else dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"))
     return dict(width=width, autosize=width is None,
-                margin=dict(l=44 if narrow else 10, r=10, t=(16 if narrow else 40) + 22 * lines,
-                            b=130 if narrow else 40),
+                margin=dict(l=44 if small else 10, r=10, t=(16 if small else 40) + 22 * lines,
+                            b=130 if small else 40),
                 title=dict(text=text, x=0, xanchor="left", yref="container", y=1, yanchor="top", pad=dict(t=20)),
                 legend=legend)
 
@@ -146,7 +156,8 @@ class PlaybookPanel:
             self.figure = go.FigureWidget()
             self.tree.children = (self.figure,)
         layout = tree_layout(plan, self.width)
-        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), layout)
+        R.draw_plan(self.figure, plan, label_chars(self.width, plan.reviews), layout,
+                    label_depth=0 if narrow(self.width) else 1)
         if any(t.cliponaxis is not False for t in self.figure.data):   # a rebuilt tree: labels may pass the axes
             self.figure.update_traces(cliponaxis=False)
         with self.figure.batch_update():          # also when the tree was updated in place: a new width

@@ -202,18 +202,19 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparis
             f"</small></div>")
 
 
-def draw_plan(figure, plan, wrap: int | None = None, layout: dict | None = None) -> None:
+def draw_plan(figure, plan, wrap: int | None = None, layout: dict | None = None, label_depth: int = 1) -> None:
     """Give the playbook's FigureWidget ``plan``'s tree in place: the same traces get new labels, probabilities,
     colours and hover text (the usual case: only the weights moved); the figure is rebuilt only on first drawing or
     when the tree's shape or scenario changed. ``wrap``: node labels' line length (:func:`~decision.strategy.figures.
-    plan_figure`); ``layout``: applied over the tree's own on a rebuild (the dashboard's width and legend)."""
+    plan_figure`); ``layout``: applied over the tree's own on a rebuild (the dashboard's width and legend);
+    ``label_depth``: reviews whose changes are written next to their nodes (0: the opening's label only)."""
     from ..strategy.figures import plan_trace_data, tree_shape  # noqa: PLC0415
-    upd = plan_trace_data(plan, wrap=wrap)
+    upd = plan_trace_data(plan, label_depth=label_depth, wrap=wrap)
     meta = figure.layout.meta
     same = isinstance(meta, dict) and meta.get("tree_shape") == tree_shape(plan, upd)
     if not same:
         from ..strategy.figures import plan_figure  # noqa: PLC0415
-        new = plan_figure(plan, wrap=wrap)
+        new = plan_figure(plan, label_depth=label_depth, wrap=wrap)
         if layout:
             new.update_layout(**layout)
         layout = new.layout.to_plotly_json()
