@@ -166,7 +166,7 @@ TORNADO_CHUNK = 256
 def _moved_bound(X0: np.ndarray, P0: np.ndarray, j: int, delta: float, spec, sc, prefs) -> np.ndarray:
     """(n,) upper bounds on the preferences of combinations (scaled point values ``X0``, preferences ``P0``) when
     one of their tools' changes on criterion ``j`` moves by ``delta`` points. The lemma (``docs/robustness.md``,
-    "Score tornado"): a criterion's value moves by at most ``|delta|`` points, in the change's direction, because
+    "Which scores matter"): a criterion's value moves by at most ``|delta|`` points, in the change's direction, because
     each pool's derivative in a member's share is at most 1 (the top share counts fully, the others ``kappa`` or
     less, interactions only shrink what is left), the status quo and the improvement pool pass it on with factors
     ``q0 (1 - better)`` and ``1 - q_h``, both at most 1, and the quiet cap and the clip to the scale are
