@@ -502,3 +502,21 @@ def test_tornado_equals_brute_force_on_the_bundled_catalogue(scenario, method):
     pick = t.iloc[np.r_[np.arange(8), rest]]
     only = set(zip(pick["tool"], pick["criterion"]))
     assert_tornado_is_brute_force(pick, brute_tornado(p, method, only=only))
+
+
+def test_a_shared_score_setup_gives_the_same_shares_and_refuses_other_combinations():
+    """how_sure builds the filter and the caps once for its two score shares: sharing them changes no share, and a
+    set-up built for other combinations (another scenario), another method or another k is refused."""
+    from decision.errors import DecisionError
+    cat = load_catalog(TINY)
+    p = build_portfolios(cat)
+    setup = rb.score_setup(p, 1, "wsm")
+    for row in range(len(p)):
+        for weights in (None, {"r": 0.4, "s": 0.3, "l": 0.2, "e": 0.1}):
+            alone = rb.first_share_with_scores(p, row, 200, seed=3, weights=weights)
+            shared = rb.first_share_with_scores(p, row, 200, seed=3, weights=weights, setup=setup)
+            assert shared == alone
+    other = build_portfolios(cat, max_tools=2)
+    for bad in (rb.score_setup(other, 1, "wsm"), rb.score_setup(p, 1, "topsis"), rb.score_setup(p, 2, "wsm")):
+        with pytest.raises(DecisionError, match="other combinations, another method or another k"):
+            rb.first_share_with_scores(p, 0, 10, setup=bad)
