@@ -8,12 +8,12 @@ the appendix folds every branch on which nothing changes any more into one line.
 from __future__ import annotations
 
 from .blocks import Heading, Items, Node, Pairs, Section, Table, Text, Tree
-from .display import separating_decimals, words
+from .display import flag_words, separating_decimals, words
 from .ranking import METHODS
 from .strategy.compare import METHODS as COURSE_METHODS
 from .strategy.compare import PRINCIPLE_LABELS, verdict
 from .strategy.grid import PlanGrid, package_letters, plan_grid
-from .strategy.playbook import PROBABILITY_CAVEAT, Plan, PlanNode, flag_words
+from .strategy.playbook import PROBABILITY_CAVEAT, Plan, PlanNode
 
 REACTION_WORDS = {"complies": "If the ally complies", "stalls": "If the ally stalls",
                   "retaliates": "If the ally retaliates", "retaliates_minor": "If the ally hits back (minor)",

@@ -24,6 +24,22 @@ ELICITATION = {"direct": "entered directly", "roc": "rank-order centroid weights
                "ahp": "AHP pairwise comparisons"}
 """How weights were elicited, in words."""
 MISSING = "not given"
+FLAG_MEANING = {
+    "bluff": "a threatened step is not carried out on a branch where the ally stalls",
+    "unanswered": "on some branch the ally stalls and no admissible package presses harder or verifies more (the "
+                  "ladder, the security floor or the rupture cap leaves no harder step)",
+    "no_benchmark": "no admissible opening states a benchmark it can verify",
+    "no_headroom": "no admissible opening leaves room on the ladder to answer stalling",
+    "rung_skip": "opens above the usual rung cap, allowed because severity or time pressure is grave "
+                 "(reactions.yaml calibration)",
+}
+"""What each playbook flag means, in an analyst's words (the briefing, the dashboard and the options; the flags:
+docs/strategy.md, principles)."""
+
+
+def flag_words(flag: str) -> str:
+    """'Rung skip: opens above ...': a playbook flag and what it means (the flag's own name when unknown)."""
+    return f"{flag.replace('_', ' ').capitalize()}: {FLAG_MEANING.get(flag, flag)}"
 
 
 def words(identifier: str) -> str:

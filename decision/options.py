@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import ranking as _ranking
 from .defaults import DEFAULT_K, DEFAULT_SHARE, DIFF_SHOWN, MAX_SHARED, TIE_DELTA
+from .display import FLAG_MEANING
 from .errors import DecisionError
 from .explain import explain
 from .kernel import closeness, minmax, minmax_range, squared_gaps
@@ -347,8 +348,7 @@ class Course:
         return d
 
 
-RUNG_SKIP_NOTE = ("rung skip: opens above the usual rung cap, allowed because severity or time pressure is grave "
-                  "(reactions.yaml calibration)")
+RUNG_SKIP_NOTE = f"rung skip: {FLAG_MEANING['rung_skip']}"
 """Said under an option whose opening climbs above ``opening_max_rung`` in a grave case (plan flag ``rung_skip``)."""
 
 
@@ -686,8 +686,8 @@ def _why_not_opening(strategy, row: int) -> str:
         return "below the security floor in every review context (reactions.yaml security_floor)"
     if not strategy.feasible[hit[0], 0]:
         return "below the security floor at the opening (the chance of a major retaliation or a red line)"
-    from .strategy.tree import grave_case, opening_cap, required_rung  # noqa: PLC0415
-    cap = opening_cap(pr, required_rung(strategy.portfolios), grave_case(pr, strategy.portfolios))
+    from .strategy.tree import opening_cap_for  # noqa: PLC0415
+    cap = opening_cap_for(pr, strategy.portfolios)
     return (f"cannot open the playbook: the opening starts no higher than rung {cap} "
             "(calibration) and holds no incentive before verified progress")
 

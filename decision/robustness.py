@@ -711,8 +711,7 @@ def smaa_portfolios(portfolios: Portfolios, n_samples: int = 10_000, seed=0, met
         cand = _fixed_smaa(p, W, k, method, sc, tally, progress)
         n_possible, evaluated, rows_p = len(p), None, p
     else:
-        cand, n_possible, evaluated, rows_p = _score_smaa(p, W, k, method, sc, rng, score_uncertainty, tally,
-                                                          progress)
+        cand, n_possible, evaluated, rows_p = _score_smaa(p, W, k, method, rng, score_uncertainty, tally, progress)
     return _portfolio_result(rows_p, len(p), cand, tally, n_samples, acc, method, seed, score_uncertainty,
                              n_possible, evaluated)
 
@@ -965,7 +964,7 @@ def score_setup(p: Portfolios, k: int, method: str) -> ScoreSetup:
     return ScoreSetup(u, off, cand, pool, sc, method, k, weakref.ref(p))
 
 
-def _score_setup(p, k, method, sc, rng, dist, setup: ScoreSetup | None = None):
+def _score_setup(p, k, method, rng, dist, setup: ScoreSetup | None = None):
     """The universe under score draws, the exact box filter's candidates, the seed pool, a draw and a preference
     function: what both the certified top-k and the first-place share need (``setup``: built before, reused)."""
     s = setup if setup is not None else score_setup(p, k, method)
@@ -973,7 +972,7 @@ def _score_setup(p, k, method, sc, rng, dist, setup: ScoreSetup | None = None):
         raise DecisionError("this score set-up was built for other combinations, another method or another k")
     a = s.u.portfolios.adjusted
     draw = lambda n: sample_scores(rng, a.low, a.score, a.high, n, dist)          # noqa: E731
-    prefs = lambda X, Wc: scores(X, Wc, method, sc)                               # noqa: E731
+    prefs = lambda X, Wc: scores(X, Wc, method, s.scaling)                        # noqa: E731
     return s, draw, prefs
 
 
@@ -991,18 +990,17 @@ def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, see
         W = np.tile(as_weights(weights, crit), (int(n_samples), 1))
     else:
         W, _ = sample_weights(int(n_samples), len(crit), rng, None, None, crit, weight_center, spread)
-    sc = portfolio_scaling(p, method)
-    s, draw, prefs = _score_setup(p, 1, method, sc, rng, distribution, setup)
+    s, draw, prefs = _score_setup(p, 1, method, rng, distribution, setup)
     if row not in s.cand:
         return 0.0
-    return U.first_place(s.u, row, s.cand, W, draw, sc, prefs, s.off[s.cand], s.pool,
+    return U.first_place(s.u, row, s.cand, W, draw, s.scaling, prefs, s.off[s.cand], s.pool,
                          _kernel(method) == ADDITIVE, caps=s.caps) / len(W)
 
 
-def _score_smaa(p, W, k, method, sc, rng, dist, tally, progress):
+def _score_smaa(p, W, k, method, rng, dist, tally, progress):
     """Scores drawn within their ranges: exact box filter, then a certified top-k per draw."""
-    s, draw, prefs = _score_setup(p, k, method, sc, rng, dist)
-    u, off, cand, pool = s.u, s.off, s.cand, s.pool
+    setup, draw, prefs = _score_setup(p, k, method, rng, dist)
+    u, off, cand, pool, sc = setup.u, setup.off, setup.cand, setup.pool, setup.scaling
     up = u.portfolios
     members = lambda rows: up.members[cand[rows]]                                 # noqa: E731
     tally.D = np.zeros((len(up), k + 1))

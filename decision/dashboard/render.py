@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import figures
 from ..catalog import Catalog
+from ..display import flag_words
 from ..errors import DecisionError
 from ..advice import BottomLine
 from ..memo import options_table
@@ -187,7 +188,7 @@ def playbook_html(plan, error: str = "", solve_ms: float | None = None, comparis
     ``comparison`` (HTML: :func:`decision.strategy.compare.courses_html`), or the one-line reason no playbook meets
     every principle. The ``<div>`` carries ``data-opening`` (the opening package's tool ids, ``|``-joined) and
     ``data-weights`` (the weights solved for, JSON) so a browser test can check it."""
-    from ..strategy.playbook import PROBABILITY_CAVEAT, flag_words, plan_html  # noqa: PLC0415
+    from ..strategy.playbook import PROBABILITY_CAVEAT, plan_html  # noqa: PLC0415
     e = html.escape
     if plan is None:
         return (f"<div class='decision-playbook' data-opening=''><b>No playbook meets every principle:</b> "

@@ -13,7 +13,7 @@ from ..errors import DecisionError
 from .compare import compare_courses
 from .playbook import Plan, PlanNode, build_plan
 from .reactions_file import load_reactions
-from .tree import StrategyProblem, grave_case, opening_cap, required_rung, strategy_problem
+from .tree import StrategyProblem, opening_cap_for, strategy_problem
 
 
 def plan_violations(plan: Plan, problem: StrategyProblem) -> list[str]:
@@ -63,7 +63,7 @@ class _PlanCheck:
     def opening(self, root: PlanNode) -> list[str]:
         """The opening package: under the rung cap, no incentives yet, a benchmark it can verify."""
         out, pr, rung = [], self.pr, self.rung(root.tools)
-        cap = opening_cap(pr, required_rung(self.problem.portfolios), grave_case(pr, self.problem.portfolios))
+        cap = opening_cap_for(pr, self.problem.portfolios)
         if cap is not None and rung > cap:
             out.append(f"opening climbs to rung {rung} (cap {cap})")
         if pr.verified_progress and self.has(root.tools, "incentives"):

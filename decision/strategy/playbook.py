@@ -16,28 +16,12 @@ from ..errors import DecisionError
 from ..portfolios import build_portfolios
 from .reactions import Principles, ReactionModel
 from .reactions_file import load_reactions
-from .tree import Policy, StrategyProblem, grave_case, period_value, required_rung, strategy_problem
+from .tree import Policy, StrategyProblem, grave_case, opening_cap, period_value, required_rung, strategy_problem
 
 PROBABILITY_CAVEAT = ("Reaction probabilities are illustrative, bracketed by sanctions and coercion research (allied "
                       "targets conceded in 23% of threatened sanctions (TIES); threats 56%, imposed measures 33% "
                       "(Drezner 2003); 34% partial success (HSE), far less after recoding (Pape)); see "
                       "data/reactions.yaml.")
-
-FLAG_MEANING = {
-    "bluff": "a threatened step is not carried out on a branch where the ally stalls",
-    "unanswered": "on some branch the ally stalls and no admissible package presses harder or verifies more (the "
-                  "ladder, the security floor or the rupture cap leaves no harder step)",
-    "no_benchmark": "no admissible opening states a benchmark it can verify",
-    "no_headroom": "no admissible opening leaves room on the ladder to answer stalling",
-    "rung_skip": "the opening climbs above the usual rung cap, allowed because severity or time pressure is grave "
-                 "(reactions.yaml calibration)",
-}
-"""What each plan flag means, in an analyst's words (the briefing and the dashboard) (docs/strategy.md, principles)."""
-
-
-def flag_words(flag: str) -> str:
-    """'Rung skip: the opening climbs ...': a plan flag and what it means (the flag's own name when unknown)."""
-    return f"{flag.replace('_', ' ').capitalize()}: {FLAG_MEANING.get(flag, flag)}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +94,7 @@ def _rung_skip(problem: StrategyProblem, i: int) -> tuple[str, ...]:
     if not pr.calibration or pr.opening_max_rung is None or not grave_case(pr, p):
         return ()
     rung = max((p.catalog.tool(t).rung for t in p.tools_of(int(problem.rows[i]))), default=0)
-    return ("rung_skip",) if rung > max(pr.opening_max_rung, required_rung(p)) else ()
+    return ("rung_skip",) if rung > opening_cap(pr, required_rung(p)) else ()      # above the usual cap
 
 
 def build_plan(problem: StrategyProblem, policy: Policy, weights=None, probs: np.ndarray | None = None,

@@ -194,6 +194,12 @@ def opening_cap(pr: Principles, required_rung: int, grave: bool = False) -> int 
     return max(cap, required_rung)
 
 
+def opening_cap_for(pr: Principles, portfolios: Portfolios) -> int | None:
+    """:func:`opening_cap` in force for ``portfolios``' scenario: its required tools' rung and whether it is a grave
+    case (:func:`grave_case`) taken from the combinations."""
+    return opening_cap(pr, required_rung(portfolios), grave_case(pr, portfolios))
+
+
 def _popcount(x: np.ndarray) -> np.ndarray:
     x = x.astype(np.int64)
     return np.array([bin(int(v)).count("1") for v in x.ravel()], dtype=int).reshape(x.shape)
