@@ -7,7 +7,7 @@ import pytest
 
 import decision
 from decision.cli import main
-from decision.strategy.playbook import make_plan, plan_html
+from decision.strategy.playbook import make_plan, plan_html, stability_line
 from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
 from decision.strategy.figures import plan_figure, plan_figure_data
@@ -177,3 +177,27 @@ def test_opening_stability_covers_the_scores(tiny):
         add = problem.model.effects(p.criteria, f) + d * problem.model.degraded_effects(p.criteria, f)
         np.testing.assert_allclose(q.outcomes[:, d], np.clip(v[:, None, :] + add[None], lo, hi))
     assert q.excluded.dtype == bool and len(q.excluded) == len(problem.rows)
+
+
+def test_opening_stability_counts_draws_without_a_playbook_instead_of_failing():
+    # a tight rupture-risk ceiling: in some reaction-probability draws every package's chance of a degrading
+    # reaction is above it, so no playbook meets every principle there (decision plan --samples used to abort)
+    from dataclasses import replace
+    from decision.strategy.robustness import probability_draws
+    import numpy as np
+    cat = decision.load_catalog()
+    model = load_reactions(cat)
+    p = decision.build_portfolios(cat, "peripheral_partner", max_tools=3)
+    problem = strategy_problem(p, model, reviews=1, months=6,
+                               principles=replace(model.principles, max_rupture_risk=0.1))
+    r = opening_stability(problem, None, n_samples=30, seed=0)
+    # independent recount: the same draws (weights first, then probabilities, from one generator), each solved
+    rng = np.random.default_rng(0)
+    decision.robustness.sample_weights(30, 4, seed=rng)
+    today = problem.opening_row(problem.solve(None))
+    solved = [problem.policy(None, q) for q in probability_draws(problem, 30, rng)]
+    assert r["probabilities_none"] == sum(s is None for s in solved) > 0
+    same = sum(s is not None and problem.opening_row(s) == today for s in solved)
+    assert r["probabilities_same"] == same / 30
+    assert sum(c for _, c in r["probabilities_top"]) <= 30 - r["probabilities_none"]
+    assert "in 2 of them no playbook meets every principle" in stability_line(r)

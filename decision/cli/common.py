@@ -88,6 +88,22 @@ def separating_decimals(values, least: int = 4, most: int = 8) -> int:
     return most
 
 
+def draw_progress(desc: str, unit: str):
+    """A progress bar on stderr for long Monte Carlo work, when stderr is a terminal: ``(step, bar)`` with
+    ``step(done, total)`` to call after each unit of work and ``bar`` to close at the end; ``(None, None)`` otherwise
+    (pipes and CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm  # noqa: PLC0415
+    bar = tqdm(total=1, desc=desc, unit=unit, file=sys.stderr, leave=False)
+
+    def step(done, total):
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+    return step, bar
+
+
 def write_output(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically and say so on stderr."""
     from ..files import atomic_write_text  # noqa: PLC0415

@@ -270,13 +270,7 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
     if comparison:
         lines += ["", *comparison]
     if robustness:
-        n = robustness["n_samples"]
-        scores = (f", and {robustness['scores_same']:.0%} of {n} draws of the tool scores within their ranges "
-                  "(packages revalued; one that breaks a red line in a draw is out)" if "scores_same" in robustness
-                  else "")
-        lines.append(f"Opening package unchanged in {robustness['weights_same']:.0%} of {n} weight draws, "
-                     f"{robustness['probabilities_same']:.0%} of {n} reaction-probability draws (Dirichlet base "
-                     f"rates, rules within their ranges){scores}.")
+        lines.append(stability_line(robustness))
     lines += ["", "Principles:", *[f"  {s}" for s in plan.principles.describe()],
               f"Exact backward induction: every node chooses among all {plan.n_packages:,} feasible packages (above "
               f"the security floor; {plan.n_signatures} constraint signatures); additive value with fixed anchors.",
@@ -284,6 +278,22 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
     if "bluff" in plan.flags:
         lines.insert(2, "WARNING: a threatened step is not carried out on a 'stalls' branch (flagged BLUFF).")
     return "\n".join(lines)
+
+
+def stability_line(robustness: dict) -> str:
+    """One sentence on :func:`decision.strategy.robustness.opening_stability`'s shares (and the draws in which no
+    playbook meets every principle, which count as a changed opening)."""
+    n = robustness["n_samples"]
+
+    def none(kind: str) -> str:
+        m = robustness.get(f"{kind}_none", 0)
+        return f" (in {m} of them no playbook meets every principle)" if m else ""
+    scores = (f", and {robustness['scores_same']:.0%} of {n} draws of the tool scores within their ranges "
+              f"(packages revalued; one that breaks a red line in a draw is out){none('scores')}"
+              if "scores_same" in robustness else "")
+    return (f"Opening package unchanged in {robustness['weights_same']:.0%} of {n} weight draws{none('weights')}, "
+            f"{robustness['probabilities_same']:.0%} of {n} reaction-probability draws (Dirichlet base rates, rules "
+            f"within their ranges){none('probabilities')}{scores}.")
 
 
 def plan_html(plan: Plan) -> str:

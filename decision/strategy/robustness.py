@@ -70,25 +70,37 @@ def score_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generat
 
 
 def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = DEFAULT_SAMPLES, seed=0,
-                      scores: bool = True) -> dict:
+                      scores: bool = True, progress=None) -> dict:
     """Share of weight draws, of probability draws and (``scores``) of score draws whose optimal opening package
-    equals today's, and the openings seen most often (tool-id tuples with their counts)."""
+    equals today's, the openings seen most often (tool-id tuples with their counts) and, per kind, the draws in
+    which no playbook meets every principle (``*_none``: such a draw counts as a changed opening; e.g. a draw of the
+    reaction probabilities that puts every package above the rupture-risk ceiling). ``progress(done, total)`` is
+    called after every draw."""
     p = problem.portfolios
     w = problem.weights(weights)
     today = problem.opening_row(problem.solve(w))
     rng = np.random.default_rng(seed)
     W, _ = sample_weights(n_samples, len(w), seed=rng)
-    by_weights = Counter(problem.opening_row(problem.solve(wi)) for wi in W)
-    by_probs = Counter(problem.opening_row(problem.solve(w, probs))
-                       for probs in probability_draws(problem, n_samples, rng))
-    by_scores = Counter(q.opening_row(q.solve(w)) for q in score_draws(problem, n_samples, rng)) if scores else None
-    name = lambda rows: [(p.tools_of(r), c) for r, c in rows.most_common(3)]  # noqa: E731
+    total = n_samples * (3 if scores else 2)
+    done = iter(range(1, total + 1))
+
+    def opening(q: StrategyProblem, wi, probs=None):
+        policy = q.policy(wi, probs)
+        if progress:
+            progress(next(done), total)
+        return None if policy is None else q.opening_row(policy)
+
+    by_weights = Counter(opening(problem, wi) for wi in W)
+    by_probs = Counter(opening(problem, w, probs) for probs in probability_draws(problem, n_samples, rng))
+    by_scores = Counter(opening(q, w) for q in score_draws(problem, n_samples, rng)) if scores else None
+    name = lambda rows: [(p.tools_of(r), c) for r, c in rows.most_common() if r is not None][:3]  # noqa: E731
     out = {"opening": p.tools_of(today), "n_samples": n_samples, "seed": seed,
            "weights_same": by_weights[today] / n_samples, "probabilities_same": by_probs[today] / n_samples,
            "weights_top": name(by_weights), "probabilities_top": name(by_probs),
+           "weights_none": by_weights[None], "probabilities_none": by_probs[None],
            "mc_error": 0.5 / np.sqrt(n_samples)}
     if scores:
-        out.update(scores_same=by_scores[today] / n_samples, scores_top=name(by_scores))
+        out.update(scores_same=by_scores[today] / n_samples, scores_top=name(by_scores), scores_none=by_scores[None])
     return out
 
 

@@ -496,14 +496,23 @@ class StrategyProblem:
                               self.catalog.criterion_ids)
 
     def solve(self, weights=None, probs: np.ndarray | None = None) -> Policy:
+        """The solved tree; a DecisionError saying which principle to switch off when no playbook meets them all."""
+        w = self.weights(weights)
+        policy = self.policy(w, probs)
+        if policy is None:
+            raise DecisionError(f"no playbook meets every principle in scenario "
+                                f"'{self.portfolios.adjusted.scenario.id}': {self.binding_principles(w)}")
+        return policy
+
+    def policy(self, weights=None, probs: np.ndarray | None = None) -> Policy | None:
+        """The solved tree, or None when no playbook meets every principle (no diagnosis: robustness draws)."""
         w = self.weights(weights)
         feasible = self.feasible if probs is None else self.floor(probs)
         probs = self.probs if probs is None else probs
         try:
             return backward_induction(self, self.immediate(w, probs), probs, feasible)
         except DecisionError:
-            raise DecisionError(f"no playbook meets every principle in scenario "
-                                f"'{self.portfolios.adjusted.scenario.id}': {self.binding_principles(w)}") from None
+            return None
 
     def binding_principles(self, w) -> str:
         """Which single principle, switched off, makes a playbook possible (the error path only)."""
