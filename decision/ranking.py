@@ -305,8 +305,9 @@ def _vikor_defined(constant: np.ndarray) -> None:
 
 def _finite(pref: np.ndarray, method: str) -> np.ndarray:
     if not np.isfinite(pref).all():
-        raise DecisionError(f"{method} gives undefined (NaN) preferences here: the alternatives do not differ on "
-                            "any criterion with a positive weight; change the weights or the method")
+        raise DecisionError(f"{method} gives undefined (NaN) preferences here: its formula divides by a spread that "
+                            "is zero (a criterion with the same value for every alternative, or alternatives that "
+                            "tie on what it compares); change the weights or the method")
     return pref
 
 
@@ -593,8 +594,16 @@ class Ranker:
         return out
 
     def method_check(self, weights, methods=CROSS_CHECK) -> dict:
-        """The first combination (row) under each method, same weights."""
-        return {m: int(self.top(weights, m, 1)[0][0]) for m in methods}
+        """The first combination (row) under each method, same weights; None for a method that cannot rank these
+        combinations (e.g. VIKOR when two combinations tie on its group utility and regret: its formula divides
+        by zero)."""
+        out = {}
+        for m in methods:
+            try:
+                out[m] = int(self.top(weights, m, 1)[0][0])
+            except DecisionError:
+                out[m] = None
+        return out
 
 
 def _rank_of_last(pref: np.ndarray, ascending: bool) -> int:
@@ -606,12 +615,15 @@ def _rank_of_last(pref: np.ndarray, ascending: bool) -> int:
 
 def checks(ranker: Ranker, weights, ranked: Ranked | pd.DataFrame) -> dict:
     """What an analyst must know beside a ranked table (a :class:`Ranked` or the DataFrame of :meth:`Ranker.rank`):
-    ``methods`` (method -> tool ids of its #1, for the cross-check methods), ``methods_agree`` (bool), ``tied``
+    ``methods`` (method -> tool ids of its #1, for the cross-check methods that can rank these combinations),
+    ``methods_agree`` (bool), ``methods_undefined`` (cross-check methods that cannot rank them), ``tied``
     (ranks listed that are statistically tied with #1)."""
-    firsts = ranker.method_check(weights)
+    checked = ranker.method_check(weights)
+    firsts = {m: r for m, r in checked.items() if r is not None}
     p = ranker.portfolios
     out = {"methods": {m: list(p.tools_of(r)) for m, r in firsts.items()},
-           "methods_agree": len(set(firsts.values())) == 1, "tied": []}
+           "methods_agree": len(set(firsts.values())) <= 1, "tied": [],
+           "methods_undefined": [m for m, r in checked.items() if r is None]}
     method = ranked.attrs.get("method", DEFAULT_METHOD)
     if len(ranked) > 1 and method in METHODS and not METHODS[method].shortlist:
         rows, ranks = ((ranked.rows, ranked.rank) if isinstance(ranked, Ranked)

@@ -320,3 +320,19 @@ def test_readme_command_runs(readme, i):
     assert proc.stdout.strip() or proc.stderr.strip()
     if " explain " in COMMANDS[i]:
         assert "NaN" not in proc.stdout
+
+
+def test_rank_survives_a_cross_check_method_that_cannot_rank(capsys):
+    # two feasible combinations that tie on escalation risk: VIKOR's normalisation divides by a zero range, so it
+    # cannot rank them; `decision rank --method wsm` used to fail with VIKOR's error (from the cross-check)
+    argv = ["rank", "--scenario", "treaty_peer_in_crisis", "--max-tools", "2"]
+    assert main(argv + ["--method", "wsm"]) == 0
+    out = capsys.readouterr().out
+    assert "2 feasible combinations" in out
+    assert "vikor cannot rank these combinations" in out and "Methods: wsm, topsis agree on #1." in out
+    assert main(argv + ["--format", "json"]) == 0
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert checks["methods_undefined"] == ["vikor"] and set(checks["methods"]) == {"wsm", "topsis"}
+    assert main(argv + ["--method", "vikor"]) == 2                      # asked for by name: a one-line error
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "divides by a spread that is zero" in err

@@ -64,6 +64,9 @@ def format_ranking(ranked: Ranked, catalog: Catalog, check: dict | None = None) 
     if tied:
         lines.append(f"= statistically tied with #1: a change of {TIE_DELTA:g} or less in one weight puts it first.")
     if check:
+        if check.get("methods_undefined"):
+            lines.append(f"{', '.join(check['methods_undefined'])} cannot rank these combinations (its formula is "
+                         "undefined here: they tie on what it compares); not in the cross-check.")
         if check["methods_agree"]:
             lines.append("Methods: " + ", ".join(check["methods"]) + " agree on #1.")
         else:
