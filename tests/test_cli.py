@@ -336,3 +336,10 @@ def test_rank_survives_a_cross_check_method_that_cannot_rank(capsys):
     assert main(argv + ["--method", "vikor"]) == 2                      # asked for by name: a one-line error
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "divides by a spread that is zero" in err
+
+
+def test_an_unknown_option_is_one_line_without_a_doubled_prefix(capsys):
+    assert main(["rank", "--consensus"]) == 2
+    assert capsys.readouterr().err == "decision: error: unrecognized arguments: --consensus (see --help)\n"
+    assert main(["rank", "--method", "foo"]) == 2                       # a subcommand's parser names itself
+    assert capsys.readouterr().err.startswith("decision: error: decision rank: argument --method: invalid choice")

@@ -24,7 +24,8 @@ EXIT_USER_ERROR = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse would print the whole usage)
-        raise DecisionError(f"{self.prog}: {message} (see --help)")
+        where = f"{self.prog}: " if " " in self.prog else ""     # "decision rank: ..."; the top parser adds nothing
+        raise DecisionError(f"{where}{message} (see --help)")
 
 
 def catalog_of(args) -> Catalog:
