@@ -201,3 +201,48 @@ def test_opening_stability_counts_draws_without_a_playbook_instead_of_failing():
     assert r["probabilities_same"] == same / 30
     assert sum(c for _, c in r["probabilities_top"]) <= 30 - r["probabilities_none"]
     assert "in 2 of them no playbook meets every principle" in stability_line(r)
+
+
+def test_opening_stability_tool_shares_recount_the_draws_openings(tiny):
+    import numpy as np
+    from decision.robustness import sample_weights
+    p = decision.build_portfolios(tiny, "base")
+    problem = strategy_problem(p, load_reactions(tiny), reviews=1, months=6)
+    r = opening_stability(problem, HAND_WEIGHTS, n_samples=40, seed=5, scores=False)
+    # independent recount of the weight draws (the first draws of the seeded generator)
+    W, _ = sample_weights(40, 4, seed=np.random.default_rng(5))
+    held = {}
+    for w in W:
+        for t in p.tools_of(problem.opening_row(problem.solve(w))):
+            held[t] = held.get(t, 0) + 1
+    shares = {t["tool"]: t["weights"] for t in r["tools"]}
+    assert shares == {t: held.get(t, 0) / 40 for t in shares} and set(held) <= set(shares)
+    today = [t["tool"] for t in r["tools"] if t["in_opening"]]
+    assert tuple(sorted(today)) == tuple(sorted(r["opening"]))
+    assert [t["tool"] for t in r["tools"]][:len(today)] == today          # today's tools first
+    assert all(0 <= t[k] <= 1 for t in r["tools"] for k in ("weights", "probabilities"))
+
+
+def test_opening_stability_weight_draws_near_the_analysts_weights(tiny):
+    p = decision.build_portfolios(tiny, "base")
+    problem = strategy_problem(p, load_reactions(tiny), reviews=1, months=6)
+    near = opening_stability(problem, HAND_WEIGHTS, n_samples=30, seed=1, scores=False, weight_center=HAND_WEIGHTS,
+                             spread=1e-6)
+    assert near["weights_same"] == 1.0 and near["weight_region"] == "within +/- 1e-06 of the weights"
+    wide = opening_stability(problem, HAND_WEIGHTS, n_samples=30, seed=1, scores=False)
+    assert wide["weight_region"] == "uniform on the simplex" and wide["weights_same"] < 1.0
+
+
+def test_cli_samples_show_the_weight_region_and_the_tools_of_the_openings(capsys):
+    argv = ["plan", "--catalog", str(TINY), "--scenario", "base", "--weights", "r=.4,s=.2,l=.2,e=.2",
+            "--reviews", "1", "--months", "6", "--samples", "12"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Opening package unchanged in 12 draws of each kind: " in out
+    assert "of weight draws (within +/- 0.1 of the weights)" in out
+    assert "weights    probs   scores" in out and "\n  * Tool A" in out
+    assert main(argv + ["--format", "json", "--spread", "0.3"]) == 0
+    rob = json.loads(capsys.readouterr().out)["robustness"]
+    assert rob["weight_region"] == "within +/- 0.3 of the weights" and rob["n_samples"] == 12
+    assert {t["tool"] for t in rob["tools"] if t["in_opening"]} == {"a"}
+    assert all(set(t) == {"tool", "name", "in_opening", "weights", "probabilities", "scores"} for t in rob["tools"])

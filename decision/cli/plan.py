@@ -5,7 +5,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from ..defaults import MAX_REVIEWS, PRINCIPLES
+from ..defaults import MAX_REVIEWS, NEAR_SPREAD, PRINCIPLES
 from .common import (MAX_TOOLS_OPTION, SEED_OPTION, add_catalog, catalog_of, check_out, count, draw_progress,
                      scenario_and_weights, weights_of, write_output)
 
@@ -36,7 +36,8 @@ def cmd_plan(args) -> int:
     if args.samples:
         step, bar = draw_progress("playbook draws", "draw")
         try:
-            robust = opening_stability(problem, weights, args.samples, args.seed, progress=step)
+            robust = opening_stability(problem, weights, args.samples, args.seed, progress=step,
+                                       weight_center=weights, spread=args.spread)
         finally:
             if bar is not None:
                 bar.close()
@@ -45,9 +46,9 @@ def cmd_plan(args) -> int:
         out = plan_json(plan)
         out["comparison"] = courses_json(courses)
         if robust:
-            out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weights_same", "probabilities_same",
-                                                         "scores_same", "weights_none", "probabilities_none",
-                                                         "scores_none")}
+            out["robustness"] = {k: robust[k] for k in ("n_samples", "seed", "weight_region", "weights_same",
+                                                         "probabilities_same", "scores_same", "weights_none",
+                                                         "probabilities_none", "scores_none", "tools")}
         text = json.dumps(out, indent=2)
     else:
         text = plan_text(plan, robust, courses_lines(courses, plan))
@@ -74,6 +75,9 @@ def register(sub) -> None:
     r.add_argument("--samples", type=count(0, MAX_SAMPLES, "samples"), default=0,
                    help="robustness draws of weights, of reaction probabilities and of tool scores (default 0: "
                         "skip)")
+    r.add_argument("--spread", type=float, default=NEAR_SPREAD,
+                   help="with --weights/--profile and --samples, the weight draws stay within +/- this of them "
+                        f"(default {NEAR_SPREAD:g}; without weights they are uniform on the simplex)")
     r.add_argument("--seed", type=SEED_OPTION, default=0)
     r.add_argument("--max-tools", type=MAX_TOOLS_OPTION, help="cap on tools per package (default: constraints.yaml)")
     r.add_argument("--format", default="text", choices=["text", "json"])

@@ -270,7 +270,7 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
     if comparison:
         lines += ["", *comparison]
     if robustness:
-        lines.append(stability_line(robustness))
+        lines += ["", stability_line(robustness)]
     lines += ["", "Principles:", *[f"  {s}" for s in plan.principles.describe()],
               f"Exact backward induction: every node chooses among all {plan.n_packages:,} feasible packages (above "
               f"the security floor; {plan.n_signatures} constraint signatures); additive value with fixed anchors.",
@@ -280,20 +280,41 @@ def plan_text(plan: Plan, robustness: dict | None = None, comparison: list[str] 
     return "\n".join(lines)
 
 
-def stability_line(robustness: dict) -> str:
-    """One sentence on :func:`decision.strategy.robustness.opening_stability`'s shares (and the draws in which no
-    playbook meets every principle, which count as a changed opening)."""
-    n = robustness["n_samples"]
+STABILITY_ROWS = 10
+"""Tools listed in the robustness block of ``decision plan --samples``: today's opening, then the most frequent."""
 
-    def none(kind: str) -> str:
+
+def stability_line(robustness: dict) -> str:
+    """The robustness block of ``decision plan --samples``
+    (:func:`decision.strategy.robustness.opening_stability`): how often the opening package stays, then per tool how
+    often the draws' openings hold it. Draws in which no playbook meets every principle count as a changed
+    opening, and are counted."""
+    n = robustness["n_samples"]
+    kinds = [k for k in ("weights", "probabilities", "scores") if f"{k}_same" in robustness]
+    region = robustness.get("weight_region", "uniform on the simplex")
+    what = {"weights": f"weight draws ({region})",
+            "probabilities": "reaction-probability draws (Dirichlet base rates, rules within their ranges)",
+            "scores": "draws of the tool scores within their ranges (packages revalued; one that breaks a red line "
+                      "in a draw is out)"}
+
+    def part(kind: str) -> str:
         m = robustness.get(f"{kind}_none", 0)
-        return f" (in {m} of them no playbook meets every principle)" if m else ""
-    scores = (f", and {robustness['scores_same']:.0%} of {n} draws of the tool scores within their ranges "
-              f"(packages revalued; one that breaks a red line in a draw is out){none('scores')}"
-              if "scores_same" in robustness else "")
-    return (f"Opening package unchanged in {robustness['weights_same']:.0%} of {n} weight draws{none('weights')}, "
-            f"{robustness['probabilities_same']:.0%} of {n} reaction-probability draws (Dirichlet base rates, rules "
-            f"within their ranges){none('probabilities')}{scores}.")
+        none = f" (in {m} of them no playbook meets every principle)" if m else ""
+        return f"{robustness[f'{kind}_same']:.0%} of {what[kind]}{none}"
+    lines = [f"Opening package unchanged in {n} draws of each kind: " + "; ".join(part(k) for k in kinds) + "."]
+    tools = robustness.get("tools", [])
+    if tools:
+        lines.append("Tools in the draws' openings: the share of draws whose opening holds each (* in today's "
+                     f"opening; Monte Carlo error at most {robustness.get('mc_error', 0.5 / n ** 0.5):.0%}):")
+        width = max(len(t["name"]) for t in tools[:STABILITY_ROWS])
+        label = {"weights": "weights", "probabilities": "probs", "scores": "scores"}
+        lines.append(f"    {'':<{width}}" + "".join(f"{label[k]:>9}" for k in kinds))
+        for t in tools[:STABILITY_ROWS]:
+            shares = "".join(f"{t[k]:>9.0%}" for k in kinds)
+            lines.append(f"  {'*' if t['in_opening'] else ' '} {t['name']:<{width}}{shares}")
+        if len(tools) > STABILITY_ROWS:
+            lines.append(f"    ... and {len(tools) - STABILITY_ROWS} more (--format json lists them all)")
+    return "\n".join(lines)
 
 
 def plan_html(plan: Plan) -> str:

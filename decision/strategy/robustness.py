@@ -1,7 +1,8 @@
-"""How often a strategy's opening package stays the same when the weights or the reaction probabilities move.
+"""How often a strategy's opening package, and each of its tools, stays the same when the weights, the reaction
+probabilities or the tool scores move.
 
-* Weights: ``n_samples`` SMAA draws, uniform on the simplex (:func:`decision.robustness.sample_weights`); each draw
-  re-solves the review tree exactly.
+* Weights: ``n_samples`` SMAA draws, uniform on the simplex or within +/- a spread of the analyst's weights
+  (:func:`decision.robustness.sample_weights`); each draw re-solves the review tree exactly.
 * Reaction probabilities: each draw takes the base rates from a Dirichlet with mean the catalogue's base rates and
   total concentration ``concentration`` (reactions.yaml), and every rule's log-odds uniformly within its low-high
   range; the weights stay at the analyst's.
@@ -10,17 +11,18 @@
   tree; a package that breaks a red line or misses the accountability floor with that draw's values, or falls below
   the security floor after a reaction, is out in that draw. The packages and the weights stay the analyst's.
 
-One draw costs one backward induction (tens of milliseconds on the bundled catalogue), so the default is a few
-hundred draws; the Monte Carlo error of a share is at most 1 / (2 sqrt(n)).
+One draw costs one backward induction (0.1-0.5 s on the bundled catalogue's largest scenario; a score draw also
+revalues every package), so the default is a few hundred draws; the Monte Carlo error of a share is at most
+1 / (2 sqrt(n)). A draw in which no playbook meets every principle counts as a changed opening, and is counted.
 """
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dataclasses import dataclass, replace
-
+from ..defaults import NEAR_SPREAD
 from ..kernel import crossing_of
 from ..portfolios import portfolio_values, value_masks
 from ..ranking import normalise
@@ -69,19 +71,30 @@ def score_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generat
             yield replace(q, feasible=q.floor(q.probs))
 
 
+KINDS = ("weights", "probabilities", "scores")
+"""The kinds of draw of :func:`opening_stability`, in the order they are drawn."""
+
+
 def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = DEFAULT_SAMPLES, seed=0,
-                      scores: bool = True, progress=None) -> dict:
-    """Share of weight draws, of probability draws and (``scores``) of score draws whose optimal opening package
-    equals today's, the openings seen most often (tool-id tuples with their counts) and, per kind, the draws in
-    which no playbook meets every principle (``*_none``: such a draw counts as a changed opening; e.g. a draw of the
-    reaction probabilities that puts every package above the rupture-risk ceiling). ``progress(done, total)`` is
-    called after every draw."""
+                      scores: bool = True, progress=None, weight_center=None, spread: float = NEAR_SPREAD) -> dict:
+    """How often the optimal opening package stays today's under ``n_samples`` draws of each kind: the weights
+    (uniform on the simplex, or within +/- ``spread`` of ``weight_center``; the reaction probabilities and scores
+    stay at today's), the reaction probabilities, and (``scores``) the tool scores (the weights stay
+    ``weights``).
+
+    Returns ``{kind}_same`` (share of draws with today's opening), ``{kind}_top`` (the openings seen most often, as
+    tool-id tuples with their counts), ``{kind}_none`` (draws in which no playbook meets every principle, e.g. a
+    probability draw that puts every package above the rupture-risk ceiling: they count as a changed opening) and
+    ``tools`` (:func:`_tool_shares`): per tool that opens in some draw, the share of each kind's draws whose opening
+    holds it (which parts of the opening survive when the package as a whole does not). ``progress(done, total)`` after every draw."""
     p = problem.portfolios
     w = problem.weights(weights)
     today = problem.opening_row(problem.solve(w))
     rng = np.random.default_rng(seed)
-    W, _ = sample_weights(n_samples, len(w), seed=rng)
-    total = n_samples * (3 if scores else 2)
+    W, _ = sample_weights(n_samples, len(w), seed=rng, weight_center=weight_center, spread=spread,
+                          criteria=p.criteria)
+    kinds = KINDS if scores else KINDS[:2]
+    total = n_samples * len(kinds)
     done = iter(range(1, total + 1))
 
     def opening(q: StrategyProblem, wi, probs=None):
@@ -90,18 +103,36 @@ def opening_stability(problem: StrategyProblem, weights=None, n_samples: int = D
             progress(next(done), total)
         return None if policy is None else q.opening_row(policy)
 
-    by_weights = Counter(opening(problem, wi) for wi in W)
-    by_probs = Counter(opening(problem, w, probs) for probs in probability_draws(problem, n_samples, rng))
-    by_scores = Counter(opening(q, w) for q in score_draws(problem, n_samples, rng)) if scores else None
-    name = lambda rows: [(p.tools_of(r), c) for r, c in rows.most_common() if r is not None][:3]  # noqa: E731
-    out = {"opening": p.tools_of(today), "n_samples": n_samples, "seed": seed,
-           "weights_same": by_weights[today] / n_samples, "probabilities_same": by_probs[today] / n_samples,
-           "weights_top": name(by_weights), "probabilities_top": name(by_probs),
-           "weights_none": by_weights[None], "probabilities_none": by_probs[None],
-           "mc_error": 0.5 / np.sqrt(n_samples)}
+    seen = {"weights": Counter(opening(problem, wi) for wi in W),
+            "probabilities": Counter(opening(problem, w, probs) for probs in probability_draws(problem, n_samples,
+                                                                                               rng))}
     if scores:
-        out.update(scores_same=by_scores[today] / n_samples, scores_top=name(by_scores), scores_none=by_scores[None])
+        seen["scores"] = Counter(opening(q, w) for q in score_draws(problem, n_samples, rng))
+    out = {"opening": p.tools_of(today), "n_samples": n_samples, "seed": seed, "mc_error": 0.5 / np.sqrt(n_samples),
+           "weight_region": ("uniform on the simplex" if weight_center is None else
+                             f"within +/- {spread:g} of the weights")}
+    for kind, counts in seen.items():
+        out[f"{kind}_same"] = counts[today] / n_samples
+        out[f"{kind}_top"] = [(p.tools_of(r), c) for r, c in counts.most_common() if r is not None][:3]
+        out[f"{kind}_none"] = counts[None]
+    out["tools"] = _tool_shares(p, seen, n_samples, today)
     return out
+
+
+def _tool_shares(p, seen: dict, n_samples: int, today: int) -> list[dict]:
+    """Per tool that opens in some draw: ``tool``, ``name``, ``in_opening`` (in today's) and per kind the share of
+    that kind's draws whose opening holds it; today's tools first, then by total share (ties: catalogue order)."""
+    counts = np.zeros((len(seen), len(p.catalog.tools)))
+    for i, c in enumerate(seen.values()):
+        for row, m in c.items():
+            if row is not None:
+                counts[i] += m * p.members[row]
+    share = counts / n_samples
+    mine = p.members[today]
+    order = sorted(np.flatnonzero((counts.sum(0) > 0) | mine), key=lambda t: (not mine[t], -share[:, t].sum(), t))
+    tools = p.catalog.tools
+    return [{"tool": tools[t].id, "name": tools[t].name, "in_opening": bool(mine[t]),
+             **{kind: float(share[i, t]) for i, kind in enumerate(seen)}} for t in order]
 
 
 # ----------------------------------------------------------------------------------------------------------------
