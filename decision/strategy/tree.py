@@ -98,16 +98,8 @@ def above_floor(outcomes: np.ndarray, red_lines, principles: Principles, criteri
                 reactions: np.ndarray | None = None) -> np.ndarray:
     """(..., ) bool: packages whose period outcomes (..., K, C) stay inside the red lines of the floor criteria
     (``principles.floor_criteria``) after every reaction in ``reactions`` ((..., K) bool; default all)."""
-    keep = np.ones(outcomes.shape[:-2], dtype=bool)
-    check = np.ones(outcomes.shape[:-1], dtype=bool) if reactions is None else reactions
-    for rl in red_lines:
-        if rl.criterion in principles.floor_criteria:
-            v = outcomes[..., list(criteria).index(rl.criterion)]
-            if rl.min is not None:
-                keep &= ((v >= rl.min - 1e-9) | ~check).all(-1)
-            if rl.max is not None:
-                keep &= ((v <= rl.max + 1e-9) | ~check).all(-1)
-    return keep
+    ok = branch_ok(outcomes, red_lines, principles, criteria)
+    return (ok if reactions is None else ok | ~reactions).all(-1)
 
 
 def context_probabilities(design: np.ndarray, memory: np.ndarray, model: ReactionModel, allowed: np.ndarray,
@@ -119,23 +111,30 @@ def context_probabilities(design: np.ndarray, memory: np.ndarray, model: Reactio
     return P.reshape(U, C, -1)
 
 
+def branch_ok(outcomes: np.ndarray, red_lines, principles: Principles, criteria) -> np.ndarray:
+    """(..., K) bool: after each reaction the floor criteria (``principles.floor_criteria``) of the period outcomes
+    (..., K, crit) stay inside their red lines."""
+    ok = np.ones(outcomes.shape[:-1], dtype=bool)
+    for rl in red_lines:
+        if rl.criterion in principles.floor_criteria:
+            v = outcomes[..., list(criteria).index(rl.criterion)]
+            if rl.min is not None:
+                ok &= v >= rl.min - 1e-9
+            if rl.max is not None:
+                ok &= v <= rl.max + 1e-9
+    return ok
+
+
 def floor_ok(outcomes: np.ndarray, probs: np.ndarray, model: ReactionModel, red_lines, criteria) -> np.ndarray:
     """(N,) bool, the security floor for packages whose period outcomes are (N x K x crit) and reaction
     probabilities (N x K): after every reaction that can happen (probability > 0) and does not itself degrade the
     ties, the floor criteria stay inside their red lines; and the chance of a degrading reaction is at most
-    ``max_rupture_risk``."""
+    ``max_rupture_risk`` (:func:`floor_feasible` is the same test for every context at once)."""
     pr = model.principles
     keep = np.ones(len(probs), dtype=bool)
     if not pr.security_floor:
         return keep
-    check = (probs > 0) & ~model.degrades
-    for rl in red_lines:
-        if rl.criterion in pr.floor_criteria:
-            v = outcomes[..., list(criteria).index(rl.criterion)]
-            if rl.min is not None:
-                keep &= ((v >= rl.min - 1e-9) | ~check).all(-1)
-            if rl.max is not None:
-                keep &= ((v <= rl.max + 1e-9) | ~check).all(-1)
+    keep &= (branch_ok(outcomes, red_lines, pr, criteria) | ~((probs > 0) & ~model.degrades)).all(-1)
     if pr.max_rupture_risk is not None and model.degrades.any():
         keep &= probs[:, model.degrades].sum(-1) <= pr.max_rupture_risk + 1e-12
     return keep
@@ -145,9 +144,16 @@ def floor_feasible(outcomes: np.ndarray, probs: np.ndarray, model: ReactionModel
                    ) -> np.ndarray:
     """(N x C) bool: :func:`floor_ok` in every context, with outcomes (N x 2 x K x crit) by degraded state and
     probabilities (N x C x K); a degraded context checks the degraded ties' outcomes."""
-    d = [dd for _, dd in contexts(len(model.ids))]
-    return np.column_stack([floor_ok(outcomes[:, d[c]], probs[:, c], model, red_lines, criteria)
-                            for c in range(probs.shape[1])])
+    pr = model.principles
+    keep = np.ones(probs.shape[:2], dtype=bool)
+    if not pr.security_floor:
+        return keep
+    d = np.array([dd for _, dd in contexts(len(model.ids))], dtype=np.intp)
+    branches = branch_ok(outcomes, red_lines, pr, criteria)[:, d]                    # (N, C, K)
+    keep &= (branches | ~((probs > 0) & ~model.degrades)).all(-1)                # as floor_ok, every context at once
+    if pr.max_rupture_risk is not None and model.degrades.any():
+        keep &= probs[..., model.degrades].sum(-1) <= pr.max_rupture_risk + 1e-12
+    return keep
 
 
 def signatures(members: np.ndarray, features: np.ndarray, feature_ids: list[str], rungs: np.ndarray,
@@ -322,6 +328,49 @@ def _best_per_signature(Qc: np.ndarray, groups, S: int) -> tuple[np.ndarray, np.
     return value, row
 
 
+CONTENDER_GAP = 1e-9
+"""A package is a contender in a context when its one-period value is within this of the best of its (feature row,
+signature) pair there: far wider than the rounding of the stage values (``DECIMALS``), so every package that can
+tie for the best of its signature after rounding is kept."""
+
+
+class _Contenders:
+    """The packages that can be the best of their signature in a context at a review after the opening, for one
+    solve (fixed ``imm`` and ``feasible``). A package's stage value is ``imm + cont``, and ``cont`` is the same for
+    every package of a (feature row, signature) pair, so within a pair only the packages whose ``imm`` is (nearly)
+    the pair's best in that context can win; the rest never can, whatever ``cont`` is. Keeping only those (a few
+    per pair instead of about 160 on the bundled catalogue) gives the same best value and, with the rows kept in
+    order, the same tie rule (the lowest row) as a grouped maximum over every package."""
+
+    def __init__(self, imm, feasible, pair, pair_order, sig_id, S: int, C: int):
+        val = np.where(feasible, imm, -np.inf)[:, 1:]                     # contexts after a reaction (1..C-1)
+        order, starts = pair_order                                        # packages by pair; every pair present
+        top = np.maximum.reduceat(val[order], starts, axis=0) if len(order) else np.zeros((0, C - 1))
+        pkg, ctx = np.nonzero(np.isfinite(val) & (val >= top[pair] - CONTENDER_GAP))
+        key = (ctx + 1) * S + sig_id[pkg]                                  # one group per (context, signature)
+        order = np.lexsort((pkg, key))
+        self.pkg, self.ctx, self.key = pkg[order], ctx[order] + 1, key[order]
+        self.imm, self.pair = imm[self.pkg, self.ctx], pair[self.pkg]
+        self.starts = np.flatnonzero(np.r_[True, self.key[1:] != self.key[:-1]]) if len(self.key) else self.key
+        self.S, self.C = S, C
+
+    def best(self, cont: np.ndarray, barred: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(C x S) best stage value per context and signature (context 0 and absent: -inf) and its package (-1)."""
+        value, row = np.full(self.C * self.S, -np.inf), np.full(self.C * self.S, -1)
+        if len(self.key):
+            Q = np.round(self.imm + cont[self.pair, self.ctx], DECIMALS)
+            if barred is not None:
+                Q[barred[self.pkg]] = -np.inf
+            top = np.maximum.reduceat(Q, self.starts)
+            group = np.repeat(np.arange(len(self.starts)), np.diff(np.r_[self.starts, len(Q)]))
+            hit = np.flatnonzero(Q == top[group])
+            first = hit[np.r_[True, group[hit][1:] != group[hit][:-1]]]
+            where = self.key[self.starts]
+            value[where], row[where] = top, self.pkg[first]
+            row[where[~np.isfinite(top)]] = -1
+        return value.reshape(self.C, self.S), row.reshape(self.C, self.S)
+
+
 def backward_induction(problem: StrategyProblem, imm: np.ndarray, probs: np.ndarray, feasible: np.ndarray
                        ) -> Policy:
     """Exact rollback over the review tree (module docstring). ``imm`` (N x C) one period's expected value per
@@ -341,23 +390,22 @@ def backward_induction(problem: StrategyProblem, imm: np.ndarray, probs: np.ndar
     rep, pair = problem.pairs                 # the continuation depends on a package only via (feature row, signature)
     Pp, sp = probs[rep], sig_id[rep]                                           # (M, C, K), (M,)
     q0 = None
+    later = _Contenders(imm, feasible, pair, problem.pair_order, sig_id, S, C)   # who can be best at a review
+    cont = np.zeros((len(rep), C))
     for r in range(R, -1, -1):
-        Q = imm.copy()
         if r < R:
             Vn = V[sp][:, nxt]                                                 # (M, C, K)
             finite = np.isfinite(Vn)
             cont = np.einsum("mck,mck->mc", Pp, np.where(finite, Vn, 0.0))
             cont[(~finite & (Pp > 0)).any(2)] = -np.inf   # a reachable state with no admissible package
-            Q += cont[pair]
-        else:
-            Q[horizon_bad] = -np.inf
-        Q = np.where(feasible, np.round(Q, DECIMALS), -np.inf)
-        ctxs = [0] if r == 0 else range(1, C)
-        for c in ctxs:
-            stage_value[r, c], best_row[r, c] = _best_per_signature(Q[:, c], problem.groups, S)
-        if r == 0:
-            q0 = Q[:, 0]
+        if r == 0:                                        # the opening: every package's value (options use them)
+            Q = imm[:, 0] + cont[pair, 0]
+            if r == R:
+                Q[horizon_bad] = -np.inf
+            q0 = np.where(feasible[:, 0], np.round(Q, DECIMALS), -np.inf)
+            stage_value[0, 0], best_row[0, 0] = _best_per_signature(q0, problem.groups, S)
             break
+        stage_value[r], best_row[r] = later.best(cont, horizon_bad if r == R else None)
         V = np.full((S, C), -np.inf)
         for c in range(1, C):
             k = problem.contexts[c][0]
@@ -485,6 +533,12 @@ class StrategyProblem:
         key = self.feature_row.astype(np.int64) * len(self.sig) + self.sig_id
         _, rep, pair = np.unique(key, return_index=True, return_inverse=True)
         return rep, pair.ravel()
+
+    @cached_property
+    def pair_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """Packages sorted by their pair (stable) and where each pair starts (pairs are numbered 0..M-1)."""
+        order = np.argsort(self.pairs[1], kind="stable")
+        return order, np.flatnonzero(np.r_[True, np.diff(self.pairs[1][order]) != 0]) if len(order) else order
 
     def probabilities(self, base=None, log_odds=None) -> np.ndarray:
         """(N x C x K) reaction probabilities in every context (base rates / log-odds overridable: robustness)."""
