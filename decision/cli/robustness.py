@@ -85,7 +85,7 @@ def weight_region(weights, spread: float | None, order=None, bounds=None, criter
     return {"weight_center": weights, "spread": spread}, f"within +/- {spread:g} of the given weights"
 
 
-def region_of(args, criteria, weights) -> tuple[list | None, dict | None]:
+def region_of(args, criteria) -> tuple[list | None, dict | None]:
     """``--order`` and ``--bounds`` as :func:`decision.robustness.sample_weights`'s ``weight_order`` (a criterion,
     or a tuple of tied criteria, per place) and ``weight_bounds``; (None, None) when neither is given. Refused (one
     line) with ``--weights``/``--profile`` or ``--spread`` (a box around given weights) and on any bad field."""
@@ -93,11 +93,12 @@ def region_of(args, criteria, weights) -> tuple[list | None, dict | None]:
     if order_text is None and bounds_text is None:
         return None, None
     given = " and ".join(o for o, v in (("--order", order_text), ("--bounds", bounds_text)) if v is not None)
-    if weights is not None:
+    sets = f"{given} {'set the region themselves' if ' and ' in given else 'sets the region itself'}"
+    if getattr(args, "weights", None) is not None or getattr(args, "profile", None) is not None:
         raise DecisionError(f"give {given} or --weights/--profile, not both: --weights/--profile sample a box of "
-                            f"+/- --spread around those weights, {given} set the region themselves")
+                            f"+/- --spread around those weights; {sets}")
     if getattr(args, "spread", None) is not None:
-        raise DecisionError(f"--spread applies to --weights/--profile only; {given} set the region themselves")
+        raise DecisionError(f"--spread applies to --weights/--profile only; {sets}")
     from ..weights import parse_bounds, parse_order  # noqa: PLC0415
     order = None
     if order_text is not None:
@@ -165,8 +166,8 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
     lines += ["", f"SMAA: {smaa.n_samples:,} samples, weights {where or 'uniform on the simplex'}, seed {smaa.seed}; "
                   f"Monte Carlo error +/- {smaa.mc_error:.3f} (95%).", scores_line, exactness_line(smaa)]
     if smaa.acceptance_rate < 1:
-        lines.append(f"Weight bounds: {smaa.acceptance_rate:.1%} of the weight draws met them; the others were "
-                     "rejected and drawn again (the kept draws are uniform on the region).")
+        lines.append(f"Acceptance: {smaa.acceptance_rate:.1%} of the weight draws fell within the region's bounds; "
+                     "the others were rejected and drawn again (the kept draws are uniform on the region).")
     if smaa.no_feasible:
         lines.append(f"In {smaa.no_feasible:,} draws no combination was feasible.")
     lines += [f"Acceptability (higher is better): the share of the samples in which a combination ranks first "
@@ -254,8 +255,8 @@ def cmd_robustness(args) -> int:
     from ..robustness import core_index, portfolio_stability, smaa_portfolios  # noqa: PLC0415
     from ..sureness import how_sure, score_tornado  # noqa: PLC0415
     cat = catalog_of(args)
+    order, bounds = region_of(args, cat.criterion_ids)        # refused with --weights/--profile before they are read
     weights = weights_of(args, cat)
-    order, bounds = region_of(args, cat.criterion_ids, weights)
     samples = args.samples if args.samples is not None else (SCORE_SAMPLES if args.scores else 10_000)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
