@@ -104,23 +104,41 @@ def test_ties_are_uniform_on_the_region_like_rejection_from_the_simplex():
                                np.quantile(R, [0.25, 0.5, 0.75], axis=0), atol=0.008)
 
 
-def _old_strict_order(n_samples, n, seed, order):
-    """sample_weights(weight_order=order) as written before tie groups existed (commit 559eb38)."""
+def _old_strict_order(n_samples, n, seed, order, lo=None, hi=None):
+    """sample_weights(weight_order=order, weight_bounds=(lo, hi)) as written before tie groups existed (commit
+    559eb38; the refusal of a narrow region left out)."""
     rng = np.random.default_rng(seed)
-    u = np.sort(rng.random((n_samples, n - 1)), axis=1)
-    W = np.diff(u, axis=1, prepend=0.0, append=1.0)
-    W[:, order] = -np.sort(-W[:, order], axis=1)
-    return W
+
+    def draw(m):
+        u = np.sort(rng.random((m, n - 1)), axis=1)
+        W = np.diff(u, axis=1, prepend=0.0, append=1.0)
+        W[:, order] = -np.sort(-W[:, order], axis=1)
+        return W
+    if lo is None:
+        return draw(n_samples), 1.0
+    kept, drawn, got = [], 0, 0
+    while got < n_samples:
+        m = max(1000, 2 * (n_samples - got))
+        W = draw(m)
+        ok = np.all((W >= lo - 1e-15) & (W <= hi + 1e-15), axis=1)
+        drawn += m
+        kept.append(W[ok])
+        got += int(ok.sum())
+    return np.vstack(kept)[:n_samples], got / drawn
 
 
+@pytest.mark.parametrize("bounded", [False, True])
 @pytest.mark.parametrize("order", [[2, 0, 1, 3], [3, 1], [0, 1, 2, 3]])
 @pytest.mark.parametrize("seed", [0, 1, 12345])
-def test_a_strict_order_draws_exactly_what_it_drew_before(order, seed):
-    old = _old_strict_order(2_000, 4, seed, order)
+def test_a_strict_order_draws_exactly_what_it_drew_before(order, seed, bounded):
     crit = list("abcd")
+    bounds = {"b": (0.05, 0.3), "d": (0.0, 0.35)} if bounded else None
+    lo, hi = (np.array([0, 0.05, 0, 0]), np.array([1, 0.3, 1, 0.35])) if bounded else (None, None)
+    old, old_acc = _old_strict_order(2_000, 4, seed, order, lo, hi)
     for same in (order, [crit[j] for j in order], [(crit[j],) for j in order], ">".join(crit[j] for j in order)):
-        W, acc = rb.sample_weights(2_000, 4, seed, weight_order=same, criteria=crit)
-        assert acc == 1.0 and np.array_equal(W, old)
+        W, acc = rb.sample_weights(2_000, 4, seed, weight_order=same, weight_bounds=bounds, criteria=crit)
+        assert acc == old_acc and np.array_equal(W, old)
+        assert bounded or acc == 1.0
 
 
 def test_a_bad_order_is_refused_in_one_line():
