@@ -247,3 +247,23 @@ def test_without_a_region_the_output_does_not_mention_one(capsys):
                        "--tornado", 0)
     assert code == 0 and "No --weights or --profile given" not in out and "Acceptance:" not in out
     assert "weights uniform on the simplex (no --weights or --profile given)" in out
+
+
+def test_how_sure_on_a_region_varies_the_weights_there_and_judges_the_centres_recommendation():
+    """weights_only against brute force: value every combination under each of the region's draws (the draws
+    smaa_portfolios makes with that seed), split first place among rounded ties."""
+    from decision import build_portfolios, load_catalog
+    from decision.sureness import how_sure, recommendation_row
+    p = build_portfolios(load_catalog(TINY))
+    order, bounds = ["r", ("l", "s"), "e"], {"e": (0.0, 0.15)}
+    centre, _, _ = rb.region_centre(400, p.criteria, 5, order, bounds)
+    hs = how_sure(p, centre, "wsm", 400, 5, weight_order=order, weight_bounds=bounds)
+    rec = recommendation_row(p, centre, "wsm")
+    assert hs.recommendation == p.tools_of(rec) and "importance order r > l = s > e" in hs.weights_region
+    W, _ = rb.sample_weights(400, 4, np.random.default_rng(5), order, bounds, p.criteria)
+    sc = rb.portfolio_scaling(p, "wsm")
+    U = rb._round(rb.scores(sc(p.values), W, "wsm", sc, rb.effort_offset(p)))
+    best = U == U.max(1, keepdims=True)
+    assert hs.weights_only == pytest.approx(np.mean(best[:, rec] / best.sum(1)), abs=1e-12)
+    plain = how_sure(p, centre, "wsm", 400, 5)                # the +/- spread box: a different region
+    assert plain.weights_region.startswith("within +/- 0.1")
