@@ -32,7 +32,8 @@ def register(sub) -> None:
                    help="instead of --weights/--profile: SMAA weights uniform on those that respect this importance "
                         "order, e.g. 'rights_protection>legitimacy>security_continuity=escalation_risk' ('>' more "
                         "important, '=' tied; rank every criterion, as `decision weights roc`); how sure, the "
-                        "stability intervals and the tornado use its rank-order-centroid weights")
+                        "stability intervals and the tornado use its rank-order-centroid weights (with --bounds "
+                        "too: the mean of the draws)")
     r.add_argument("--bounds", metavar="BOUNDS",
                    help="instead of --weights/--profile, alone or with --order: SMAA weights uniform within these "
                         "bounds, e.g. 'rights_protection=0.2:0.5,escalation_risk=:0.3' (LOW:HIGH, an empty side is "
