@@ -346,7 +346,11 @@ def pareto_mask(matrix, types, weight_order=None, criteria=None) -> np.ndarray:
     X, t, _, crit = _matrix(matrix, types, criteria)
     Y = X * t
     if weight_order is not None:
-        Y = _ordinal_transform(_scaling(X, t, True)(X), _order_index(weight_order, crit))
+        groups = _order_groups(weight_order, crit)
+        if any(len(g) > 1 for g in groups):
+            raise DecisionError("weight_order: dominance over an order with tied criteria is not built; give a strict "
+                                "order")
+        Y = _ordinal_transform(_scaling(X, t, True)(X), [g[0] for g in groups])
     return skyband_mask(Y, 1)
 
 
@@ -379,7 +383,8 @@ def _order_index(order, crit) -> list[int]:
     idx = []
     for c in order:
         if isinstance(c, (list, tuple)):
-            raise DecisionError(f"weight_order: tied criteria {list(c)} are not supported here; give a strict order")
+            raise DecisionError(f"weight_order: expected a criterion id or position, got {list(c)!r} (ties: one "
+                                "tuple of criteria per place)")
         if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
             if not 0 <= c < len(crit):
                 raise DecisionError(f"weight_order: criterion position {c} out of range")

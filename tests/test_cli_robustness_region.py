@@ -146,8 +146,12 @@ def test_a_bad_order_is_refused_in_one_line():
     for order, words in ((["a", ("b", "a")], "twice"), (["a", ()], "empty"), (["a", ("b", "z")], "unknown")):
         with pytest.raises(DecisionError, match=words):
             rb.sample_weights(10, 4, 0, weight_order=order, criteria=crit)
+    with pytest.raises(DecisionError, match="expected a criterion"):
+        rb.sample_weights(10, 4, 0, weight_order=["a", ("b", ("c", "d"))], criteria=crit)
     with pytest.raises(DecisionError, match="strict order"):          # dominance over a tied region: not built
         rb.pareto_mask(np.eye(4), [1, 1, 1, 1], weight_order=["a", ("b", "c"), "d"], criteria=crit)
+    assert (rb.pareto_mask(np.eye(4), [1] * 4, weight_order="b>a>c>d", criteria=crit)
+            == rb.pareto_mask(np.eye(4), [1] * 4, weight_order=["b", "a", "c", "d"], criteria=crit)).all()
 
 
 def test_the_centre_of_an_order_is_its_rank_order_centroid_and_of_bounds_the_mean_of_the_smaa_draws():
