@@ -506,7 +506,7 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
 def region_centre(n_samples: int, criteria: Sequence[str], seed=0, weight_order=None,
                   weight_bounds=None) -> tuple[np.ndarray, float, str]:
     """The centre of the weight region of ``weight_order``/``weight_bounds`` (:func:`sample_weights`), for the
-    parts of an analysis that need one weight vector. Only an order that ranks every criterion: its rank-order
+    parts of an analysis that need one weight vector. An order alone that ranks every criterion: its rank-order
     centroid (:func:`decision.weights.roc`, tied criteria sharing their positions' mean), the exact mean of the
     uniform distribution on that region. Otherwise: the mean of the ``n_samples`` draws that
     :func:`smaa_portfolios` makes with the same ``seed`` (the same vectors), an estimate. Returns (weights in
@@ -532,8 +532,8 @@ def region_words(criteria: Sequence[str], weight_order=None, weight_bounds=None)
                                                                   for g in groups))
     if weight_bounds is not None:
         lo, hi = _bounds(weight_bounds, crit)
-        parts.append("lie within the bounds " + ", ".join(f"{crit[j]} {lo[j]:g}-{hi[j]:g}" for j in range(len(crit))
-                                                          if lo[j] > 0 or hi[j] < 1))
+        narrow = [f"{crit[j]} {lo[j]:g}-{hi[j]:g}" for j in range(len(crit)) if lo[j] > 0 or hi[j] < 1]
+        parts.append("lie within the bounds " + (", ".join(narrow) or "0-1 (no narrower bound)"))
     return "uniform among those that " + " and ".join(parts) if parts else "uniform on the simplex"
 
 
