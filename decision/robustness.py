@@ -41,7 +41,7 @@ from .errors import DecisionError
 from .kernel import closeness, minmax, minmax_range, squared_gaps
 from .portfolios import Portfolios
 from .ranking import ADDITIVE, CLOSENESS, DECIMALS, METHODS, as_weights, check_matrix, method_of
-from .weights import walk_weights  # also re-exported: advice, briefing and strategy import it from here
+from .weights import parse_order, walk_weights  # walk_weights re-exported: advice, briefing, strategy use it
 
 
 def _registered(field: str) -> tuple[str, ...]:
@@ -346,7 +346,11 @@ def pareto_mask(matrix, types, weight_order=None, criteria=None) -> np.ndarray:
     X, t, _, crit = _matrix(matrix, types, criteria)
     Y = X * t
     if weight_order is not None:
-        Y = _ordinal_transform(_scaling(X, t, True)(X), _order_index(weight_order, crit))
+        groups = _order_groups(weight_order, crit)
+        if any(len(g) > 1 for g in groups):
+            raise DecisionError("weight_order: dominance over an order with tied criteria is not built; give a strict "
+                                "order")
+        Y = _ordinal_transform(_scaling(X, t, True)(X), [g[0] for g in groups])
     return skyband_mask(Y, 1)
 
 
@@ -375,8 +379,12 @@ def nondominated(portfolios: Portfolios, weight_order=None) -> pd.DataFrame:
 # Sampling
 
 def _order_index(order, crit) -> list[int]:
+    """A strict ``weight_order`` (criterion ids or positions) as criterion positions, most important first."""
     idx = []
     for c in order:
+        if isinstance(c, (list, tuple)):
+            raise DecisionError(f"weight_order: expected a criterion id or position, got {list(c)!r} (ties: one "
+                                "tuple of criteria per place)")
         if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
             if not 0 <= c < len(crit):
                 raise DecisionError(f"weight_order: criterion position {c} out of range")
@@ -388,6 +396,38 @@ def _order_index(order, crit) -> list[int]:
     if len(set(idx)) != len(idx):
         raise DecisionError("weight_order names a criterion twice")
     return idx
+
+
+def _order_groups(order, crit) -> list[list[int]]:
+    """``weight_order`` as groups of tied criterion positions, most important first. An item is a criterion (id or
+    position) or a tuple/list of tied criteria; a string is read by :func:`decision.weights.parse_order`
+    (``"a>b=c"``). Criteria not named are free (a partial order)."""
+    if isinstance(order, str):
+        order = [g[0] if len(g) == 1 else tuple(g) for g in parse_order(order)]
+    groups = [_order_index(list(item) if isinstance(item, (list, tuple)) else [item], crit) for item in order]
+    flat = [j for g in groups for j in g]
+    if any(not g for g in groups):
+        raise DecisionError("weight_order holds an empty group of tied criteria")
+    if len(set(flat)) != len(flat):
+        raise DecisionError("weight_order names a criterion twice")
+    return groups
+
+
+def _ordered(rng: np.random.Generator, W: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Draws ``W`` (uniform on the simplex) moved onto the region of the weak order ``groups``: the listed columns
+    sorted in decreasing order and handed out group by group, most important first; within a group of tied criteria
+    that group's values go to its criteria in a uniformly random order (one permutation per draw). Exact: the
+    listed coordinates are exchangeable. A strict order draws no extra random numbers."""
+    order = [j for g in groups for j in g]
+    S = -np.sort(-W[:, order], axis=1)
+    start = 0
+    for g in groups:                                        # one vectorised step per tie group, not per draw
+        if len(g) > 1:
+            block = S[:, start:start + len(g)]
+            S[:, start:start + len(g)] = np.take_along_axis(block, np.argsort(rng.random(block.shape), axis=1), 1)
+        start += len(g)
+    W[:, order] = S
+    return W
 
 
 def _bounds(bounds, crit) -> tuple[np.ndarray, np.ndarray]:
@@ -419,8 +459,9 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
                    spread: float = 0.1) -> tuple[np.ndarray, float]:
     """``n_samples`` weight vectors (rows sum to 1) and the acceptance rate.
 
-    Uniform on the simplex; with ``weight_order`` (criteria, most important first) uniform on the ordered region
-    (sort each vector, exact); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region:
+    Uniform on the simplex; with ``weight_order`` (criteria, most important first; an item may be a tuple of tied
+    criteria, see :func:`_order_groups`) uniform on the ordered region (sort each vector, ties in random order,
+    exact: :func:`_ordered`); with ``weight_bounds`` (``{criterion: (low, high)}``) uniform on the bounded region:
     the lower bounds exactly (``low + (1 - sum low) u``, u uniform on the simplex), the upper bounds by rejection
     (from the ordered simplex when an order is given too); ``weight_center`` with ``spread`` is the box of +/-
     ``spread`` around those weights. The acceptance rate is the share of draws kept by the rejection (1.0 without
@@ -435,13 +476,13 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
             raise DecisionError(f"spread must be in (0, 1], got {spread!r}")
         w = as_weights(weight_center, crit)
         weight_bounds = {c: (max(0.0, x - spread), min(1.0, x + spread)) for c, x in zip(crit, w)}
-    order = _order_index(weight_order, crit) if weight_order is not None else None
+    groups = _order_groups(weight_order, crit) if weight_order is not None else None
     lo, hi = _bounds(weight_bounds, crit) if weight_bounds is not None else (None, None)
 
     def draw(m):
         W = _simplex(rng, m, n_criteria)
-        if order is not None:
-            W[:, order] = -np.sort(-W[:, order], axis=1)         # exact: the coordinates are exchangeable
+        if groups is not None:
+            W = _ordered(rng, W, groups)                         # exact: the coordinates are exchangeable
         elif lo is not None:
             W = lo + (1 - lo.sum()) * W                          # exact for lower bounds; upper ones by rejection
         return W
@@ -457,9 +498,43 @@ def sample_weights(n_samples: int, n_criteria: int, seed=0, weight_order=None, w
         kept.append(W[ok])
         got += int(ok.sum())
         if drawn >= 20_000 and got / drawn < MIN_ACCEPTANCE:
-            raise DecisionError(f"weight_bounds keep only {got / drawn:.4%} of uniform weight draws (need at least "
+            raise DecisionError(f"the weight bounds keep only {got / drawn:.4%} of the weight draws (need at least "
                                 f"{MIN_ACCEPTANCE:.1%}); widen the bounds")
     return np.vstack(kept)[:n_samples], got / drawn
+
+
+def region_centre(n_samples: int, criteria: Sequence[str], seed=0, weight_order=None,
+                  weight_bounds=None) -> tuple[np.ndarray, float, str]:
+    """The centre of the weight region of ``weight_order``/``weight_bounds`` (:func:`sample_weights`), for the
+    parts of an analysis that need one weight vector. An order alone that ranks every criterion: its rank-order
+    centroid (:func:`decision.weights.roc`, tied criteria sharing their positions' mean), the exact mean of the
+    uniform distribution on that region. Otherwise: the mean of the ``n_samples`` draws that
+    :func:`smaa_portfolios` makes with the same ``seed`` (the same vectors), an estimate. Returns (weights in
+    ``criteria`` order, the acceptance rate of those draws, a phrase saying which)."""
+    crit = list(criteria)
+    groups = _order_groups(weight_order, crit) if weight_order is not None else None
+    if weight_bounds is None and groups is not None and sum(map(len, groups)) == len(crit):
+        from .weights import roc  # noqa: PLC0415  (pandas: only here)
+        names = [[crit[j] for j in g] for g in groups]
+        return roc(names, crit).to_numpy(), 1.0, "the rank-order centroid of the order, the region's exact centre"
+    W, acc = sample_weights(int(n_samples), len(crit), np.random.default_rng(seed), weight_order, weight_bounds,
+                            crit)
+    return W.mean(0), acc, f"the mean of the {len(W):,} sampled weight vectors, an estimate of the region's centre"
+
+
+def region_words(criteria: Sequence[str], weight_order=None, weight_bounds=None) -> str:
+    """The weight region of ``weight_order``/``weight_bounds`` in words (for reports)."""
+    crit = list(criteria)
+    parts = []
+    if weight_order is not None:
+        groups = _order_groups(weight_order, crit)
+        parts.append("respect the importance order " + " > ".join(" = ".join(str(crit[j]) for j in g)
+                                                                  for g in groups))
+    if weight_bounds is not None:
+        lo, hi = _bounds(weight_bounds, crit)
+        narrow = [f"{crit[j]} {lo[j]:g}-{hi[j]:g}" for j in range(len(crit)) if lo[j] > 0 or hi[j] < 1]
+        parts.append("lie within the bounds " + (", ".join(narrow) or "0-1 (no narrower bound)"))
+    return "uniform among those that " + " and ".join(parts) if parts else "uniform on the simplex"
 
 
 def _triangular(rng, low, mode, high, size):
@@ -978,7 +1053,8 @@ def _score_setup(p, k, method, rng, dist, setup: ScoreSetup | None = None):
 
 def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, seed=0, method: str = "wsm",
                             distribution: str = "triangular", weights=None, weight_center=None,
-                            spread: float = 0.1, setup: ScoreSetup | None = None) -> float:
+                            spread: float = 0.1, setup: ScoreSetup | None = None, weight_order=None,
+                            weight_bounds=None) -> float:
     """Share of draws (weights as :func:`smaa_portfolios`, tool scores within their ranges) in which combination
     ``row`` of ``p`` is first, exactly (ties split first place; a draw where it is infeasible counts 0). Faster than
     a full SMAA: a draw is settled as soon as a strong combination beats it. ``setup``: :func:`score_setup` of
@@ -989,7 +1065,7 @@ def first_share_with_scores(p: Portfolios, row: int, n_samples: int = 1_000, see
     if weights is not None:
         W = np.tile(as_weights(weights, crit), (int(n_samples), 1))
     else:
-        W, _ = sample_weights(int(n_samples), len(crit), rng, None, None, crit, weight_center, spread)
+        W, _ = sample_weights(int(n_samples), len(crit), rng, weight_order, weight_bounds, crit, weight_center, spread)
     s, draw, prefs = _score_setup(p, 1, method, rng, distribution, setup)
     if row not in s.cand:
         return 0.0

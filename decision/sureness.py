@@ -21,7 +21,7 @@ from .errors import DecisionError
 from .portfolios import Portfolios, portfolio_values, value_masks
 from .ranking import DECIMALS, DEFAULT_METHOD, as_weights
 from .robustness import (_best, _check_method, effort_offset, first_share_with_scores, mc_error,
-                         portfolio_scaling, score_setup, scores, smaa_portfolios)
+                         portfolio_scaling, region_words, score_setup, scores, smaa_portfolios)
 from .uncertainty import BOUND_MARGIN, score_universe
 
 HOW_SURE_SAMPLES = _HOW_SURE_SAMPLES
@@ -70,13 +70,21 @@ def recommendation_row(p: Portfolios, weights=None, method: str = DEFAULT_METHOD
 
 
 def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_samples: int = HOW_SURE_SAMPLES,
-             seed=0, distribution: str = "triangular", spread: float = 0.1, row: int | None = None) -> HowSure:
+             seed=0, distribution: str = "triangular", spread: float = 0.1, row: int | None = None,
+             weight_order=None, weight_bounds=None) -> HowSure:
     """The "how sure" figure of today's recommendation (see :class:`HowSure`). With ``weights`` the weights vary
     uniformly within +/- ``spread`` of them; without, uniformly on the simplex (and the recommendation is the top
-    under equal weights). ``row``: the combination to judge instead (a row of ``p``, e.g. the package a playbook
-    opens with and holds); None: the top at the point scores (:func:`recommendation_row`)."""
+    under equal weights). With ``weight_order``/``weight_bounds`` (:func:`decision.robustness.sample_weights`) they
+    vary uniformly on that region instead, and ``weights`` (e.g. the region's centre,
+    :func:`decision.robustness.region_centre`) pick the recommendation and fix the score-only share. ``row``: the
+    combination to judge instead (a row of ``p``, e.g. the package a playbook opens with and holds); None: the top
+    at the point scores (:func:`recommendation_row`)."""
     rec = recommendation_row(p, weights, method) if row is None else _row(p, row)
-    region = ({"weight_center": weights, "spread": spread} if weights is not None else {})
+    ordinal = weight_order is not None or weight_bounds is not None
+    region = ({"weight_order": weight_order, "weight_bounds": weight_bounds} if ordinal else
+              {"weight_center": weights, "spread": spread} if weights is not None else {})
+    words = (region_words(p.criteria, weight_order, weight_bounds) if ordinal else
+             f"within +/- {spread:g} of the given weights" if weights is not None else "uniform on the simplex")
     fixed = as_weights(weights, p.criteria)
 
     setup = score_setup(p, 1, method)                 # the universe, filter and caps: built once for both shares
@@ -89,8 +97,7 @@ def how_sure(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, n_sample
                    weights_only=float(fixed_scores.table["first"].get(rec, 0.0)), n_samples=int(n_samples),
                    mc_error=mc_error(int(n_samples)),
                    method=method, distribution=distribution,
-                   weights_region=(f"within +/- {spread:g} of the given weights" if weights is not None
-                                   else "uniform on the simplex"), seed=seed)
+                   weights_region=words, seed=seed)
 
 
 def _row(p: Portfolios, row) -> int:

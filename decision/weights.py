@@ -5,7 +5,8 @@ position when no ids are given), except :func:`weight_array` (the numbers of :fu
 that runs without pandas: ranking from the command line). pandas is imported by the functions that build a Series or
 a DataFrame, not by importing this module. Methods (formulas and sources in docs/weights.md):
 
-* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`, :func:`weight_array`;
+* direct: :func:`direct`, :func:`parse_weights`, :func:`equal`, :func:`weight_array`; weight bounds for SMAA:
+  :func:`parse_bounds`;
 * from an importance order (ties allowed): :func:`roc`, :func:`rank_sum`, :func:`rank_reciprocal`;
 * :func:`swing` (SMARTS points, the most important swing = 100);
 * :func:`ahp` (pairwise comparisons; eigenvector weights and consistency ratio);
@@ -132,6 +133,48 @@ def parse_weights(text: str, criteria: Sequence[str]) -> pd.Series:
             raise DecisionError(f"weights: '{name}' given twice")
         values[name] = num.strip()
     return direct(values, criteria)
+
+
+def parse_bounds(text: str, criteria: Sequence[str], option: str = "--bounds") -> dict[str, tuple[float, float]]:
+    """Parse ``"rights_protection=0.2:0.5,escalation_risk=:0.3"`` into ``{criterion: (low, high)}`` weight bounds
+    (an empty side is 0 or 1). Refuses, in one line naming ``option`` and the criterion: an unknown criterion, a
+    side that is not a number, a bound outside 0-1 or low > high, and bounds no weights can meet (lows summing above
+    1, highs below 1)."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, value in _parse_assignments(text, option).items():
+        if name not in criteria:
+            raise DecisionError(f"unknown criterion '{name}'; known: {', '.join(criteria)}", where=option, field=name)
+        low, sep, high = value.partition(":")
+        if not sep:
+            raise DecisionError(f"expected LOW:HIGH (e.g. 0.2:0.5, :0.3 or 0.1:), got '{value}'", where=option,
+                                field=name)
+        out[name] = (_bound_side(low, 0.0, "low", option, name), _bound_side(high, 1.0, "high", option, name))
+        if out[name][0] > out[name][1]:
+            raise DecisionError(f"low {out[name][0]:g} is above high {out[name][1]:g}", where=option, field=name)
+    if not out:
+        raise DecisionError("no bounds given (expected criterion=LOW:HIGH,...)", where=option)
+    out = {c: out[c] for c in criteria if c in out}                 # criterion order, however they were typed
+    lows, highs = sum(lo for lo, _ in out.values()), sum(out.get(c, (0, 1))[1] for c in criteria)
+    if lows > 1 + 1e-12:
+        raise DecisionError(f"the lows sum to {lows:g}; weights sum to 1, so they must sum to at most 1",
+                            where=option, field="low")
+    if highs < 1 - 1e-12:
+        raise DecisionError(f"the highs (1 for a criterion not named) sum to {highs:g}; weights sum to 1, so they "
+                            "must sum to at least 1", where=option, field="high")
+    return out
+
+
+def _bound_side(text: str, default: float, side: str, option: str, name: str) -> float:
+    """One side of a weight bound: a number in 0-1, or ``default`` when empty."""
+    if not text.strip():
+        return default
+    try:
+        x = float(text)
+    except ValueError:
+        raise DecisionError(f"{side} '{text.strip()}' is not a number", where=option, field=name) from None
+    if not 0 <= x <= 1:                                  # NaN fails too
+        raise DecisionError(f"{side} {text.strip()} is outside 0-1", where=option, field=name)
+    return x
 
 
 def equal(criteria: Sequence[str]) -> pd.Series:

@@ -25,9 +25,19 @@ def register(sub) -> None:
     scenario_and_weights(r)
     model_options(r)
     r.add_argument("--method", default=DEFAULT_METHOD, choices=PORTFOLIO_METHODS)
-    r.add_argument("--spread", type=float, default=NEAR_SPREAD,
+    r.add_argument("--spread", type=float,
                    help="with --weights/--profile, SMAA draws each weight within +/- this of it "
                         f"(default {NEAR_SPREAD:g})")
+    r.add_argument("--order", metavar="ORDER",
+                   help="instead of --weights/--profile: SMAA weights uniform on those that respect this importance "
+                        "order, e.g. 'rights_protection>legitimacy>security_continuity=escalation_risk' ('>' more "
+                        "important, '=' tied; rank every criterion, as `decision weights roc`); how sure, the "
+                        "stability intervals and the tornado use its rank-order-centroid weights (with --bounds "
+                        "too: the mean of the draws)")
+    r.add_argument("--bounds", metavar="BOUNDS",
+                   help="instead of --weights/--profile, alone or with --order: SMAA weights uniform within these "
+                        "bounds, e.g. 'rights_protection=0.2:0.5,escalation_risk=:0.3' (LOW:HIGH, an empty side is "
+                        "0 or 1); how sure, the stability intervals and the tornado use the mean of the draws")
     r.add_argument("--samples", type=SAMPLES_OPTION,
                    help=f"Monte Carlo samples (default 10000, {SCORE_SAMPLES:,} with --scores; at most "
                         f"{MAX_SAMPLES:,})")
@@ -61,14 +71,57 @@ def _progress():
     return step, bar
 
 
-def weight_region(weights, spread: float) -> tuple[dict, str]:
+def weight_region(weights, spread: float | None, order=None, bounds=None, criteria=()) -> tuple[dict, str]:
     """SMAA options that honour the analyst's weights: uniform draws within +/- ``spread`` of them; uniform on the
-    simplex when no weights were given. Returns (options, a sentence saying which)."""
+    region of an importance ``order`` and/or weight ``bounds`` (:func:`region_of`); uniform on the simplex when
+    none was given. Returns (options, a sentence saying which)."""
+    if order is not None or bounds is not None:
+        from ..robustness import region_words  # noqa: PLC0415
+        return {"weight_order": order, "weight_bounds": bounds}, region_words(criteria, order, bounds)
     if weights is None:
         return {}, "uniform on the simplex (no --weights or --profile given)"
+    spread = NEAR_SPREAD if spread is None else spread
     if not 0 < spread <= 1:
         raise DecisionError(f"--spread must be in (0, 1], got {spread:g}")
     return {"weight_center": weights, "spread": spread}, f"within +/- {spread:g} of the given weights"
+
+
+def region_of(args, criteria) -> tuple[list | None, dict | None]:
+    """``--order`` and ``--bounds`` as :func:`decision.robustness.sample_weights`'s ``weight_order`` (a criterion,
+    or a tuple of tied criteria, per place) and ``weight_bounds``; (None, None) when neither is given. Refused (one
+    line) with ``--weights``/``--profile`` or ``--spread`` (a box around given weights) and on any bad field."""
+    order_text, bounds_text = getattr(args, "order", None), getattr(args, "bounds", None)
+    if order_text is None and bounds_text is None:
+        return None, None
+    given = " and ".join(o for o, v in (("--order", order_text), ("--bounds", bounds_text)) if v is not None)
+    sets = f"{given} {'set the region themselves' if ' and ' in given else 'sets the region itself'}"
+    if getattr(args, "weights", None) is not None or getattr(args, "profile", None) is not None:
+        raise DecisionError(f"give {given} or --weights/--profile, not both: --weights/--profile sample a box of "
+                            f"+/- --spread around those weights; {sets}")
+    if getattr(args, "spread", None) is not None:
+        raise DecisionError(f"--spread applies to --weights/--profile only; {sets}")
+    from ..weights import parse_bounds, parse_order  # noqa: PLC0415
+    order = None
+    if order_text is not None:
+        try:
+            groups = parse_order(order_text, criteria)
+        except DecisionError as exc:
+            raise DecisionError(exc.problem, where="--order") from None
+        order = [g[0] if len(g) == 1 else tuple(g) for g in groups]
+    bounds = parse_bounds(bounds_text, criteria, "--bounds") if bounds_text is not None else None
+    return order, bounds
+
+
+def region_centre_of(samples: int, criteria, seed, order, bounds) -> tuple[list[float], float, str]:
+    """The weights for the parts that need one vector (how sure, stability intervals, tornado) when the analyst
+    gave a region instead of weights: :func:`decision.robustness.region_centre`. A region that keeps too few draws
+    is refused naming the options."""
+    from ..robustness import region_centre  # noqa: PLC0415
+    try:
+        w, acc, how = region_centre(samples, criteria, seed, order, bounds)
+    except DecisionError as exc:
+        raise DecisionError(exc.problem, where="--bounds" if order is None else "--order/--bounds") from None
+    return [float(x) for x in w], acc, how
 
 
 def exactness_line(smaa) -> str:
@@ -83,13 +136,16 @@ def exactness_line(smaa) -> str:
 
 
 def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, where: str = "", sure=None,
-                      tornado: pd.DataFrame | None = None, tornado_rows: int = 8) -> str:
+                      tornado: pd.DataFrame | None = None, tornado_rows: int = 8, region: dict | None = None) -> str:
     """Readable report: how sure, stability intervals, the scores that decide, the top combinations'
-    acceptability, the core tools."""
+    acceptability, the core tools. ``region``: :func:`region_record` when ``--order``/``--bounds`` were given."""
     from ..catalog import CAVEAT  # noqa: PLC0415
     a = stab.attrs
     lines = [f"Scenario: {a['scenario']}   Method: {a['method']}",
              f"Today's recommendation: {a['top']}", ""]
+    if region and (region["order"] or region["bounds"]):
+        lines += [f"No --weights or --profile given: the recommendation, how sure's score-only share, the stability "
+                  f"intervals and the tornado use {region['point_weights']}; see the weight column below.", ""]
     if sure is not None:
         lines += [f"How sure: {sure.sentence()}",
                   f"  (weights {sure.weights_region}; scores {sure.distribution} within their ranges; "
@@ -110,6 +166,9 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
                    "is feasible with that draw's values." if smaa.scores else "Scores fixed at their point values.")
     lines += ["", f"SMAA: {smaa.n_samples:,} samples, weights {where or 'uniform on the simplex'}, seed {smaa.seed}; "
                   f"Monte Carlo error +/- {smaa.mc_error:.3f} (95%).", scores_line, exactness_line(smaa)]
+    if smaa.acceptance_rate < 1:
+        lines.append(f"Acceptance: {smaa.acceptance_rate:.1%} of the weight draws fell within the region's bounds; "
+                     "the others were rejected and drawn again (the kept draws are uniform on the region).")
     if smaa.no_feasible:
         lines.append(f"In {smaa.no_feasible:,} draws no combination was feasible.")
     lines += [f"Acceptability (higher is better): the share of the samples in which a combination ranks first "
@@ -117,8 +176,10 @@ def format_robustness(stab: pd.DataFrame, smaa, core: pd.DataFrame, show: int, w
     for _, r in smaa.table.head(show).iterrows():
         mark = "" if r.get("feasible_at_point", True) else "  (feasible only with some scores)"
         lines.append(f"{r['first']:>7.3f}{r['top_k']:>8.3f}  {r['tools']}{mark}")
+    ordinal = bool(region and (region["order"] or region["bounds"]))
+    over = " over all weights: --order/--bounds not applied" if ordinal else ""
     lines += ["", "Tools: probability of being in the best combination (SMAA) and RPM core index "
-                  f"({core.attrs['n_nondominated']:,} non-dominated combinations):",
+                  f"({core.attrs['n_nondominated']:,} non-dominated combinations{over}):",
               f"{'in_best':>8}{'core_idx':>9}  {'status':<11}tool"]
     best = smaa.tool_in_best.set_index("tool")["in_best"]
     for _, r in core.iterrows():
@@ -145,8 +206,18 @@ def tornado_text(df: pd.DataFrame, rows: int) -> str:
     return "\n".join(lines)
 
 
-def robustness_json(stab, smaa, core, show, where, sure, tornado, tornado_rows) -> dict:
-    """The stable JSON contract of ``decision robustness --format json`` (docs/robustness.md)."""
+def region_record(order, bounds, point_weights: str) -> dict:
+    """What ``--order``/``--bounds`` set, for the report and the JSON: the order (``a > b = c``), the bounds
+    (``{criterion: [low, high]}``), and which weights the one-vector parts used."""
+    from ..weights import format_order  # noqa: PLC0415
+    return {"order": None if order is None else format_order([[x] if isinstance(x, str) else list(x) for x in order]),
+            "bounds": None if bounds is None else {c: [lo, hi] for c, (lo, hi) in bounds.items()},
+            "point_weights": point_weights}
+
+
+def robustness_json(stab, smaa, core, show, where, sure, tornado, tornado_rows, region=None) -> dict:
+    """The stable JSON contract of ``decision robustness --format json`` (docs/robustness.md). ``region``:
+    :func:`region_record` when ``--order``/``--bounds`` were given."""
     from ..catalog import CAVEAT  # noqa: PLC0415
     a = stab.attrs
     num = lambda x: None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)  # noqa: E731
@@ -162,7 +233,11 @@ def robustness_json(stab, smaa, core, show, where, sure, tornado, tornado_rows) 
                       "point": num(r["point"]), "high": num(r["high"]), "margin_low": num(r["margin_low"]),
                       "margin_high": num(r["margin_high"]), "flips": bool(r["flips"])}
                      for _, r in tornado.head(tornado_rows).iterrows()]},
+        "point_weights": {"source": region["point_weights"] if region else "the weights of the stability intervals",
+                          "weights": {c: num(r["weight"]) for c, r in stab.iterrows()}},
         "smaa": {"n_samples": smaa.n_samples, "seed": smaa.seed, "k": smaa.k, "weights": where,
+                 "order": region["order"] if region else None, "bounds": region["bounds"] if region else None,
+                 "acceptance_rate": smaa.acceptance_rate,
                  "scores": smaa.scores, "exact": smaa.exact, "n_candidates": smaa.n_candidates,
                  "n_feasible": smaa.n_feasible, "n_possible": smaa.n_possible, "mc_error": smaa.mc_error,
                  "no_feasible": smaa.no_feasible,
@@ -181,12 +256,17 @@ def cmd_robustness(args) -> int:
     from ..robustness import core_index, portfolio_stability, smaa_portfolios  # noqa: PLC0415
     from ..sureness import how_sure, score_tornado  # noqa: PLC0415
     cat = catalog_of(args)
+    order, bounds = region_of(args, cat.criterion_ids)        # refused with --weights/--profile before they are read
     weights = weights_of(args, cat)
     samples = args.samples if args.samples is not None else (SCORE_SAMPLES if args.scores else 10_000)
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
+    region, where = weight_region(weights, args.spread, order, bounds, p.criteria)
+    how = "the given weights" if weights is not None else "equal weights (no weights given)"
+    if order is not None or bounds is not None:           # no weights given: the region's centre stands in for them
+        weights, _, how = region_centre_of(samples, p.criteria, args.seed, order, bounds)
+    record = region_record(order, bounds, how)
     stab = portfolio_stability(p, weights, args.method)
-    region, where = weight_region(weights, args.spread)
     step, bar = _progress()
     try:
         smaa = smaa_portfolios(p, samples, seed=args.seed, method=args.method, k=args.top_k,
@@ -195,14 +275,15 @@ def cmd_robustness(args) -> int:
         if bar is not None:
             bar.close()
     sure = (how_sure(p, weights, args.method, args.sure_samples, args.seed, args.scores or "triangular",
-                     args.spread) if args.sure_samples else None)
+                     NEAR_SPREAD if args.spread is None else args.spread, weight_order=order, weight_bounds=bounds)
+            if args.sure_samples else None)
     tornado = score_tornado(p, weights, args.method) if args.tornado else None
     core = core_index(p)
     if args.format == "json":
-        text = json.dumps(robustness_json(stab, smaa, core, args.show, where, sure, tornado, args.tornado), indent=2,
-                          ensure_ascii=False)
+        text = json.dumps(robustness_json(stab, smaa, core, args.show, where, sure, tornado, args.tornado, record),
+                          indent=2, ensure_ascii=False)
     else:
-        text = format_robustness(stab, smaa, core, args.show, where, sure, tornado, args.tornado)
+        text = format_robustness(stab, smaa, core, args.show, where, sure, tornado, args.tornado, record)
     print(text)
     if args.out:
         write_output(Path(args.out), text + "\n")
