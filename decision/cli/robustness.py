@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..defaults import DEFAULT_METHOD, HOW_SURE_SAMPLES, NEAR_SPREAD, PORTFOLIO_METHODS
 from ..errors import DecisionError
 from .common import (MAX_SAMPLES, MAX_TOOLS_OPTION, SAMPLES_OPTION, SEED_OPTION, add_catalog, catalog_of, constraints_of,
-                     count, model_options, scenario_and_weights, weights_of, write_output)
+                     count, draw_progress, model_options, scenario_and_weights, weights_of, write_output)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,19 +55,6 @@ def register(sub) -> None:
     r.add_argument("--max-tools", type=MAX_TOOLS_OPTION,
                    help="cap on tools per combination (default: constraints.yaml)")
     r.set_defaults(func=cmd_robustness)
-
-
-def _progress():
-    if not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm  # noqa: PLC0415
-    bar = tqdm(total=1, desc="SMAA samples", unit="sample", file=sys.stderr, leave=False)
-
-    def step(done, total):
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-    return step, bar
 
 
 def weight_region(weights, spread: float | None, order=None, bounds=None, criteria=()) -> tuple[dict, str]:
@@ -267,7 +253,7 @@ def cmd_robustness(args) -> int:
         weights, _, how = region_centre_of(samples, p.criteria, args.seed, order, bounds)
     record = region_record(order, bounds, how)
     stab = portfolio_stability(p, weights, args.method)
-    step, bar = _progress()
+    step, bar = draw_progress("SMAA samples", "sample")
     try:
         smaa = smaa_portfolios(p, samples, seed=args.seed, method=args.method, k=args.top_k,
                                score_uncertainty=args.scores, progress=step, **region)
