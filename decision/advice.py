@@ -18,7 +18,7 @@ import numpy as np
 from .defaults import FRAGILE_MARGIN as FRAGILE
 from .defaults import NEAR_SPREAD as SPREAD
 from .defaults import STABLE_MARGIN as STABLE
-from .defaults import TIE_DELTA, TIED_MARGIN
+from .defaults import CORE_SHARE, TIE_DELTA, TIED_MARGIN
 from .display import join_names, percent
 from .options import Options, tradeoff
 from .portfolios import Portfolios
@@ -55,6 +55,7 @@ class Confidence:
     spread: float = SPREAD
     basis: str = "package"
     courses: int = 0
+    tool_shares: tuple[tuple[str, float], ...] = ()
 
     @property
     def verdict(self) -> str:
@@ -107,7 +108,7 @@ def _assess_courses(p: Portfolios, strategy, w: np.ndarray, agree, samples: int,
                       draws=cc.draws, margin=cc.margin, critical=cc.critical, direction=cc.direction, bound=cc.bound,
                       weight=cc.weight, replacement=" + ".join(names[t] for t in cc.replacement) if cc.replacement
                       else None, robust_method=DEFAULT_METHOD, spread=cc.spread, basis="playbook",
-                      courses=cc.n_courses)
+                      courses=cc.n_courses, tool_shares=tuple((names[t], x) for t, x in cc.tool_shares))
 
 
 def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: str):
@@ -223,6 +224,8 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
                 if c.basis == "playbook" else "it stays first in")
         parts.append(f"{what} {percent(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
                      f"(\u00b1{percent(mc_error(c.draws))})")
+        if c.tool_shares and c.first_share < CORE_SHARE:
+            parts.append(core_words(c.tool_shares))
     parts.append(f"the package ranking (held for the whole horizon) puts this opening first under {len(c.agree)} of "
                  f"{len(c.methods)} methods" if c.basis == "playbook" else
                  f"{len(c.agree)} of {len(c.methods)} ranking methods rank it first")
@@ -231,6 +234,18 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
                      f"{crit_names.get(c.critical, c.critical)})")
     text = "; ".join(parts)
     return f"{head} {text[0].upper()}{text[1:]}."
+
+
+def core_words(tool_shares) -> str:
+    """Which tools of the opening survive when the whole package does not: ``tool_shares`` (name, share) pairs."""
+    core = [n for n, x in tool_shares if x >= CORE_SHARE]
+    rest = sorted(((x, n) for n, x in tool_shares if x < CORE_SHARE))
+    loose = join_names(f"{n} in {percent(x)}" for x, n in rest)
+    if not core:
+        return f"no tool of it is in the best opening in {percent(CORE_SHARE)} of them ({loose})"
+    if not rest:
+        return f"every tool of it is in the best opening in at least {percent(CORE_SHARE)} of them"
+    return f"its core, {join_names(core)}, is in the best opening in at least {percent(CORE_SHARE)} of them ({loose})"
 
 
 def advise(o: Options, c: Confidence | None, catalog) -> BottomLine:

@@ -268,7 +268,9 @@ def robustness_section(b: Briefing) -> Section:
         blocks = [Text(f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
                        f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
                        f"random within \u00b1{conf.spread:g} of these weights (seed {b.parameters['seed']}), the "
-                       f"figure on page 1; {cm}."),
+                       f"figure on page 1; {cm}." + (" Tool by tool, the share of those weightings whose best "
+                       "opening holds it: " + "; ".join(f"{n} {percent(x)}" for n, x in conf.tool_shares) + "."
+                       if conf.tool_shares else "")),
                   Heading("The package view: each package held for the whole horizon, without the ally's "
                           "reactions"),
                   Text(f"Here the package ranking's first is {said}; {margin}. It stays first in {percent(share)} "

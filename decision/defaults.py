@@ -63,3 +63,7 @@ CAP_BINDS = 0.5
 """The audit fails the cap on tools when more than this share of runs would add a tool if allowed (decision.audit)."""
 NEAR_DISTANCE = 0.25
 """An episode within this distance of a scenario is 'near' it (decision.precedents)."""
+
+CORE_SHARE = 0.9
+"""A tool of the recommended opening is part of its core when the best opening holds it in at least this share of
+the weightings drawn near the analyst's (the bottom line names the core when the opening as a whole is less sure)."""

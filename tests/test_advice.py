@@ -121,3 +121,36 @@ def test_confidence_keeps_the_weight_box_at_a_corner_of_the_simplex(bundled):
     assert c.spread == 0.1 and 0 <= c.first_share <= 1
     line = bottom_line(o, c, bundled)[3]
     assert f"within \u00b1{c.spread:g} of these weights" in line or "drawn uniformly" in line
+
+
+def test_core_words_name_the_tools_that_survive():
+    from decision.advice import core_words
+    assert core_words([("A", 1.0), ("B", 0.95), ("C", 0.5), ("D", 0.71)]) == (
+        "its core, A and B, is in the best opening in at least 90% of them (C in 50% and D in 71%)")
+    assert core_words([("A", 0.9), ("B", 0.97)]) == "every tool of it is in the best opening in at least 90% of them"
+    assert core_words([("A", 0.2), ("B", 0.05)]) == (
+        "no tool of it is in the best opening in 90% of them (B in 5.0% and A in 20%)")
+
+
+def test_the_bottom_line_names_the_openings_core_when_the_whole_is_unsure(tiny, tiny_options):
+    _, o = tiny_options
+    c = Confidence(agree=(), methods=("wsm",), first_share=0.3, draws=2000, basis="playbook", courses=30,
+                   tool_shares=(("Tool A", 0.99), ("Tool B", 0.4)))
+    assert "its core, Tool A, is in the best opening in at least 90% of them (Tool B in 40%)" in \
+        advise(o, c, tiny).how_sure
+    sure = replace(c, first_share=0.95, tool_shares=(("Tool A", 1.0), ("Tool B", 0.95)))
+    assert "core" not in advise(o, sure, tiny).how_sure     # a sure opening needs no core
+
+
+def test_course_confidence_tool_shares_hold_when_the_opening_wins(bundled):
+    from decision.strategy.reactions_file import load_reactions
+    from decision.strategy.robustness import course_confidence
+    from decision.strategy.tree import strategy_problem
+    p = decision.build_portfolios(bundled, "peripheral_partner", max_tools=4)
+    problem = strategy_problem(p, load_reactions(bundled), reviews=1, months=6)
+    cc = course_confidence(problem, None, samples=500, seed=2)
+    today = p.tools_of(problem.opening_row(problem.solve(None)))
+    assert [t for t, _ in cc.tool_shares] == [t for t in bundled.tool_ids if t in today]
+    # whenever the opening itself is best, all its tools are held: no tool's share is below the opening's
+    assert all(cc.first_share - 1e-12 <= x <= 1 for _, x in cc.tool_shares)
+    assert course_confidence(problem, None, samples=0).tool_shares == ()

@@ -105,6 +105,11 @@ def test_one_how_sure_figure_defined_where_shown(default_briefing):
     rob = " ".join(c.section("robustness").texts())
     assert f"best openings (each followed by its playbook, held fixed) in {pct} of 2,000 weightings" in rob
     assert "the figure on page 1" in rob and rob.count("the figure on page 1") == 1
+    shares = b.confidence.tool_shares                  # each tool of the opening, as often as its best opening holds it
+    assert shares and all(share <= x <= 1 for _, x in shares)
+    from decision.display import percent
+    assert "Tool by tool, the share of those weightings whose best opening holds it: " + "; ".join(
+        f"{n} {percent(x)}" for n, x in shares) in rob
     assert "drawn uniformly" not in rob and "uniformly at random" not in rob      # no second, unexplained figure
 
 

@@ -148,7 +148,9 @@ class CourseConfidence:
     continuation at today's weights held fixed (a course's value is then linear in the weights): ``first_share`` of
     ``draws`` weightings within +/- ``spread`` of today's under which it stays best; the smallest one-weight change
     (others rescaled) that puts another course first (``margin`` on ``critical``, which ``direction`` 'falls below'
-    or 'rises above' ``bound``, now ``weight``) and that course's opening tools (``replacement``)."""
+    or 'rises above' ``bound``, now ``weight``) and that course's opening tools (``replacement``); ``tool_shares``:
+    each tool of the opening (catalogue order) with the share of those weightings whose best opening holds it
+    (ties go to the playbook's opening, as in ``first_share``)."""
     first_share: float
     draws: int
     spread: float
@@ -159,6 +161,7 @@ class CourseConfidence:
     bound: float | None
     weight: float | None
     replacement: tuple[str, ...] | None
+    tool_shares: tuple[tuple[str, float], ...] = ()
 
 
 def course_confidence(problem: StrategyProblem, weights=None, samples: int = 2000, seed: int = 0,
@@ -180,15 +183,18 @@ def course_confidence(problem: StrategyProblem, weights=None, samples: int = 200
     cost = np.array([cat.model.effort_cost * sum(n.reach * n.effort for n in pl.nodes) / (pl.reviews + 1)
                      for pl in plans])
     Xn = normalise(E, cat.types, cat.bounds).X
-    share = float("nan")
+    share, tool_shares = float("nan"), ()
     if samples:
         W, _ = sample_weights(samples, len(w), seed=seed, weight_center=w, spread=spread, criteria=crit)
         U = np.round(W @ Xn.T - cost[None, :], 12)
         share = float((U[:, 0] >= U.max(1)).mean())
+        held = problem.portfolios.members[np.asarray(rows)[U.argmax(1)]].mean(0)   # argmax: ties to course 0
+        tool_shares = tuple((cat.tools[t].id, float(held[t]))
+                            for t in np.flatnonzero(problem.portfolios.members[first]))
     labels = [" + ".join(problem.portfolios.tools_of(r)) for r in rows]
     stab = linear_stability(Xn, w, crit, labels, 0, cost)
     out = dict(first_share=share, draws=int(samples), spread=spread, n_courses=len(rows), margin=None,
-               critical=None, direction=None, bound=None, weight=None, replacement=None)
+               critical=None, direction=None, bound=None, weight=None, replacement=None, tool_shares=tool_shares)
     c = stab.attrs.get("most_critical")
     if c is not None and len(rows) > 1:
         x = crossing_of(w, float(stab.loc[c, "low"]), float(stab.loc[c, "high"]), crit.index(c))
