@@ -301,3 +301,13 @@ def test_rank_playbook_note_places_the_opening_where_the_full_ranking_puts_it(bu
 def test_rank_without_playbook_says_it_is_the_package_view(capsys):
     assert main(["rank", "--top", "2"]) == 0
     assert "package view" in capsys.readouterr().out
+
+
+def test_options_without_a_playbook_point_to_the_package_view(capsys):
+    from decision.cli import main
+    argv = ["options", "--scenario", "arms_dependent_client", "--max-tools", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no playbook meets every principle" in err and "--packages ranks" in err
+    assert main(argv + ["--packages"]) == 0
+    assert "distinct options from 9 feasible combinations" in capsys.readouterr().out

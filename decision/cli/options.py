@@ -110,8 +110,13 @@ def cmd_options(args) -> int:
     check_out(args)                                       # before the work, once every input is read
     p = build_portfolios(cat, args.scenario, max_tools=args.max_tools, horizon=args.horizon,
                          constraints=constraints_of(args, cat))
-    o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share,
-                     strategy=strategy_of(p, args))
+    try:
+        o = find_options(p, weights, args.method or default_method(), args.k, tool_list(args.current), args.share,
+                         strategy=strategy_of(p, args))
+    except DecisionError as exc:
+        if "no playbook meets every principle" not in str(exc):
+            raise
+        raise DecisionError(f"{exc}; --packages ranks the packages held for the whole horizon instead") from None
     if args.format == "table":
         text = format_options(o, cat)
     elif args.format == "csv":
