@@ -24,7 +24,7 @@ from .display import ELICITATION, join_names, percent, plain, separating_decimal
 from .memo import OptionsTable, options_table
 from .briefing_playbook import appendix_section, playbook_section
 from .ranking import METHODS, method_of
-from .sureness import HOW_SURE_SAMPLES
+from .sureness import HOW_SURE_SAMPLES, deciding_scores
 
 HANDLING = "Illustrative data: scores are expert judgments, not measurements"
 QUESTION = ("Which combination of diplomatic tools presses the ally for accountability without severing security "
@@ -333,15 +333,13 @@ def score_blocks(b: Briefing, playbook: bool) -> list:
                    + "; a draw in which it crosses a red line counts against it). " + relation)]
     if tor is not None and len(tor):
         a = tor.attrs
-        ends = tor[["margin_low", "margin_high"]]
         if a["margin"] > 0:
             lead = (f"At the point scores it leads the next best package ({a['runner_up']}) by {a['margin']:.4f} in "
                     "preference. ")
-            n, what = int(tor["flips"].sum()), "can put another package first at one end of their range"
         else:
             lead = (f"At the point scores the package ranking puts {a['runner_up']} first, {-a['margin']:.4f} ahead "
                     "of it in preference (the playbook's value, not the package's, makes it option 1). ")
-            n, what = int((ends.max(axis=1) > 0).sum()), "would put it first at one end of their range"
+        n, what = deciding_scores(tor)
         blocks.append(Text(lead + "The chart below moves one tool score at a time to the low and the high end of its "
                            "range, every other score at its point value, and shows the margin at each end: a bar "
                            f"crossing 0 is a judgment that decides the order. {n} of {len(tor)} scores {what}; "

@@ -108,6 +108,17 @@ def _row(p: Portfolios, row) -> int:
     return r
 
 
+def deciding_scores(tornado: pd.DataFrame) -> tuple[int, str]:
+    """How many scores of a :func:`score_tornado` table decide the order, and what they do (a phrase that follows
+    "N of M scores"): with the recommendation first at the point scores, those at one of whose ends another package
+    comes first (or it breaks a red line); when another package is first there (a recommendation judged by its
+    playbook), those at one of whose ends it comes first."""
+    if tornado.attrs.get("margin", 0) > 0:
+        return int(tornado["flips"].sum()), "can put another package first at one end of their range"
+    ends = tornado[["margin_low", "margin_high"]]
+    return int((ends.max(axis=1) > 0).sum()), "would put it first at one end of their range"
+
+
 def score_tornado(p: Portfolios, weights=None, method: str = DEFAULT_METHOD, row: int | None = None
                   ) -> pd.DataFrame:
     """One row per (tool, criterion) score with a range: the recommendation's margin over the best feasible

@@ -416,6 +416,11 @@ def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado
     tornado = score_tornado(p, s.weights, s.method, row=row)
     assert list(panel.figure.data[0].y) == list(figures.tornado_figure(tornado).data[0].y)
     assert tornado["name"].iloc[0] in text                      # the score to check first is named
+    # option 1 is not the package ranking's first here (its margin at the point scores is negative): the count is
+    # of the scores that would put it first, as in the briefing, not of every score that "overturns" it
+    ends = tornado[["margin_low", "margin_high"]].to_numpy()
+    n = int((ends.max(1) > 0).sum()) if tornado.attrs["margin"] <= 0 else int(tornado["flips"].sum())
+    assert f"Which scores decide it: {n} of {len(tornado)} scores " in text
     dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
     assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value
 

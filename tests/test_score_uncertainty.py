@@ -520,3 +520,16 @@ def test_a_shared_score_setup_gives_the_same_shares_and_refuses_other_combinatio
     for bad in (rb.score_setup(other, 1, "wsm"), rb.score_setup(p, 1, "topsis"), rb.score_setup(p, 2, "wsm")):
         with pytest.raises(DecisionError, match="other combinations, another method or another k"):
             rb.first_share_with_scores(p, 0, 10, setup=bad)
+
+
+def test_deciding_scores_count_what_can_change_the_order():
+    import pandas as pd
+    from decision.sureness import deciding_scores
+    t = pd.DataFrame({"margin_low": [0.02, -0.01, float("nan"), 0.03], "margin_high": [0.05, 0.01, 0.02, 0.04]})
+    t["flips"] = ~((t["margin_low"] > 0) & (t["margin_high"] > 0))
+    t.attrs["margin"] = 0.03                                   # first at the point scores: 2 ends lose it
+    assert deciding_scores(t) == (2, "can put another package first at one end of their range")
+    behind = t - 0.025                                          # behind at the point scores: 2 ends put it first
+    behind["flips"] = True
+    behind.attrs["margin"] = -0.005
+    assert deciding_scores(behind) == (2, "would put it first at one end of their range")

@@ -34,7 +34,8 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
     first row (:class:`decision.options.Option`); when it is not the top-ranked package the figures are about (option
     1 opens the playbook), a line says so."""
     e = html.escape
-    flips = int(tornado["flips"].sum()) if tornado is not None else 0
+    from ..sureness import deciding_scores  # noqa: PLC0415  (heavy: imported when there is a result to show)
+    n, what = deciding_scores(tornado) if tornado is not None else (0, "")
     top = tornado.head(3) if tornado is not None else None
     names = "; ".join(f"{r['name']} on {r['criterion'].replace('_', ' ')}" for _, r in top.iterrows()) \
         if top is not None and len(top) else ""
@@ -57,8 +58,8 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
             f"scores varying (your weights fixed), <b>{share(sure.weights_only)}</b> with only the weights varying "
             f"(the scores at their point values). {sure.n_samples:,} draws each, within ±{sure.mc_error:.0%} at "
             f"95%; a draw that breaks a red line counts as not first.{old}{took}</p>"
-            + (f"<p><b>Which scores decide it:</b> {flips} score{'s' if flips != 1 else ''} can overturn it at one "
-               f"end of {'their ranges' if flips != 1 else 'its range'}; check first: {e(names)}. The chart moves "
+            + (f"<p><b>Which scores decide it:</b> {n} of {len(tornado)} scores {what}; check first: "
+               f"{e(names)}. The chart moves "
                f"one score at a time across its range (every other at its point value) and shows the "
                f"recommendation's margin over the best alternative; a bar crossing 0 loses first place.</p>"
                if names else "")
