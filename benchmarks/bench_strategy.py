@@ -1,10 +1,10 @@
-"""Strategy benchmark: a 12-month, 3-review, 3-reaction plan for the bundled catalogue (target <= 2 s, issue 11).
+"""Strategy benchmark: a 12-month, 3-review plan for the bundled catalogue (target <= 2 s, issues 11 and 17).
 
 Run: ``.venv/bin/python benchmarks/bench_strategy.py`` (prints a markdown table for docs/performance.md).
 Steps: enumerate + value the packages (build_portfolios), prepare the review tree (features, reaction
 probabilities, signatures, admissibility), exact backward induction, unfold the plan; the end-to-end row is what
 ``decision plan`` costs after start-up. Also one re-solve after a weight change (what a dashboard would redraw) and
-the opening-robustness check (100 weight + 100 probability draws).
+the opening-robustness check: one draw of each kind (weights, reaction probabilities, tool scores), then 100 of each.
 """
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from bench_core import timed      # benchmarks/ is on sys.path when a benchmark 
 
 import decision
 from decision.strategy.playbook import build_plan, make_plan
-from decision.strategy.reactions import load_reactions
+from decision.strategy.reactions_file import load_reactions
 from decision.strategy.tree import strategy_problem
-from decision.strategy.robustness import opening_stability
+from decision.robustness import sample_weights
+from decision.strategy.robustness import opening_stability, probability_draws, score_draws
 
 
 def main():
@@ -31,7 +32,8 @@ def main():
     rows = []
     for sc in [s.id for s in cat.scenarios]:
         med, best = timed(lambda: make_plan(cat, sc, reviews=3, months=12, reactions=model), args.repeat)
-        rows.append((f"end to end: make_plan, {sc}", "12 months, 3 reviews, 3 reactions", med, best))
+        rows.append((f"end to end: make_plan, {sc}", f"12 months, 3 reviews, {len(model.reactions)} reactions", med,
+                     best))
     sc = cat.default_scenario
     p = decision.build_portfolios(cat, sc)
     rows.append(("  of which build_portfolios", f"{len(p):,} feasible", *timed(lambda: decision.build_portfolios(
@@ -44,9 +46,22 @@ def main():
     rows.append(("  of which backward induction (re-solve after a weight change)", "",
                  *timed(lambda: problem.solve(next(ws)), args.repeat * 3)))
     pol = problem.solve()
-    rows.append(("  of which unfolding the 40-node plan", "", *timed(lambda: build_plan(problem, pol), args.repeat)))
-    rows.append(("opening robustness, 100 + 100 draws", "", *timed(lambda: opening_stability(problem, None, 100),
-                                                                    1)))
+    nodes = sum(len(model.reactions) ** r for r in range(4))
+    rows.append((f"  of which unfolding the plan (up to {nodes} nodes)", "",
+                 *timed(lambda: build_plan(problem, pol), args.repeat)))
+    w = problem.weights(None)
+    n = 20
+    W, _ = sample_weights(n, len(w), seed=np.random.default_rng(1))
+    rows.append((f"opening robustness: one weight draw (mean of {n})", "re-solve",
+                 *(x / n for x in timed(lambda: [problem.policy(x) for x in W], 1))))
+    rows.append((f"opening robustness: one probability draw (mean of {n})", "floor rechecked, re-solve",
+                 *(x / n for x in timed(lambda: [problem.policy(w, q) for q in probability_draws(
+                     problem, n, np.random.default_rng(2))], 1))))
+    rows.append((f"opening robustness: one score draw (mean of {n})", "every package revalued, re-solve",
+                 *(x / n for x in timed(lambda: [q.policy(w) for q in score_draws(
+                     problem, n, np.random.default_rng(3))], 1))))
+    rows.append(("opening robustness, 100 draws of each kind", "decision plan --samples 100",
+                 *timed(lambda: opening_stability(problem, None, 100), 1)))
     print(f"Machine: {platform.machine()}, Python {platform.python_version()}, numpy {np.__version__}, "
           f"{len(cat.tools)} tools, max_tools {cat.constraints.max_tools}\n")
     print("| step | note | median | best |\n|---|---|---|---|")
