@@ -246,3 +246,56 @@ def test_cli_samples_show_the_weight_region_and_the_tools_of_the_openings(capsys
     assert rob["weight_region"] == "within +/- 0.3 of the weights" and rob["n_samples"] == 12
     assert {t["tool"] for t in rob["tools"] if t["in_opening"]} == {"a"}
     assert all(set(t) == {"tool", "name", "in_opening", "weights", "probabilities", "scores"} for t in rob["tools"])
+
+
+def test_course_score_shares_match_plans_rebuilt_on_each_draws_values(bundled):
+    # independent recount: each score draw revalues every package through the value model, the problem's period
+    # outcomes are rebuilt from those values, and each course's plan is unfolded again on them (build_plan): its
+    # expected values, normalised on the fixed anchors, decide which course is best under the drawn weights
+    from dataclasses import replace
+    import numpy as np
+    from decision.portfolios import portfolio_values, value_masks
+    from decision.ranking import normalise
+    from decision.robustness import sample_scores, sample_weights
+    from decision.strategy.playbook import build_plan
+    from decision.strategy.robustness import course_confidence, course_score_shares
+    from decision.strategy.tree import period_outcomes
+    p = decision.build_portfolios(bundled, "peripheral_partner", max_tools=4)
+    problem = strategy_problem(p, load_reactions(bundled), reviews=2, months=9)
+    w = problem.weights(None)
+    policy = problem.solve(w)
+    q0 = problem.opening_values(policy)
+    first = problem.opening_row(policy)
+    order = [int(r) for r in np.argsort(-np.round(q0, 12), kind="stable") if np.isfinite(q0[r]) and r != first]
+    rows = [first, *order[:5]]
+    plans = [build_plan(problem, policy, w, opening=r) for r in rows]
+    cost = np.array([bundled.model.effort_cost * sum(n.reach * n.effort for n in pl.nodes) / (pl.reviews + 1)
+                     for pl in plans])
+    n = 12
+    both, alone = course_score_shares(problem, plans, cost, w, 0.1, n, seed=4)
+    rng = np.random.default_rng(4)
+    W, _ = sample_weights(n, 4, seed=rng, weight_center=w, spread=0.1, criteria=bundled.criterion_ids)
+    S = sample_scores(rng, p.adjusted.low, p.adjusted.score, p.adjusted.high, n)
+    factors = p.adjusted.scenario.factors
+    wins = np.zeros(2)
+    for d in range(n):
+        v = portfolio_values(p.idx[problem.rows], p.bits[problem.rows], S[d:d + 1], p.spec)[0]
+        out = np.stack([period_outcomes(v, problem.model, bundled, factors, degraded=bool(g)) for g in (0, 1)], 1)
+        q = replace(problem, outcomes=out)
+        E = np.array([[build_plan(q, policy, w, opening=r).expected[c] for c in bundled.criterion_ids]
+                      for r in rows])
+        Xn = normalise(E, bundled.types, bundled.bounds).X
+        at = [int(np.flatnonzero(problem.rows == r)[0]) for r in rows]
+        ext = np.concatenate([S[d], np.full((1, 4), np.nan)])
+        idx = p.idx[rows]
+        ok = np.ones(len(rows), dtype=bool)
+        for m in value_masks(p.bits[rows], v[at], p.setting, idx=idx, score=ext[idx.astype(np.intp)]).values():
+            ok &= m
+        for i, wd in enumerate((W[d], w)):
+            U = np.where(ok, Xn @ wd - cost, -np.inf)
+            wins[i] += ok[0] and U[0] >= U.max() - 1e-9
+    assert 0 < wins.sum() < 2 * n                                 # some draws won, some lost: a real test
+    assert (both, alone) == pytest.approx(tuple(wins / n))
+    cc = course_confidence(problem, None, samples=200, seed=4, n_courses=6, score_samples=n)
+    assert cc.score_draws == n and 0 <= cc.with_scores <= 1 and 0 <= cc.scores_only <= 1
+    assert course_confidence(problem, None, samples=200, seed=4, n_courses=6).with_scores is None

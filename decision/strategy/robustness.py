@@ -150,7 +150,9 @@ class CourseConfidence:
     (others rescaled) that puts another course first (``margin`` on ``critical``, which ``direction`` 'falls below'
     or 'rises above' ``bound``, now ``weight``) and that course's opening tools (``replacement``); ``tool_shares``:
     each tool of the opening (catalogue order) with the share of those weightings whose best opening holds it
-    (ties go to the playbook's opening, as in ``first_share``)."""
+    (ties go to the playbook's opening, as in ``first_share``); ``with_scores`` / ``scores_only``: the share of
+    ``score_draws`` draws in which it stays best when every tool score is also drawn within its range, with the
+    weights drawn as above / held (:func:`course_score_shares`; None when not computed)."""
     first_share: float
     draws: int
     spread: float
@@ -162,12 +164,16 @@ class CourseConfidence:
     weight: float | None
     replacement: tuple[str, ...] | None
     tool_shares: tuple[tuple[str, float], ...] = ()
+    score_draws: int = 0
+    with_scores: float | None = None
+    scores_only: float | None = None
 
 
 def course_confidence(problem: StrategyProblem, weights=None, samples: int = 2000, seed: int = 0,
-                      spread: float = 0.1, n_courses: int = COURSES) -> CourseConfidence:
+                      spread: float = 0.1, n_courses: int = COURSES, score_samples: int = 0) -> CourseConfidence:
     """:class:`CourseConfidence` of the playbook's opening for ``weights`` (pure numpy once the courses are
-    unfolded: one plan per compared opening, then one matrix product for the draws)."""
+    unfolded: one plan per compared opening, then one matrix product for the draws); with ``score_samples``, also
+    the shares with the tool scores drawn (:func:`course_score_shares`)."""
     from .playbook import build_plan  # noqa: PLC0415
     w = problem.weights(weights)
     policy = problem.solve(w)
@@ -195,6 +201,9 @@ def course_confidence(problem: StrategyProblem, weights=None, samples: int = 200
     stab = linear_stability(Xn, w, crit, labels, 0, cost)
     out = dict(first_share=share, draws=int(samples), spread=spread, n_courses=len(rows), margin=None,
                critical=None, direction=None, bound=None, weight=None, replacement=None, tool_shares=tool_shares)
+    if score_samples:
+        both, alone = course_score_shares(problem, plans, cost, w, spread, score_samples, seed)
+        out.update(score_draws=int(score_samples), with_scores=both, scores_only=alone)
     c = stab.attrs.get("most_critical")
     if c is not None and len(rows) > 1:
         x = crossing_of(w, float(stab.loc[c, "low"]), float(stab.loc[c, "high"]), crit.index(c))
@@ -202,3 +211,63 @@ def course_confidence(problem: StrategyProblem, weights=None, samples: int = 200
         out.update(margin=float(stab["margin"].min()), critical=c, direction=x.direction, bound=x.bound,
                    weight=x.weight, replacement=problem.portfolios.tools_of(rows[int(np.argmax(u))]))
     return CourseConfidence(**out)
+
+
+COURSE_SCORE_CHUNK = 64
+"""Score draws valued together in :func:`course_score_shares` (memory: draws x plan nodes x reactions x criteria)."""
+
+
+def course_score_shares(problem: StrategyProblem, plans, cost: np.ndarray, w: np.ndarray, spread: float,
+                        n_samples: int, seed: int = 0, distribution: str = "triangular") -> tuple[float, float]:
+    """``(with weights, scores only)``: the share of ``n_samples`` draws of every tool score within its range in
+    which course 0 (the playbook's opening with its continuation) is the best of ``plans`` (with ``cost`` their
+    effort cost per period), the weights drawn within +/- ``spread`` of ``w`` / held at ``w``. Each course is held
+    as unfolded (the same package at every node, the same reaction probabilities and reach), as for the weights
+    alone; its expected values are recomputed from its packages' drawn values exactly as :func:`decision.strategy.
+    playbook.build_plan` computes them. A course whose opening package breaks a red line or misses the
+    accountability floor in a draw is out of that draw (course 0 then loses it). Ties go to course 0."""
+    p, cat, model = problem.portfolios, problem.catalog, problem.model
+    st, a = p.setting, p.adjusted
+    crit = cat.criterion_ids
+    factors = a.scenario.factors
+    node_rows, node_d, node_course, weight, first = [], [], [], [], []
+    for ci, pl in enumerate(plans):
+        first.append(len(node_rows))
+        for n in pl.root.walk():
+            node_rows.append(n.row)
+            node_d.append(int(n.degraded))
+            node_course.append(ci)
+            weight.append([n.reach * n.reaction_probabilities[k] for k in model.ids])
+    rows, pos = np.unique(node_rows, return_inverse=True)
+    weight = np.array(weight) / (problem.reviews + 1)                                        # (nodes, K)
+    member = np.zeros((len(plans), len(node_rows)))
+    member[node_course, np.arange(len(node_rows))] = 1.0
+    add = np.stack([model.effects(crit, factors) + (model.degraded_effects(crit, factors) if d else 0.0)
+                    for d in (0, 1)])[np.array(node_d)]                                     # (nodes, K, C)
+    lo, hi = cat.bounds
+    opening = pos[np.array(first)]                                                          # each course's opening
+    rng = np.random.default_rng(seed)
+    W, _ = sample_weights(n_samples, len(w), seed=rng, weight_center=w, spread=spread, criteria=crit)
+    wins = np.zeros(2)
+    for s0 in range(0, n_samples, COURSE_SCORE_CHUNK):
+        S = sample_scores(rng, a.low, a.score, a.high, min(COURSE_SCORE_CHUNK, n_samples - s0), distribution)
+        V = portfolio_values(p.idx[rows], p.bits[rows], S, st.spec)                        # (m, P, C)
+        out = np.clip(V[:, pos, None, :] + add[None], lo, hi)                              # (m, nodes, K, C)
+        E = np.einsum("an,mnc->mac", member, np.einsum("nk,mnkc->mnc", weight, out))
+        Xn = normalise(E.reshape(-1, len(crit)), cat.types, cat.bounds).X.reshape(E.shape)
+        ok = np.array([_opening_feasible(p, rows[opening], v[opening], m_) for v, m_ in zip(V, S)])
+        for i, Wd in enumerate((W[s0:s0 + len(S)], np.broadcast_to(w, (len(S), len(w))))):
+            U = np.where(ok, np.round(np.einsum("mc,mac->ma", Wd, Xn) - cost[None, :], 12), -np.inf)
+            wins[i] += float((ok[:, 0] & (U[:, 0] >= U.max(1))).sum())
+    return float(wins[0] / n_samples), float(wins[1] / n_samples)
+
+
+def _opening_feasible(p, rows: np.ndarray, values: np.ndarray, changes: np.ndarray) -> np.ndarray:
+    """(len(rows),) bool: the packages ``rows`` meet the red lines and the accountability floor with the drawn
+    ``values`` (rows x C) and tool ``changes`` (T x C), as :func:`score_draws` judges them."""
+    ext = np.concatenate([changes, np.full((1, changes.shape[1]), np.nan)])
+    idx = p.idx[rows]
+    ok = np.ones(len(rows), dtype=bool)
+    for m in value_masks(p.bits[rows], values, p.setting, idx=idx, score=ext[idx.astype(np.intp)]).values():
+        ok &= m
+    return ok
