@@ -56,6 +56,9 @@ class Confidence:
     basis: str = "package"
     courses: int = 0
     tool_shares: tuple[tuple[str, float], ...] = ()
+    score_draws: int = 0
+    with_scores: float | None = None
+    scores_only: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -70,17 +73,18 @@ def verdict(margin: float | None) -> str:
 
 
 def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, samples: int = 2000, seed: int = 0,
-           smaa: bool = True, stability=None, strategy=None) -> Confidence:
+           smaa: bool = True, stability=None, strategy=None, score_samples: int = 0) -> Confidence:
     """The numbers behind the bottom line for ``options`` (computed with their weights and method). ``stability``:
     :func:`~decision.robustness.portfolio_stability` of the same weights and method, if already computed.
     ``strategy``: the :class:`~decision.strategy.tree.StrategyProblem` the options were found with (options on the
-    playbook basis): how sure the playbook's opening is among the best openings with their continuations."""
+    playbook basis): how sure the playbook's opening is among the best openings with their continuations, and with
+    ``score_samples`` also when the tool scores are drawn within their ranges."""
     ranker = ranker or Ranker(p)
     w = np.array(list(options.weights.values()))
     best = tuple(options.best.tools)
     agree = tuple(m for m in AGREEMENT_METHODS if tuple(ranker.rank(w, m, 1)["tool_ids"].iloc[0]) == best)
     if options.basis == "playbook" and strategy is not None:
-        return _assess_courses(p, strategy, w, agree, samples if smaa else 0, seed)
+        return _assess_courses(p, strategy, w, agree, samples if smaa else 0, seed, score_samples if smaa else 0)
     m = options.method if method_of(options.method).portfolio else DEFAULT_METHOD
     stab = stability if stability is not None and stability.attrs.get("method") == m else \
         portfolio_stability(p, w, m)
@@ -100,15 +104,17 @@ def assess(p: Portfolios, options: Options, ranker: Ranker | None = None, sample
     return Confidence(**out)
 
 
-def _assess_courses(p: Portfolios, strategy, w: np.ndarray, agree, samples: int, seed: int) -> Confidence:
+def _assess_courses(p: Portfolios, strategy, w: np.ndarray, agree, samples: int, seed: int,
+                    score_samples: int = 0) -> Confidence:
     from .strategy.robustness import course_confidence  # noqa: PLC0415
-    cc = course_confidence(strategy, w, samples, seed, SPREAD)
+    cc = course_confidence(strategy, w, samples, seed, SPREAD, score_samples=score_samples if samples else 0)
     names = {t.id: t.name for t in p.catalog.tools}
     return Confidence(agree=agree, methods=AGREEMENT_METHODS, first_share=cc.first_share if samples else None,
                       draws=cc.draws, margin=cc.margin, critical=cc.critical, direction=cc.direction, bound=cc.bound,
                       weight=cc.weight, replacement=" + ".join(names[t] for t in cc.replacement) if cc.replacement
                       else None, robust_method=DEFAULT_METHOD, spread=cc.spread, basis="playbook",
-                      courses=cc.n_courses, tool_shares=tuple((names[t], x) for t, x in cc.tool_shares))
+                      courses=cc.n_courses, tool_shares=tuple((names[t], x) for t, x in cc.tool_shares),
+                      score_draws=cc.score_draws, with_scores=cc.with_scores, scores_only=cc.scores_only)
 
 
 def _smaa_near(p: Portfolios, w: np.ndarray, samples: int, seed: int, method: str):
@@ -222,8 +228,14 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
         where = (f"within \u00b1{c.spread:g} of these weights" if c.spread < 1 else "anywhere (any weights)")
         what = (f"it stays the best opening (of the {c.courses} best, each with its playbook) in"
                 if c.basis == "playbook" else "it stays first in")
-        parts.append(f"{what} {percent(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
-                     f"(\u00b1{percent(mc_error(c.draws))})")
+        if c.with_scores is not None and c.score_draws:         # the one figure covers the scores too (issue 20)
+            parts += [f"{what} {percent(c.with_scores)} of {c.score_draws:,} draws in which the weights vary {where} "
+                      f"and every expert score within its range (\u00b1{percent(mc_error(c.score_draws))}); "
+                      f"{percent(c.scores_only)} with only the scores varying, {percent(c.first_share)} of "
+                      f"{c.draws:,} weightings with only the weights varying"]
+        else:
+            parts.append(f"{what} {percent(c.first_share)} of {c.draws:,} weightings drawn at random {where} "
+                         f"(\u00b1{percent(mc_error(c.draws))})")
         if c.tool_shares and c.first_share < CORE_SHARE:
             parts.append(core_words(c.tool_shares))
     parts.append(f"the package ranking (held for the whole horizon) puts this opening first under {len(c.agree)} of "
@@ -237,15 +249,17 @@ def _how_sure(o: Options, c: Confidence, crit_names: dict) -> str:
 
 
 def core_words(tool_shares) -> str:
-    """Which tools of the opening survive when the whole package does not: ``tool_shares`` (name, share) pairs."""
+    """Which tools of the opening survive when the whole package does not: ``tool_shares`` (name, share of the
+    weightings whose best opening holds it) pairs."""
     core = [n for n, x in tool_shares if x >= CORE_SHARE]
     rest = sorted(((x, n) for n, x in tool_shares if x < CORE_SHARE))
     loose = join_names(f"{n} in {percent(x)}" for x, n in rest)
     if not core:
-        return f"no tool of it is in the best opening in {percent(CORE_SHARE)} of them ({loose})"
+        return f"no tool of it is in the best opening in {percent(CORE_SHARE)} of the weightings ({loose})"
     if not rest:
-        return f"every tool of it is in the best opening in at least {percent(CORE_SHARE)} of them"
-    return f"its core, {join_names(core)}, is in the best opening in at least {percent(CORE_SHARE)} of them ({loose})"
+        return f"every tool of it is in the best opening in at least {percent(CORE_SHARE)} of the weightings"
+    return (f"its core, {join_names(core)}, is in the best opening in at least {percent(CORE_SHARE)} of the "
+            f"weightings ({loose})")
 
 
 def advise(o: Options, c: Confidence | None, catalog) -> BottomLine:

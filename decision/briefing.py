@@ -179,7 +179,7 @@ def prepare_briefing(scenario: str | None = None, profile: str | None = None, we
     explanations = tuple(explain(cat, list(o.tools), p.adjusted.scenario, horizon)      # the options on page 1
                          for o in opts.options[:explain_top])
     conf = assess(p, opts, ranker, samples=samples if robustness else 0, seed=seed, smaa=robustness,
-                  strategy=one_answer)
+                  strategy=one_answer, score_samples=score_samples)
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     plan, plan_error, courses = (playbook_content(problem, {c: float(v) for c, v in src.weights.items()})
                                  if problem is not None else (None, plan_error, ()))

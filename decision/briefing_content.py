@@ -265,12 +265,24 @@ def robustness_section(b: Briefing) -> Section:
               f"the smallest change of one weight that replaces it is {conf.margin:.3f} (on "
               f"{cn.get(conf.critical, conf.critical).lower()})")
         share_text = "n/a" if conf.first_share is None else percent(conf.first_share)
-        blocks = [Text(f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
-                       f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
-                       f"random within \u00b1{conf.spread:g} of these weights (seed {b.parameters['seed']}), the "
-                       f"figure on page 1; {cm}." + (" Tool by tool, the share of those weightings whose best "
-                       "opening holds it: " + "; ".join(f"{n} {percent(x)}" for n, x in conf.tool_shares) + "."
-                       if conf.tool_shares else "")),
+        seed = b.parameters["seed"]
+        if conf.with_scores is not None:
+            head = (f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
+                    f"followed by its playbook, held fixed) in {percent(conf.with_scores)} of {conf.score_draws:,} "
+                    f"draws in which the weights vary within \u00b1{conf.spread:g} of these and every expert score "
+                    f"is drawn within its range (triangular, seed {seed}), the figure on page 1; "
+                    f"{percent(conf.scores_only)} with the weights as given, and {share_text} of {conf.draws:,} "
+                    f"weightings with the scores at their point values; {cm}. Each course is held as unfolded, its "
+                    "expected values recomputed from its packages' drawn values, and a draw in which its opening "
+                    "breaks a red line or misses the floor counts against it.")
+        else:
+            head = (f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
+                    f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
+                    f"random within \u00b1{conf.spread:g} of these weights (seed {seed}), the figure on page 1; "
+                    f"{cm}.")
+        tools = ("; ".join(f"{n} {percent(x)}" for n, x in conf.tool_shares) if conf.tool_shares else "")
+        blocks = [Text(head + (f" Tool by tool, the share of the {conf.draws:,} weightings whose best opening holds "
+                               f"it: {tools}." if tools else "")),
                   Heading("The package view: each package held for the whole horizon, without the ally's "
                           "reactions"),
                   Text(f"Here the package ranking's first is {said}; {margin}. It stays first in {percent(share)} "
@@ -316,9 +328,8 @@ def score_blocks(b: Briefing, playbook: bool) -> list:
                      "briefing).", "sub")]
     held = ("option 1's opening package held for the whole horizon (the playbook's answers to the ally left out)"
             if playbook else "the recommendation")
-    relation = ("The page-1 figure judges the opening followed by its playbook, with the scores at their point "
-                "values and only the weights varying; this one judges the package alone, as the package ranking "
-                "does, and lets the expert scores vary too. " if playbook else
+    relation = ("The page-1 figures judge the opening followed by its playbook among the best openings; this one "
+                "judges the package alone, as the package ranking does. " if playbook else
                 "The page-1 figure varies only the weights; this one lets the expert scores vary too. ")
     blocks = [Heading("If the expert scores are off too"),
               Text(f"How sure, with score uncertainty: {held} comes first in {percent(sure.both)} of {sure.n_samples:,} "

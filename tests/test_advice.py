@@ -126,17 +126,18 @@ def test_confidence_keeps_the_weight_box_at_a_corner_of_the_simplex(bundled):
 def test_core_words_name_the_tools_that_survive():
     from decision.advice import core_words
     assert core_words([("A", 1.0), ("B", 0.95), ("C", 0.5), ("D", 0.71)]) == (
-        "its core, A and B, is in the best opening in at least 90% of them (C in 50% and D in 71%)")
-    assert core_words([("A", 0.9), ("B", 0.97)]) == "every tool of it is in the best opening in at least 90% of them"
+        "its core, A and B, is in the best opening in at least 90% of the weightings (C in 50% and D in 71%)")
+    assert core_words([("A", 0.9), ("B", 0.97)]) == (
+        "every tool of it is in the best opening in at least 90% of the weightings")
     assert core_words([("A", 0.2), ("B", 0.05)]) == (
-        "no tool of it is in the best opening in 90% of them (B in 5.0% and A in 20%)")
+        "no tool of it is in the best opening in 90% of the weightings (B in 5.0% and A in 20%)")
 
 
 def test_the_bottom_line_names_the_openings_core_when_the_whole_is_unsure(tiny, tiny_options):
     _, o = tiny_options
     c = Confidence(agree=(), methods=("wsm",), first_share=0.3, draws=2000, basis="playbook", courses=30,
                    tool_shares=(("Tool A", 0.99), ("Tool B", 0.4)))
-    assert "its core, Tool A, is in the best opening in at least 90% of them (Tool B in 40%)" in \
+    assert "its core, Tool A, is in the best opening in at least 90% of the weightings (Tool B in 40%)" in \
         advise(o, c, tiny).how_sure
     sure = replace(c, first_share=0.95, tool_shares=(("Tool A", 1.0), ("Tool B", 0.95)))
     assert "core" not in advise(o, sure, tiny).how_sure     # a sure opening needs no core
@@ -154,3 +155,14 @@ def test_course_confidence_tool_shares_hold_when_the_opening_wins(bundled):
     # whenever the opening itself is best, all its tools are held: no tool's share is below the opening's
     assert all(cc.first_share - 1e-12 <= x <= 1 for _, x in cc.tool_shares)
     assert course_confidence(problem, None, samples=0).tool_shares == ()
+
+
+def test_how_sure_leads_with_the_figure_that_covers_the_scores(tiny, tiny_options):
+    _, o = tiny_options
+    c = Confidence(agree=(), methods=("wsm",), first_share=0.32, draws=10_000, basis="playbook", courses=30,
+                   score_draws=1_000, with_scores=0.11, scores_only=0.125)
+    text = advise(o, c, tiny).how_sure
+    assert ("It stays the best opening (of the 30 best, each with its playbook) in 11% of 1,000 draws in which the "
+            "weights vary within \u00b10.1 of these weights and every expert score within its range (\u00b13.1%); "
+            "12% with only the scores varying, 32% of 10,000 weightings with only the weights varying") in text
+    assert "in 32% of 10,000 weightings drawn at random" not in text          # one headline figure, not two

@@ -97,18 +97,23 @@ def test_the_dashboard_and_the_briefing_share_the_options_table_and_bottom_line(
 def test_one_how_sure_figure_defined_where_shown(default_briefing):
     b = default_briefing
     c = C.content(b)
-    share = b.confidence.first_share
-    assert b.confidence.basis == "playbook"                       # the recommendation is the playbook's opening
-    pct = f"{share:.0%}"
-    assert (f"stays the best opening (of the 30 best, each with its playbook) in {pct} of 2,000 weightings "
-            f"drawn at random within \u00b10.1 of these weights") in c.cover.bottom.how_sure
+    conf = b.confidence
+    assert conf.basis == "playbook"                               # the recommendation is the playbook's opening
+    assert conf.score_draws == 1_000 and conf.with_scores is not None    # the figure covers the expert scores too
+    both, alone, weights = (percent(x) for x in (conf.with_scores, conf.scores_only, conf.first_share))
+    assert (f"stays the best opening (of the 30 best, each with its playbook) in {both} of 1,000 draws in which the "
+            f"weights vary within \u00b10.1 of these weights and every expert score within its range") \
+        in c.cover.bottom.how_sure
+    assert f"{alone} with only the scores varying, {weights} of 2,000 weightings with only the weights varying" \
+        in c.cover.bottom.how_sure
     rob = " ".join(c.section("robustness").texts())
-    assert f"best openings (each followed by its playbook, held fixed) in {pct} of 2,000 weightings" in rob
+    assert (f"best openings (each followed by its playbook, held fixed) in {both} of 1,000 draws in which the "
+            "weights vary") in rob
+    assert f"{alone} with the weights as given, and {weights} of 2,000 weightings with the scores at their" in rob
     assert "the figure on page 1" in rob and rob.count("the figure on page 1") == 1
-    shares = b.confidence.tool_shares                  # each tool of the opening, as often as its best opening holds it
-    assert shares and all(share <= x <= 1 for _, x in shares)
-    from decision.display import percent
-    assert "Tool by tool, the share of those weightings whose best opening holds it: " + "; ".join(
+    shares = conf.tool_shares                          # each tool of the opening, as often as its best opening holds it
+    assert shares and all(conf.first_share <= x <= 1 for _, x in shares)
+    assert "Tool by tool, the share of the 2,000 weightings whose best opening holds it: " + "; ".join(
         f"{n} {percent(x)}" for n, x in shares) in rob
     assert "drawn uniformly" not in rob and "uniformly at random" not in rob      # no second, unexplained figure
 
@@ -160,7 +165,7 @@ def test_how_sure_in_detail_adds_the_scores_and_says_how_it_relates_to_page_one(
             f"in {percent(sure.both)} of {B.SCORE_SAMPLES:,} draws") in text
     assert f"{percent(sure.scores_only)} with only the scores varying" in text
     assert f"{percent(sure.weights_only)} with only the weights varying" in text
-    assert f"\u00b1{sure.mc_error:.1%} at 95%" in text and "The page-1 figure judges the opening" in text
+    assert f"\u00b1{sure.mc_error:.1%} at 95%" in text and "The page-1 figures judge the opening" in text
     assert text.count("the figure on page 1") == 1
     assert C.figure(b, "tornado") is not None and "tornado" in C.content(b).captions
     off = B.prepare_briefing("hedging_partner", robustness=False)

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import decision
+from decision.display import percent
 from decision import figures
 from decision.dashboard import TABLE_CLASS, Dashboard, dashboard
 from decision.profiles import load_profile
@@ -421,6 +422,15 @@ def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado
     ends = tornado[["margin_low", "margin_high"]].to_numpy()
     n = int((ends.max(1) > 0).sum()) if tornado.attrs["margin"] <= 0 else int(tornado["flips"].sum())
     assert f"Which scores decide it: {n} of {len(tornado)} scores " in text
+    # the bottom line's "How sure" now leads with the figure that covers the scores (the opening with its playbook),
+    # as the briefing's page 1 does: the same numbers as assess() with as many score draws
+    conf = dash.view.confidence
+    assert conf.score_draws == 300 and conf.with_scores is not None
+    want_conf = dash.model.confidence(dash.view, score_samples=300)
+    assert (conf.with_scores, conf.scores_only) == (want_conf.with_scores, want_conf.scores_only)
+    line = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
+    assert f"in {percent(conf.with_scores)} of 300 draws in which the weights vary" in line
+    assert "and every expert score within its range" in line
     dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
     assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value
 

@@ -29,7 +29,7 @@ class Results:
         self.stability_panel = StabilityPanel(model, controls.bottom_line, current, debounce)
         self.playbook = PlaybookPanel(model, current)
         self.charts = Charts(catalog)
-        self.how_sure = HowSurePanel(current)
+        self.how_sure = HowSurePanel(current, with_scores=self.stability_panel.with_scores)
         self.precedents = PrecedentsPanel(catalog)
         self.explain_box, self.explain_rank, self.explain_panel = (self.explanation.box, self.explanation.rank,
                                                                    self.explanation.panel)

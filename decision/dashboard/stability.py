@@ -69,6 +69,18 @@ class StabilityPanel:
         self.ms = (time.perf_counter() - t0) * 1e3
         return df
 
+    def with_scores(self, samples: int) -> None:
+        """Recompute the bottom line's confidence with ``samples`` score draws too (its "How sure" then leads with
+        the figure that covers the expert scores, as the briefing's does); the next change reverts to the weights."""
+        view = self.current()
+        if view is None or view.options.basis != "playbook":
+            return
+        try:
+            self.model.confidence(view, score_samples=samples)
+            self.bottom_line.value = R.bottom_line_html(view.bottom_line())
+        except DecisionError as exc:
+            log.info("bottom-line confidence with scores not available: %s", exc)
+
     def schedule(self) -> None:
         """Check after ``SENSITIVITY_DELAY`` seconds of quiet (at once without a running loop or debounce)."""
         loop = running_loop()

@@ -189,9 +189,11 @@ class ViewModel:
                 pass
         return find_options(ranker.portfolios, state.weights, state.method, state.k, state.current, ranker=ranker)
 
-    def confidence(self, view: View, draws: int = CONFIDENCE_DRAWS) -> Confidence:
-        """The 'how sure' numbers of ``view`` (reuses its stability table when present); stored on the view."""
+    def confidence(self, view: View, draws: int = CONFIDENCE_DRAWS, score_samples: int = 0) -> Confidence:
+        """The 'how sure' numbers of ``view`` (reuses its stability table when present); stored on the view.
+        ``score_samples``: also draw the tool scores (the playbook's opening; the "How sure, with the scores?"
+        button asks for it, since it takes about a second)."""
         strategy = self.problem(view.state) if view.options.basis == "playbook" else None
         view.confidence = assess(view.ranker.portfolios, view.options, view.ranker, samples=draws,
-                                 stability=view.stability, strategy=strategy)
+                                 stability=view.stability, strategy=strategy, score_samples=score_samples)
         return view.confidence

@@ -68,10 +68,13 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
 
 class HowSurePanel:
     """A button, a progress line, the how-sure text and the tornado chart (a FigureWidget created on the first
-    result, as wide as the results column). ``current`` returns the dashboard's current :class:`~.state.View`."""
+    result, as wide as the results column). ``current`` returns the dashboard's current :class:`~.state.View`;
+    ``with_scores(n)``, when given, recomputes the bottom line's "How sure" with ``n`` score draws (the playbook's
+    opening among the best openings, as the briefing's page 1) once the button has run."""
 
-    def __init__(self, current, samples: int | None = None):
-        self.current, self.samples = current, samples
+    def __init__(self, current, samples: int | None = None, with_scores=None):
+        self.current, self.samples, self.with_scores = current, samples, with_scores
+        self.steps = 2                                      # progress steps: 3 when the bottom line is redone too
         self.sure = self.tornado = self.figure = self.option1 = None
         self.key: str | None = None                         # the settings the result is for
         self.seconds: float | None = None
@@ -112,6 +115,8 @@ class HowSurePanel:
                                f"method is {html.escape(R.METHOD_LABELS.get(st.method, st.method))}.</small>")
             return
         p, n = view.ranker.portfolios, self.samples or HOW_SURE_SAMPLES
+        playbook = self.with_scores is not None and view.options.basis == "playbook"
+        self.steps = 3 if playbook else 2
         self.button.disabled = True
         t0 = time.perf_counter()
         try:
@@ -120,6 +125,9 @@ class HowSurePanel:
             sure = how_sure(p, st.weights, st.method, n_samples=n, row=row)
             self._step(2, "moving each tool score across its range (15-30 s)…")
             tornado = score_tornado(p, st.weights, st.method, row=row)
+            if playbook:
+                self._step(3, "the playbook's opening with the scores drawn (about a second)…")
+                self.with_scores(n)                 # the bottom line's "How sure" now covers the scores too
         except DecisionError as exc:
             self.text.value = f"<small>Not available: {html.escape(str(exc))}</small>"
             return
@@ -148,7 +156,7 @@ class HowSurePanel:
                 fit_titles(self.figure, self.titles, width)
 
     def _step(self, step: int, text: str) -> None:
-        self.progress.value = R.progress_html(step, 2, text)
+        self.progress.value = R.progress_html(step, self.steps, text)
         self.progress.layout.display = None
 
     def _draw(self) -> None:
