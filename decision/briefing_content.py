@@ -272,17 +272,14 @@ def robustness_section(b: Briefing) -> Section:
                     f"draws in which the weights vary within \u00b1{conf.spread:g} of these and every expert score "
                     f"is drawn within its range (triangular, seed {seed}), the figure on page 1; "
                     f"{percent(conf.scores_only)} with the weights as given, and {share_text} of {conf.draws:,} "
-                    f"weightings with the scores at their point values; {cm}. Each course is held as unfolded, its "
-                    "expected values recomputed from its packages' drawn values, and a draw in which its opening "
-                    "breaks a red line or misses the floor counts against it.")
+                    f"weightings with the scores at their point values; {cm}. A draw in which the opening breaks a "
+                    "red line or misses the floor counts against it.")
         else:
             head = (f"How sure: the recommended opening stays the best of the {conf.courses} best openings (each "
                     f"followed by its playbook, held fixed) in {share_text} of {conf.draws:,} weightings drawn at "
                     f"random within \u00b1{conf.spread:g} of these weights (seed {seed}), the figure on page 1; "
                     f"{cm}.")
-        tools = ("; ".join(f"{n} {percent(x)}" for n, x in conf.tool_shares) if conf.tool_shares else "")
-        blocks = [Text(head + (f" Tool by tool, the share of the {conf.draws:,} weightings whose best opening holds "
-                               f"it: {tools}." if tools else "")),
+        blocks = [Text(head),                     # the opening's tools, held or not: page 1 ("its core, ...")
                   Heading("The package view: each package held for the whole horizon, without the ally's "
                           "reactions"),
                   Text(f"Here the package ranking's first is {said}; {margin}. It stays first in {percent(share)} "

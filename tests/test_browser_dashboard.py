@@ -209,12 +209,15 @@ def test_dashboard_fits_1366_with_the_file_browser_open_and_draws_everything_col
             button.scroll_into_view_if_needed()
             t1 = time.perf_counter()
             button.click()
-            page.locator(".decision-how-sure-box .decision-progress-line", has_text="Step 1 of 2").first.wait_for()
+            # three steps on the playbook basis: the figure, the tornado, then the bottom line with the scores
+            page.locator(".decision-how-sure-box .decision-progress-line", has_text="Step 1 of 3").first.wait_for()
             page.locator(".decision-dashboard .decision-how-sure").first.wait_for(state="attached")
             page.locator(".decision-how-sure-box .js-plotly-plot .point").first.wait_for(state="attached")
             record["how_sure_s"] = round(time.perf_counter() - t1, 1)
             record["how_sure"] = page.locator(".decision-dashboard .decision-how-sure").first.inner_text()
             assert "How sure, with the scores:" in record["how_sure"]
+            line = page.locator(".decision-dashboard .decision-bottom-line").first.inner_text()
+            assert "every expert score within its range" in line, line      # the bottom line now covers the scores
             page.wait_for_timeout(500)
 
             # "More settings" open too: every control is checked for fitting

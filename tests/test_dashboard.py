@@ -431,8 +431,12 @@ def test_how_sure_panel_shows_the_combined_figure_its_two_shares_and_the_tornado
     line = html.unescape(re.sub(r"<[^>]+>", "", dash.bottom_line.value))
     assert f"in {percent(conf.with_scores)} of 300 draws in which the weights vary" in line
     assert "and every expert score within its range" in line
+    dash.check_stability()                  # a check still pending for the same settings keeps the score draws
+    assert "every expert score within its range" in html.unescape(dash.bottom_line.value)
     dash.set(weights={"legitimacy": 0.4})                       # any change: the figures are for earlier settings
     assert "data-stale='true'" in panel.text.value and "press it again" in panel.text.value
+    dash.check_stability()                                      # the new settings' bottom line: weights only again
+    assert "every expert score within its range" not in html.unescape(dash.bottom_line.value)
 
 
 @given(st.lists(st.text(alphabet="abcdefghij+-", min_size=1, max_size=15), min_size=1, max_size=12),

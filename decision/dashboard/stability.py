@@ -40,6 +40,7 @@ class StabilityPanel:
         self.panel.add_class("decision-sensitivity")
         self.pending = None
         self.ms: float | None = None
+        self.scores: tuple[str | None, int] = (None, 0)     # (settings, draws) the bottom line's scores were asked for
 
     def check(self) -> pd.DataFrame | None:
         """Recompute both now for the current view; returns the stability table (None if the method has none)."""
@@ -61,8 +62,9 @@ class StabilityPanel:
             else:
                 view.stability = df
                 self.panel.value = R.stability_html(df, self.catalog)
-        try:
-            self.model.confidence(view)
+        try:                                  # with the score draws still, if they were asked for these settings
+            held = self.scores[1] if self.scores[0] == repr(view.state) else 0
+            self.model.confidence(view, score_samples=held)
             self.bottom_line.value = R.bottom_line_html(view.bottom_line())
         except DecisionError as exc:
             log.info("bottom-line confidence not available: %s", exc)
@@ -75,6 +77,7 @@ class StabilityPanel:
         view = self.current()
         if view is None or view.options.basis != "playbook":
             return
+        self.scores = (repr(view.state), samples)     # a check still pending for these settings keeps them
         try:
             self.model.confidence(view, score_samples=samples)
             self.bottom_line.value = R.bottom_line_html(view.bottom_line())
