@@ -47,7 +47,9 @@ def how_sure_html(sure, tornado, seconds: float | None = None, stale: bool = Fal
     note = (f"<p class='decision-how-sure-note'><b>Note:</b> these figures are for the top-ranked single package "
             f"(#1 in the ranked table), not for option 1 ({e(option1.label)}).</p>" if other else
             f"<p class='decision-how-sure-note'>These figures judge option 1's opening package ({e(option1.label)}) "
-            f"held for the whole horizon, as the briefing's detail does; the playbook adapts it at each review.</p>"
+            f"held for the whole horizon, as the briefing's detail does; the playbook adapts it at each review. The "
+            f"bottom line's \"How sure\" above now judges the opening followed by its playbook, with the scores "
+            f"drawn too.</p>"
             if opening else "")
     return (f"<div class='decision-how-sure' data-both='{sure.both:.6f}' data-scores='{sure.scores_only:.6f}' "
             f"data-weights='{sure.weights_only:.6f}' data-stale='{str(stale).lower()}' "
