@@ -151,6 +151,31 @@ def _stop(proc, grace_s: float = 5.0) -> None:
             break
         except subprocess.TimeoutExpired:
             continue
+    _drain(proc.pid, grace_s)
     for stream in (proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+def _drain(pgid: int, grace_s: float) -> None:
+    """Wait until no process of the worker's group is left: Chromium's processes can outlive the worker by a moment,
+    and one that writes its profile after the folder is removed creates it again (a full-suite run left one behind
+    after a SIGTERM). SIGKILL what is left after ``grace_s``. The group's id cannot name another group while a
+    member lives, and Linux hands out process ids in sequence, so it is not reused within these seconds."""
+    import signal  # noqa: PLC0415
+    import time  # noqa: PLC0415
+    deadline, killed = time.monotonic() + grace_s, False
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except OSError:                                     # ProcessLookupError: the group is gone
+            return
+        if time.monotonic() > deadline:
+            if killed:
+                return
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:
+                return
+            deadline, killed = time.monotonic() + 1.0, True
+        time.sleep(0.02)
