@@ -61,10 +61,7 @@ def score_draws(problem: StrategyProblem, n_samples: int, rng: np.random.Generat
         S = sample_scores(rng, a.low, a.score, a.high, min(SCORE_CHUNK, n_samples - s0), distribution)
         V = portfolio_values(idx, bits, S, st.spec)                              # (chunk, N, C)
         for m, v in zip(S, V):
-            ext = np.concatenate([m, np.full((1, m.shape[1]), np.nan)])
-            out = np.zeros(len(rows), dtype=bool)
-            for ok in value_masks(bits, v, st, idx=idx, score=ext[idx.astype(np.intp)]).values():
-                out |= ~ok
+            out = ~_feasible_in_draw(p, rows, v, m)
             outcomes = np.stack([period_outcomes(v, problem.model, cat, factors, degraded=bool(d)) for d in (0, 1)],
                                 axis=1)
             q = replace(problem, outcomes=outcomes, excluded=out)
@@ -255,16 +252,16 @@ def course_score_shares(problem: StrategyProblem, plans, cost: np.ndarray, w: np
         out = np.clip(V[:, pos, None, :] + add[None], lo, hi)                              # (m, nodes, K, C)
         E = np.einsum("an,mnc->mac", member, np.einsum("nk,mnkc->mnc", weight, out))
         Xn = normalise(E.reshape(-1, len(crit)), cat.types, cat.bounds).X.reshape(E.shape)
-        ok = np.array([_opening_feasible(p, rows[opening], v[opening], m_) for v, m_ in zip(V, S)])
+        ok = np.array([_feasible_in_draw(p, rows[opening], v[opening], m_) for v, m_ in zip(V, S)])
         for i, Wd in enumerate((W[s0:s0 + len(S)], np.broadcast_to(w, (len(S), len(w))))):
             U = np.where(ok, np.round(np.einsum("mc,mac->ma", Wd, Xn) - cost[None, :], 12), -np.inf)
             wins[i] += float((ok[:, 0] & (U[:, 0] >= U.max(1))).sum())
     return float(wins[0] / n_samples), float(wins[1] / n_samples)
 
 
-def _opening_feasible(p, rows: np.ndarray, values: np.ndarray, changes: np.ndarray) -> np.ndarray:
-    """(len(rows),) bool: the packages ``rows`` meet the red lines and the accountability floor with the drawn
-    ``values`` (rows x C) and tool ``changes`` (T x C), as :func:`score_draws` judges them."""
+def _feasible_in_draw(p, rows: np.ndarray, values: np.ndarray, changes: np.ndarray) -> np.ndarray:
+    """(len(rows),) bool: the packages ``rows`` meet the red lines and the accountability floor with one draw's
+    ``values`` (rows x C) and tool ``changes`` (T x C) (the floor's strong tool judged on the drawn changes)."""
     ext = np.concatenate([changes, np.full((1, changes.shape[1]), np.nan)])
     idx = p.idx[rows]
     ok = np.ones(len(rows), dtype=bool)
